@@ -1,0 +1,3 @@
+"""hiveparse: offline Windows registry evidence analysis, focused on RDS licensing."""
+
+__version__ = "0.1.0"

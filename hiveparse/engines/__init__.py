@@ -1,0 +1,1 @@
+"""Peer engines (regipy, python-registry) behind the registry model, as second opinions."""

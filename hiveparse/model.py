@@ -1,0 +1,335 @@
+"""The one registry model every backend sits behind.
+
+A :class:`Hive` has a root :class:`Key`; keys have subkeys and :class:`Value` objects. The
+REGF reader, the peer engines (regipy, python-registry), the .reg parser's snapshot and the
+in-memory builder all implement these base classes, and analyzers import nothing else.
+
+Paths inside a hive are relative to its root and use backslashes; the root's path is "".
+Names compare case-insensitively, as Windows compares them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+from hiveparse.errors import Diagnostic
+from hiveparse.filetime import filetime_to_datetime
+from hiveparse.values import DecodedValue, decode_value
+
+
+class ValueType(IntEnum):
+    REG_NONE = 0
+    REG_SZ = 1
+    REG_EXPAND_SZ = 2
+    REG_BINARY = 3
+    REG_DWORD = 4
+    REG_DWORD_BIG_ENDIAN = 5
+    REG_LINK = 6
+    REG_MULTI_SZ = 7
+    REG_RESOURCE_LIST = 8
+    REG_FULL_RESOURCE_DESCRIPTOR = 9
+    REG_RESOURCE_REQUIREMENTS_LIST = 10
+    REG_QWORD = 11
+
+
+def type_name(type_id: int) -> str:
+    """``REG_SZ`` for known types, ``0x...`` for any other 32-bit type id."""
+    try:
+        return ValueType(type_id).name
+    except ValueError:
+        return f"0x{type_id:x}"
+
+
+class HiveType(StrEnum):
+    SYSTEM = "SYSTEM"
+    SOFTWARE = "SOFTWARE"
+    SECURITY = "SECURITY"
+    SAM = "SAM"
+    NTUSER = "NTUSER"
+    USRCLASS = "USRCLASS"
+    DEFAULT = "DEFAULT"
+    COMPONENTS = "COMPONENTS"
+    BCD = "BCD"
+    AMCACHE = "AMCACHE"
+    DRIVERS = "DRIVERS"
+    ELAM = "ELAM"
+    UNKNOWN = "UNKNOWN"
+
+
+class EvidenceFormat(StrEnum):
+    REGF = "regf"
+    REG = "reg"
+    MEMORY = "memory"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a key or value came from.
+
+    ``offset`` is the cell offset relative to the first hbin (as REGF pointers count) for
+    hive backends; ``line`` is the 1-based line of a .reg file.
+    """
+
+    source: str
+    format: EvidenceFormat
+    engine: str
+    hive_type: HiveType | None = None
+    offset: int | None = None
+    line: int | None = None
+    deleted: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "format": str(self.format),
+            "engine": self.engine,
+            "hive": str(self.hive_type) if self.hive_type else None,
+            "cell_offset": self.offset,
+            "line": self.line,
+            "deleted": self.deleted,
+        }
+
+
+class Value(ABC):
+    """A named, typed registry value. ``raw`` is exactly the stored data bytes."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """The value name; "" is the default value (``@`` in .reg files)."""
+
+    @property
+    @abstractmethod
+    def type_id(self) -> int:
+        """The 32-bit type as stored (may be outside :class:`ValueType`)."""
+
+    @property
+    @abstractmethod
+    def raw(self) -> bytes: ...
+
+    @property
+    @abstractmethod
+    def provenance(self) -> Provenance: ...
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Anomalies seen while reading this value (data clamped, cell overrun, ...)."""
+        return ()
+
+    @property
+    def type_name(self) -> str:
+        return type_name(self.type_id)
+
+    @property
+    def decoded(self) -> DecodedValue:
+        """The value as its type says (str, list of str, int, or bytes when it does not fit)."""
+        return decode_value(self.type_id, self.raw).value
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.type_name} {len(self.raw)} bytes>"
+
+
+class Key(ABC):
+    """A registry key. Subclasses supply the iteration; lookups have generic defaults."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def path(self) -> str:
+        """Backslash-separated path from the hive root ("" for the root itself)."""
+
+    @property
+    @abstractmethod
+    def provenance(self) -> Provenance: ...
+
+    @property
+    def class_name(self) -> str | None:
+        return None
+
+    @property
+    def last_written(self) -> int | None:
+        """The key's last-written time as the raw FILETIME integer (None where unknown)."""
+        return None
+
+    @property
+    def last_written_time(self) -> datetime | None:
+        raw = self.last_written
+        return None if raw is None else filetime_to_datetime(raw)
+
+    @property
+    def security_descriptor(self) -> bytes | None:
+        """The raw SECURITY_DESCRIPTOR_RELATIVE from the key's sk cell, where the format has one."""
+        return None
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        return ()
+
+    @abstractmethod
+    def subkeys(self) -> Iterator[Key]: ...
+
+    @abstractmethod
+    def values(self) -> Iterator[Value]: ...
+
+    def subkey(self, name: str) -> Key | None:
+        """The direct subkey called ``name`` (case-insensitive), or None."""
+        wanted = fold_name(name)
+        for key in self.subkeys():
+            if fold_name(key.name) == wanted:
+                return key
+        return None
+
+    def value(self, name: str) -> Value | None:
+        """The value called ``name`` (case-insensitive; "" is the default value), or None."""
+        wanted = fold_name(name)
+        for value in self.values():
+            if fold_name(value.name) == wanted:
+                return value
+        return None
+
+    def find(self, relative_path: str) -> Key | None:
+        """Follow a backslash-separated path of subkey names from this key."""
+        key: Key | None = self
+        for part in split_path(relative_path):
+            if key is None:
+                return None
+            key = key.subkey(part)
+        return key
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path!r}>"
+
+
+@dataclass
+class HiveHeader:
+    """What a REGF base block claims, kept apart from what the reader trusts."""
+
+    signature_ok: bool
+    primary_sequence: int
+    secondary_sequence: int
+    last_written: int
+    major_version: int
+    minor_version: int
+    file_type: int
+    file_format: int
+    root_cell_offset: int
+    hive_bins_data_size: int
+    clustering_factor: int
+    file_name: str
+    checksum_stored: int
+    checksum_computed: int
+    flags: int = 0
+
+    @property
+    def checksum_ok(self) -> bool:
+        return self.checksum_stored == self.checksum_computed
+
+    @property
+    def sequences_match(self) -> bool:
+        return self.primary_sequence == self.secondary_sequence
+
+
+class Hive(ABC):
+    """One hive: a tree with a root key, plus what is known about where it came from."""
+
+    @property
+    @abstractmethod
+    def source(self) -> str:
+        """The evidence path as given by the user (or a label for in-memory hives)."""
+
+    @property
+    @abstractmethod
+    def format(self) -> EvidenceFormat: ...
+
+    @property
+    @abstractmethod
+    def engine(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def hive_type(self) -> HiveType: ...
+
+    @abstractmethod
+    def root(self) -> Key: ...
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Anomalies recorded so far (grows as a lazy reader visits more cells)."""
+        return []
+
+    @property
+    def header(self) -> HiveHeader | None:
+        return None
+
+    @property
+    def dirty(self) -> bool | None:
+        """True when the base block says the hive was not cleanly written; None where unknown."""
+        return None
+
+    @property
+    def logs_applied(self) -> list[str]:
+        return []
+
+    def find(self, relative_path: str) -> Key | None:
+        return self.root().find(relative_path)
+
+
+def fold_name(name: str) -> str:
+    """The form in which Windows compares key and value names (case-insensitive)."""
+    return name.upper()
+
+
+def split_path(path: str) -> list[str]:
+    """Split a backslash path into names, ignoring empty parts from doubled or edge slashes."""
+    return [part for part in path.split("\\") if part]
+
+
+def join_path(parent: str, name: str) -> str:
+    return f"{parent}\\{name}" if parent else name
+
+
+@dataclass
+class WalkBudget:
+    """Bounds on a tree walk so that a hostile hive cannot make it run for ever."""
+
+    max_depth: int = 512
+    max_keys: int = 10_000_000
+
+
+@dataclass
+class WalkResult:
+    keys: int = 0
+    cycles: list[str] = field(default_factory=list)
+    depth_exceeded: list[str] = field(default_factory=list)
+
+
+def walk(root: Key, budget: WalkBudget | None = None) -> Iterator[Key]:
+    """Every key below and including ``root``, depth first in stored order, without recursion.
+
+    A key met a second time (the same cell offset, for backends that have offsets) is not
+    descended into again; the backend records the cycle as a diagnostic where it can.
+    """
+    budget = budget or WalkBudget()
+    seen: set[int] = set()
+    stack: list[tuple[Key, int]] = [(root, 0)]
+    emitted = 0
+    while stack:
+        key, depth = stack.pop()
+        offset = key.provenance.offset
+        if offset is not None:
+            if offset in seen:
+                continue
+            seen.add(offset)
+        yield key
+        emitted += 1
+        if emitted >= budget.max_keys or depth >= budget.max_depth:
+            continue
+        children = list(key.subkeys())
+        stack.extend((child, depth + 1) for child in reversed(children))

@@ -1,0 +1,1 @@
+"""construct declarations of on-disk and binary formats (declarations only)."""

@@ -1,0 +1,1 @@
+"""Backends that turn evidence bytes into the registry model."""

@@ -1,0 +1,85 @@
+"""Decoding value data by its type, keeping the raw bytes authoritative.
+
+Decoding never invents: data that does not fit its type (a 3-byte REG_DWORD, an odd-length
+string) is returned as bytes with a diagnostic code, and the caller keeps ``raw`` beside it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+DecodedValue = str | list[str] | int | bytes | None
+
+_REG_SZ, _REG_EXPAND_SZ, _REG_DWORD, _REG_DWORD_BE, _REG_LINK, _REG_MULTI_SZ, _REG_QWORD = (
+    1,
+    2,
+    4,
+    5,
+    6,
+    7,
+    11,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    value: DecodedValue
+    problem: str | None = None  # a stable code such as "value.dword_size" when data did not fit
+
+
+def decode_utf16_string(raw: bytes) -> tuple[str, str | None]:
+    """A REG_SZ as Windows reads it: UTF-16LE up to the first NUL character.
+
+    Returns the text and a problem code for odd lengths or unpaired surrogates (which are
+    kept as U+FFFD, never dropped).
+    """
+    problem = None
+    data = raw
+    if len(data) % 2:
+        problem = "value.string_odd_length"
+        data = data[:-1]
+    try:
+        text = data.decode("utf-16-le")
+    except UnicodeDecodeError:
+        text = data.decode("utf-16-le", errors="replace")
+        problem = problem or "value.string_bad_utf16"
+    nul = text.find("\x00")
+    return (text if nul < 0 else text[:nul]), problem
+
+
+def decode_multi_sz(raw: bytes) -> tuple[list[str], str | None]:
+    """REG_MULTI_SZ: NUL-separated strings ended by an empty string."""
+    problem = None
+    data = raw
+    if len(data) % 2:
+        problem = "value.string_odd_length"
+        data = data[:-1]
+    text = data.decode("utf-16-le", errors="replace")
+    if text.endswith("\x00\x00"):
+        text = text[:-2]
+    elif text.endswith("\x00"):
+        text = text[:-1]
+    elif text:
+        problem = problem or "value.multi_sz_unterminated"
+    items = text.split("\x00") if text else []
+    return items, problem
+
+
+def decode_value(type_id: int, raw: bytes) -> Decoded:
+    if type_id in (_REG_SZ, _REG_EXPAND_SZ, _REG_LINK):
+        text, problem = decode_utf16_string(raw)
+        return Decoded(text, problem)
+    if type_id == _REG_MULTI_SZ:
+        items, problem = decode_multi_sz(raw)
+        return Decoded(items, problem)
+    if type_id in (_REG_DWORD, _REG_DWORD_BE):
+        if len(raw) != 4:
+            return Decoded(raw, "value.dword_size")
+        fmt = "<I" if type_id == _REG_DWORD else ">I"
+        return Decoded(struct.unpack(fmt, raw)[0])
+    if type_id == _REG_QWORD:
+        if len(raw) != 8:
+            return Decoded(raw, "value.qword_size")
+        return Decoded(struct.unpack("<Q", raw)[0])
+    return Decoded(raw)
