@@ -1,0 +1,1 @@
+"""The hiveparse command line (typer), installed as hiveparse.cli."""

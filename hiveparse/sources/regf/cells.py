@@ -1,0 +1,231 @@
+"""Bounds-checked access to the cells of a REGF image.
+
+:class:`CellSpace` knows where the hive bins are (it hops the hbin headers once, at open)
+and hands out cell payloads only after checking that the cell starts inside a bin, is
+8-aligned, has a sane size and does not cross its bin's end. What is wrong is recorded as a
+diagnostic through the :class:`AnomalySink`; what cannot be read at all returns None.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hiveparse.errors import CorruptStructure, Diagnostic, Location, Severity
+from hiveparse.schemas import regf
+from hiveparse.schemas.fastpath import compile_fixed_head
+
+HBIN_HEAD = compile_fixed_head(regf.hbin_header)
+CELL_SIZE = compile_fixed_head(regf.cell_header).packer
+_HBIN_SIGNATURE = regf.hbin_header.subcons[0].subcon.value  # b"hbin"
+_PAGE = regf.HBIN_ALIGNMENT
+_DATA_START = regf.BASE_BLOCK_SIZE
+
+
+class AnomalySink:
+    """Collects diagnostics once per (code, offset); raises instead in strict mode."""
+
+    def __init__(self, source: str, *, strict: bool) -> None:
+        self.source = source
+        self.strict = strict
+        self.diagnostics: list[Diagnostic] = []
+        self._seen: set[tuple[str, int | None]] = set()
+
+    def __call__(
+        self,
+        code: str,
+        message: str,
+        file_offset: int | None = None,
+        severity: Severity = Severity.WARNING,
+    ) -> None:
+        if self.strict and severity != Severity.INFO:
+            raise CorruptStructure(message, source=self.source, offset=file_offset)
+        key = (code, file_offset)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.diagnostics.append(
+            Diagnostic(code, message, Location(self.source, offset=file_offset), severity)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HiveBin:
+    offset: int  # relative to the start of the hive bins data
+    size: int
+
+
+Anomaly = Callable[..., None]
+Image = bytes | bytearray | mmap.mmap
+
+
+class CellSpace:
+    """The hive bins data of one image, with per-page knowledge of where each bin ends."""
+
+    def __init__(self, image: Image, anomaly: AnomalySink, claimed_size: int | None) -> None:
+        """``claimed_size`` is the base block's hive bins data size, trusted as the end of
+        the bins when it is 4 KiB-aligned and fits the file (None: scan to the end)."""
+        self.image = image
+        self.anomaly = anomaly
+        self.bins: list[HiveBin] = []
+        # For each 4 KiB page of the bins data, the relative offset where its bin ends
+        # (0 where no valid bin covers the page).
+        self._bin_end_by_page: list[int] = []
+        self._scan_bins(claimed_size)
+
+    @property
+    def data_size(self) -> int:
+        """The extent of valid bins actually found (what the reader trusts)."""
+        return self.bins[-1].offset + self.bins[-1].size if self.bins else 0
+
+    def _scan_bins(self, claimed_size: int | None) -> None:
+        image, anomaly = self.image, self.anomaly
+        file_size = len(image)
+        end = file_size
+        if claimed_size is not None and _DATA_START + claimed_size < file_size:
+            end = _DATA_START + claimed_size
+            # Bins past the claimed end are remnants of an earlier, larger hive (slack).
+            anomaly(
+                "regf.trailing_data",
+                f"{file_size - end} bytes after the last hive bin the base block counts",
+                end,
+                Severity.INFO,
+            )
+        position = _DATA_START
+        while position + HBIN_HEAD.size <= end:
+            head = HBIN_HEAD.packer.unpack_from(image, position)
+            signature, claimed_offset, size = head[0], head[1], head[2]
+            relative = position - _DATA_START
+            if signature != _HBIN_SIGNATURE:
+                if image[position : position + _PAGE].count(0) == min(_PAGE, file_size - position):
+                    # Zero padding after the last bin is common (libregf issue #4).
+                    next_bin = self._find_next_bin(position + _PAGE)
+                    if next_bin is None:
+                        break
+                    anomaly(
+                        "regf.hbin_zeroed",
+                        f"zeroed page(s) where a hive bin was expected, skipped to 0x{next_bin:x}",
+                        position,
+                    )
+                    position = next_bin
+                    continue
+                next_bin = self._find_next_bin(position + _PAGE)
+                anomaly(
+                    "regf.hbin_bad_signature",
+                    f"hive bin signature {bytes(signature)!r} instead of b'hbin'"
+                    + (f"; resynchronised at 0x{next_bin:x}" if next_bin else ""),
+                    position,
+                    Severity.ERROR,
+                )
+                if next_bin is None:
+                    break
+                position = next_bin
+                continue
+            if claimed_offset != relative:
+                anomaly(
+                    "regf.hbin_offset_mismatch",
+                    f"hive bin claims offset 0x{claimed_offset:x} but sits at 0x{relative:x}",
+                    position,
+                )
+            if size < _PAGE or size % _PAGE:
+                next_bin = self._find_next_bin(position + _PAGE)
+                inferred = (next_bin or file_size) - position
+                inferred -= inferred % _PAGE
+                anomaly(
+                    "regf.hbin_bad_size",
+                    f"hive bin size 0x{size:x} is not a positive multiple of 4096; "
+                    f"using 0x{max(inferred, _PAGE):x}",
+                    position,
+                    Severity.ERROR,
+                )
+                size = max(inferred, _PAGE)
+            if position + size > end:
+                truncated = end == file_size
+                anomaly(
+                    "regf.truncated" if truncated else "regf.hbin_past_data_size",
+                    f"hive bin of 0x{size:x} bytes runs past the end of the "
+                    + ("file" if truncated else "hive bins data the base block counts")
+                    + f" (0x{end:x}); clamped",
+                    position,
+                    Severity.ERROR,
+                )
+                size = end - position
+            self._add_bin(relative, size)
+            position += size
+
+    def _find_next_bin(self, start: int) -> int | None:
+        """The next page boundary at or after ``start`` that carries an hbin signature."""
+        start += (-(start - _DATA_START)) % _PAGE
+        found = self.image.find(_HBIN_SIGNATURE, start)
+        while found != -1 and (found - _DATA_START) % _PAGE:
+            found = self.image.find(_HBIN_SIGNATURE, found + 1)
+        return None if found == -1 else found
+
+    def _add_bin(self, relative: int, size: int) -> None:
+        self.bins.append(HiveBin(relative, size))
+        first_page = relative // _PAGE
+        last_page = (relative + size + _PAGE - 1) // _PAGE
+        table = self._bin_end_by_page
+        if len(table) < last_page:
+            table.extend([0] * (last_page - len(table)))
+        end = relative + size
+        for page in range(first_page, last_page):
+            table[page] = end
+
+    def bin_end(self, relative: int) -> int:
+        """Where the bin holding ``relative`` ends, or 0 if no valid bin covers it."""
+        page = relative >> 12
+        table = self._bin_end_by_page
+        return table[page] if 0 <= page < len(table) else 0
+
+    def cell(self, relative: int, what: str) -> tuple[bytes, bool] | None:
+        """The payload of the cell at ``relative`` (after its size field) and whether it is
+        allocated; None when no cell can be read there. ``what`` names the expected record
+        in messages ("key node", "value list", ...)."""
+        file_offset = relative + _DATA_START
+        if relative & 7 or relative < 32:
+            self.anomaly(
+                "regf.cell_offset_invalid",
+                f"{what} offset 0x{relative:x} is not an aligned cell offset",
+                file_offset,
+                Severity.ERROR,
+            )
+            return None
+        end = self.bin_end(relative)
+        if end == 0 or relative + 4 > end:
+            self.anomaly(
+                "regf.cell_out_of_bounds",
+                f"{what} offset 0x{relative:x} lies outside every hive bin",
+                file_offset,
+                Severity.ERROR,
+            )
+            return None
+        raw_size = CELL_SIZE.unpack_from(self.image, file_offset)[0]
+        allocated = raw_size < 0
+        size = -raw_size if allocated else raw_size
+        if size < 8 or size & 7:
+            self.anomaly(
+                "regf.cell_size_invalid",
+                f"{what} cell at 0x{relative:x} has size {raw_size}",
+                file_offset,
+                Severity.ERROR,
+            )
+            if size < 8:
+                return None
+        if relative + size > end:
+            self.anomaly(
+                "regf.cell_overruns_bin",
+                f"{what} cell at 0x{relative:x} of {size} bytes crosses its hive bin's end "
+                f"at 0x{end:x}; clamped",
+                file_offset,
+                Severity.ERROR,
+            )
+            size = end - relative
+        if not allocated:
+            self.anomaly(
+                "regf.cell_unallocated",
+                f"{what} at 0x{relative:x} is referenced but its cell is marked free",
+                file_offset,
+            )
+        return bytes(self.image[file_offset + 4 : file_offset + size]), allocated

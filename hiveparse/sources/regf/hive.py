@@ -1,0 +1,642 @@
+"""The project's own REGF reader: lazy, bounds-checked, and loud about anomalies.
+
+Opening reads the base block and hops the hive-bin headers; keys and values are parsed only
+when visited. What the base block claims (:class:`~hiveparse.model.HiveHeader`) is kept
+apart from what is trusted: the root cell must hold a key node, bins are checked one by one,
+and every count, size and offset is clamped to its cell with a diagnostic.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from functools import cached_property
+
+from hiveparse.errors import Diagnostic, NotRegf, Severity, Truncated
+from hiveparse.model import (
+    EvidenceFormat,
+    Hive,
+    HiveHeader,
+    HiveType,
+    Key,
+    Provenance,
+    Value,
+    fold_name,
+    join_path,
+)
+from hiveparse.schemas import regf
+from hiveparse.schemas.fastpath import compile_fixed_head
+from hiveparse.sources.regf.cells import AnomalySink, CellSpace, Image
+from hiveparse.sources.regf.records import (
+    DB,
+    LIST_HEAD,
+    KeyNode,
+    ValueRecord,
+    offset_array,
+    parse_key_node,
+    parse_security_descriptor,
+    parse_value_record,
+)
+
+ENGINE = "hiveparse"
+BASE_BLOCK = compile_fixed_head(regf.base_block)
+_DATA_START = regf.BASE_BLOCK_SIZE
+_MAX_LIST_NESTING = 2  # an ri lists leaves; deeper index roots are not written by Windows
+_LH_ELEMENT = struct.Struct("<II")
+
+
+def xor32_checksum(block: bytes | bytearray) -> int:
+    """The base-block checksum: XOR of the first 127 little-endian dwords, with the
+    spec's two special cases (0 becomes 1, 0xFFFFFFFF becomes 0xFFFFFFFE)."""
+    value = 0
+    for (dword,) in struct.iter_unpack("<I", bytes(block[: regf.CHECKSUM_SPAN])):
+        value ^= dword
+    if value == 0xFFFFFFFF:
+        return 0xFFFFFFFE
+    return 1 if value == 0 else value
+
+
+def lh_name_hash(name: str) -> int:
+    """The hash an lh list stores for a subkey name (spec: "Hash leaf")."""
+    value = 0
+    for char in name.upper():
+        value = (value * 37 + ord(char)) & 0xFFFFFFFF
+    return value
+
+
+def parse_header(image: Image, source: str) -> HiveHeader:
+    size = len(image)
+    if size < 4 or image[:4] != b"regf":
+        raise NotRegf("not a registry hive (no 'regf' signature)", source=source, offset=0)
+    if size < regf.BASE_BLOCK_SIZE:
+        raise Truncated(
+            f"file ends at {size} bytes, inside the 4096-byte base block", source=source,
+            offset=size,
+        )
+    fields = BASE_BLOCK.unpack_from(image)
+    file_name = fields["file_name"].decode("utf-16-le", errors="replace").split("\x00")[0]
+    return HiveHeader(
+        signature_ok=True,
+        primary_sequence=fields["primary_sequence_number"],
+        secondary_sequence=fields["secondary_sequence_number"],
+        last_written=fields["last_written_timestamp"],
+        major_version=fields["major_version"],
+        minor_version=fields["minor_version"],
+        file_type=fields["file_type"],
+        file_format=fields["file_format"],
+        root_cell_offset=fields["root_cell_offset"],
+        hive_bins_data_size=fields["hive_bins_data_size"],
+        clustering_factor=fields["clustering_factor"],
+        file_name=file_name,
+        checksum_stored=fields["checksum"],
+        checksum_computed=xor32_checksum(image[: regf.CHECKSUM_SPAN]),
+        flags=fields["flags"],
+    )
+
+
+class RegfValue(Value):
+    __slots__ = ("_hive", "_offset", "_raw", "_record")
+
+    def __init__(self, hive: RegfHive, offset: int, record: ValueRecord) -> None:
+        self._hive = hive
+        self._offset = offset
+        self._record = record
+        self._raw: bytes | None = None
+
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    @property
+    def type_id(self) -> int:
+        return self._record.type_id
+
+    @property
+    def raw(self) -> bytes:
+        if self._raw is None:
+            self._raw = self._hive.value_data(self._offset, self._record)
+        return self._raw
+
+    @property
+    def data_size(self) -> int:
+        """The data size the record claims (inline flag removed)."""
+        return self._record.data_size_field & ~regf.INLINE_DATA_FLAG & 0xFFFFFFFF
+
+    @property
+    def provenance(self) -> Provenance:
+        return self._hive.provenance_at(self._offset)
+
+
+class RegfKey(Key):
+    __slots__ = ("_ancestors", "_hive", "_node", "_offset", "_path")
+
+    def __init__(
+        self,
+        hive: RegfHive,
+        offset: int,
+        node: KeyNode,
+        path: str,
+        ancestors: frozenset[int],
+    ) -> None:
+        self._hive = hive
+        self._offset = offset
+        self._node = node
+        self._path = path
+        self._ancestors = ancestors
+
+    @property
+    def name(self) -> str:
+        return self._node.name
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def node(self) -> KeyNode:
+        return self._node
+
+    @property
+    def offset(self) -> int:
+        return self._offset
+
+    @property
+    def provenance(self) -> Provenance:
+        return self._hive.provenance_at(self._offset)
+
+    @property
+    def last_written(self) -> int | None:
+        return self._node.last_written
+
+    @property
+    def class_name(self) -> str | None:
+        return self._hive.class_name(self._offset, self._node)
+
+    @property
+    def security_descriptor(self) -> bytes | None:
+        return self._hive.security_descriptor(self._offset, self._node)
+
+    def subkeys(self) -> Iterator[RegfKey]:
+        previous = ""
+        for offset in self._hive.subkey_offsets(self._offset, self._node):
+            child = self._child(offset)
+            if child is None:
+                continue
+            # Windows keeps subkey lists sorted by upper-cased name, without duplicates.
+            folded = fold_name(child.name)
+            if folded == previous:
+                self._hive.anomaly(
+                    "regf.duplicate_subkey",
+                    f"key {self._path or '(root)'!r} lists subkey {child.name!r} twice",
+                    offset + _DATA_START,
+                )
+            elif folded < previous:
+                self._hive.anomaly(
+                    "regf.subkey_order",
+                    f"subkeys of {self._path or '(root)'!r} are not in sorted order "
+                    f"({child.name!r} after {previous!r})",
+                    self._offset + _DATA_START,
+                    Severity.INFO,
+                )
+            previous = folded
+            yield child
+
+    def subkey(self, name: str) -> RegfKey | None:
+        wanted = fold_name(name)
+        # Try the lh hash candidates first; a miss falls back to a full scan, so that a
+        # wrong stored hash (or Windows' upcase table differing from Python's) loses nothing.
+        for hint in (name, None):
+            for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=hint):
+                child = self._child(offset)
+                if child is not None and fold_name(child.name) == wanted:
+                    return child
+        return None
+
+    def _child(self, offset: int) -> RegfKey | None:
+        hive = self._hive
+        if offset == self._offset or offset in self._ancestors:
+            hive.anomaly(
+                "regf.cycle",
+                f"subkey list of {self._path or '(root)'!r} points back at an ancestor key "
+                f"(cell 0x{offset:x}); not followed",
+                offset + _DATA_START,
+                Severity.ERROR,
+            )
+            return None
+        node = hive.key_node(offset)
+        if node is None:
+            return None
+        if node.parent != self._offset:
+            hive.anomaly(
+                "regf.parent_mismatch",
+                f"key {node.name!r} at 0x{offset:x} names parent 0x{node.parent:x}, "
+                f"but is listed by 0x{self._offset:x}",
+                offset + _DATA_START,
+            )
+        return RegfKey(
+            hive,
+            offset,
+            node,
+            join_path(self._path, node.name),
+            self._ancestors | {self._offset},
+        )
+
+    def values(self) -> Iterator[RegfValue]:
+        hive = self._hive
+        names: set[str] = set()
+        for offset in hive.value_offsets(self._offset, self._node):
+            payload = hive.cells.cell(offset, "value record")
+            if payload is None:
+                continue
+            record = parse_value_record(payload[0], offset + _DATA_START, hive.anomaly)
+            if record is None:
+                continue
+            folded = fold_name(record.name)
+            if folded in names:
+                hive.anomaly(
+                    "regf.duplicate_value",
+                    f"key {self._path or '(root)'!r} holds value {record.name!r} twice",
+                    offset + _DATA_START,
+                )
+            names.add(folded)
+            yield RegfValue(hive, offset, record)
+
+
+class RegfHive(Hive):
+    """A REGF image opened read-only (an mmap of the file, or replayed bytes in memory)."""
+
+    def __init__(
+        self,
+        image: Image,
+        source: str,
+        *,
+        strict: bool = False,
+        dirty: bool | None = None,
+        logs_applied: list[str] | None = None,
+        extra_diagnostics: list[Diagnostic] | None = None,
+    ) -> None:
+        self._source = source
+        self.anomaly = AnomalySink(source, strict=strict)
+        self.anomaly.diagnostics.extend(extra_diagnostics or [])
+        self._header = parse_header(image, source)
+        self._check_header(self._header, len(image))
+        claimed = self._header.hive_bins_data_size
+        sane = claimed % regf.HBIN_ALIGNMENT == 0 and 0 < claimed <= len(image) - _DATA_START
+        self.cells = CellSpace(image, self.anomaly, claimed if sane else None)
+        if not self.cells.bins:
+            raise Truncated("no hive bin could be read", source=source, offset=_DATA_START)
+        self._dirty = (not self._header.sequences_match) if dirty is None else dirty
+        self._logs_applied = logs_applied or []
+        self._root: RegfKey | None = None
+        self._hive_type: HiveType | None = None
+
+    # -- Hive interface -------------------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def format(self) -> EvidenceFormat:
+        return EvidenceFormat.REGF
+
+    @property
+    def engine(self) -> str:
+        return ENGINE
+
+    @property
+    def header(self) -> HiveHeader:
+        return self._header
+
+    @property
+    def dirty(self) -> bool | None:
+        return self._dirty
+
+    @property
+    def logs_applied(self) -> list[str]:
+        return self._logs_applied
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.anomaly.diagnostics
+
+    @property
+    def hive_type(self) -> HiveType:
+        if self._hive_type is None:
+            from hiveparse.detect import detect_hive_type  # noqa: PLC0415 - avoids a cycle
+
+            self._hive_type = detect_hive_type(self.root(), self._header.file_name)
+        return self._hive_type
+
+    def root(self) -> RegfKey:
+        if self._root is None:
+            offset = self._header.root_cell_offset
+            node = self.key_node(offset)
+            if node is None:
+                from hiveparse.errors import CorruptStructure  # noqa: PLC0415
+
+                raise CorruptStructure(
+                    f"the base block's root cell offset 0x{offset:x} does not lead to a key node",
+                    source=self._source,
+                    offset=offset + _DATA_START if offset < 0x7FFFFFFF else 36,
+                )
+            if not node.flags & 0x0004:  # KEY_HIVE_ENTRY
+                self.anomaly(
+                    "regf.root_not_entry",
+                    "the root key node lacks the KEY_HIVE_ENTRY flag",
+                    offset + _DATA_START,
+                )
+            self._root = RegfKey(self, offset, node, "", frozenset())
+        return self._root
+
+    def provenance_at(self, offset: int) -> Provenance:
+        return Provenance(
+            source=self._source,
+            format=EvidenceFormat.REGF,
+            engine=ENGINE,
+            hive_type=self._hive_type,
+            offset=offset,
+        )
+
+    # -- structure access (used by keys and values) -----------------------------------------
+
+    def _check_header(self, header: HiveHeader, file_size: int) -> None:
+        anomaly = self.anomaly
+        if not header.checksum_ok:
+            anomaly(
+                "regf.checksum_mismatch",
+                f"base block checksum 0x{header.checksum_stored:08x} does not match the "
+                f"computed 0x{header.checksum_computed:08x}",
+                508,
+            )
+        if not header.sequences_match:
+            anomaly(
+                "regf.dirty",
+                f"sequence numbers differ ({header.primary_sequence} / "
+                f"{header.secondary_sequence}): the hive was not cleanly written",
+                4,
+                Severity.INFO,
+            )
+        if header.major_version != 1 or header.minor_version not in range(1, 7):
+            anomaly(
+                "regf.version_unusual",
+                f"format version {header.major_version}.{header.minor_version}",
+                20,
+            )
+        if header.file_type != regf.FILE_TYPE_PRIMARY:
+            anomaly(
+                "regf.not_primary",
+                f"file type {header.file_type}: this is a transaction log or alternate file, "
+                "not a primary hive",
+                28,
+                Severity.ERROR,
+            )
+        claimed_end = _DATA_START + header.hive_bins_data_size
+        if header.hive_bins_data_size % regf.HBIN_ALIGNMENT or claimed_end > file_size:
+            anomaly(
+                "regf.hive_bins_size_mismatch",
+                f"base block claims 0x{header.hive_bins_data_size:x} bytes of hive bins; "
+                f"the file holds 0x{max(file_size - _DATA_START, 0):x}",
+                40,
+            )
+
+    def key_node(self, offset: int) -> KeyNode | None:
+        cell = self.cells.cell(offset, "key node")
+        if cell is None:
+            return None
+        return parse_key_node(cell[0], offset + _DATA_START, self.anomaly)
+
+    def subkey_offsets(
+        self, key_offset: int, node: KeyNode, name_hint: str | None = None
+    ) -> list[int]:
+        """Offsets of the key nodes a key lists, in stored order.
+
+        With ``name_hint``, lh elements whose hash cannot match are skipped (the lookup then
+        parses only candidate key nodes).
+        """
+        count, list_offset = node.number_of_subkeys, node.subkeys_list_offset
+        if count == 0:
+            return []
+        if list_offset == regf.NO_CELL:
+            self.anomaly(
+                "regf.subkey_list_missing",
+                f"key at 0x{key_offset:x} claims {count} subkeys but has no subkey list",
+                key_offset + _DATA_START,
+            )
+            return []
+        wanted_hash = None
+        if name_hint is not None and name_hint.isascii():
+            wanted_hash = lh_name_hash(name_hint)
+        found: list[int] = []
+        seen_lists: set[int] = set()
+        stack: list[tuple[int, int]] = [(list_offset, 0)]
+        while stack:
+            offset, depth = stack.pop()
+            if offset in seen_lists:
+                self.anomaly(
+                    "regf.list_cycle",
+                    f"subkey list 0x{offset:x} is reached twice from key 0x{key_offset:x}",
+                    offset + _DATA_START,
+                    Severity.ERROR,
+                )
+                continue
+            seen_lists.add(offset)
+            cell = self.cells.cell(offset, "subkey list")
+            if cell is None:
+                continue
+            payload = cell[0]
+            if len(payload) < LIST_HEAD.size:
+                self.anomaly(
+                    "regf.subkey_list_bad", "subkey list cell too small", offset + _DATA_START
+                )
+                continue
+            signature, elements = LIST_HEAD.packer.unpack_from(payload)
+            width = 8 if signature in (b"lf", b"lh") else 4
+            fits = (len(payload) - LIST_HEAD.size) // width
+            if elements > fits:
+                self.anomaly(
+                    "regf.list_count_clamped",
+                    f"subkey list claims {elements} elements but its cell holds {fits}",
+                    offset + _DATA_START,
+                    Severity.ERROR,
+                )
+                elements = fits
+            if signature == b"lh" or signature == b"lf":
+                pairs = _LH_ELEMENT.iter_unpack(payload[4 : 4 + 8 * elements])
+                if wanted_hash is not None and signature == b"lh":
+                    found.extend(key for key, hint in pairs if hint == wanted_hash)
+                else:
+                    found.extend(key for key, _hint in pairs)
+            elif signature == b"li":
+                found.extend(offset_array(payload, elements, LIST_HEAD.size))
+            elif signature == b"ri":
+                if depth >= _MAX_LIST_NESTING - 1:
+                    self.anomaly(
+                        "regf.list_nesting",
+                        "index root nested inside an index root; not followed",
+                        offset + _DATA_START,
+                        Severity.ERROR,
+                    )
+                    continue
+                children = offset_array(payload, elements, LIST_HEAD.size)
+                stack.extend((child, depth + 1) for child in reversed(children))
+            else:
+                self.anomaly(
+                    "regf.subkey_list_bad",
+                    f"unknown subkey list signature {signature!r}",
+                    offset + _DATA_START,
+                    Severity.ERROR,
+                )
+        if wanted_hash is None and len(found) != count:
+            self.anomaly(
+                "regf.subkey_count_mismatch",
+                f"key at 0x{key_offset:x} claims {count} subkeys; its lists hold {len(found)}",
+                key_offset + _DATA_START,
+            )
+        return found
+
+    def value_offsets(self, key_offset: int, node: KeyNode) -> tuple[int, ...]:
+        count, list_offset = node.number_of_values, node.values_list_offset
+        if count == 0:
+            return ()
+        if list_offset == regf.NO_CELL:
+            self.anomaly(
+                "regf.value_list_missing",
+                f"key at 0x{key_offset:x} claims {count} values but has no value list",
+                key_offset + _DATA_START,
+            )
+            return ()
+        cell = self.cells.cell(list_offset, "value list")
+        if cell is None:
+            return ()
+        payload = cell[0]
+        fits = len(payload) // 4
+        if count > fits:
+            self.anomaly(
+                "regf.value_count_clamped",
+                f"key at 0x{key_offset:x} claims {count} values; its value list holds {fits}",
+                list_offset + _DATA_START,
+                Severity.ERROR,
+            )
+            count = fits
+        return offset_array(payload, count)
+
+    def value_data(self, vk_offset: int, record: ValueRecord) -> bytes:
+        size_field = record.data_size_field
+        size = size_field & 0x7FFFFFFF
+        where = vk_offset + _DATA_START
+        if size_field & regf.INLINE_DATA_FLAG:
+            if size > 4:
+                self.anomaly(
+                    "regf.inline_size_invalid",
+                    f"inline value {record.name!r} claims {size} bytes (at most 4 fit)",
+                    where,
+                    Severity.ERROR,
+                )
+                size = 4
+            # Inline data occupies the leading bytes of the data-offset field (spec).
+            return record.data_offset.to_bytes(4, "little")[:size]
+        if size == 0:
+            return b""
+        if record.data_offset == regf.NO_CELL:
+            self.anomaly(
+                "regf.value_data_missing",
+                f"value {record.name!r} claims {size} bytes but has no data cell",
+                where,
+                Severity.ERROR,
+            )
+            return b""
+        cell = self.cells.cell(record.data_offset, "value data")
+        if cell is None:
+            return b""
+        payload = cell[0]
+        if (
+            size > regf.BIG_DATA_SEGMENT_SIZE
+            and self._header.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
+            and payload[:2] == b"db"
+        ):
+            return self._big_data(record, size, payload, record.data_offset)
+        if size > len(payload):
+            self.anomaly(
+                "regf.value_data_overrun",
+                f"value {record.name!r} claims {size} bytes; its data cell holds {len(payload)}",
+                where,
+                Severity.ERROR,
+            )
+            size = len(payload)
+        return payload[:size]
+
+    def _big_data(self, record: ValueRecord, size: int, payload: bytes, db_offset: int) -> bytes:
+        where = db_offset + _DATA_START
+        if len(payload) < DB.size:
+            self.anomaly("regf.big_data_bad", "big-data record cell too small", where)
+            return b""
+        _signature, segments, list_offset = DB.packer.unpack_from(payload)
+        cell = self.cells.cell(list_offset, "big-data segment list")
+        if cell is None:
+            return b""
+        fits = len(cell[0]) // 4
+        needed = -(-size // regf.BIG_DATA_SEGMENT_SIZE)
+        if segments > fits or segments < needed:
+            self.anomaly(
+                "regf.big_data_segments",
+                f"value {record.name!r}: big-data record lists {segments} segments; "
+                f"{needed} are needed for {size} bytes and the list holds {fits}",
+                where,
+                Severity.ERROR,
+            )
+            segments = min(segments, fits)
+        parts: list[bytes] = []
+        remaining = size
+        seen: set[int] = set()
+        for segment in offset_array(cell[0], segments):
+            if remaining <= 0:
+                break
+            if segment in seen:
+                self.anomaly(
+                    "regf.big_data_segment_repeated",
+                    f"value {record.name!r}: big-data segment 0x{segment:x} listed twice",
+                    where,
+                    Severity.ERROR,
+                )
+                break
+            seen.add(segment)
+            data = self.cells.cell(segment, "big-data segment")
+            if data is None:
+                break
+            chunk = data[0][: min(remaining, regf.BIG_DATA_SEGMENT_SIZE)]
+            parts.append(chunk)
+            remaining -= len(chunk)
+        if remaining > 0:
+            self.anomaly(
+                "regf.value_data_overrun",
+                f"value {record.name!r}: big data ends {remaining} bytes short of {size}",
+                where,
+                Severity.ERROR,
+            )
+        return b"".join(parts)
+
+    def class_name(self, key_offset: int, node: KeyNode) -> str | None:
+        if node.class_name_offset == regf.NO_CELL or node.class_name_length == 0:
+            return None
+        cell = self.cells.cell(node.class_name_offset, "class name")
+        if cell is None:
+            return None
+        raw = cell[0][: node.class_name_length]
+        if len(raw) < node.class_name_length:
+            self.anomaly(
+                "regf.class_name_truncated",
+                f"class name of key 0x{key_offset:x} is cut short by its cell",
+                node.class_name_offset + _DATA_START,
+            )
+        return raw[: len(raw) // 2 * 2].decode("utf-16-le", errors="surrogatepass")
+
+    def security_descriptor(self, key_offset: int, node: KeyNode) -> bytes | None:
+        if node.security_offset == regf.NO_CELL:
+            return None
+        cell = self.cells.cell(node.security_offset, "security record")
+        if cell is None:
+            return None
+        return parse_security_descriptor(
+            cell[0], node.security_offset + _DATA_START, self.anomaly
+        )
