@@ -274,11 +274,13 @@ class RegfHive(Hive):
         dirty: bool | None = None,
         logs_applied: list[str] | None = None,
         extra_diagnostics: list[Diagnostic] | None = None,
+        header_on_disk: HiveHeader | None = None,
     ) -> None:
         self._source = source
         self.anomaly = AnomalySink(source, strict=strict)
         self.anomaly.diagnostics.extend(extra_diagnostics or [])
         self._header = parse_header(image, source)
+        self.header_on_disk = header_on_disk or self._header  # before any log replay
         self._check_header(self._header, len(image))
         claimed = self._header.hive_bins_data_size
         sane = claimed % regf.HBIN_ALIGNMENT == 0 and 0 < claimed <= len(image) - _DATA_START

@@ -16,6 +16,7 @@ from hiveparse.errors import (
     Severity,
     Unsupported,
 )
+from hiveparse.model import HiveHeader
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
 
@@ -62,12 +63,15 @@ def open_hive(
     dirty = not (header.sequences_match and header.checksum_ok)
     if not (dirty and apply_logs):
         return RegfHive(image, source, strict=strict, dirty=dirty)
-    return _open_replayed(image, source, strict=strict, log_paths=log_paths, data_given=data)
+    return _open_replayed(
+        image, source, header, strict=strict, log_paths=log_paths, data_given=data
+    )
 
 
 def _open_replayed(
     image: mmap.mmap | bytes,
     source: str,
+    header: HiveHeader,
     *,
     strict: bool,
     log_paths: Sequence[str | os.PathLike[str]] | None,
@@ -109,7 +113,9 @@ def _open_replayed(
                 Location(source, offset=4),
             )
         )
-        return RegfHive(image, source, strict=strict, dirty=True, extra_diagnostics=notes)
+        return RegfHive(
+            image, source, strict=strict, dirty=True, extra_diagnostics=notes, header_on_disk=header
+        )
     result = logs.replay_logs(bytes(image), log_images, source=source)
     notes.extend(result.diagnostics)
     if not result.applied:
@@ -128,4 +134,5 @@ def _open_replayed(
         dirty=True,
         logs_applied=list(result.applied),
         extra_diagnostics=notes,
+        header_on_disk=header,
     )

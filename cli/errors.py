@@ -1,0 +1,40 @@
+"""One table from exceptions to one-line messages and exit codes (DESIGN.md)."""
+
+from __future__ import annotations
+
+import sys
+
+from hiveparse.errors import EvidenceError, HiveparseError, UsageError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_UNREADABLE = 4
+EXIT_INTERNAL = 70  # a bug in hiveparse (EX_SOFTWARE); never expected
+
+_EXIT_BY_ERROR: tuple[tuple[type[HiveparseError], int], ...] = (
+    (UsageError, EXIT_USAGE),
+    (EvidenceError, EXIT_UNREADABLE),
+    (HiveparseError, EXIT_UNREADABLE),
+)
+
+
+def exit_code_for(error: HiveparseError) -> int:
+    for kind, code in _EXIT_BY_ERROR:
+        if isinstance(error, kind):
+            return code
+    return EXIT_UNREADABLE
+
+
+def say_error(message: str) -> None:
+    """Print one line to stderr, whatever the terminal's encoding can show."""
+    line = f"hiveparse: error: {message}\n"
+    sys.stderr.buffer.write(line.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
+    sys.stderr.flush()
+
+
+def say_warning(message: str) -> None:
+    line = f"hiveparse: warning: {message}\n"
+    sys.stderr.buffer.write(line.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
+    sys.stderr.flush()

@@ -1,0 +1,86 @@
+"""`hiveparse info`: what a piece of evidence is, and what is wrong with it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hiveparse.cli.errors import EXIT_OK, EXIT_PARTIAL
+from hiveparse.cli.options import (
+    EncodingOpt,
+    EvidenceArg,
+    Format,
+    FormatOpt,
+    NoLogsOpt,
+    chosen_format,
+)
+
+
+def info(
+    evidence: EvidenceArg,
+    output_format: FormatOpt = None,
+    encoding: EncodingOpt = None,
+    no_logs: NoLogsOpt = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Skip the full walk that collects anomalies.")
+    ] = False,
+) -> None:
+    """Format, hive type, header fields, checksum, sequence numbers, dirty state, logs, anomalies."""
+    from hiveparse.evidence import open_evidence  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+    from hiveparse.summary import summarise_evidence  # noqa: PLC0415
+
+    opened = open_evidence(evidence, encoding=encoding, apply_logs=not no_logs)
+    summary = summarise_evidence(opened, walk_all=not quick, logs_beside=Path(evidence))
+    document: dict[str, Any] = {
+        "schema_version": records.SCHEMA_VERSION,
+        "tool": records.tool_record(),
+        "evidence": records.evidence_record(opened),
+        **summary,
+        "partial": records.is_partial(opened.all_diagnostics),
+        "diagnostics": records.diagnostics_record(opened.all_diagnostics),
+    }
+    fmt = chosen_format(output_format)
+    if fmt == Format.JSON:
+        write_json(document, sys.stdout)
+    elif fmt == Format.JSONL:
+        write_jsonl([document], sys.stdout)
+    else:
+        _write_text(document)
+    raise typer.Exit(EXIT_PARTIAL if document["partial"] else EXIT_OK)
+
+
+def _write_text(document: dict[str, Any]) -> None:
+    out = sys.stdout
+    evidence = document["evidence"]
+    out.write(f"{evidence['path']}\n")
+    out.write(f"  format     {evidence['format']}   size {evidence['size']}\n")
+    out.write(f"  sha256     {evidence['sha256']}\n")
+    for mount in document.get("hives", []):
+        out.write(f"  hive       {mount['hive']} mounted at {mount['mount']}\n")
+        out.write(f"             {mount['keys']} keys, {mount['values']} values\n")
+    header = document.get("header")
+    if header:
+        out.write(
+            f"  header     version {header['version']}, sequence "
+            f"{header['primary_sequence']}/{header['secondary_sequence']}, "
+            f"checksum {'ok' if header['checksum_ok'] else 'BAD'}, "
+            f"last written {header['last_written']}\n"
+        )
+        out.write(f"  embedded   {header['embedded_file_name']!r}\n")
+    if "dirty" in document:
+        out.write(f"  dirty      {document['dirty']}\n")
+        out.write(f"  logs found {', '.join(document['logs_found']) or '-'}\n")
+        out.write(f"  applied    {', '.join(document['logs_applied']) or '-'}\n")
+    diagnostics = document["diagnostics"]
+    out.write(f"  anomalies  {len(diagnostics)}\n")
+    for item in diagnostics[:50]:
+        where = f" @0x{item['offset']:x}" if item.get("offset") is not None else ""
+        line = f":{item['line']}" if item.get("line") is not None else ""
+        out.write(f"    [{item['severity']}] {item['code']}{where}{line}: {item['message']}\n")
+    if len(diagnostics) > 50:
+        out.write(f"    ... {len(diagnostics) - 50} more (use --format json)\n")

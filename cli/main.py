@@ -1,0 +1,69 @@
+"""The `hiveparse` command: composes the command modules; no logic of its own."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from hiveparse import __version__
+from hiveparse.cli import export, info, query, verify
+from hiveparse.cli.errors import EXIT_INTERNAL, EXIT_USAGE, exit_code_for, say_error
+from hiveparse.errors import HiveparseError
+
+app = typer.Typer(
+    name="hiveparse",
+    help="Offline forensics for Windows registry evidence (hives and .reg files), "
+    "focused on Remote Desktop Services licensing.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("query")(query.query)
+app.command("export")(export.export)
+app.command("info")(info.info)
+app.command("verify")(verify.verify)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"hiveparse {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Offline forensics for Windows registry evidence."""
+
+
+def run() -> None:
+    """Console entry point: every error becomes one line and an exit code, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except HiveparseError as error:
+        say_error(str(error))
+        sys.exit(exit_code_for(error))
+    except BrokenPipeError:
+        sys.exit(0)
+    except KeyboardInterrupt:
+        say_error("interrupted")
+        sys.exit(130)
+    except Exception as error:
+        # typer may bring its own copy of click, so its usage errors are recognised by shape.
+        if hasattr(error, "format_message"):
+            say_error(error.format_message())
+            sys.exit(EXIT_USAGE)
+        if type(error).__name__ == "Abort":
+            say_error("aborted")
+            sys.exit(130)
+        if os.environ.get("HIVEPARSE_DEBUG"):
+            raise
+        say_error(f"internal error, please report it: {type(error).__name__}: {error}")
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,65 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Format(StrEnum):
+    JSON = "json"
+    JSONL = "jsonl"
+    TABLE = "table"
+
+
+class Engine(StrEnum):
+    HIVEPARSE = "hiveparse"
+    REGIPY = "regipy"
+    PYTHON_REGISTRY = "python-registry"
+
+
+EvidenceArg = Annotated[
+    Path,
+    typer.Argument(help="A hive file (SYSTEM, SOFTWARE, NTUSER.DAT, ...) or a .reg file."),
+]
+KeyArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="Key path as typed for reg.exe (HKLM\\SYSTEM\\CurrentControlSet\\...), or a "
+        "path inside the hive. Default: the root."
+    ),
+]
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format", "-f", help="Output format (default: table on a terminal, json in a pipe)."
+    ),
+]
+EngineOpt = Annotated[
+    Engine,
+    typer.Option("--engine", help="Hive reader: our own (default) or a peer library."),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", help="Code page of ANSI .reg files (REGEDIT4), e.g. cp1252 (default)."
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Stop at the first anomaly instead of recording it."),
+]
+NoLogsOpt = Annotated[
+    bool,
+    typer.Option("--no-logs", help="Do not replay transaction logs of dirty hives."),
+]
+
+
+def chosen_format(requested: Format | None) -> Format:
+    if requested is not None:
+        return requested
+    return Format.TABLE if sys.stdout.isatty() else Format.JSON

@@ -1,0 +1,115 @@
+"""`hiveparse query`: an offline `reg query` over a hive or a .reg file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from hiveparse.cli.errors import EXIT_OK, EXIT_PARTIAL
+from hiveparse.cli.options import (
+    EncodingOpt,
+    Engine,
+    EngineOpt,
+    EvidenceArg,
+    Format,
+    FormatOpt,
+    KeyArg,
+    NoLogsOpt,
+    StrictOpt,
+    chosen_format,
+)
+
+
+def query(
+    evidence: EvidenceArg,
+    key: KeyArg = None,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-s", help="Every key below KEY too (reg query /s).")
+    ] = False,
+    values: Annotated[
+        bool, typer.Option("--values", "-v", help="List each key's values with their data.")
+    ] = False,
+    output_format: FormatOpt = None,
+    engine: EngineOpt = Engine.HIVEPARSE,
+    encoding: EncodingOpt = None,
+    strict: StrictOpt = False,
+    no_logs: NoLogsOpt = False,
+) -> None:
+    """List a key (and its subtree with -s): values, types, data, last-written times."""
+    from hiveparse.evidence import open_evidence  # noqa: PLC0415 - fast --help
+    from hiveparse.model import walk  # noqa: PLC0415
+    from hiveparse.registry import Registry  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+
+    opened = open_evidence(
+        evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
+    )
+    located = Registry([opened]).locate(key)
+
+    def key_records() -> Iterator[dict[str, Any]]:
+        for found in located:
+            mount = found.mounted.mount
+            keys = walk(found.key) if recursive else iter([found.key])
+            for item in keys:
+                full = f"{mount}\\{item.path}" if item.path else mount
+                yield records.key_record(
+                    item, full, with_values=values, control_set=found.control_set
+                )
+
+    fmt = chosen_format(output_format)
+    out = sys.stdout
+    if fmt == Format.TABLE:
+        for record in key_records():
+            _write_table_block(record, out)
+    elif fmt == Format.JSONL:
+        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+
+        write_jsonl(key_records(), out)
+    else:
+        _write_json_stream(opened, key_records(), out)
+    diagnostics = opened.all_diagnostics
+    if records.is_partial(diagnostics):
+        raise typer.Exit(EXIT_PARTIAL)
+    raise typer.Exit(EXIT_OK)
+
+
+def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO) -> None:
+    """A JSON document written key by key, so a whole-hive query never sits in memory."""
+    from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.report.render import dumps  # noqa: PLC0415
+
+    out.write('{\n"schema_version": "1",\n')
+    out.write(f'"tool": {dumps(records.tool_record(), indent=None)},\n')
+    out.write(f'"evidence": [{dumps(records.evidence_record(opened), indent=None)}],\n')
+    out.write('"keys": [')
+    for index, record in enumerate(keys):
+        out.write(",\n" if index else "\n")
+        out.write(dumps(record, indent=None))
+    diagnostics = opened.all_diagnostics
+    out.write("\n],\n")
+    out.write(f'"partial": {dumps(records.is_partial(diagnostics))},\n')
+    out.write(f'"diagnostics": {dumps(records.diagnostics_record(diagnostics))}\n}}\n')
+
+
+def _write_table_block(record: dict[str, Any], out: TextIO) -> None:
+    """The layout of `reg query`: the key, its values indented, then subkey paths."""
+    out.write(f"\n{record['path']}\n")
+    for value in record.get("values", []):
+        name = value["name"] or "(Default)"
+        out.write(f"    {name}    {value['type']}    {_show(value)}\n")
+    if record.get("values"):
+        out.write("\n")
+    for sub in record["subkeys"]:
+        out.write(f"{record['path']}\\{sub}\n")
+
+
+def _show(value: dict[str, Any]) -> str:
+    decoded = value["decoded"]
+    if isinstance(decoded, list):
+        return "\\0".join(decoded)
+    if isinstance(decoded, int):
+        return f"0x{decoded:x}"
+    return str(decoded).upper() if value["type"] == "REG_BINARY" else str(decoded)

@@ -1,0 +1,80 @@
+"""`hiveparse verify`: read a hive with every engine and list where they disagree."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+
+from hiveparse.cli.errors import EXIT_FINDINGS, EXIT_OK
+from hiveparse.cli.options import EvidenceArg, Format, FormatOpt, chosen_format
+
+_PEERS = ("regipy", "python-registry")
+
+
+def verify(
+    evidence: EvidenceArg,
+    peers: Annotated[
+        list[str] | None,
+        typer.Option("--peer", help="Peer engine(s) to compare with (default: all)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Stop after this many disagreements per peer.")
+    ] = None,
+    output_format: FormatOpt = None,
+) -> None:
+    """Walk with our reader and with regipy and python-registry; list every disagreement.
+
+    Exit status 1 when any engine disagrees (or fails to read what ours read).
+    """
+    from hiveparse.engines import open_engine  # noqa: PLC0415
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+    from hiveparse.sources.regf import open_hive  # noqa: PLC0415
+    from hiveparse.verify import compare_hives  # noqa: PLC0415
+
+    chosen = peers or list(_PEERS)
+    unknown = [p for p in chosen if p not in _PEERS]
+    if unknown:
+        raise UsageError(f"unknown peer engine(s) {unknown}; choose from {list(_PEERS)}")
+    # Peers read the file as it is on disk, so ours does too (no log replay).
+    reference = open_hive(evidence, apply_logs=False)
+    results: list[dict[str, Any]] = []
+    for peer in chosen:
+        entry: dict[str, Any] = {"engine": peer, "error": None, "disagreements": []}
+        try:
+            other = open_engine(peer, str(evidence))
+            entry["disagreements"] = [
+                asdict(d) for d in compare_hives(reference, other, limit=limit)
+            ]
+        except Exception as error:  # noqa: BLE001 - a peer failing is itself a result
+            entry["error"] = f"{type(error).__name__}: {error}"
+        results.append(entry)
+    document = {
+        "schema_version": records.SCHEMA_VERSION,
+        "tool": records.tool_record(),
+        "evidence": str(evidence),
+        "reference_engine": "hiveparse",
+        "peers": results,
+        "diagnostics": records.diagnostics_record(reference.diagnostics),
+    }
+    fmt = chosen_format(output_format)
+    if fmt == Format.JSON:
+        write_json(document, sys.stdout)
+    elif fmt == Format.JSONL:
+        write_jsonl(
+            ({"engine": r["engine"], **d} for r in results for d in r["disagreements"]),
+            sys.stdout,
+        )
+    else:
+        for entry in results:
+            count = len(entry["disagreements"])
+            status = entry["error"] or f"{count} disagreement(s)"
+            sys.stdout.write(f"{entry['engine']}: {status}\n")
+            for item in entry["disagreements"]:
+                sys.stdout.write(f"  {item}\n")
+    disagree = any(r["error"] or r["disagreements"] for r in results)
+    raise typer.Exit(EXIT_FINDINGS if disagree else EXIT_OK)

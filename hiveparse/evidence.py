@@ -1,0 +1,122 @@
+"""Evidence files: sniff the format from content, hash, open read-only, mount the hives.
+
+A hive file gives one hive, mounted where Windows mounts its type (a SYSTEM hive at
+``HKEY_LOCAL_MACHINE\\SYSTEM``). A .reg file can hold several hives (every mount its key
+paths name). Either way the result is a list of :class:`MountedHive` with the file's
+provenance (path, size, sha256, format).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hiveparse.errors import Diagnostic, EvidenceError, NotRegf
+from hiveparse.model import EvidenceFormat, Hive
+from hiveparse.paths import default_mount
+
+_SNIFF_BYTES = 4096
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class MountedHive:
+    mount: str  # e.g. "HKEY_LOCAL_MACHINE\\SYSTEM"
+    hive: Hive
+
+
+@dataclass
+class Evidence:
+    path: str
+    size: int
+    sha256: str
+    format: EvidenceFormat
+    hives: list[MountedHive]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    reg_header: str | None = None
+    reg_encoding: str | None = None
+
+    @property
+    def all_diagnostics(self) -> list[Diagnostic]:
+        seen: list[Diagnostic] = list(self.diagnostics)
+        for mounted in self.hives:
+            seen.extend(d for d in mounted.hive.diagnostics if d not in seen)
+        return seen
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sniff_format(prefix: bytes) -> EvidenceFormat | None:
+    if prefix[:4] == b"regf":
+        return EvidenceFormat.REGF
+    from hiveparse.sources.regtext import detect_reg  # noqa: PLC0415 - keeps start-up light
+
+    return EvidenceFormat.REG if detect_reg(prefix) else None
+
+
+def open_evidence(
+    path: str | os.PathLike[str],
+    *,
+    engine: str = "hiveparse",
+    encoding: str | None = None,
+    strict: bool = False,
+    apply_logs: bool = True,
+) -> Evidence:
+    """Open one evidence file (a hive or a .reg file), read-only."""
+    source = os.fspath(path)
+    file_path = Path(source)
+    try:
+        if file_path.is_dir():
+            raise EvidenceError("is a directory, not a hive or .reg file", source=source)
+        size = file_path.stat().st_size
+        with file_path.open("rb") as handle:
+            prefix = handle.read(_SNIFF_BYTES)
+    except OSError as error:
+        raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
+    if size == 0:
+        raise NotRegf("empty file: neither a registry hive nor a .reg file", source=source)
+    detected = sniff_format(prefix)
+    if detected is None:
+        raise NotRegf(
+            "neither a registry hive (no 'regf' signature) nor a .reg file "
+            "(no 'Windows Registry Editor' / 'REGEDIT4' header)",
+            source=source,
+            offset=0,
+        )
+    digest = sha256_file(file_path)
+    if detected == EvidenceFormat.REGF:
+        hive = _open_regf(source, engine, strict=strict, apply_logs=apply_logs)
+        mount = default_mount(hive.hive_type, file_path.name.upper())
+        return Evidence(source, size, digest, detected, [MountedHive(mount, hive)])
+    from hiveparse.sources.regtext import parse_reg_file  # noqa: PLC0415
+
+    parsed = parse_reg_file(source, encoding=encoding, strict=strict)
+    hives = [MountedHive(mount, hive) for mount, hive in parsed.hives.items()]
+    return Evidence(
+        source,
+        size,
+        digest,
+        detected,
+        hives,
+        diagnostics=list(parsed.diagnostics),
+        reg_header=str(parsed.header),
+        reg_encoding=parsed.encoding,
+    )
+
+
+def _open_regf(source: str, engine: str, *, strict: bool, apply_logs: bool) -> Hive:
+    if engine == "hiveparse":
+        from hiveparse.sources.regf import open_hive  # noqa: PLC0415
+
+        return open_hive(source, strict=strict, apply_logs=apply_logs)
+    from hiveparse.engines import open_engine  # noqa: PLC0415
+
+    return open_engine(engine, source)

@@ -1,0 +1,84 @@
+"""One registry over many evidence files: user paths resolved to the hive and key they name.
+
+``HKLM\\SYSTEM\\CurrentControlSet\\Services`` finds the SYSTEM hive among the opened
+evidence (whether it came from a hive file, a .reg export or an offline-mounted export such
+as ``HKLM\\OFFLINE_SYSTEM``), rewrites CurrentControlSet through ``Select`` and walks there.
+A path without a root is taken inside the only hive opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hiveparse.controlset import resolve_current_control_set
+from hiveparse.errors import KeyNotFound, UsageError
+from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.model import HiveType, Key
+from hiveparse.paths import is_full_path, locate, parse_registry_path
+
+
+@dataclass(frozen=True)
+class Located:
+    """A key found for a user path, with how it was found."""
+
+    evidence: Evidence
+    mounted: MountedHive
+    key: Key
+    control_set: str | None  # the ControlSet00N that CurrentControlSet was resolved to
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.mounted.mount}\\{self.key.path}" if self.key.path else self.mounted.mount
+
+
+class Registry:
+    def __init__(self, evidence: list[Evidence]) -> None:
+        self.evidence = evidence
+
+    def mounted(self) -> list[tuple[Evidence, MountedHive]]:
+        return [(item, mounted) for item in self.evidence for mounted in item.hives]
+
+    def locate(self, user_path: str | None) -> list[Located]:
+        """Every key the path names (one per evidence file that holds it)."""
+        candidates = self._candidates(user_path)
+        found: list[Located] = []
+        for evidence, mounted, relative in candidates:
+            root = mounted.hive.root()
+            control_set = None
+            if mounted.hive.hive_type == HiveType.SYSTEM:
+                relative, control_set = resolve_current_control_set(root, relative)
+            key = root.find(relative)
+            if key is not None:
+                found.append(Located(evidence, mounted, key, control_set))
+        if not found:
+            where = ", ".join(sorted({item.path for item, _m, _r in candidates})) or "the evidence"
+            raise KeyNotFound(f"key {user_path!r} not found in {where}")
+        return found
+
+    def _candidates(self, user_path: str | None) -> list[tuple[Evidence, MountedHive, str]]:
+        pairs = self.mounted()
+        if not pairs:
+            raise UsageError("no hive was opened")
+        if not user_path or not is_full_path(user_path):
+            if len(pairs) > 1 and user_path:
+                mounts = ", ".join(m.mount for _e, m in pairs)
+                raise UsageError(
+                    f"{user_path!r} has no root key and the evidence holds several hives "
+                    f"({mounts}); start the path with HKLM\\..., HKCU\\... or HKU\\..."
+                )
+            return [(evidence, mounted, user_path or "") for evidence, mounted in pairs]
+        location = locate(parse_registry_path(user_path))
+        exact = [
+            (evidence, mounted, location.relative)
+            for evidence, mounted in pairs
+            if mounted.mount.upper() == location.mount.upper()
+        ]
+        if exact:
+            return exact
+        if location.hive_type == HiveType.UNKNOWN:
+            return []
+        return [
+            (evidence, mounted, location.relative)
+            for evidence, mounted in pairs
+            if mounted.hive.hive_type == location.hive_type
+        ]

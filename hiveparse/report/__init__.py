@@ -1,0 +1,1 @@
+"""Turning model objects into report records, and records into output formats."""

@@ -1,0 +1,112 @@
+"""Report records: the one place where model objects become JSON-ready dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hiveparse import __version__
+from hiveparse.errors import Diagnostic, Severity
+from hiveparse.evidence import Evidence
+from hiveparse.filetime import filetime_iso
+from hiveparse.model import HiveHeader, Key, Value
+from hiveparse.values import decode_value
+
+SCHEMA_VERSION = "1"
+
+
+def tool_record() -> dict[str, str]:
+    return {"name": "hiveparse", "version": __version__}
+
+
+def evidence_record(evidence: Evidence) -> dict[str, Any]:
+    hives = [mounted.hive for mounted in evidence.hives]
+    first = hives[0] if len(hives) == 1 else None
+    return {
+        "path": evidence.path,
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "format": str(evidence.format),
+        "hive": str(first.hive_type) if first else None,
+        "mounts": [
+            {"mount": m.mount, "hive": str(m.hive.hive_type)} for m in evidence.hives
+        ],
+        "dirty": first.dirty if first else None,
+        "logs_applied": first.logs_applied if first else [],
+        "engine": first.engine if first else None,
+        "reg_header": evidence.reg_header,
+        "encoding": evidence.reg_encoding,
+    }
+
+
+def value_record(value: Value) -> dict[str, Any]:
+    raw = value.raw
+    decoded = decode_value(value.type_id, raw)
+    problems = [d.code for d in value.diagnostics]
+    if decoded.problem:
+        problems.append(decoded.problem)
+    shown: Any = decoded.value
+    if isinstance(shown, bytes):
+        shown = shown.hex()
+    return {
+        "name": value.name,
+        "type": value.type_name,
+        "type_id": value.type_id,
+        "size": len(raw),
+        "raw": raw.hex(),
+        "decoded": shown,
+        "problems": problems,
+        "provenance": value.provenance.to_dict(),
+    }
+
+
+def key_record(
+    key: Key,
+    full_path: str,
+    *,
+    with_values: bool,
+    control_set: str | None = None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "path": full_path,
+        "name": key.name,
+        "class_name": key.class_name,
+        "last_written": filetime_iso(key.last_written),
+        "last_written_raw": key.last_written,
+        "subkeys": [sub.name for sub in key.subkeys()],
+        "provenance": key.provenance.to_dict(),
+    }
+    if control_set is not None:
+        record["control_set"] = control_set
+    if with_values:
+        record["values"] = [value_record(v) for v in key.values()]
+    return record
+
+
+def header_record(header: HiveHeader) -> dict[str, Any]:
+    return {
+        "primary_sequence": header.primary_sequence,
+        "secondary_sequence": header.secondary_sequence,
+        "sequences_match": header.sequences_match,
+        "last_written": filetime_iso(header.last_written),
+        "last_written_raw": header.last_written,
+        "version": f"{header.major_version}.{header.minor_version}",
+        "file_type": header.file_type,
+        "file_format": header.file_format,
+        "root_cell_offset": header.root_cell_offset,
+        "hive_bins_data_size": header.hive_bins_data_size,
+        "clustering_factor": header.clustering_factor,
+        "embedded_file_name": header.file_name,
+        "checksum_stored": f"0x{header.checksum_stored:08x}",
+        "checksum_computed": f"0x{header.checksum_computed:08x}",
+        "checksum_ok": header.checksum_ok,
+        "flags": header.flags,
+    }
+
+
+def diagnostics_record(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
+    return [d.to_dict() for d in diagnostics]
+
+
+def is_partial(diagnostics: list[Diagnostic]) -> bool:
+    """True when something could not be read (an error-level diagnostic was recorded)."""
+    return any(d.severity == Severity.ERROR for d in diagnostics)

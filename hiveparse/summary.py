@@ -1,0 +1,60 @@
+"""What `info` reports about one piece of evidence: header, bins, counts, logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hiveparse.evidence import Evidence
+from hiveparse.model import walk
+from hiveparse.report.records import header_record
+
+
+def count_tree(evidence: Evidence) -> list[dict[str, Any]]:
+    """Keys and values per mounted hive (a full walk, which also collects anomalies)."""
+    counted: list[dict[str, Any]] = []
+    for mounted in evidence.hives:
+        keys = values = 0
+        for key in walk(mounted.hive.root()):
+            keys += 1
+            for value in key.values():
+                values += 1
+                _ = value.raw
+        counted.append(
+            {
+                "mount": mounted.mount,
+                "hive": str(mounted.hive.hive_type),
+                "root_name": mounted.hive.root().name,
+                "keys": keys,
+                "values": values,
+            }
+        )
+    return counted
+
+
+def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    if walk_all:
+        summary["hives"] = count_tree(evidence)
+    else:
+        summary["hives"] = [
+            {"mount": m.mount, "hive": str(m.hive.hive_type), "keys": None, "values": None}
+            for m in evidence.hives
+        ]
+    if len(evidence.hives) == 1 and evidence.hives[0].hive.header is not None:
+        hive = evidence.hives[0].hive
+        header = hive.header
+        assert header is not None
+        from hiveparse.sources.regf.logs import find_transaction_logs  # noqa: PLC0415
+
+        on_disk = getattr(hive, "header_on_disk", header)
+        summary["header"] = header_record(on_disk)
+        if on_disk is not header:
+            summary["header_after_replay"] = header_record(header)
+        cells = getattr(hive, "cells", None)
+        if cells is not None:
+            summary["hive_bins"] = {"count": len(cells.bins), "trusted_data_size": cells.data_size}
+        summary["dirty"] = hive.dirty
+        summary["logs_found"] = [str(p) for p in find_transaction_logs(logs_beside)]
+        summary["logs_applied"] = hive.logs_applied
+    return summary
