@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hiveparse.cli.errors import EXIT_OK, EXIT_PARTIAL
-from hiveparse.cli.options import (
+from .errors import EXIT_OK, EXIT_PARTIAL
+from .options import (
     EncodingOpt,
     Engine,
     EngineOpt,
@@ -42,7 +41,7 @@ def export(
     from hiveparse.registry import Registry  # noqa: PLC0415
     from hiveparse.report.records import is_partial  # noqa: PLC0415
 
-    if output is not None and output.exists() and os.path.samefile(output, evidence):
+    if output is not None and output.exists() and output.samefile(evidence):
         raise UsageError(f"refusing to write over the evidence file {str(evidence)!r}")
     opened = open_evidence(
         evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs

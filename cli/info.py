@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from hiveparse.cli.errors import EXIT_OK, EXIT_PARTIAL
-from hiveparse.cli.options import (
+from .errors import EXIT_OK, EXIT_PARTIAL
+from .options import (
     EncodingOpt,
     EvidenceArg,
     Format,
@@ -28,7 +28,7 @@ def info(
         bool, typer.Option("--quick", help="Skip the full walk that collects anomalies.")
     ] = False,
 ) -> None:
-    """Format, hive type, header fields, checksum, sequence numbers, dirty state, logs, anomalies."""
+    """Format, hive type, header, checksum, sequence numbers, dirty state, logs, anomalies."""
     from hiveparse.evidence import open_evidence  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415

@@ -8,9 +8,10 @@ import sys
 import typer
 
 from hiveparse import __version__
-from hiveparse.cli import export, info, query, verify
-from hiveparse.cli.errors import EXIT_INTERNAL, EXIT_USAGE, exit_code_for, say_error
 from hiveparse.errors import HiveparseError
+
+from . import export, info, query, verify
+from .errors import EXIT_INTERNAL, EXIT_USAGE, exit_code_for, say_error
 
 app = typer.Typer(
     name="hiveparse",

@@ -8,8 +8,8 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from hiveparse.cli.errors import EXIT_OK, EXIT_PARTIAL
-from hiveparse.cli.options import (
+from .errors import EXIT_OK, EXIT_PARTIAL
+from .options import (
     EncodingOpt,
     Engine,
     EngineOpt,

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from hiveparse.cli.errors import EXIT_FINDINGS, EXIT_OK
-from hiveparse.cli.options import EvidenceArg, Format, FormatOpt, chosen_format
+from .errors import EXIT_FINDINGS, EXIT_OK
+from .options import EvidenceArg, Format, FormatOpt, chosen_format
 
 _PEERS = ("regipy", "python-registry")
 
@@ -50,7 +50,7 @@ def verify(
             entry["disagreements"] = [
                 asdict(d) for d in compare_hives(reference, other, limit=limit)
             ]
-        except Exception as error:  # noqa: BLE001 - a peer failing is itself a result
+        except Exception as error:
             entry["error"] = f"{type(error).__name__}: {error}"
         results.append(entry)
     document = {

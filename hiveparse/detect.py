@@ -40,9 +40,11 @@ def detect_hive_type(root: Key, embedded_name: str = "") -> HiveType:
             if hive_type == HiveType.SYSTEM and not any(n.startswith("CONTROLSET") for n in names):
                 continue
             return hive_type
-    if "MICROSOFT" in names and ("CLASSES" in names or "CLIENTS" in names or "POLICIES" in names):
-        if root.find("Microsoft\\Windows NT\\CurrentVersion") is not None or "CLASSES" in names:
-            return HiveType.SOFTWARE
+    if "MICROSOFT" in names and (
+        "CLASSES" in names
+        or ("POLICIES" in names and root.find("Microsoft\\Windows NT\\CurrentVersion"))
+    ):
+        return HiveType.SOFTWARE
     user_markers = {"CONTROL PANEL", "ENVIRONMENT", "SOFTWARE", "APPEVENTS", "KEYBOARD LAYOUT"}
     embedded = embedded_name.upper()
     if "SOFTWARE" in names and len(names & user_markers) >= 2:

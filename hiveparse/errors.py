@@ -31,7 +31,9 @@ class Location:
         if self.source is not None:
             parts.append(self.source)
         if self.line is not None:
-            parts.append(f"{self.line}:{self.column}" if self.column is not None else str(self.line))
+            parts.append(
+                f"{self.line}:{self.column}" if self.column is not None else str(self.line)
+            )
         if self.offset is not None:
             parts.append(f"offset 0x{self.offset:x}")
         return ": ".join(parts)
@@ -52,7 +54,9 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = str(self.location)
-        return f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
+        return (
+            f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
+        )
 
     def to_dict(self) -> dict[str, object]:
         return {

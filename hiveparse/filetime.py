@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
-_MAX_FILETIME = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - EPOCH_1601) // timedelta(
-    microseconds=1
-) * 10
+_MAX_FILETIME = (
+    (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - EPOCH_1601) // timedelta(microseconds=1) * 10
+)
 
 
 def filetime_to_datetime(raw: int) -> datetime | None:

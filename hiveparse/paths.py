@@ -128,9 +128,7 @@ def locate(path: RegistryPath) -> HiveLocation:
         if not parts:
             return HiveLocation(HKLM, HiveType.UNKNOWN, "")
         hive_type, normalised = mount_type(parts[0])
-        return HiveLocation(
-            f"{HKLM}\\{parts[0]}", hive_type, "\\".join(parts[1:]), normalised
-        )
+        return HiveLocation(f"{HKLM}\\{parts[0]}", hive_type, "\\".join(parts[1:]), normalised)
     if root == HKCU:
         return HiveLocation(HKCU, HiveType.NTUSER, "\\".join(parts))
     if root == HKU:

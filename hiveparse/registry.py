@@ -44,10 +44,10 @@ class Registry:
         found: list[Located] = []
         for evidence, mounted, relative in candidates:
             root = mounted.hive.root()
-            control_set = None
+            target, control_set = relative, None
             if mounted.hive.hive_type == HiveType.SYSTEM:
-                relative, control_set = resolve_current_control_set(root, relative)
-            key = root.find(relative)
+                target, control_set = resolve_current_control_set(root, relative)
+            key = root.find(target)
             if key is not None:
                 found.append(Located(evidence, mounted, key, control_set))
         if not found:

@@ -27,9 +27,7 @@ def evidence_record(evidence: Evidence) -> dict[str, Any]:
         "size": evidence.size,
         "format": str(evidence.format),
         "hive": str(first.hive_type) if first else None,
-        "mounts": [
-            {"mount": m.mount, "hive": str(m.hive.hive_type)} for m in evidence.hives
-        ],
+        "mounts": [{"mount": m.mount, "hive": str(m.hive.hive_type)} for m in evidence.hives],
         "dirty": first.dirty if first else None,
         "logs_applied": first.logs_applied if first else [],
         "engine": first.engine if first else None,

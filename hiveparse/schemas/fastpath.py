@@ -8,11 +8,14 @@ fixed-size fields is compiled; the first field whose size depends on the data en
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 import construct
+
+Buffer = bytes | bytearray | memoryview | mmap.mmap
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class FixedLayout:
     def size(self) -> int:
         return self.packer.size
 
-    def unpack_from(self, buffer: bytes | bytearray | memoryview, offset: int = 0) -> dict[str, Any]:
+    def unpack_from(self, buffer: Buffer, offset: int = 0) -> dict[str, Any]:
         return dict(zip(self.names, self.packer.unpack_from(buffer, offset), strict=True))
 
 

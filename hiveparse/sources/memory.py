@@ -145,7 +145,7 @@ class MemoryHive(Hive):
         *,
         source: str = "<memory>",
         root_name: str = "ROOT",
-        format: EvidenceFormat = EvidenceFormat.MEMORY,  # noqa: A002 - mirrors Hive.format
+        format: EvidenceFormat = EvidenceFormat.MEMORY,
         engine: str = "memory",
     ) -> None:
         self._hive_type = hive_type

@@ -51,9 +51,7 @@ def test_query_json_names_the_resolved_control_set(corpus: Path):
 
 
 def test_query_table_looks_like_reg_query(corpus: Path):
-    result = run(
-        "query", corpus / "hives/regipy/SAM", r"HKLM\SAM\SAM\Domains", "-f", "table"
-    )
+    result = run("query", corpus / "hives/regipy/SAM", r"HKLM\SAM\SAM\Domains", "-f", "table")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0] == r"HKEY_LOCAL_MACHINE\SAM\SAM\Domains"

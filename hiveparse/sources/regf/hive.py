@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from functools import cached_property
 
 from hiveparse.errors import Diagnostic, NotRegf, Severity, Truncated
 from hiveparse.model import (
@@ -70,7 +69,8 @@ def parse_header(image: Image, source: str) -> HiveHeader:
         raise NotRegf("not a registry hive (no 'regf' signature)", source=source, offset=0)
     if size < regf.BASE_BLOCK_SIZE:
         raise Truncated(
-            f"file ends at {size} bytes, inside the 4096-byte base block", source=source,
+            f"file ends at {size} bytes, inside the 4096-byte base block",
+            source=source,
             offset=size,
         )
     fields = BASE_BLOCK.unpack_from(image)
@@ -463,7 +463,7 @@ class RegfHive(Hive):
                     Severity.ERROR,
                 )
                 elements = fits
-            if signature == b"lh" or signature == b"lf":
+            if signature in {b"lh", b"lf"}:
                 pairs = _LH_ELEMENT.iter_unpack(payload[4 : 4 + 8 * elements])
                 if wanted_hash is not None and signature == b"lh":
                     found.extend(key for key, hint in pairs if hint == wanted_hash)
@@ -639,6 +639,4 @@ class RegfHive(Hive):
         cell = self.cells.cell(node.security_offset, "security record")
         if cell is None:
             return None
-        return parse_security_descriptor(
-            cell[0], node.security_offset + _DATA_START, self.anomaly
-        )
+        return parse_security_descriptor(cell[0], node.security_offset + _DATA_START, self.anomaly)

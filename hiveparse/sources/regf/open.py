@@ -21,7 +21,11 @@ from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
 
 MAX_LOG_SIZE = 1 << 30
-LOG_FILE_TYPES = (regf.FILE_TYPE_LOG_OLD, regf.FILE_TYPE_LOG_OLD_ALT, regf.FILE_TYPE_LOG_NEW)  # a log larger than 1 GiB is not a registry transaction log
+LOG_FILE_TYPES = (
+    regf.FILE_TYPE_LOG_OLD,
+    regf.FILE_TYPE_LOG_OLD_ALT,
+    regf.FILE_TYPE_LOG_NEW,
+)  # a log larger than 1 GiB is not a registry transaction log
 
 
 def _map_readonly(path: Path) -> mmap.mmap | bytes:
