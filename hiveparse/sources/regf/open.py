@@ -13,7 +13,6 @@ from hiveparse.errors import (
     Location,
     NotRegf,
     ResourceLimit,
-    Severity,
     Unsupported,
 )
 from hiveparse.model import HiveHeader
@@ -122,15 +121,6 @@ def _open_replayed(
         )
     result = logs.replay_logs(bytes(image), log_images, source=source)
     notes.extend(result.diagnostics)
-    if not result.applied:
-        notes.append(
-            Diagnostic(
-                "regf.log.not_applied",
-                "no transaction log entry could be applied; reading the hive as found",
-                Location(source),
-                Severity.WARNING,
-            )
-        )
     return RegfHive(
         result.data,
         source,

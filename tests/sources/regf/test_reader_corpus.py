@@ -206,3 +206,42 @@ def test_evidence_is_not_modified(corpus: Path):
     hive = open_hive(path)
     _count(hive)
     assert path.read_bytes() == before
+
+
+def _tree(hive) -> list[tuple]:
+    rows = []
+    for key in walk(hive.root()):
+        rows.append((key.path, key.last_written))
+        rows.extend((key.path, v.name, v.type_id, v.raw) for v in key.values())
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("dirty", "recovered"),
+    [
+        (
+            "hives/yarp/NewDirtyHive1/NewDirtyHive",
+            "hives/yarp/NewDirtyHive1/RecoveredHive_Windows10",
+        ),
+        (
+            "hives/yarp/NewDirtyHive2/NewDirtyHive",
+            "hives/yarp/NewDirtyHive1/RecoveredHive_Windows10",
+        ),
+        ("hives/yarp/OldDirtyHive/OldDirtyHive", "hives/yarp/OldDirtyHive/RecoveredHive_Windows7"),
+    ],
+)
+def test_open_replays_logs_to_what_windows_recovered(corpus: Path, dirty: str, recovered: str):
+    replayed = open_hive(corpus / dirty)
+    assert replayed.dirty is True
+    assert replayed.logs_applied
+    assert replayed.header.sequences_match
+    assert _tree(replayed) == _tree(open_hive(corpus / recovered))
+
+
+def test_dirty_hive_without_logs_says_so(corpus: Path, tmp_path: Path):
+    lonely = tmp_path / "SYSTEM"
+    lonely.write_bytes((corpus / "hives/yarp/NewDirtyHive1/NewDirtyHive").read_bytes())
+    hive = open_hive(lonely)
+    assert hive.dirty is True
+    assert hive.logs_applied == []
+    assert "regf.log.none" in {d.code for d in hive.diagnostics}
