@@ -63,7 +63,7 @@ def query(
     out = sys.stdout
     if fmt == Format.TABLE:
         for record in key_records():
-            _write_table_block(record, out)
+            _write_table_block(record, out, list_subkeys=not recursive)
     elif fmt == Format.JSONL:
         from hiveparse.report.render import write_jsonl  # noqa: PLC0415
 
@@ -94,15 +94,16 @@ def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO)
     out.write(f'"diagnostics": {dumps(records.diagnostics_record(diagnostics))}\n}}\n')
 
 
-def _write_table_block(record: dict[str, Any], out: TextIO) -> None:
-    """The layout of `reg query`: the key, its values indented, then subkey paths."""
+def _write_table_block(record: dict[str, Any], out: TextIO, *, list_subkeys: bool) -> None:
+    """The layout of `reg query`: the key, its values indented, then (without /s) the
+    subkey paths; with /s every subkey gets a block of its own instead."""
     out.write(f"\n{record['path']}\n")
     for value in record.get("values", []):
         name = value["name"] or "(Default)"
         out.write(f"    {name}    {value['type']}    {_show(value)}\n")
-    if record.get("values"):
+    if record.get("values") and list_subkeys and record["subkeys"]:
         out.write("\n")
-    for sub in record["subkeys"]:
+    for sub in record["subkeys"] if list_subkeys else ():
         out.write(f"{record['path']}\\{sub}\n")
 
 
