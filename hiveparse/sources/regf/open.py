@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 from collections.abc import Sequence
@@ -52,6 +53,10 @@ def open_hive(
     try:
         image: mmap.mmap | bytes = data if data is not None else _map_readonly(Path(source))
     except OSError as error:
+        if error.errno == errno.ENOMEM:
+            raise ResourceLimit(
+                "the file cannot be mapped within this process's memory limit", source=source
+            ) from error
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
     if len(image) < 4 or image[:4] != b"regf":
         raise NotRegf("not a registry hive (no 'regf' signature)", source=source, offset=0)

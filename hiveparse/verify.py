@@ -1,0 +1,268 @@
+"""Cross-checking two readings of a hive, key by key.
+
+:func:`compare_hives` walks two :class:`~hiveparse.model.Hive` objects in lockstep, matching
+subkeys and values by name as Windows compares them (case-insensitively), and yields one
+:class:`Disagreement` per difference. Stored order is not compared. Memory stays bounded by
+the widest key: only the subkeys and values of the keys being compared are held, plus the
+cell offsets already visited (so that a cyclic hive cannot make the walk run for ever).
+
+An engine that reports something less precisely than REGF stores it (hivexml prints whole
+seconds and decoded strings, for instance) is compared through an :class:`Equivalence`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
+
+from hiveparse.filetime import filetime_iso
+from hiveparse.model import Hive, Key, Value, WalkBudget, fold_name, type_name
+
+
+class DisagreementKind(StrEnum):
+    KEY_MISSING = "key_missing"  # the key is on one side only
+    VALUE_MISSING = "value_missing"  # the value is on one side only
+    NAME_DIFFERS = "name_differs"  # same name case-insensitively, spelled differently
+    TYPE_DIFFERS = "type_differs"
+    DATA_DIFFERS = "data_differs"
+    LAST_WRITTEN_DIFFERS = "last_written_differs"
+    CLASS_NAME_DIFFERS = "class_name_differs"
+    DEPTH_EXCEEDED = "depth_exceeded"  # the walk stopped descending here (budget)
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One difference between side ``a`` and side ``b``.
+
+    ``value_name`` is None for key-level differences ("" is the default value). ``a`` and
+    ``b`` are short renderings of what each side says (None: the side has nothing there).
+    """
+
+    kind: DisagreementKind
+    path: str
+    value_name: str | None
+    a: str | None
+    b: str | None
+    engine_a: str
+    engine_b: str
+
+    def __str__(self) -> str:
+        where = self.path or "(root)"
+        if self.value_name is not None:
+            where = f"{where} : {self.value_name or '(default)'}"
+        return f"{self.kind}: {where}: {self.engine_a}={self.a} {self.engine_b}={self.b}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": str(self.kind),
+            "path": self.path,
+            "value": self.value_name,
+            "a": self.a,
+            "b": self.b,
+            "engine_a": self.engine_a,
+            "engine_b": self.engine_b,
+        }
+
+
+def same_type(a: Value, b: Value) -> bool:
+    return a.type_id == b.type_id
+
+
+def same_raw(a: Value, b: Value) -> bool:
+    return a.raw == b.raw
+
+
+@dataclass(frozen=True, slots=True)
+class Equivalence:
+    """What counts as agreement. The default is exact: same type id, same bytes, same tick."""
+
+    time_resolution: int = 1  # FILETIME ticks; 10_000_000 compares whole seconds
+    same_type: Callable[[Value, Value], bool] = same_type
+    same_data: Callable[[Value, Value], bool] = same_raw
+    budget: WalkBudget = field(default_factory=WalkBudget)
+
+
+EXACT = Equivalence()
+
+
+def compare_hives(
+    a: Hive,
+    b: Hive,
+    *,
+    limit: int | None = None,
+    equivalence: Equivalence = EXACT,
+) -> Iterator[Disagreement]:
+    """Every difference between ``a`` and ``b``, depth first from the root (at most ``limit``).
+
+    Last-written times and class names are compared only where both sides know them (an
+    engine that cannot read them says None).
+    """
+    for emitted, found in enumerate(_compare(a, b, equivalence), start=1):
+        yield found
+        if limit is not None and emitted >= limit:
+            return
+
+
+def _compare(a: Hive, b: Hive, eq: Equivalence) -> Iterator[Disagreement]:
+    names = (a.engine, b.engine)
+    if names[0] == names[1]:
+        names = (f"{names[0]}(a)", f"{names[1]}(b)")
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Key, Key, int]] = [(a.root(), b.root(), 0)]
+    while stack:
+        key_a, key_b, depth = stack.pop()
+        visit = (key_a.provenance.offset, key_b.provenance.offset)
+        if visit[0] is not None and visit[1] is not None:
+            if (visit[0], visit[1]) in seen:
+                continue
+            seen.add((visit[0], visit[1]))
+        yield from _compare_key(key_a, key_b, eq, names)
+        pairs: list[tuple[Key, Key]] = []
+        for sub_a, sub_b in _pair(list(key_a.subkeys()), list(key_b.subkeys()), _key_name):
+            if sub_a is None or sub_b is None:
+                yield _missing(DisagreementKind.KEY_MISSING, None, sub_a, sub_b, names)
+            else:
+                pairs.append((sub_a, sub_b))
+        if pairs and depth + 1 > eq.budget.max_depth:
+            yield Disagreement(
+                DisagreementKind.DEPTH_EXCEEDED, key_a.path, None, None, None, *names
+            )
+            continue
+        stack.extend((sub_a, sub_b, depth + 1) for sub_a, sub_b in reversed(pairs))
+
+
+def _compare_key(
+    key_a: Key, key_b: Key, eq: Equivalence, names: tuple[str, str]
+) -> Iterator[Disagreement]:
+    path = key_a.path
+    if key_a.name != key_b.name and path:
+        yield Disagreement(
+            DisagreementKind.NAME_DIFFERS, path, None, repr(key_a.name), repr(key_b.name), *names
+        )
+    time_a, time_b = key_a.last_written, key_b.last_written
+    res = eq.time_resolution
+    if time_a is not None and time_b is not None and time_a // res != time_b // res:
+        yield Disagreement(
+            DisagreementKind.LAST_WRITTEN_DIFFERS, path, None, _time(time_a), _time(time_b), *names
+        )
+    class_a, class_b = key_a.class_name, key_b.class_name
+    if class_a is not None and class_b is not None and class_a != class_b:
+        yield Disagreement(
+            DisagreementKind.CLASS_NAME_DIFFERS, path, None, repr(class_a), repr(class_b), *names
+        )
+    for val_a, val_b in _pair(list(key_a.values()), list(key_b.values()), _value_name):
+        if val_a is None or val_b is None:
+            yield _missing(DisagreementKind.VALUE_MISSING, path, val_a, val_b, names)
+            continue
+        yield from _compare_value(path, val_a, val_b, eq, names)
+
+
+def _compare_value(
+    path: str, val_a: Value, val_b: Value, eq: Equivalence, names: tuple[str, str]
+) -> Iterator[Disagreement]:
+    name = val_a.name
+    if val_a.name != val_b.name:
+        yield Disagreement(
+            DisagreementKind.NAME_DIFFERS, path, name, repr(val_a.name), repr(val_b.name), *names
+        )
+    if not eq.same_type(val_a, val_b):
+        yield Disagreement(
+            DisagreementKind.TYPE_DIFFERS,
+            path,
+            name,
+            type_name(val_a.type_id),
+            type_name(val_b.type_id),
+            *names,
+        )
+    if not eq.same_data(val_a, val_b):
+        yield Disagreement(
+            DisagreementKind.DATA_DIFFERS, path, name, _data(val_a.raw), _data(val_b.raw), *names
+        )
+
+
+def _missing(
+    kind: DisagreementKind,
+    key_path: str | None,
+    side_a: Key | Value | None,
+    side_b: Key | Value | None,
+    names: tuple[str, str],
+) -> Disagreement:
+    """A key (``key_path`` None) or a value of the key at ``key_path`` on one side only."""
+    present = side_a if side_a is not None else side_b
+    assert present is not None
+    if isinstance(present, Key):
+        path, value_name = present.path, None
+    else:
+        path, value_name = key_path or "", present.name
+    return Disagreement(
+        kind,
+        path,
+        value_name,
+        "present" if side_a is not None else None,
+        "present" if side_b is not None else None,
+        *names,
+    )
+
+
+T = TypeVar("T")
+
+
+def _pair(
+    left: Sequence[T], right: Sequence[T], name_of: Callable[[T], str]
+) -> Iterator[tuple[T | None, T | None]]:
+    """Match items by folded name; duplicates are matched in stored order.
+
+    Pairs come out in folded-name order, so the report does not depend on stored order.
+    """
+    by_name: dict[str, tuple[list[T], list[T]]] = {}
+    for item in left:
+        by_name.setdefault(fold_name(name_of(item)), ([], []))[0].append(item)
+    for item in right:
+        by_name.setdefault(fold_name(name_of(item)), ([], []))[1].append(item)
+    for folded in sorted(by_name):
+        items_l, items_r = by_name[folded]
+        for index in range(max(len(items_l), len(items_r))):
+            yield (
+                items_l[index] if index < len(items_l) else None,
+                items_r[index] if index < len(items_r) else None,
+            )
+
+
+def _key_name(key: Key) -> str:
+    return key.name
+
+
+def _value_name(value: Value) -> str:
+    return value.name
+
+
+def _time(raw: int) -> str:
+    return f"{raw} ({filetime_iso(raw)})"
+
+
+def _data(raw: bytes, prefix: int = 16) -> str:
+    head = raw[:prefix].hex(" ")
+    return f"{len(raw)} bytes: {head}{' …' if len(raw) > prefix else ''}"
+
+
+def canonical_tree(hive: Hive, *, with_data: bool = True) -> Iterator[tuple[object, ...]]:
+    """A stored-order-independent listing of ``hive``: one tuple per key, then per value.
+
+    Keys: ``("key", path_folded, name, last_written, class_name)``; values: ``("value",
+    path_folded, name, type_id, raw)`` (``raw`` is None unless ``with_data``). Subkeys and
+    values are listed in folded-name order, so two readings of one hive give equal lists.
+    """
+    stack: list[Key] = [hive.root()]
+    while stack:
+        key = stack.pop()
+        path = fold_name(key.path)
+        yield ("key", path, key.name, key.last_written, key.class_name)
+        for value in _sorted(key.values(), _value_name):
+            yield ("value", path, value.name, value.type_id, value.raw if with_data else None)
+        stack.extend(reversed(_sorted(key.subkeys(), _key_name)))
+
+
+def _sorted(items: Iterable[T], name_of: Callable[[T], str]) -> list[T]:
+    return sorted(items, key=lambda item: fold_name(name_of(item)))
