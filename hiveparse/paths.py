@@ -91,7 +91,8 @@ def canonical_root(name: str) -> str | None:
 
 def parse_registry_path(text: str) -> RegistryPath:
     """Parse ``HKLM\\Software\\X`` (any root alias, any case) into a :class:`RegistryPath`."""
-    parts = split_path(text.strip())
+    # Not stripped: a key name may end in a blank ("T1 " is a valid, distinct name).
+    parts = split_path(text)
     if not parts:
         raise UsageError(f"empty registry path {text!r}")
     root = canonical_root(parts[0])
@@ -103,7 +104,7 @@ def parse_registry_path(text: str) -> RegistryPath:
 
 
 def is_full_path(text: str) -> bool:
-    parts = split_path(text.strip())
+    parts = split_path(text)
     return bool(parts) and canonical_root(parts[0]) is not None
 
 

@@ -1,0 +1,52 @@
+"""The .reg text parser: regedit export/import files as a change script and as a snapshot.
+
+Two views of one file:
+
+* :func:`iter_operations` / :class:`RegReader` stream the ordered operations
+  (:class:`CreateKey`, :class:`DeleteKey`, :class:`SetValue`, :class:`DeleteValue`) in
+  bounded memory, with the header, the detected encoding and the diagnostics on the reader;
+* :func:`parse_reg_file` / :func:`parse_reg_bytes` / :func:`loads` apply them to one
+  in-memory hive per hive mount and return a :class:`RegFile`.
+
+What is accepted and rejected follows Windows as Wine's conformance tests record it; see
+``syntax.py`` and ``parser.py`` for each rule and reliability.md §3 for the edge cases.
+"""
+
+from __future__ import annotations
+
+from hiveparse.sources.regtext.decoding import DEFAULT_ANSI_CODEPAGE, DEFAULT_CHUNK_SIZE
+from hiveparse.sources.regtext.diagnostics import DEFAULT_MAX_PER_CODE
+from hiveparse.sources.regtext.header import RegHeader
+from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH
+from hiveparse.sources.regtext.operations import (
+    CreateKey,
+    DeleteKey,
+    DeleteValue,
+    Operation,
+    SetValue,
+)
+from hiveparse.sources.regtext.reader import RegReader, iter_operations
+from hiveparse.sources.regtext.regedit4 import ansi_payload_to_utf16
+from hiveparse.sources.regtext.regfile import RegFile, loads, parse_reg_bytes, parse_reg_file
+from hiveparse.sources.regtext.sniff import detect_reg
+
+__all__ = [
+    "DEFAULT_ANSI_CODEPAGE",
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_LINE_LENGTH",
+    "DEFAULT_MAX_PER_CODE",
+    "CreateKey",
+    "DeleteKey",
+    "DeleteValue",
+    "Operation",
+    "RegFile",
+    "RegHeader",
+    "RegReader",
+    "SetValue",
+    "ansi_payload_to_utf16",
+    "detect_reg",
+    "iter_operations",
+    "loads",
+    "parse_reg_bytes",
+    "parse_reg_file",
+]
