@@ -10,7 +10,7 @@ import pytest
 from hiveparse.regexport import export_reg_bytes
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import parse_reg_bytes
-from hiveparse.verify import compare_hives
+from hiveparse.verify import DisagreementKind, compare_hives
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,10 @@ REPO = Path(__file__).resolve().parent.parent
 def _assert_same_content(reference, other) -> None:
     # A .reg file carries no last-written times or class names: compare names, types, data.
     problems = [
-        d for d in compare_hives(reference, other) if d.kind not in {"last_written", "class_name"}
+        d
+        for d in compare_hives(reference, other)
+        if d.kind
+        not in {DisagreementKind.LAST_WRITTEN_DIFFERS, DisagreementKind.CLASS_NAME_DIFFERS}
     ]
     assert problems == []
 
