@@ -1,0 +1,815 @@
+"""Write a registry model as a REGF primary file, laid out the way Windows saves a hive.
+
+Every structure is built from the declarations in :mod:`hiveparse.schemas.regf` (Suhanov's
+"Windows registry file format specification", github.com/msuhanov/regf, and libyal's REGF
+document). The result is what a freshly saved (compacted) hive looks like:
+
+* a base block with equal sequence numbers and a valid XOR-32 checksum ("Base block", note 2;
+  the kernel's ``HvpHeaderCheckSum`` turns 0 into 1 and 0xFFFFFFFF into 0xFFFFFFFE);
+* hive bins of 4096-byte multiples whose unused tails are free cells ("Hive bin", "Cell");
+* 8-aligned allocated cells (negative sizes), the root key first and the security cells
+  after it, then every key in pre-order with its class name, value list, values, value data
+  and subkey list;
+* ``lh`` subkey lists sorted by upper-cased name with the lh name hash ("Hash leaf"). A key
+  with more than 507 subkeys gets an ``ri`` over ``lh`` leaves of 507 elements: 507 is
+  ``CmpMaxFastIndexPerHblock`` (the elements that fit a 4 KiB block) and is how Windows fills
+  the leaves of a saved hive (regipy's Windows 7 SYSTEM hive: 507, 507, ..., 13);
+* inline data for values of at most 4 bytes (data size bit 31, "Key value: Data size"), and
+  ``db`` records with 16344-byte segments for larger data from format 1.4 on ("Big data");
+* ``sk`` cells deduplicated by descriptor, linked in a flink/blink ring, with reference counts
+  ("Key security", notes 2-5).
+
+:func:`write_hive_with_layout` also returns a :class:`HiveLayout`, the offset of every cell it
+wrote, so that tests can damage a chosen structure without parsing the hive back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from construct import Array, BytesInteger, Const, Construct, Int8ul, Int16ul, Int32ul, Struct, this
+
+from hiveparse.errors import UsageError
+from hiveparse.model import Hive, Key, Value
+from hiveparse.schemas import regf
+from hiveparse.schemas.fastpath import compile_fixed_head
+
+__all__ = [
+    "DEFAULT_SECURITY_DESCRIPTOR",
+    "LEAF_CAPACITY",
+    "BigDataLayout",
+    "HiveLayout",
+    "lh_name_hash",
+    "write_hive",
+    "write_hive_with_layout",
+]
+
+LEAF_CAPACITY = 507  # CmpMaxFastIndexPerHblock = (4096 - 32 - 4 - 4) // 8
+INLINE_MAX = 4  # data of up to 4 bytes lives in the vk's data-offset field
+_SUPPORTED_MINOR_VERSIONS = range(3, 7)  # 1.3 .. 1.6 (1.6: differencing hives)
+_FILE_NAME_CHARS = 31  # the base block keeps the last 31 characters of the path
+_MAX_SEGMENTS = 0xFFFF  # db number_of_segments is 16 bits
+
+# --- security descriptor -------------------------------------------------------------------
+# SECURITY_DESCRIPTOR_RELATIVE ([MS-DTYP] 2.4.6), the payload of an sk cell. These belong
+# in hiveparse/schemas once a security schema module exists; they are declared here only
+# because the writer is the first code that builds a descriptor.
+_sid = Struct(
+    "revision" / Const(1, Int8ul),
+    "sub_authority_count" / Int8ul,
+    "identifier_authority" / BytesInteger(6) * "big-endian",
+    "sub_authorities" / Array(this.sub_authority_count, Int32ul),
+)
+_ace = Struct(
+    "ace_type" / Int8ul * "0: ACCESS_ALLOWED_ACE_TYPE",
+    "ace_flags" / Int8ul,
+    "ace_size" / Int16ul,
+    "access_mask" / Int32ul,
+    "sid" / _sid,
+)
+_acl_header = Struct(
+    "acl_revision" / Int8ul,
+    "sbz1" / Int8ul,
+    "acl_size" / Int16ul,
+    "ace_count" / Int16ul,
+    "sbz2" / Int16ul,
+)
+_security_descriptor_header = Struct(
+    "revision" / Int8ul,
+    "sbz1" / Int8ul,
+    "control" / Int16ul * "SE_SELF_RELATIVE | SE_DACL_PRESENT",
+    "owner_offset" / Int32ul,
+    "group_offset" / Int32ul,
+    "sacl_offset" / Int32ul,
+    "dacl_offset" / Int32ul,
+)
+
+_SE_DACL_PRESENT = 0x0004
+_SE_SELF_RELATIVE = 0x8000
+_CONTAINER_INHERIT_ACE = 0x02
+_KEY_ALL_ACCESS = 0x000F003F
+_KEY_READ = 0x00020019
+_SID_SYSTEM = (5, (18,))  # S-1-5-18
+_SID_ADMINISTRATORS = (5, (32, 544))  # S-1-5-32-544
+_SID_USERS = (5, (32, 545))  # S-1-5-32-545
+
+
+def _sid_fields(authority: int, sub_authorities: tuple[int, ...]) -> dict[str, object]:
+    return {
+        "sub_authority_count": len(sub_authorities),
+        "identifier_authority": authority,
+        "sub_authorities": list(sub_authorities),
+    }
+
+
+def _build_default_security_descriptor() -> bytes:
+    """O:BAG:SYD:(A;CI;KA;;;SY)(A;CI;KA;;;BA)(A;CI;KR;;;BU), Windows' usual HKLM key ACL."""
+    grants = (
+        (_SID_SYSTEM, _KEY_ALL_ACCESS),
+        (_SID_ADMINISTRATORS, _KEY_ALL_ACCESS),
+        (_SID_USERS, _KEY_READ),
+    )
+    aces = b""
+    for (authority, subs), mask in grants:
+        sid = _sid_fields(authority, subs)
+        ace_size = 8 + len(_sid.build(sid))  # ACE header, mask, SID
+        aces += _ace.build(
+            {
+                "ace_type": 0,
+                "ace_flags": _CONTAINER_INHERIT_ACE,
+                "ace_size": ace_size,
+                "access_mask": mask,
+                "sid": sid,
+            }
+        )
+    dacl = (
+        _acl_header.build(
+            {
+                "acl_revision": 2,
+                "sbz1": 0,
+                "acl_size": _acl_header.sizeof() + len(aces),
+                "ace_count": len(grants),
+                "sbz2": 0,
+            }
+        )
+        + aces
+    )
+    owner = _sid.build(_sid_fields(*_SID_ADMINISTRATORS))
+    group = _sid.build(_sid_fields(*_SID_SYSTEM))
+    header_size = _security_descriptor_header.sizeof()
+    # Windows puts the DACL right after the header, then the owner and group SIDs.
+    header = _security_descriptor_header.build(
+        {
+            "revision": 1,
+            "sbz1": 0,
+            "control": _SE_SELF_RELATIVE | _SE_DACL_PRESENT,
+            "owner_offset": header_size + len(dacl),
+            "group_offset": header_size + len(dacl) + len(owner),
+            "sacl_offset": 0,
+            "dacl_offset": header_size,
+        }
+    )
+    return bytes(header + dacl + owner + group)
+
+
+DEFAULT_SECURITY_DESCRIPTOR = _build_default_security_descriptor()
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def _encode_name(name: str) -> tuple[bytes, bool]:
+    """(stored bytes, compressed): Latin-1 when every character fits a byte, as Windows does
+    (``CmpNameSize``), else UTF-16LE."""
+    try:
+        return name.encode("latin-1"), True
+    except UnicodeEncodeError:
+        return name.encode("utf-16-le", "surrogatepass"), False
+
+
+def _upcase_units(name: str) -> tuple[int, ...]:
+    """The name as upper-cased UTF-16 code units, one to one as RtlUpcaseUnicodeChar maps them."""
+    units = name.encode("utf-16-le", "surrogatepass")
+    out: list[int] = []
+    for i in range(0, len(units), 2):
+        unit = units[i] | (units[i + 1] << 8)
+        if not 0xD800 <= unit <= 0xDFFF:
+            upper = chr(unit).upper()
+            if len(upper) == 1 and ord(upper) <= 0xFFFF:
+                unit = ord(upper)
+        out.append(unit)
+    return tuple(out)
+
+
+def lh_name_hash(name: str) -> int:
+    """The lh element hash: H = 37 * H + C over the upper-cased name ("Hash leaf", note)."""
+    value = 0
+    for unit in _upcase_units(name):
+        value = (value * 37 + unit) & 0xFFFFFFFF
+    return value
+
+
+def _utf16_length(name: str) -> int:
+    """Bytes of ``name`` as UTF-16LE: the unit of the nk "largest ... name length" fields."""
+    return len(name.encode("utf-16-le", "surrogatepass"))
+
+
+# --- layout --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BigDataLayout:
+    db: int
+    segment_list: int
+    segments: tuple[int, ...]
+
+
+@dataclass
+class HiveLayout:
+    """Where the writer put every cell (offsets relative to the first hbin, as REGF counts).
+
+    Keys are identified by their model path ("" for the root), values by (key path, name).
+    """
+
+    root: int = 0
+    keys: dict[str, int] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)
+    values: dict[tuple[str, str], int] = field(default_factory=dict)
+    value_lists: dict[str, int] = field(default_factory=dict)
+    subkey_lists: dict[str, int] = field(default_factory=dict)  # what the nk points at
+    subkey_leaves: dict[str, tuple[int, ...]] = field(default_factory=dict)  # leaves of an ri
+    data: dict[tuple[str, str], int] = field(default_factory=dict)  # data or db cell
+    big_data: dict[tuple[str, str], BigDataLayout] = field(default_factory=dict)
+    class_names: dict[str, int] = field(default_factory=dict)
+    security: dict[str, int] = field(default_factory=dict)  # key path -> its sk cell
+    sk_cells: tuple[int, ...] = ()
+    hbins: list[tuple[int, int]] = field(default_factory=list)  # (offset, size)
+    cells: dict[int, tuple[str, int]] = field(default_factory=dict)  # offset -> (kind, size)
+    free_cells: list[tuple[int, int]] = field(default_factory=list)  # (offset, size)
+    hive_bins_data_size: int = 0
+
+    def cell_kind(self, offset: int) -> str | None:
+        entry = self.cells.get(offset)
+        return None if entry is None else entry[0]
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+class _Cell:
+    """One allocated cell: ``payload_size`` bytes that ``render`` builds once every offset is
+    known; ``size`` is the whole cell (header and 8-byte alignment included)."""
+
+    __slots__ = ("kind", "offset", "payload_size", "render", "size")
+
+    def __init__(self, kind: str, payload_size: int, render: Callable[[], bytes]) -> None:
+        self.kind = kind
+        self.payload_size = payload_size
+        self.render = render
+        self.offset = 0
+        self.size = _align(regf.cell_header.sizeof() + payload_size, regf.CELL_ALIGNMENT)
+
+
+_COMPILED: dict[int, Any] = {}
+
+
+def _build(schema: Construct, obj: object) -> bytes:
+    """``schema.build(obj)`` through construct's compiled form of the same declaration."""
+    compiled = _COMPILED.get(id(schema))
+    if compiled is None:
+        compiled = _COMPILED[id(schema)] = schema.compile()
+    return bytes(compiled.build(obj))
+
+
+def _raw(data: bytes) -> Callable[[], bytes]:
+    return lambda: data
+
+
+_OFFSET_SIZE = regf.offset_array_element.sizeof()
+_OFFSET_ARRAYS: dict[int, Construct] = {}
+
+
+def _offsets(values: list[int]) -> bytes:
+    """A bare offset array (value lists, db segment lists)."""
+    schema = _OFFSET_ARRAYS.get(len(values))
+    if schema is None:
+        schema = _OFFSET_ARRAYS[len(values)] = Array(len(values), regf.offset_array_element)
+    return _build(schema, values)
+
+
+# Payload sizes, from the fixed heads of the declarations, so that cells can be placed before
+# the offsets they hold are known (and each cell is built once).
+_NK_HEAD = compile_fixed_head(regf.key_node).size
+_VK_HEAD = compile_fixed_head(regf.key_value).size
+_SK_HEAD = compile_fixed_head(regf.key_security).size
+_LIST_HEAD = regf.subkey_list_header.sizeof()
+_HASHED_ELEMENT = regf.hashed_list_element.sizeof()
+_DB_SIZE = regf.big_data.sizeof()
+
+
+def _align(value: int, alignment: int) -> int:
+    return (value + alignment - 1) // alignment * alignment
+
+
+@dataclass
+class _KeyPlan:
+    key: Key
+    path: str
+    parent: _KeyPlan | None
+    nk: _Cell | None = None
+    name_bytes: bytes = b""
+    compressed: bool = True
+    children: list[_KeyPlan] = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
+    vk_cells: list[_Cell] = field(default_factory=list)
+    value_list: _Cell | None = None
+    subkey_list: _Cell | None = None
+    leaves: list[_Cell] = field(default_factory=list)
+    class_cell: _Cell | None = None
+    class_bytes: bytes = b""
+    sk: _SecurityPlan | None = None
+    last_written: int = 0
+
+
+@dataclass
+class _SecurityPlan:
+    descriptor: bytes
+    cell: _Cell
+    references: int = 0
+
+
+@dataclass
+class _ValueRecord:
+    path: str
+    name: str
+    vk: _Cell
+    data: _Cell | None  # data cell, or the db cell of big data
+    segment_list: _Cell | None
+    segments: list[_Cell]
+
+
+class _Writer:
+    def __init__(self, minor_version: int, base_time: int, default_time: int | None) -> None:
+        self.minor_version = minor_version
+        self.base_time = base_time
+        self.default_time = default_time
+        self.cells: list[_Cell] = []
+        self.security: dict[bytes, _SecurityPlan] = {}
+        self.value_records: list[_ValueRecord] = []
+        self.layout = HiveLayout()
+
+    def new_cell(self, kind: str, payload_size: int, render: Callable[[], bytes]) -> _Cell:
+        cell = _Cell(kind, payload_size, render)
+        self.cells.append(cell)
+        return cell
+
+    # -- planning (allocation order is the list order) -----------------------------------
+
+    def plan_tree(self, root: Key, root_name: str) -> _KeyPlan:
+        top = _KeyPlan(root, "", None)
+        top.name_bytes, top.compressed = _encode_name(root_name)
+        stack = [top]
+        while stack:
+            plan = stack.pop()
+            self.plan_key(plan)
+            stack.extend(reversed(plan.children))
+        return top
+
+    def plan_key(self, plan: _KeyPlan) -> None:
+        key = plan.key
+        if plan.parent is not None:
+            plan.name_bytes, plan.compressed = _encode_name(key.name)
+        if len(plan.name_bytes) > 0xFFFF:
+            raise UsageError(f"key name too long for REGF: {plan.path!r}")
+        fallback = self.base_time if self.default_time is None else self.default_time
+        plan.last_written = fallback if key.last_written is None else key.last_written
+        plan.nk = self.new_cell("nk", _NK_HEAD + len(plan.name_bytes), lambda: self.render_nk(plan))
+        descriptor = key.security_descriptor or DEFAULT_SECURITY_DESCRIPTOR
+        sec = self.security.get(descriptor)
+        if sec is None:
+            cell = self.new_cell("sk", _SK_HEAD + len(descriptor), lambda: b"")
+            sec = _SecurityPlan(descriptor, cell)
+            sec.cell.render = self.sk_renderer(sec)
+            self.security[descriptor] = sec
+        sec.references += 1
+        plan.sk = sec
+        class_name = key.class_name
+        if class_name:
+            plan.class_bytes = class_name.encode("utf-16-le", "surrogatepass")
+            if len(plan.class_bytes) > 0xFFFF:
+                raise UsageError(f"class name too long for REGF: {plan.path!r}")
+            plan.class_cell = self.new_cell("class", len(plan.class_bytes), _raw(plan.class_bytes))
+        plan.values = list(key.values())
+        if plan.values:
+            plan.value_list = self.new_cell(
+                "value_list",
+                _OFFSET_SIZE * len(plan.values),
+                lambda: _offsets([c.offset for c in plan.vk_cells]),
+            )
+            for value in plan.values:
+                plan.vk_cells.append(self.plan_value(plan, value))
+        children = list(key.subkeys())
+        children.sort(key=lambda child: _upcase_units(child.name))
+        plan.children = [
+            _KeyPlan(child, _child_path(plan.path, child.name), plan) for child in children
+        ]
+        if children:
+            self.plan_subkey_list(plan)
+
+    def plan_value(self, plan: _KeyPlan, value: Value) -> _Cell:
+        name_bytes, compressed = _encode_name(value.name)
+        if len(name_bytes) > 0xFFFF:
+            raise UsageError(f"value name too long for REGF: {plan.path!r} {value.name!r}")
+        raw = value.raw
+        if len(raw) > 0x7FFFFFFF:
+            raise UsageError(f"value data too large for REGF: {plan.path!r} {value.name!r}")
+        data_cell: _Cell | None = None
+        segments: list[_Cell] = []
+        segment_list: _Cell | None = None
+        big = (
+            len(raw) > regf.BIG_DATA_SEGMENT_SIZE
+            and self.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
+        )
+
+        def render_vk() -> bytes:
+            if len(raw) <= INLINE_MAX:
+                # Inline: stored as is at the start of the data-offset field ("Data size").
+                size = len(raw) | regf.INLINE_DATA_FLAG
+                offset = int.from_bytes(raw.ljust(INLINE_MAX, b"\0"), "little")
+            else:
+                assert data_cell is not None
+                size, offset = len(raw), data_cell.offset
+            return bytes(
+                _build(
+                    regf.key_value,
+                    {
+                        "name_length": len(name_bytes),
+                        "data_size": size,
+                        "data_offset": offset,
+                        "data_type": value.type_id & 0xFFFFFFFF,
+                        "flags": {"VALUE_COMP_NAME": compressed},
+                        "spare": 0,
+                        "value_name": name_bytes,
+                    },
+                )
+            )
+
+        vk = self.new_cell("vk", _VK_HEAD + len(name_bytes), render_vk)
+        if len(raw) > INLINE_MAX:
+            if big:
+                # Windows gives every segment, the last one too, a full-size cell (16344
+                # bytes of data: yarp's BigDataHive, written by Windows 10); libregf and hivex
+                # read a segment as cell size - 8 bytes and lose a short last segment.
+                step = regf.BIG_DATA_SEGMENT_SIZE
+                chunks = [raw[i : i + step].ljust(step, b"\0") for i in range(0, len(raw), step)]
+                if len(chunks) > _MAX_SEGMENTS:
+                    raise UsageError(f"value data too large for REGF: {plan.path!r}")
+
+                def render_db() -> bytes:
+                    assert segment_list is not None
+                    return bytes(
+                        _build(
+                            regf.big_data,
+                            {
+                                "number_of_segments": len(segments),
+                                "segments_list_offset": segment_list.offset,
+                            },
+                        )
+                    )
+
+                data_cell = self.new_cell("db", _DB_SIZE, render_db)
+                segment_list = self.new_cell(
+                    "segment_list",
+                    _OFFSET_SIZE * len(chunks),
+                    lambda: _offsets([s.offset for s in segments]),
+                )
+                segments.extend(
+                    self.new_cell("segment", len(chunk), _raw(chunk)) for chunk in chunks
+                )
+            else:
+                data_cell = self.new_cell("data", len(raw), _raw(raw))
+        self.value_records.append(
+            _ValueRecord(plan.path, value.name, vk, data_cell, segment_list, segments)
+        )
+        return vk
+
+    def plan_subkey_list(self, plan: _KeyPlan) -> None:
+        children = plan.children
+        groups = [children[i : i + LEAF_CAPACITY] for i in range(0, len(children), LEAF_CAPACITY)]
+
+        def leaf_renderer(group: list[_KeyPlan]) -> Callable[[], bytes]:
+            def render() -> bytes:
+                return bytes(
+                    _build(
+                        regf.hash_leaf,
+                        {
+                            "number_of_elements": len(group),
+                            "elements": [
+                                {
+                                    "key_node_offset": _nk(child).offset,
+                                    "name_hint": lh_name_hash(child.key.name),
+                                }
+                                for child in group
+                            ],
+                        },
+                    )
+                )
+
+            return render
+
+        if len(groups) == 1:
+            plan.subkey_list = self.new_cell(
+                "lh", _LIST_HEAD + _HASHED_ELEMENT * len(groups[0]), leaf_renderer(groups[0])
+            )
+            return
+
+        def render_ri() -> bytes:
+            return bytes(
+                _build(
+                    regf.index_root,
+                    {
+                        "number_of_elements": len(plan.leaves),
+                        "elements": [leaf.offset for leaf in plan.leaves],
+                    },
+                )
+            )
+
+        plan.subkey_list = self.new_cell("ri", _LIST_HEAD + _OFFSET_SIZE * len(groups), render_ri)
+        plan.leaves = [
+            self.new_cell("lh", _LIST_HEAD + _HASHED_ELEMENT * len(g), leaf_renderer(g))
+            for g in groups
+        ]
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def render_nk(self, plan: _KeyPlan) -> bytes:
+        children = plan.children
+        is_root = plan.parent is None
+        flags = {
+            "KEY_HIVE_ENTRY": is_root,
+            "KEY_NO_DELETE": is_root,
+            "KEY_COMP_NAME": plan.compressed,
+        }
+        raws = [v.raw for v in plan.values]
+        assert plan.sk is not None
+        return bytes(
+            _build(
+                regf.key_node,
+                {
+                    "flags": flags,
+                    "last_written_timestamp": plan.last_written,
+                    "access_bits": 0,
+                    # The root's parent "has no meaning on a disk" (Key node table).
+                    "parent": regf.NO_CELL if plan.parent is None else _nk(plan.parent).offset,
+                    "number_of_subkeys": len(children),
+                    "number_of_volatile_subkeys": 0,
+                    "subkeys_list_offset": plan.subkey_list.offset
+                    if plan.subkey_list
+                    else regf.NO_CELL,
+                    "volatile_subkeys_list_offset": regf.NO_CELL,
+                    "number_of_key_values": len(plan.values),
+                    "key_values_list_offset": plan.value_list.offset
+                    if plan.value_list
+                    else regf.NO_CELL,
+                    "key_security_offset": plan.sk.cell.offset,
+                    "class_name_offset": plan.class_cell.offset
+                    if plan.class_cell
+                    else regf.NO_CELL,
+                    # Name lengths count UTF-16LE bytes even for compressed names.
+                    "largest_subkey_name_length": max(
+                        (_utf16_length(c.key.name) for c in children), default=0
+                    ),
+                    "largest_subkey_class_name_length": max(
+                        (len(c.class_bytes) for c in children), default=0
+                    ),
+                    "largest_value_name_length": max(
+                        (_utf16_length(v.name) for v in plan.values), default=0
+                    ),
+                    "largest_value_data_size": max((len(r) for r in raws), default=0),
+                    "work_var": 0,
+                    "key_name_length": len(plan.name_bytes),
+                    "class_name_length": len(plan.class_bytes),
+                    "key_name": plan.name_bytes,
+                },
+            )
+        )
+
+    def sk_renderer(self, sec: _SecurityPlan) -> Callable[[], bytes]:
+        def render() -> bytes:
+            ring = [s.cell for s in self.security.values()]
+            index = ring.index(sec.cell)
+            return bytes(
+                _build(
+                    regf.key_security,
+                    {
+                        "reserved": 0,
+                        "flink": ring[(index + 1) % len(ring)].offset,
+                        "blink": ring[index - 1].offset,
+                        "reference_count": sec.references,
+                        "security_descriptor_size": len(sec.descriptor),
+                        "security_descriptor": sec.descriptor,
+                    },
+                )
+            )
+
+        return render
+
+    # -- allocation and output ---------------------------------------------------------------
+
+    def allocate(self) -> None:
+        """Bump-allocate cells in order; a cell that does not fit closes the bin."""
+        hbins = self.layout.hbins
+        bin_start = 0
+        bin_end = 0
+        cursor = 0
+        for cell in self.cells:
+            if cursor + cell.size > bin_end:
+                if bin_end:
+                    self.close_bin(cursor, bin_end)
+                bin_start = bin_end
+                bin_size = _align(regf.HBIN_HEADER_SIZE + cell.size, regf.HBIN_ALIGNMENT)
+                hbins.append((bin_start, bin_size))
+                bin_end = bin_start + bin_size
+                cursor = bin_start + regf.HBIN_HEADER_SIZE
+            cell.offset = cursor
+            cursor += cell.size
+        if not hbins:
+            hbins.append((0, regf.HBIN_ALIGNMENT))
+            bin_end = regf.HBIN_ALIGNMENT
+            cursor = regf.HBIN_HEADER_SIZE
+        self.close_bin(cursor, bin_end)
+        self.layout.hive_bins_data_size = bin_end
+
+    def close_bin(self, cursor: int, bin_end: int) -> None:
+        if bin_end > cursor:
+            self.layout.free_cells.append((cursor, bin_end - cursor))
+
+    def emit(self, hive_file_name: str, root_offset: int) -> bytes:
+        size = self.layout.hive_bins_data_size
+        image = bytearray(regf.BASE_BLOCK_SIZE + size)
+        for index, (offset, bin_size) in enumerate(self.layout.hbins):
+            header = _build(
+                regf.hbin_header,
+                {
+                    "offset": offset,
+                    "size": bin_size,
+                    "reserved": bytes(8),
+                    # "defined for the first hive bin only" (Hive bin, note 3)
+                    "timestamp": self.base_time if index == 0 else 0,
+                    "spare": 0,
+                },
+            )
+            self.put(image, offset, header)
+        for cell in self.cells:
+            payload = cell.render()
+            assert len(payload) == cell.payload_size, f"{cell.kind} cell size changed"
+            self.put(image, cell.offset, _build(regf.cell_header, {"size": -cell.size}) + payload)
+            self.layout.cells[cell.offset] = (cell.kind, cell.size)
+        for offset, free_size in self.layout.free_cells:
+            self.put(image, offset, _build(regf.cell_header, {"size": free_size}))
+        image[: regf.BASE_BLOCK_SIZE] = build_base_block(
+            minor_version=self.minor_version,
+            root_cell_offset=root_offset,
+            hive_bins_data_size=size,
+            last_written=self.base_time,
+            file_name=hive_file_name,
+        )
+        return bytes(image)
+
+    @staticmethod
+    def put(image: bytearray, offset: int, data: bytes) -> None:
+        start = regf.BASE_BLOCK_SIZE + offset
+        image[start : start + len(data)] = data
+
+
+def _nk(plan: _KeyPlan) -> _Cell:
+    assert plan.nk is not None
+    return plan.nk
+
+
+def _child_path(parent: str, name: str) -> str:
+    return f"{parent}\\{name}" if parent else name
+
+
+def xor32_checksum(block: bytes) -> int:
+    """XOR-32 of the first 508 bytes, with the kernel's 0 -> 1 and -1 -> -2 substitutions."""
+    value = 0
+    for i in range(0, regf.CHECKSUM_SPAN, 4):
+        value ^= int.from_bytes(block[i : i + 4], "little")
+    if value == 0xFFFFFFFF:
+        return 0xFFFFFFFE
+    if value == 0:
+        return 1
+    return value
+
+
+def build_base_block(
+    *,
+    minor_version: int,
+    root_cell_offset: int,
+    hive_bins_data_size: int,
+    last_written: int,
+    file_name: str = "",
+    sequence: int = 1,
+) -> bytes:
+    """A base block as a clean save leaves it: equal sequence numbers, checksum set."""
+    fields: dict[str, object] = {
+        "primary_sequence_number": sequence,
+        "secondary_sequence_number": sequence,
+        "last_written_timestamp": last_written,
+        "major_version": 1,
+        "minor_version": minor_version,
+        "file_type": regf.FILE_TYPE_PRIMARY,
+        "file_format": 1,
+        "root_cell_offset": root_cell_offset,
+        "hive_bins_data_size": hive_bins_data_size,
+        "clustering_factor": 1,
+        "file_name": file_name[-_FILE_NAME_CHARS:]
+        .encode("utf-16-le", "surrogatepass")
+        .ljust(64, b"\0"),
+        "rm_id": bytes(16),
+        "log_id": bytes(16),
+        "flags": 0,
+        "tm_id": bytes(16),
+        "guid_signature": b"rmtm",  # "always set to the rmtm ASCII string" (Base block)
+        "last_reorganized_timestamp": 0,
+        "checksum": 0,
+        "thaw_tm_id": bytes(16),
+        "thaw_rm_id": bytes(16),
+        "thaw_log_id": bytes(16),
+        "boot_type": 0,
+        "boot_recover": 0,
+    }
+    fields["checksum"] = xor32_checksum(regf.base_block.build(fields))
+    return bytes(regf.base_block.build(fields))
+
+
+def _iter_keys(root: Key) -> Iterator[Key]:
+    stack = [root]
+    while stack:
+        key = stack.pop()
+        yield key
+        stack.extend(key.subkeys())
+
+
+def write_hive_with_layout(
+    hive: Hive,
+    *,
+    minor_version: int = 5,
+    root_name: str | None = None,
+    hive_file_name: str = "",
+    last_written: int | None = None,
+) -> tuple[bytes, HiveLayout]:
+    """Serialise ``hive`` as a REGF primary file and say where every cell went.
+
+    Keys without a last-written time get ``last_written``; the base block's timestamp is
+    ``last_written`` too, or else the newest key time in the model (0 when it has none), so
+    the output depends on nothing but the arguments.
+    """
+    if minor_version not in _SUPPORTED_MINOR_VERSIONS:
+        raise UsageError(f"REGF minor version {minor_version} is not one Windows writes (3-6)")
+    root = hive.root()
+    if last_written is not None:
+        base_time = last_written
+    else:
+        base_time = max(
+            (k.last_written for k in _iter_keys(root) if k.last_written is not None), default=0
+        )
+    writer = _Writer(minor_version, base_time, last_written)
+    top = writer.plan_tree(root, root.name if root_name is None else root_name)
+    writer.allocate()
+    image = writer.emit(hive_file_name, _nk(top).offset)
+
+    layout = writer.layout
+    layout.root = _nk(top).offset
+    layout.sk_cells = tuple(sec.cell.offset for sec in writer.security.values())
+    stack = [top]
+    while stack:
+        plan = stack.pop()
+        layout.keys[plan.path] = _nk(plan).offset
+        if plan.parent is not None:
+            layout.parents[plan.path] = plan.parent.path
+        if plan.value_list is not None:
+            layout.value_lists[plan.path] = plan.value_list.offset
+        if plan.subkey_list is not None:
+            layout.subkey_lists[plan.path] = plan.subkey_list.offset
+        if plan.leaves:
+            layout.subkey_leaves[plan.path] = tuple(leaf.offset for leaf in plan.leaves)
+        if plan.class_cell is not None:
+            layout.class_names[plan.path] = plan.class_cell.offset
+        assert plan.sk is not None
+        layout.security[plan.path] = plan.sk.cell.offset
+        stack.extend(plan.children)
+    for record in writer.value_records:
+        ident = (record.path, record.name)
+        layout.values[ident] = record.vk.offset
+        if record.data is not None:
+            layout.data[ident] = record.data.offset
+            if record.segment_list is not None:
+                layout.big_data[ident] = BigDataLayout(
+                    record.data.offset,
+                    record.segment_list.offset,
+                    tuple(s.offset for s in record.segments),
+                )
+    return image, layout
+
+
+def write_hive(
+    hive: Hive,
+    *,
+    minor_version: int = 5,
+    root_name: str | None = None,
+    hive_file_name: str = "",
+    last_written: int | None = None,
+) -> bytes:
+    """Serialise ``hive`` as a REGF primary file (see :func:`write_hive_with_layout`)."""
+    image, _ = write_hive_with_layout(
+        hive,
+        minor_version=minor_version,
+        root_name=root_name,
+        hive_file_name=hive_file_name,
+        last_written=last_written,
+    )
+    return image
