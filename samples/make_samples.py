@@ -42,7 +42,9 @@ def _set(key: MemoryKey, values: dict[str, tuple[ValueType, bytes]]) -> None:
 
 def rds_session_host_system() -> MemoryHive:
     """A 2019-era session host: RDSH role, licensing mode 5 (not configured), no server."""
-    hive = MemoryHive(HiveType.SYSTEM, root_name="CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}")
+    hive = MemoryHive(
+        HiveType.SYSTEM, root_name="CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}"
+    )
     root = hive.root()
     _set(
         root.ensure("Select"),
