@@ -10,7 +10,7 @@ import typer
 from hiveparse import __version__
 from hiveparse.errors import HiveparseError
 
-from . import export, info, query, verify
+from . import analyze, export, info, query, verify
 from .errors import EXIT_INTERNAL, EXIT_USAGE, exit_code_for, say_error
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.command("analyze")(analyze.analyze)
+app.command("schema")(analyze.schema)
 app.command("query")(query.query)
 app.command("export")(export.export)
 app.command("info")(info.info)

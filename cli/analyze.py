@@ -1,0 +1,114 @@
+"""`hiveparse analyze`: the RDS licensing diagnosis of one or many hosts."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE
+from .options import EncodingOpt, Engine, EngineOpt, Format, FormatOpt, chosen_format
+
+SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
+
+
+def _parse_as_of(text: str | None) -> datetime:
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise UsageError(f"--as-of {text!r} is not an ISO-8601 date or time") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def analyze(
+    evidence: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Hive files, .reg files and directories (searched for hives by content)."
+        ),
+    ],
+    output_format: FormatOpt = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="What 'expired' and 'days left' are measured against (default: now)."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 when a finding is at least this severe (info..critical)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+    ] = None,
+    engine: EngineOpt = Engine.HIVEPARSE,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Licensing mode, license servers, grace period, client licences and RDP exposure,
+    with findings, evidence and the safe fix."""
+    from hiveparse.analyze import analyze as run_analysis  # noqa: PLC0415
+    from hiveparse.analyze import host_document  # noqa: PLC0415
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+
+    if fail_on is not None and fail_on not in SEVERITY_ORDER:
+        raise UsageError(f"--fail-on must be one of {', '.join(SEVERITY_ORDER)}")
+    if output is not None and output.exists():
+        raise UsageError(f"{str(output)!r} exists; choose another output file")
+    analysis = run_analysis(
+        evidence, as_of=_parse_as_of(as_of), encoding=encoding, engine=str(engine)
+    )
+    documents = [host_document(host, analysis) for host in analysis.hosts]
+    fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)
+    sink: TextIO = sys.stdout if output is None else output.open("x", encoding="utf-8")
+    try:
+        _write(documents, analysis, fmt, sink)
+    finally:
+        if output is not None:
+            sink.close()
+    for item in analysis.unreadable:
+        from .errors import say_warning  # noqa: PLC0415
+
+        say_warning(f"{item.path}: {item.error}")
+    if not analysis.hosts:
+        from .errors import say_error  # noqa: PLC0415
+
+        if not analysis.unreadable:
+            say_error("no registry evidence found in " + ", ".join(map(str, evidence)))
+        raise typer.Exit(EXIT_UNREADABLE)
+    if analysis.partial:
+        raise typer.Exit(EXIT_PARTIAL)
+    if fail_on is not None:
+        threshold = SEVERITY_ORDER.index(fail_on)
+        worst = [SEVERITY_ORDER.index(f["severity"]) for d in documents for f in d["findings"]]
+        if worst and max(worst) >= threshold:
+            raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)
+
+
+def _write(documents: list[dict[str, Any]], analysis: Any, fmt: Format, sink: TextIO) -> None:
+    from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+
+    if fmt == Format.JSONL:
+        write_jsonl(documents, sink)
+    elif fmt == Format.JSON:
+        write_json(documents[0] if len(documents) == 1 else documents, sink)
+    else:
+        from hiveparse.report.summary_table import write_summary  # noqa: PLC0415
+
+        write_summary(documents, sink)
+
+
+def schema() -> None:
+    """Print the published JSON Schema of the analyze report (one host document)."""
+    from hiveparse.report.schema import schema_text  # noqa: PLC0415
+
+    sys.stdout.write(schema_text())

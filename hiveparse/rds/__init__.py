@@ -1,0 +1,1 @@
+"""Remote Desktop Services licensing: what to read, the facts it gives, and the findings."""

@@ -1,0 +1,176 @@
+"""Facts: what the evidence of one host says at each location of the table.
+
+For every :class:`~hiveparse.rds.locations.Location` and every hive of the matching type,
+the key (and value) is looked up; a location under ``{ccs}`` is read in every ControlSet,
+and the one Windows would use (``Select\\Current``, or a literal ``CurrentControlSet`` in a
+live export) is marked current. Each fact keeps the key and value objects, so provenance
+(source file, cell offset or line, last-written time, raw bytes) travels with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hiveparse.controlset import read_control_sets
+from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.filetime import filetime_iso
+from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value
+from hiveparse.rds.locations import CCS, LOCATIONS, Location
+from hiveparse.values import decode_value
+
+_CONTROL_SET_RE = re.compile(r"^ControlSet\d{3}$", re.IGNORECASE)
+_LITERAL_CCS = "CurrentControlSet"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One location found in one hive (in one ControlSet)."""
+
+    location: Location
+    evidence: Evidence
+    mounted: MountedHive
+    key: Key
+    value: Value | None
+    control_set: str | None
+    current: bool
+
+    @property
+    def decoded(self) -> Any:
+        if self.value is None:
+            return None
+        return decode_value(self.value.type_id, self.value.raw).value
+
+    @property
+    def type_ok(self) -> bool:
+        """Whether the value has a type that makes sense at this location."""
+        if self.value is None or not self.location.types:
+            return True
+        return self.value.type_id in self.location.types
+
+    @property
+    def full_key_path(self) -> str:
+        path = self.key.path
+        return f"{self.mounted.mount}\\{path}" if path else self.mounted.mount
+
+    def evidence_record(self) -> dict[str, Any]:
+        """The provenance of this fact, as every finding and report section shows it."""
+        value = self.value
+        decoded: Any = None
+        if value is not None:
+            decoded = decode_value(value.type_id, value.raw).value
+            if isinstance(decoded, bytes):
+                decoded = decoded.hex()
+        provenance = value.provenance if value is not None else self.key.provenance
+        return {
+            "fact": self.location.fact,
+            "source": self.evidence.path,
+            "sha256": self.evidence.sha256,
+            "format": str(self.evidence.format),
+            "hive": str(self.mounted.hive.hive_type),
+            "control_set": self.control_set,
+            "current_control_set": self.current,
+            "key_path": self.full_key_path,
+            "value_name": None if value is None else value.name,
+            "type": None if value is None else value.type_name,
+            "raw": None if value is None else value.raw.hex(),
+            "decoded": decoded,
+            "key_last_write": filetime_iso(self.key.last_written),
+            "key_last_write_raw": self.key.last_written,
+            "cell_offset": provenance.offset,
+            "line": provenance.line,
+            "deleted": provenance.deleted,
+            "status": str(self.location.status),
+            "reference": self.location.reference,
+        }
+
+
+@dataclass
+class FactSet:
+    """Every fact of one host, with what is known about the hives they came from."""
+
+    facts: list[Fact] = field(default_factory=list)
+    hive_types: set[HiveType] = field(default_factory=set)
+    control_sets: dict[str, dict[str, Any]] = field(default_factory=dict)  # per evidence path
+    reg_only: bool = False  # every input was a .reg file (no times, no owners)
+
+    def all(self, fact_id: str) -> list[Fact]:
+        return [fact for fact in self.facts if fact.location.fact == fact_id]
+
+    def get(self, fact_id: str) -> Fact | None:
+        """The fact as Windows would see it: the current ControlSet, hives before .reg."""
+        candidates = [fact for fact in self.all(fact_id) if fact.current]
+        return candidates[0] if candidates else None
+
+    def others(self, fact_id: str) -> list[Fact]:
+        """The same location in the ControlSets Windows is not using."""
+        return [fact for fact in self.all(fact_id) if not fact.current]
+
+    def has_hive(self, hive_type: HiveType) -> bool:
+        return hive_type in self.hive_types
+
+
+def _control_set_names(root: Key) -> tuple[list[str], str | None]:
+    """The ControlSet-like keys of a SYSTEM hive and the one that is current."""
+    names = [key.name for key in root.subkeys() if _CONTROL_SET_RE.match(key.name)]
+    literal = root.subkey(_LITERAL_CCS)
+    if literal is not None:
+        # A live export names CurrentControlSet itself: that is what Windows used.
+        return [literal.name, *names], literal.name
+    return names, read_control_sets(root).effective
+
+
+def _expand(
+    location: Location, names: list[str], current: str | None
+) -> Iterable[tuple[str, str | None, bool]]:
+    if not location.per_control_set:
+        yield location.key, None, True
+        return
+    for name in names:
+        yield (
+            location.key.replace(CCS, name, 1),
+            name,
+            (current is not None and name.upper() == current.upper()),
+        )
+
+
+def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> None:
+    hive: Hive = mounted.hive
+    hive_type = hive.hive_type
+    facts.hive_types.add(hive_type)
+    root = hive.root()
+    names: list[str] = []
+    current: str | None = None
+    if hive_type == HiveType.SYSTEM:
+        names, current = _control_set_names(root)
+        facts.control_sets[f"{evidence.path}|{mounted.mount}"] = {
+            "source": evidence.path,
+            "available": names,
+            "current": current,
+        }
+    for location in LOCATIONS:
+        if location.hive != hive_type:
+            continue
+        for path, control_set, is_current in _expand(location, names, current):
+            key = root.find(path)
+            if key is None:
+                continue
+            value = None if location.value is None else key.value(location.value)
+            if location.value is not None and value is None:
+                continue
+            facts.facts.append(
+                Fact(location, evidence, mounted, key, value, control_set, is_current)
+            )
+
+
+def collect_facts(evidence: list[Evidence]) -> FactSet:
+    """Read every location of the table from one host's evidence (hives before .reg files)."""
+    facts = FactSet()
+    ordered = sorted(evidence, key=lambda item: item.format != EvidenceFormat.REGF)
+    facts.reg_only = bool(ordered) and all(e.format == EvidenceFormat.REG for e in ordered)
+    for item in ordered:
+        for mounted in item.hives:
+            _hive_facts(item, mounted, facts)
+    return facts

@@ -1,0 +1,183 @@
+"""Every registry location the RDS licensing analysis reads, as data.
+
+One row per fact: the hive, the key path inside it (``{ccs}`` stands for each ControlSet of
+a SYSTEM hive), the value (None when the key itself is the fact), the value types that make
+sense there, which layer it belongs to, and whether the reference marks it CONFIRMED or
+UNCERTAIN. Section numbers point into the project's RDS licensing reference
+(``rds-licensing.md``); nothing here is read unless it is listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hiveparse.model import HiveType, ValueType
+
+
+class Status(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    UNCERTAIN = "UNCERTAIN"
+
+
+class Layer(StrEnum):
+    POLICY = "policy"
+    LOCAL = "local"
+    LSA = "lsa"
+
+
+CCS = "{ccs}"
+TIMEBOMB_GUID = "1320153D-8DA3-4e8e-B27B-0D888223A588"
+TIMEBOMB_RTM = f"L$RTMTIMEBOMB_{TIMEBOMB_GUID}"
+TIMEBOMB_BETA = f"L$GracePeriodTimeBomb_{TIMEBOMB_GUID}"
+TS_POLICY_KEY = r"Policies\Microsoft\Windows NT\Terminal Services"
+RCM_KEY = rf"{CCS}\Control\Terminal Server\RCM"
+TERMINAL_SERVER_KEY = rf"{CCS}\Control\Terminal Server"
+RDP_TCP_KEY = rf"{CCS}\Control\Terminal Server\WinStations\RDP-Tcp"
+TERMSERVICE_PARAMETERS = rf"{CCS}\Services\TermService\Parameters"
+COMPONENT_CACHE = r"Microsoft\ServerManager\ServicingStorage\ServerComponentCache"
+
+_DWORD = (int(ValueType.REG_DWORD),)
+_SZ = (int(ValueType.REG_SZ), int(ValueType.REG_EXPAND_SZ))
+_MULTI_SZ = (int(ValueType.REG_MULTI_SZ),)
+_BINARY = (int(ValueType.REG_BINARY),)
+_ANY: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Location:
+    fact: str  # stable id of the fact this location gives
+    hive: HiveType
+    key: str
+    value: str | None
+    types: tuple[int, ...]
+    status: Status
+    reference: str
+    meaning: str
+    layer: Layer | None = None
+
+    @property
+    def per_control_set(self) -> bool:
+        return self.key.startswith(CCS)
+
+
+def _loc(
+    fact: str,
+    hive: HiveType,
+    key: str,
+    value: str | None,
+    types: tuple[int, ...],
+    status: Status,
+    reference: str,
+    meaning: str,
+    layer: Layer | None = None,
+) -> Location:
+    return Location(fact, hive, key, value, types, status, reference, meaning, layer)
+
+
+S, W, SEC = HiveType.SYSTEM, HiveType.SOFTWARE, HiveType.SECURITY
+OK, UNSURE = Status.CONFIRMED, Status.UNCERTAIN
+
+LOCATIONS: tuple[Location, ...] = (
+    # -- licensing mode (§3.2) -----------------------------------------------------------
+    _loc("mode.policy", W, TS_POLICY_KEY, "LicensingMode", _DWORD, OK, "§3.2",
+         "Group Policy 'Set the Remote Desktop licensing mode'", Layer.POLICY),
+    _loc("mode.local", S, rf"{RCM_KEY}\Licensing Core", "LicensingMode", _DWORD, OK, "§3.2",
+         "licensing mode set by Server Manager, WMI or a registry edit", Layer.LOCAL),
+    _loc("mode.legacy_core", S, rf"{TERMINAL_SERVER_KEY}\Licensing Core", None, _ANY, UNSURE,
+         "§3.2", "Windows XP / Server 2003 licensing core key (no RCM)", Layer.LOCAL),
+    _loc("mode.legacy_concurrent", S, rf"{TERMINAL_SERVER_KEY}\Licensing Core",
+         "EnableConcurrentSessions", _DWORD, UNSURE, "§3.2",
+         "desktop 'concurrent sessions' hack on XP-era hosts", Layer.LOCAL),
+    # -- license servers (§4.1) ----------------------------------------------------------
+    _loc("servers.policy", W, TS_POLICY_KEY, "LicenseServers", _SZ, OK, "§4.1",
+         "Group Policy 'Use the specified Remote Desktop license servers' (comma separated)",
+         Layer.POLICY),
+    _loc("servers.local", S, rf"{TERMSERVICE_PARAMETERS}\LicenseServers",
+         "SpecifiedLicenseServers", _MULTI_SZ, OK, "§4.1",
+         "license servers set by Server Manager / WMI SetSpecifiedLicenseServerList",
+         Layer.LOCAL),
+    _loc("servers.legacy_key", S, rf"{TERMSERVICE_PARAMETERS}\LicenseServers", None, _ANY,
+         UNSURE, "§4.1", "Server 2003 discovery hints: one subkey per license server",
+         Layer.LOCAL),
+    _loc("servers.win2000_default", S, TERMSERVICE_PARAMETERS, "DefaultLicenseServer", _SZ,
+         UNSURE, "§4.1", "Windows 2000 preferred license server", Layer.LOCAL),
+    # -- grace period (§5) -----------------------------------------------------------------
+    _loc("grace.key", S, rf"{RCM_KEY}\GracePeriod", None, _ANY, OK, "§5.1",
+         "the key holding the grace-period timebomb"),
+    _loc("grace.timebomb", S, rf"{RCM_KEY}\GracePeriod", TIMEBOMB_RTM, _BINARY, OK, "§5.1",
+         "grace-period timebomb (DPAPI blob of the expiry FILETIME)"),
+    _loc("grace.timebomb_beta", S, rf"{RCM_KEY}\GracePeriod", TIMEBOMB_BETA, _BINARY, UNSURE,
+         "§5.1", "grace-period timebomb, beta-build name"),
+    _loc("grace.ended", S, TERMSERVICE_PARAMETERS, "LicensingGracePeriodEnded", _DWORD, OK,
+         "§5.3", "created when the host received a permanent licence"),
+    _loc("grace.lsa_timebomb", SEC, rf"Policy\Secrets\{TIMEBOMB_RTM}", None, _ANY, OK, "§5.1",
+         "XP / Server 2003 timebomb kept as an LSA secret", Layer.LSA),
+    _loc("grace.run_as_rtm", W, r"Microsoft\TermServLicensing", "RunAsRTM", _DWORD, OK,
+         "§5.1", "test override forcing RTM timebomb behaviour"),
+    # -- RD Session Host certificates (§6A) ---------------------------------------------
+    _loc("cert.certificate", S, RCM_KEY, "Certificate", _BINARY, OK, "§6A",
+         "RDP proprietary server certificate"),
+    _loc("cert.x509", S, RCM_KEY, "X509 Certificate", _BINARY, OK, "§6A",
+         "X.509 chain from a license server (present once the host was licensed)"),
+    _loc("cert.x509_id", S, RCM_KEY, "X509 Certificate ID", _BINARY, OK, "§6A",
+         "identifier of the X.509 certificate"),
+    _loc("cert.x509_2", S, RCM_KEY, "X509 Certificate2", _BINARY, OK, "§6A",
+         "second X.509 certificate value"),
+    _loc("cert.legacy_x509", S, TERMSERVICE_PARAMETERS, "X509 Certificate", _BINARY, UNSURE,
+         "§6A", "Server 2003 location of the X.509 certificate"),
+    _loc("cert.legacy_certificate", S, TERMSERVICE_PARAMETERS, "Certificate", _BINARY, UNSURE,
+         "§6A", "Server 2003 location of the proprietary certificate"),
+    # -- licensing policies (§4.3) -------------------------------------------------------
+    _loc("policy.hide_tooltip", W, TS_POLICY_KEY, "fDisableTerminalServerTooltip", _DWORD, OK,
+         "§4.3", "hides licensing notifications from administrators", Layer.POLICY),
+    _loc("policy.prevent_upgrade", W, TS_POLICY_KEY, "fPreventLicenseUpgrade", _DWORD, OK,
+         "§4.3", "license server issues temporary CALs instead of newer ones", Layer.POLICY),
+    _loc("policy.secure_licensing", W, TS_POLICY_KEY, "fSecureLicensing", _DWORD, UNSURE,
+         "§4.3", "license server answers only hosts in its security group", Layer.POLICY),
+    # -- roles (§8, §6.1) ------------------------------------------------------------------
+    _loc("role.rdsh_install_state", W, rf"{COMPONENT_CACHE}\RDS-RD-Server", "InstallState",
+         _DWORD, OK, "§8", "RD Session Host role state (0 = not enabled)"),
+    _loc("role.licensing_install_state", W, rf"{COMPONENT_CACHE}\RDS-Licensing",
+         "InstallState", _DWORD, UNSURE, "§8", "RD Licensing role state"),
+    _loc("role.app_server", S, TERMINAL_SERVER_KEY, "TSAppCompat", _DWORD, OK, "§8",
+         "1 = application (terminal) server mode on 2003-era hosts"),
+    _loc("role.termservice", S, rf"{CCS}\Services\TermService", None, _ANY, OK, "§8",
+         "Remote Desktop Services service key"),
+    _loc("role.license_server_service", S, rf"{CCS}\Services\TermServLicensing", None, _ANY,
+         OK, "§6.1", "RD Licensing service key (license server installed)"),
+    _loc("license_server.db_path", S, rf"{CCS}\Services\TermServLicensing\Parameters",
+         "DBPath", _SZ, UNSURE, "§6.1", "license server database directory"),
+    # -- RDP exposure (§8) -------------------------------------------------------------------
+    _loc("rdp.deny.local", S, TERMINAL_SERVER_KEY, "fDenyTSConnections", _DWORD, OK, "§8",
+         "0 = remote connections allowed, 1 = denied", Layer.LOCAL),
+    _loc("rdp.deny.policy", W, TS_POLICY_KEY, "fDenyTSConnections", _DWORD, UNSURE, "§8",
+         "policy counterpart of fDenyTSConnections", Layer.POLICY),
+    _loc("rdp.port", S, RDP_TCP_KEY, "PortNumber", _DWORD, OK, "§8", "RDP listening port"),
+    _loc("rdp.security_layer", S, RDP_TCP_KEY, "SecurityLayer", _DWORD, OK, "§8",
+         "0 = RDP security, 1 = negotiate, 2 = TLS"),
+    _loc("rdp.nla", S, RDP_TCP_KEY, "UserAuthentication", _DWORD, OK, "§8",
+         "1 = Network Level Authentication required"),
+    _loc("rdp.min_encryption", S, RDP_TCP_KEY, "MinEncryptionLevel", _DWORD, OK, "§8",
+         "1 low, 2 client compatible, 3 high, 4 FIPS"),
+    _loc("rdp.ssl_cert_hash", S, RDP_TCP_KEY, "SSLCertificateSHA1Hash", _BINARY, OK, "§8",
+         "thumbprint of the chosen TLS certificate"),
+    # -- client licence store (§7) -----------------------------------------------------------
+    _loc("client.hwid", W, r"Microsoft\MSLicensing\HardwareID", "ClientHWID", _BINARY, OK,
+         "§7.1", "client hardware id (five DWORDs)"),
+    _loc("client.hwid_wow64", W, r"Wow6432Node\Microsoft\MSLicensing\HardwareID",
+         "ClientHWID", _BINARY, UNSURE, "§7.1", "client hardware id, 32-bit view"),
+    _loc("client.store", W, r"Microsoft\MSLicensing\Store", None, _ANY, OK, "§7.2",
+         "client licence store (one LICENSEnnn subkey per licence)"),
+    _loc("client.store_wow64", W, r"Wow6432Node\Microsoft\MSLicensing\Store", None, _ANY,
+         UNSURE, "§7.2", "client licence store, 32-bit view"),
+    # -- identity ------------------------------------------------------------------------------
+    _loc("host.computer_name", S, rf"{CCS}\Control\ComputerName\ComputerName", "ComputerName",
+         _SZ, OK, "§8.1", "the host's NetBIOS name"),
+    _loc("host.product_name", W, r"Microsoft\Windows NT\CurrentVersion", "ProductName", _SZ,
+         OK, "§8", "Windows edition"),
+    _loc("host.installation_type", W, r"Microsoft\Windows NT\CurrentVersion",
+         "InstallationType", _SZ, OK, "§8", "Server / Client / Server Core"),
+)  # fmt: skip
+
+BY_FACT: dict[str, Location] = {location.fact: location for location in LOCATIONS}

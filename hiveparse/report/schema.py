@@ -1,0 +1,233 @@
+"""The published JSON Schema of one `analyze` host document (schema_version "1").
+
+The fields DESIGN.md fixes are required; everything else is described so that scripts can
+rely on types. `hiveparse schema` prints this; the tests validate every report against it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+_NULLABLE_BOOL = {"type": ["boolean", "null"]}
+_ISO_Z = {"type": ["string", "null"], "pattern": r"Z$"}
+_SEVERITY = {"enum": ["critical", "high", "medium", "low", "info"]}
+
+_FACT_EVIDENCE: dict[str, Any] = {
+    "type": "object",
+    "required": ["source", "key_path"],
+    "properties": {
+        "fact": {"type": "string"},
+        "indicator": {"type": "string"},
+        "source": {"type": "string"},
+        "sha256": {"type": "string"},
+        "format": {"enum": ["regf", "reg", "memory"]},
+        "hive": {"type": "string"},
+        "control_set": _NULLABLE_STR,
+        "current_control_set": {"type": "boolean"},
+        "key_path": {"type": "string"},
+        "value_name": _NULLABLE_STR,
+        "type": _NULLABLE_STR,
+        "raw": _NULLABLE_STR,
+        "key_last_write": _ISO_Z,
+        "key_last_write_raw": _NULLABLE_INT,
+        "cell_offset": _NULLABLE_INT,
+        "line": _NULLABLE_INT,
+        "deleted": {"type": "boolean"},
+        "status": {"enum": ["CONFIRMED", "UNCERTAIN"]},
+        "reference": {"type": "string"},
+    },
+}
+
+_EVIDENCE_LIST = {"type": "array", "items": {"type": "object"}}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://hiveparse.invalid/schema/analyze-1.json",
+    "title": "hiveparse analyze report (one host)",
+    "type": "object",
+    "required": [
+        "schema_version",
+        "tool",
+        "as_of",
+        "evidence",
+        "licensing",
+        "rdp",
+        "findings",
+    ],
+    "properties": {
+        "schema_version": {"const": "1"},
+        "tool": {
+            "type": "object",
+            "required": ["name", "version"],
+            "properties": {"name": {"const": "hiveparse"}, "version": {"type": "string"}},
+        },
+        "as_of": {"type": "string", "pattern": r"Z$"},
+        "host": {
+            "type": "object",
+            "required": ["label", "grouping"],
+            "properties": {
+                "label": {"type": "string"},
+                "grouping": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "evidence": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "path",
+                    "sha256",
+                    "size",
+                    "format",
+                    "hive",
+                    "dirty",
+                    "logs_applied",
+                    "control_set",
+                ],
+                "properties": {
+                    "path": {"type": "string"},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "size": {"type": "integer", "minimum": 0},
+                    "format": {"enum": ["regf", "reg"]},
+                    "hive": _NULLABLE_STR,
+                    "dirty": _NULLABLE_BOOL,
+                    "logs_applied": {"type": "array", "items": {"type": "string"}},
+                    "control_set": _NULLABLE_STR,
+                },
+            },
+        },
+        "licensing": {
+            "type": "object",
+            "required": ["mode", "license_servers", "grace_period", "client"],
+            "properties": {
+                "mode": {
+                    "type": "object",
+                    "required": ["effective", "code", "layer", "policy_code", "local_code"],
+                    "properties": {
+                        "effective": {
+                            "enum": [
+                                "per_device",
+                                "per_user",
+                                "not_configured",
+                                "aad_per_user",
+                                "personal",
+                                "remote_admin",
+                                "invalid",
+                                "absent",
+                            ]
+                        },
+                        "code": _NULLABLE_INT,
+                        "layer": {"enum": ["policy", "local", None]},
+                        "policy_code": _NULLABLE_INT,
+                        "local_code": _NULLABLE_INT,
+                        "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+                    },
+                },
+                "license_servers": {
+                    "type": "object",
+                    "required": ["effective", "layer", "policy", "local"],
+                    "properties": {
+                        "effective": {"type": "array", "items": {"type": "string"}},
+                        "layer": {"enum": ["policy", "local", "discovery"]},
+                        "policy": {"type": ["array", "null"], "items": {"type": "string"}},
+                        "local": {"type": ["array", "null"], "items": {"type": "string"}},
+                        "anomalies": {"type": "array", "items": {"type": "object"}},
+                        "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+                    },
+                },
+                "grace_period": {
+                    "type": "object",
+                    "required": [
+                        "present",
+                        "value_name",
+                        "key_last_write",
+                        "blob",
+                        "expires",
+                        "expires_source",
+                        "days_left",
+                        "ended",
+                    ],
+                    "properties": {
+                        "present": {"type": "boolean"},
+                        "value_name": _NULLABLE_STR,
+                        "storage": {"enum": ["registry", "lsa_secret", None]},
+                        "key_last_write": _ISO_Z,
+                        "blob": {"type": ["object", "null"]},
+                        "expires": _ISO_Z,
+                        "expires_source": {
+                            "enum": ["decrypted", "lsa_secret", "estimated", None]
+                        },
+                        "days_left": _NULLABLE_INT,
+                        "ended": {"type": "boolean"},
+                        "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+                    },
+                },
+                "client": {
+                    "type": "object",
+                    "required": ["hwid", "licenses"],
+                    "properties": {
+                        "hwid": _NULLABLE_STR,
+                        "licenses": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["store_key", "temporary", "not_before", "not_after"],
+                                "properties": {
+                                    "store_key": {"type": "string"},
+                                    "temporary": _NULLABLE_BOOL,
+                                    "not_before": _ISO_Z,
+                                    "not_after": _ISO_Z,
+                                    "issuer": _NULLABLE_STR,
+                                    "product_id": _NULLABLE_STR,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "rdp": {
+            "type": "object",
+            "required": ["enabled", "port", "nla", "security_layer"],
+            "properties": {
+                "enabled": _NULLABLE_BOOL,
+                "port": _NULLABLE_INT,
+                "nla": _NULLABLE_BOOL,
+                "security_layer": {"enum": ["rdp", "negotiate", "tls", "invalid", None]},
+            },
+        },
+        "findings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "id",
+                    "severity",
+                    "title",
+                    "detail",
+                    "evidence",
+                    "remediation",
+                    "confidence",
+                ],
+                "properties": {
+                    "id": {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"},
+                    "severity": _SEVERITY,
+                    "title": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "evidence": _EVIDENCE_LIST,
+                    "remediation": {"type": "string"},
+                    "confidence": {"enum": ["high", "medium", "low"]},
+                },
+            },
+        },
+        "partial": {"type": "boolean"},
+        "diagnostics": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def schema_text() -> str:
+    return json.dumps(SCHEMA, indent=2) + "\n"
