@@ -321,7 +321,7 @@ class RoleState:
 def build_role(facts: FactSet, mode: ModeState) -> RoleState:
     install = facts.get("role.rdsh_install_state")
     install_state = _dword(install)
-    if install_state is not None:
+    if install is not None and install_state is not None:
         # §8: InstallState 0 is CONFIRMED "not enabled"; other values are UNCERTAIN.
         status = Status.CONFIRMED if install_state == 0 else Status.UNCERTAIN
         return RoleState(install_state != 0, [install], status)
