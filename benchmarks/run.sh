@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# hiveparse benchmarks, side by side with the peer libraries, in one run.
+#
+#   bash benchmarks/run.sh            # everything (~6 min on 2 cores), results in benchmarks/results/
+#
+# Environment knobs:
+#   PYTHON=/path/to/python   interpreter with hiveparse and the peers installed (default: python3's
+#                            real executable, resolved so no pyenv shim is timed)
+#   RUNS=10                  hyperfine runs per command for the hive walks
+#   REGIPY_TIMEOUT=120       seconds before the regipy walk of the big hive is killed
+#   REG_SIZES="200 400"      sizes (MB) of the generated UTF-16LE .reg files
+#   BENCH_TMP=/tmp           where the generated .reg files go (deleted at the end)
+#   HIVEPARSE_CORPUS=/work/shared/corpus
+#   SKIP_INSTALL=1           do not try to install missing tools
+#
+# Not a test: nothing here asserts; report.py prints PASS/FAIL against the issue's targets.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(dirname "$HERE")"
+cd "$REPO"
+
+PY="$("${PYTHON:-python3}" -c 'import sys; print(sys.executable)')"
+BIN="$(dirname "$PY")"
+RES="$HERE/results"
+RUNS="${RUNS:-10}"
+REGIPY_TIMEOUT="${REGIPY_TIMEOUT:-120}"
+REG_SIZES="${REG_SIZES:-200 400}"
+CORPUS="${HIVEPARSE_CORPUS:-/work/shared/corpus}"
+export HIVEPARSE_CORPUS="$CORPUS"
+SYSTEM10="$CORPUS/hives/regipy/SYSTEM_WIN_10_1709"
+NTUSER="$CORPUS/hives/regipy/NTUSER.DAT"
+DSYSTEM="$CORPUS/hives/dissect-regf/SYSTEM"
+QUERY_KEY='ControlSet001\Control\Terminal Server\RCM\Licensing Core'
+HP="$BIN/hiveparse"
+
+say() { printf '\n== %s\n' "$*" >&2; }
+# load average before each step (the machine may be shared): results/loadavg.jsonl
+mark() { printf '{"step": "%s", "loadavg": [%s]}\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')" >>"$RES/loadavg.jsonl"; }
+
+# --- tools ----------------------------------------------------------------------------------
+need_apt=()
+command -v hyperfine >/dev/null || need_apt+=(hyperfine)
+command -v hivexml >/dev/null || need_apt+=(libhivex-bin)
+if ((${#need_apt[@]})) && [[ -z "${SKIP_INSTALL:-}" ]]; then
+    say "installing ${need_apt[*]}"
+    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! "$PY" -c 'import Registry, regipy, pyregf, hiveparse' 2>/dev/null; then
+    [[ -n "${SKIP_INSTALL:-}" ]] && { echo "missing Python packages" >&2; exit 2; }
+    say "installing the peer libraries"
+    "$PY" -m pip install -q "python-registry>=1.3.1" "regipy>=6.5" "libregf-python>=20240101"
+    "$PY" -m pip install -q -e "$REPO"
+fi
+[[ -x "$HP" ]] || { echo "no hiveparse console script at $HP (pip install -e .)" >&2; exit 2; }
+for f in "$SYSTEM10" "$NTUSER" "$DSYSTEM"; do
+    [[ -r "$f" ]] || { echo "corpus file missing: $f" >&2; exit 2; }
+done
+
+mkdir -p "$RES"
+rm -f "$RES"/*.json "$RES"/*.jsonl
+TMP="$(mktemp -d "${BENCH_TMP:-/tmp}/hiveparse-bench.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+"$PY" "$HERE/env_info.py" "$RES/env.json" >&2
+
+walk_cmd() { echo "$PY $HERE/walk_$1.py $2"; }
+
+# --- 1. full walk, SYSTEM Win10 1709 ---------------------------------------------------------
+mark walk_system10_rss
+say "1. full walk of $SYSTEM10: peak RSS and counts (3 interleaved rounds; regipy ${REGIPY_TIMEOUT}s timeout)"
+"$PY" "$HERE/measure.py" --out "$RES/walk_system10_rss.json" --runs 3 --timeout "$REGIPY_TIMEOUT" \
+    --label "full walk SYSTEM_WIN_10_1709" --discard-stdout hivexml \
+    "hiveparse=$(walk_cmd hiveparse "$SYSTEM10")" \
+    "python-registry=$(walk_cmd python_registry "$SYSTEM10")" \
+    "pyregf=$(walk_cmd pyregf "$SYSTEM10")" \
+    "hivexml=hivexml $SYSTEM10" \
+    "regipy=$(walk_cmd regipy "$SYSTEM10")"
+
+mark walk_system10
+say "1. full walk of $SYSTEM10: time (hyperfine, warmup 1, $RUNS runs)"
+hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/walk_system10.json" >&2 \
+    -n hiveparse "$(walk_cmd hiveparse "$SYSTEM10")" \
+    -n python-registry "$(walk_cmd python_registry "$SYSTEM10")" \
+    -n pyregf "$(walk_cmd pyregf "$SYSTEM10")" \
+    -n hivexml "hivexml $SYSTEM10"
+
+mark walk_ntuser
+say "1b. full walk of the small $NTUSER, all five engines"
+"$PY" "$HERE/measure.py" --out "$RES/walk_ntuser_rss.json" --runs 3 --timeout "$REGIPY_TIMEOUT" \
+    --label "full walk NTUSER.DAT" --discard-stdout hivexml \
+    "hiveparse=$(walk_cmd hiveparse "$NTUSER")" \
+    "python-registry=$(walk_cmd python_registry "$NTUSER")" \
+    "pyregf=$(walk_cmd pyregf "$NTUSER")" \
+    "hivexml=hivexml $NTUSER" \
+    "regipy=$(walk_cmd regipy "$NTUSER")"
+hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/walk_ntuser.json" >&2 \
+    -n hiveparse "$(walk_cmd hiveparse "$NTUSER")" \
+    -n python-registry "$(walk_cmd python_registry "$NTUSER")" \
+    -n pyregf "$(walk_cmd pyregf "$NTUSER")" \
+    -n hivexml "hivexml $NTUSER" \
+    -n regipy "$(walk_cmd regipy "$NTUSER")"
+
+# --- 2. open + 20 named values, in process ---------------------------------------------------
+mark lookups
+say "2. open + 20 named values (in process, 3 rounds x 50 reps)"
+"$PY" "$HERE/lookups.py" --hive "$SYSTEM10" --rounds 3 --reps 50 --out "$RES/lookups.json"
+
+# --- 4. CLI start-up and query ---------------------------------------------------------------
+mark cli
+say "4. CLI: hiveparse --help and query vs python -c 'import typer' (one hyperfine run)"
+cli=(-n "python -c pass" "$PY -c pass"
+     -n "python -c 'import typer'" "$PY -c 'import typer'"
+     -n "hiveparse --help" "$HP --help"
+     -n "hiveparse query" "$HP query $DSYSTEM '$QUERY_KEY'")
+shim="$(command -v hiveparse || true)"
+if [[ -n "$shim" && "$shim" != "$HP" ]]; then  # e.g. a pyenv shim: shown apart, not judged
+    cli+=(-n "hiveparse --help (via $shim)" "$shim --help")
+fi
+hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$RES/cli.json" "${cli[@]}" >&2
+
+# --- 3. .reg parsing -------------------------------------------------------------------------
+say "3. .reg parsing: generating UTF-16LE files of ${REG_SIZES} MB in $TMP"
+stream_cmds=()
+snap_cmds=()
+for mb in $REG_SIZES; do
+    "$PY" "$HERE/make_big_reg.py" "$TMP/big_${mb}.reg" --size-mb "$mb" >&2
+    stream_cmds+=("stream ${mb} MB=$PY $HERE/parse_reg.py $TMP/big_${mb}.reg --mode stream")
+    snap_cmds+=("snapshot ${mb} MB=$PY $HERE/parse_reg.py $TMP/big_${mb}.reg --mode snapshot")
+done
+cat "$TMP"/big_*.reg >/dev/null  # page cache warm
+mark reg_stream
+"$PY" "$HERE/measure.py" --out "$RES/reg_stream.json" --runs 3 --label "reg stream" "${stream_cmds[@]}"
+mark reg_snapshot
+"$PY" "$HERE/measure.py" --out "$RES/reg_snapshot.json" --runs 1 --label "reg snapshot" "${snap_cmds[@]}"
+
+# --- report ----------------------------------------------------------------------------------
+mark end
+say "report"
+"$PY" "$HERE/report.py" "$RES"
