@@ -18,7 +18,7 @@ from enum import IntEnum, StrEnum
 
 from hiveparse.errors import Diagnostic
 from hiveparse.filetime import filetime_to_datetime
-from hiveparse.values import DecodedValue, decode_value
+from hiveparse.values import DecodedValue, decode_pair
 
 
 class ValueType(IntEnum):
@@ -97,6 +97,8 @@ class Provenance:
 class Value(ABC):
     """A named, typed registry value. ``raw`` is exactly the stored data bytes."""
 
+    __slots__ = ()
+
     @property
     @abstractmethod
     def name(self) -> str:
@@ -127,7 +129,7 @@ class Value(ABC):
     @property
     def decoded(self) -> DecodedValue:
         """The value as its type says (str, list of str, int, or bytes when it does not fit)."""
-        return decode_value(self.type_id, self.raw).value
+        return decode_pair(self.type_id, self.raw)[0]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.type_name} {len(self.raw)} bytes>"
@@ -135,6 +137,8 @@ class Value(ABC):
 
 class Key(ABC):
     """A registry key. Subclasses supply the iteration; lookups have generic defaults."""
+
+    __slots__ = ()
 
     @property
     @abstractmethod
@@ -148,6 +152,11 @@ class Key(ABC):
     @property
     @abstractmethod
     def provenance(self) -> Provenance: ...
+
+    @property
+    def identity(self) -> int | None:
+        """What makes two key objects the same key (a cell offset), for cycle checks."""
+        return self.provenance.offset
 
     @property
     def class_name(self) -> str | None:
@@ -322,7 +331,7 @@ def walk(root: Key, budget: WalkBudget | None = None) -> Iterator[Key]:
     emitted = 0
     while stack:
         key, depth = stack.pop()
-        offset = key.provenance.offset
+        offset = key.identity
         if offset is not None:
             if offset in seen:
                 continue

@@ -7,7 +7,7 @@ string) is returned as bytes with a diagnostic code, and the caller keeps ``raw`
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DecodedValue = str | list[str] | int | bytes | None
 
@@ -22,8 +22,14 @@ _REG_SZ, _REG_EXPAND_SZ, _REG_DWORD, _REG_DWORD_BE, _REG_LINK, _REG_MULTI_SZ, _R
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+_STRING_TYPES = frozenset((_REG_SZ, _REG_EXPAND_SZ, _REG_LINK))
+_U32_LE = struct.Struct("<I").unpack
+_U32_BE = struct.Struct(">I").unpack
+_U64_LE = struct.Struct("<Q").unpack
+_new_tuple = tuple.__new__
+
+
+class Decoded(NamedTuple):
     value: DecodedValue
     problem: str | None = None  # a stable code such as "value.dword_size" when data did not fit
 
@@ -67,19 +73,20 @@ def decode_multi_sz(raw: bytes) -> tuple[list[str], str | None]:
 
 
 def decode_value(type_id: int, raw: bytes) -> Decoded:
-    if type_id in (_REG_SZ, _REG_EXPAND_SZ, _REG_LINK):
-        text, problem = decode_utf16_string(raw)
-        return Decoded(text, problem)
+    """The value as its type says, with a problem code when the data does not fit."""
+    return _new_tuple(Decoded, decode_pair(type_id, raw))
+
+
+def decode_pair(type_id: int, raw: bytes) -> tuple[DecodedValue, str | None]:
+    """:func:`decode_value` as a plain (value, problem) pair: the hot path of full walks."""
+    if type_id in _STRING_TYPES:
+        return decode_utf16_string(raw)
+    if type_id == _REG_DWORD:
+        return (_U32_LE(raw)[0], None) if len(raw) == 4 else (raw, "value.dword_size")
     if type_id == _REG_MULTI_SZ:
-        items, problem = decode_multi_sz(raw)
-        return Decoded(items, problem)
-    if type_id in (_REG_DWORD, _REG_DWORD_BE):
-        if len(raw) != 4:
-            return Decoded(raw, "value.dword_size")
-        fmt = "<I" if type_id == _REG_DWORD else ">I"
-        return Decoded(struct.unpack(fmt, raw)[0])
+        return decode_multi_sz(raw)
+    if type_id == _REG_DWORD_BE:
+        return (_U32_BE(raw)[0], None) if len(raw) == 4 else (raw, "value.dword_size")
     if type_id == _REG_QWORD:
-        if len(raw) != 8:
-            return Decoded(raw, "value.qword_size")
-        return Decoded(struct.unpack("<Q", raw)[0])
-    return Decoded(raw)
+        return (_U64_LE(raw)[0], None) if len(raw) == 8 else (raw, "value.qword_size")
+    return raw, None

@@ -71,7 +71,7 @@ class CellSpace:
         self.bins: list[HiveBin] = []
         # For each 4 KiB page of the bins data, the relative offset where its bin ends
         # (0 where no valid bin covers the page).
-        self._bin_end_by_page: list[int] = []
+        self.bin_end_by_page: list[int] = []
         self._scan_bins(claimed_size)
 
     @property
@@ -166,7 +166,7 @@ class CellSpace:
         self.bins.append(HiveBin(relative, size))
         first_page = relative // _PAGE
         last_page = (relative + size + _PAGE - 1) // _PAGE
-        table = self._bin_end_by_page
+        table = self.bin_end_by_page
         if len(table) < last_page:
             table.extend([0] * (last_page - len(table)))
         end = relative + size
@@ -176,14 +176,18 @@ class CellSpace:
     def bin_end(self, relative: int) -> int:
         """Where the bin holding ``relative`` ends, or 0 if no valid bin covers it."""
         page = relative >> 12
-        table = self._bin_end_by_page
+        table = self.bin_end_by_page
         return table[page] if 0 <= page < len(table) else 0
 
-    def cell(self, relative: int, what: str) -> tuple[bytes, bool] | None:
-        """The payload of the cell at ``relative`` (after its size field) and whether it is
-        allocated; None when no cell can be read there. ``what`` names the expected record
-        in messages ("key node", "value list", ...)."""
+    def span(self, relative: int, what: str) -> tuple[int, int] | None:
+        """Where the payload of the cell at ``relative`` lies in the image: (file offset
+        after the size field, payload length); None when no cell can be read there.
+        ``what`` names the expected record in messages ("key node", "value list", ...).
+        Nothing is copied: record parsers unpack straight from the image."""
         file_offset = relative + _DATA_START
+        page = relative >> 12
+        table = self.bin_end_by_page
+        end = table[page] if 0 <= page < len(table) else 0
         if relative & 7 or relative < 32:
             self.anomaly(
                 "regf.cell_offset_invalid",
@@ -192,7 +196,6 @@ class CellSpace:
                 Severity.ERROR,
             )
             return None
-        end = self.bin_end(relative)
         if end == 0 or relative + 4 > end:
             self.anomaly(
                 "regf.cell_out_of_bounds",
@@ -202,6 +205,15 @@ class CellSpace:
             )
             return None
         raw_size = CELL_SIZE.unpack_from(self.image, file_offset)[0]
+        size = -raw_size
+        if size >= 8 and not size & 7 and relative + size <= end:
+            return file_offset + 4, size - 4  # the common case: allocated and sane
+        return self._unusual_span(relative, raw_size, end, what)
+
+    def _unusual_span(
+        self, relative: int, raw_size: int, end: int, what: str
+    ) -> tuple[int, int] | None:
+        file_offset = relative + _DATA_START
         allocated = raw_size < 0
         size = -raw_size if allocated else raw_size
         if size < 8 or size & 7:
@@ -213,6 +225,7 @@ class CellSpace:
             )
             if size < 8:
                 return None
+            size -= size & 7
         if relative + size > end:
             self.anomaly(
                 "regf.cell_overruns_bin",
@@ -228,4 +241,12 @@ class CellSpace:
                 f"{what} at 0x{relative:x} is referenced but its cell is marked free",
                 file_offset,
             )
-        return bytes(self.image[file_offset + 4 : file_offset + size]), allocated
+        return file_offset + 4, size - 4
+
+    def cell(self, relative: int, what: str) -> bytes | None:
+        """A copy of the payload of the cell at ``relative`` (see :meth:`span`)."""
+        found = self.span(relative, what)
+        if found is None:
+            return None
+        start, length = found
+        return bytes(self.image[start : start + length])

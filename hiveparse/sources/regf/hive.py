@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from hiveparse.errors import Diagnostic, NotRegf, Severity, Truncated
+from hiveparse.errors import CorruptStructure, Diagnostic, NotRegf, Severity, Truncated
 from hiveparse.model import (
     EvidenceFormat,
     Hive,
@@ -21,7 +21,6 @@ from hiveparse.model import (
     Provenance,
     Value,
     fold_name,
-    join_path,
 )
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
@@ -41,7 +40,6 @@ ENGINE = "hiveparse"
 BASE_BLOCK = compile_fixed_head(regf.base_block)
 _DATA_START = regf.BASE_BLOCK_SIZE
 _MAX_LIST_NESTING = 2  # an ri lists leaves; deeper index roots are not written by Windows
-_LH_ELEMENT = struct.Struct("<II")
 
 
 def xor32_checksum(block: bytes | bytearray) -> int:
@@ -165,6 +163,10 @@ class RegfKey(Key):
         return self._hive.provenance_at(self._offset)
 
     @property
+    def identity(self) -> int:
+        return self._offset
+
+    @property
     def last_written(self) -> int | None:
         return self._node.last_written
 
@@ -178,8 +180,9 @@ class RegfKey(Key):
 
     def subkeys(self) -> Iterator[RegfKey]:
         previous = ""
+        lineage = self._ancestors | {self._offset}
         for offset in self._hive.subkey_offsets(self._offset, self._node):
-            child = self._child(offset)
+            child = self._child(offset, lineage)
             if child is None:
                 continue
             # Windows keeps subkey lists sorted by upper-cased name, without duplicates.
@@ -207,14 +210,14 @@ class RegfKey(Key):
         # wrong stored hash (or Windows' upcase table differing from Python's) loses nothing.
         for hint in (name, None):
             for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=hint):
-                child = self._child(offset)
+                child = self._child(offset, self._ancestors | {self._offset})
                 if child is not None and fold_name(child.name) == wanted:
                     return child
         return None
 
-    def _child(self, offset: int) -> RegfKey | None:
+    def _child(self, offset: int, lineage: frozenset[int]) -> RegfKey | None:
         hive = self._hive
-        if offset == self._offset or offset in self._ancestors:
+        if offset in lineage:
             hive.anomaly(
                 "regf.cycle",
                 f"subkey list of {self._path or '(root)'!r} points back at an ancestor key "
@@ -233,25 +236,14 @@ class RegfKey(Key):
                 f"but is listed by 0x{self._offset:x}",
                 offset + _DATA_START,
             )
-        return RegfKey(
-            hive,
-            offset,
-            node,
-            join_path(self._path, node.name),
-            self._ancestors | {self._offset},
-        )
+        path = f"{self._path}\\{node.name}" if self._path else node.name
+        return RegfKey(hive, offset, node, path, lineage)
 
     def values(self) -> Iterator[RegfValue]:
         hive = self._hive
         names: set[str] = set()
-        for offset in hive.value_offsets(self._offset, self._node):
-            payload = hive.cells.cell(offset, "value record")
-            if payload is None:
-                continue
-            record = parse_value_record(payload[0], offset + _DATA_START, hive.anomaly)
-            if record is None:
-                continue
-            folded = fold_name(record.name)
+        for offset, record in hive.value_records(self._offset, self._node):
+            folded = record.name.upper()  # fold_name, inlined on this hot path
             if folded in names:
                 hive.anomaly(
                     "regf.duplicate_value",
@@ -284,12 +276,13 @@ class RegfHive(Hive):
         self._check_header(self._header, len(image))
         claimed = self._header.hive_bins_data_size
         sane = claimed % regf.HBIN_ALIGNMENT == 0 and 0 < claimed <= len(image) - _DATA_START
+        self.image = image
         self.cells = CellSpace(image, self.anomaly, claimed if sane else None)
         if not self.cells.bins:
             raise Truncated("no hive bin could be read", source=source, offset=_DATA_START)
         self._dirty = (not self._header.sequences_match) if dirty is None else dirty
         self._logs_applied = logs_applied or []
-        self._root: RegfKey | None = None
+        self._root_node: KeyNode | None = None  # keys point at the hive, never the reverse
         self._hive_type: HiveType | None = None
 
     # -- Hive interface -------------------------------------------------------------------
@@ -331,12 +324,10 @@ class RegfHive(Hive):
         return self._hive_type
 
     def root(self) -> RegfKey:
-        if self._root is None:
-            offset = self._header.root_cell_offset
+        offset = self._header.root_cell_offset
+        if self._root_node is None:
             node = self.key_node(offset)
             if node is None:
-                from hiveparse.errors import CorruptStructure  # noqa: PLC0415
-
                 raise CorruptStructure(
                     f"the base block's root cell offset 0x{offset:x} does not lead to a key node",
                     source=self._source,
@@ -348,8 +339,8 @@ class RegfHive(Hive):
                     "the root key node lacks the KEY_HIVE_ENTRY flag",
                     offset + _DATA_START,
                 )
-            self._root = RegfKey(self, offset, node, "", frozenset())
-        return self._root
+            self._root_node = node
+        return RegfKey(self, offset, self._root_node, "", frozenset())
 
     def provenance_at(self, offset: int) -> Provenance:
         return Provenance(
@@ -403,10 +394,23 @@ class RegfHive(Hive):
             )
 
     def key_node(self, offset: int) -> KeyNode | None:
-        cell = self.cells.cell(offset, "key node")
-        if cell is None:
+        found = self.cells.span(offset, "key node")
+        if found is None:
             return None
-        return parse_key_node(cell[0], offset + _DATA_START, self.anomaly)
+        return parse_key_node(self.image, found[0], found[1], self.anomaly)
+
+    def value_records(self, key_offset: int, node: KeyNode) -> list[tuple[int, ValueRecord]]:
+        """The value records a key lists, in stored order (bad ones reported and skipped)."""
+        image, span, anomaly = self.image, self.cells.span, self.anomaly
+        records: list[tuple[int, ValueRecord]] = []
+        for offset in self.value_offsets(key_offset, node):
+            found = span(offset, "value record")
+            if found is None:
+                continue
+            record = parse_value_record(image, found[0], found[1], anomaly)
+            if record is not None:
+                records.append((offset, record))
+        return records
 
     def subkey_offsets(
         self, key_offset: int, node: KeyNode, name_hint: str | None = None
@@ -443,18 +447,18 @@ class RegfHive(Hive):
                 )
                 continue
             seen_lists.add(offset)
-            cell = self.cells.cell(offset, "subkey list")
-            if cell is None:
+            span = self.cells.span(offset, "subkey list")
+            if span is None:
                 continue
-            payload = cell[0]
-            if len(payload) < LIST_HEAD.size:
+            start, length = span
+            if length < LIST_HEAD.size:
                 self.anomaly(
                     "regf.subkey_list_bad", "subkey list cell too small", offset + _DATA_START
                 )
                 continue
-            signature, elements = LIST_HEAD.packer.unpack_from(payload)
+            signature, elements = LIST_HEAD.packer.unpack_from(self.image, start)
             width = 8 if signature in (b"lf", b"lh") else 4
-            fits = (len(payload) - LIST_HEAD.size) // width
+            fits = (length - LIST_HEAD.size) // width
             if elements > fits:
                 self.anomaly(
                     "regf.list_count_clamped",
@@ -464,13 +468,15 @@ class RegfHive(Hive):
                 )
                 elements = fits
             if signature in {b"lh", b"lf"}:
-                pairs = _LH_ELEMENT.iter_unpack(payload[4 : 4 + 8 * elements])
+                pairs = offset_array(self.image, 2 * elements, start + LIST_HEAD.size)
                 if wanted_hash is not None and signature == b"lh":
-                    found.extend(key for key, hint in pairs if hint == wanted_hash)
+                    found.extend(
+                        pairs[i] for i in range(0, 2 * elements, 2) if pairs[i + 1] == wanted_hash
+                    )
                 else:
-                    found.extend(key for key, _hint in pairs)
+                    found.extend(pairs[0::2])
             elif signature == b"li":
-                found.extend(offset_array(payload, elements, LIST_HEAD.size))
+                found.extend(offset_array(self.image, elements, start + LIST_HEAD.size))
             elif signature == b"ri":
                 if depth >= _MAX_LIST_NESTING - 1:
                     self.anomaly(
@@ -480,7 +486,7 @@ class RegfHive(Hive):
                         Severity.ERROR,
                     )
                     continue
-                children = offset_array(payload, elements, LIST_HEAD.size)
+                children = offset_array(self.image, elements, start + LIST_HEAD.size)
                 stack.extend((child, depth + 1) for child in reversed(children))
             else:
                 self.anomaly(
@@ -508,11 +514,11 @@ class RegfHive(Hive):
                 key_offset + _DATA_START,
             )
             return ()
-        cell = self.cells.cell(list_offset, "value list")
-        if cell is None:
+        span = self.cells.span(list_offset, "value list")
+        if span is None:
             return ()
-        payload = cell[0]
-        fits = len(payload) // 4
+        start, length = span
+        fits = length // 4
         if count > fits:
             self.anomaly(
                 "regf.value_count_clamped",
@@ -521,7 +527,7 @@ class RegfHive(Hive):
                 Severity.ERROR,
             )
             count = fits
-        return offset_array(payload, count)
+        return offset_array(self.image, count, start)
 
     def value_data(self, vk_offset: int, record: ValueRecord) -> bytes:
         size_field = record.data_size_field
@@ -548,10 +554,9 @@ class RegfHive(Hive):
                 Severity.ERROR,
             )
             return b""
-        cell = self.cells.cell(record.data_offset, "value data")
-        if cell is None:
+        payload = self.cells.cell(record.data_offset, "value data")
+        if payload is None:
             return b""
-        payload = cell[0]
         if (
             size > regf.BIG_DATA_SEGMENT_SIZE
             and self._header.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
@@ -574,10 +579,10 @@ class RegfHive(Hive):
             self.anomaly("regf.big_data_bad", "big-data record cell too small", where)
             return b""
         _signature, segments, list_offset = DB.packer.unpack_from(payload)
-        cell = self.cells.cell(list_offset, "big-data segment list")
-        if cell is None:
+        segment_list = self.cells.cell(list_offset, "big-data segment list")
+        if segment_list is None:
             return b""
-        fits = len(cell[0]) // 4
+        fits = len(segment_list) // 4
         needed = -(-size // regf.BIG_DATA_SEGMENT_SIZE)
         if segments > fits or segments < needed:
             self.anomaly(
@@ -591,7 +596,7 @@ class RegfHive(Hive):
         parts: list[bytes] = []
         remaining = size
         seen: set[int] = set()
-        for segment in offset_array(cell[0], segments):
+        for segment in offset_array(segment_list, segments):
             if remaining <= 0:
                 break
             if segment in seen:
@@ -606,7 +611,7 @@ class RegfHive(Hive):
             data = self.cells.cell(segment, "big-data segment")
             if data is None:
                 break
-            chunk = data[0][: min(remaining, regf.BIG_DATA_SEGMENT_SIZE)]
+            chunk = data[: min(remaining, regf.BIG_DATA_SEGMENT_SIZE)]
             parts.append(chunk)
             remaining -= len(chunk)
         if remaining > 0:
@@ -624,7 +629,7 @@ class RegfHive(Hive):
         cell = self.cells.cell(node.class_name_offset, "class name")
         if cell is None:
             return None
-        raw = cell[0][: node.class_name_length]
+        raw = cell[: node.class_name_length]
         if len(raw) < node.class_name_length:
             self.anomaly(
                 "regf.class_name_truncated",
@@ -639,4 +644,4 @@ class RegfHive(Hive):
         cell = self.cells.cell(node.security_offset, "security record")
         if cell is None:
             return None
-        return parse_security_descriptor(cell[0], node.security_offset + _DATA_START, self.anomaly)
+        return parse_security_descriptor(cell, node.security_offset + _DATA_START, self.anomaly)

@@ -8,13 +8,14 @@ reported through the anomaly callback; nothing reads past the cell.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hiveparse.errors import Severity
 from hiveparse.schemas import regf
-from hiveparse.schemas.fastpath import FixedLayout, compile_fixed_head
+from hiveparse.schemas.fastpath import compile_fixed_head
 
 NK = compile_fixed_head(regf.key_node)
 VK = compile_fixed_head(regf.key_value)
@@ -26,17 +27,33 @@ KEY_COMP_NAME = 0x0020
 VALUE_COMP_NAME = 0x0001
 
 Report = Callable[..., None]
+Image = bytes | bytearray | mmap.mmap
 
 
-def _index(layout: FixedLayout, name: str) -> int:
-    return layout.names.index(name)
+_NK_FLAGS = NK.names.index("flags")
+_NK_LAST_WRITTEN = NK.names.index("last_written_timestamp")
+_NK_PARENT = NK.names.index("parent")
+_NK_SUBKEYS = NK.names.index("number_of_subkeys")
+_NK_SUBKEYS_LIST = NK.names.index("subkeys_list_offset")
+_NK_VALUES = NK.names.index("number_of_key_values")
+_NK_VALUES_LIST = NK.names.index("key_values_list_offset")
+_NK_SECURITY = NK.names.index("key_security_offset")
+_NK_CLASS = NK.names.index("class_name_offset")
+_NK_NAME_LENGTH = NK.names.index("key_name_length")
+_NK_CLASS_LENGTH = NK.names.index("class_name_length")
+_NK_SIZE = NK.size
+_VK_NAME_LENGTH = VK.names.index("name_length")
+_VK_DATA_SIZE = VK.names.index("data_size")
+_VK_DATA_OFFSET = VK.names.index("data_offset")
+_VK_TYPE = VK.names.index("data_type")
+_VK_FLAGS = VK.names.index("flags")
+_VK_SIZE = VK.size
+_NK_UNPACK = NK.packer.unpack_from
+_new_tuple = tuple.__new__
+_VK_UNPACK = VK.packer.unpack_from
 
 
-_NK_FIELDS = {name: _index(NK, name) for name in NK.names}
-_VK_FIELDS = {name: _index(VK, name) for name in VK.names}
-
-
-def decode_name(raw: bytes, compressed: bool) -> str:
+def decode_name(raw: bytes | bytearray, compressed: bool) -> str:
     """Key and value names: Latin-1 when the COMP_NAME flag is set, else UTF-16LE.
 
     Unpaired surrogates are kept (surrogatepass) so that a name is never altered.
@@ -48,8 +65,7 @@ def decode_name(raw: bytes, compressed: bool) -> str:
     return raw.decode("utf-16-le", errors="surrogatepass")
 
 
-@dataclass(frozen=True, slots=True)
-class KeyNode:
+class KeyNode(NamedTuple):
     flags: int
     last_written: int
     parent: int
@@ -63,45 +79,50 @@ class KeyNode:
     name: str
 
 
-def parse_key_node(payload: bytes, file_offset: int, report: Report) -> KeyNode | None:
-    if len(payload) < NK.size or payload[:2] != b"nk":
+def parse_key_node(image: Image, start: int, length: int, report: Report) -> KeyNode | None:
+    """The nk record whose cell payload is ``image[start : start + length]``."""
+    if length < _NK_SIZE or image[start : start + 2] != b"nk":
         report(
             "regf.key_node_bad",
-            f"expected a key node (nk) but found {payload[:2]!r} ({len(payload)} bytes)",
-            file_offset,
+            f"expected a key node (nk) but found {bytes(image[start : start + 2])!r} "
+            f"({length} bytes)",
+            start - 4,
             Severity.ERROR,
         )
         return None
-    fields = NK.packer.unpack_from(payload)
-    name_length = fields[_NK_FIELDS["key_name_length"]]
-    available = len(payload) - NK.size
+    fields = _NK_UNPACK(image, start)
+    name_length = fields[_NK_NAME_LENGTH]
+    available = length - _NK_SIZE
     if name_length > available:
         report(
             "regf.key_name_truncated",
             f"key name length {name_length} exceeds the {available} bytes left in its cell",
-            file_offset,
+            start - 4,
             Severity.ERROR,
         )
         name_length = available
-    flags = fields[_NK_FIELDS["flags"]]
-    raw_name = payload[NK.size : NK.size + name_length]
-    return KeyNode(
-        flags=flags,
-        last_written=fields[_NK_FIELDS["last_written_timestamp"]],
-        parent=fields[_NK_FIELDS["parent"]],
-        number_of_subkeys=fields[_NK_FIELDS["number_of_subkeys"]],
-        subkeys_list_offset=fields[_NK_FIELDS["subkeys_list_offset"]],
-        number_of_values=fields[_NK_FIELDS["number_of_key_values"]],
-        values_list_offset=fields[_NK_FIELDS["key_values_list_offset"]],
-        security_offset=fields[_NK_FIELDS["key_security_offset"]],
-        class_name_offset=fields[_NK_FIELDS["class_name_offset"]],
-        class_name_length=fields[_NK_FIELDS["class_name_length"]],
-        name=decode_name(raw_name, bool(flags & KEY_COMP_NAME)),
+    flags = fields[_NK_FLAGS]
+    name_start = start + _NK_SIZE
+    # tuple.__new__ skips NamedTuple's Python-level constructor (a hot path: once per key).
+    return _new_tuple(
+        KeyNode,
+        (
+            flags,
+            fields[_NK_LAST_WRITTEN],
+            fields[_NK_PARENT],
+            fields[_NK_SUBKEYS],
+            fields[_NK_SUBKEYS_LIST],
+            fields[_NK_VALUES],
+            fields[_NK_VALUES_LIST],
+            fields[_NK_SECURITY],
+            fields[_NK_CLASS],
+            fields[_NK_CLASS_LENGTH],
+            decode_name(image[name_start : name_start + name_length], bool(flags & KEY_COMP_NAME)),
+        ),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ValueRecord:
+class ValueRecord(NamedTuple):
     name: str
     data_size_field: int
     data_offset: int
@@ -109,39 +130,46 @@ class ValueRecord:
     flags: int
 
 
-def parse_value_record(payload: bytes, file_offset: int, report: Report) -> ValueRecord | None:
-    if len(payload) < VK.size or payload[:2] != b"vk":
+def parse_value_record(image: Image, start: int, length: int, report: Report) -> ValueRecord | None:
+    """The vk record whose cell payload is ``image[start : start + length]``."""
+    if length < _VK_SIZE or image[start : start + 2] != b"vk":
         report(
             "regf.value_record_bad",
-            f"expected a value record (vk) but found {payload[:2]!r}",
-            file_offset,
+            f"expected a value record (vk) but found {bytes(image[start : start + 2])!r}",
+            start - 4,
             Severity.ERROR,
         )
         return None
-    fields = VK.packer.unpack_from(payload)
-    name_length = fields[_VK_FIELDS["name_length"]]
-    available = len(payload) - VK.size
+    fields = _VK_UNPACK(image, start)
+    name_length = fields[_VK_NAME_LENGTH]
+    available = length - _VK_SIZE
     if name_length > available:
         report(
             "regf.value_name_truncated",
             f"value name length {name_length} exceeds the {available} bytes left in its cell",
-            file_offset,
+            start - 4,
             Severity.ERROR,
         )
         name_length = available
-    flags = fields[_VK_FIELDS["flags"]]
-    return ValueRecord(
-        name=decode_name(payload[VK.size : VK.size + name_length], bool(flags & VALUE_COMP_NAME)),
-        data_size_field=fields[_VK_FIELDS["data_size"]],
-        data_offset=fields[_VK_FIELDS["data_offset"]],
-        type_id=fields[_VK_FIELDS["data_type"]],
-        flags=flags,
+    flags = fields[_VK_FLAGS]
+    name_start = start + _VK_SIZE
+    return _new_tuple(
+        ValueRecord,
+        (
+            decode_name(
+                image[name_start : name_start + name_length], bool(flags & VALUE_COMP_NAME)
+            ),
+            fields[_VK_DATA_SIZE],
+            fields[_VK_DATA_OFFSET],
+            fields[_VK_TYPE],
+            flags,
+        ),
     )
 
 
-def offset_array(payload: bytes, count: int, start: int = 0) -> tuple[int, ...]:
-    """``count`` little-endian u32 offsets from ``payload[start:]`` (caller clamps count)."""
-    return struct.unpack_from(f"<{count}I", payload, start)
+def offset_array(image: Image | bytes, count: int, start: int = 0) -> tuple[int, ...]:
+    """``count`` little-endian u32 offsets from ``image[start:]`` (caller clamps count)."""
+    return struct.unpack_from(f"<{count}I", image, start)
 
 
 def parse_security_descriptor(payload: bytes, file_offset: int, report: Report) -> bytes | None:
