@@ -87,7 +87,7 @@ def analyze(
     for group in group_hosts(opened):
         facts = collect_facts(group.evidence)
         state = build_state(facts, as_of)
-        diagnostics: list[Diagnostic] = []
+        diagnostics: list[Diagnostic] = list(facts.notes)
         for item in group.evidence:
             diagnostics.extend(item.all_diagnostics)
         analysis.hosts.append(

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hiveparse.controlset import read_control_sets
+from hiveparse.errors import Diagnostic, Severity
+from hiveparse.errors import Location as Place
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value
@@ -42,6 +44,10 @@ class Fact:
         if self.value is None:
             return None
         return decode_value(self.value.type_id, self.value.raw).value
+
+    @property
+    def value_type(self) -> str:
+        return "" if self.value is None else self.value.type_name
 
     @property
     def type_ok(self) -> bool:
@@ -95,6 +101,7 @@ class FactSet:
     hive_types: set[HiveType] = field(default_factory=set)
     control_sets: dict[str, dict[str, Any]] = field(default_factory=dict)  # per evidence path
     reg_only: bool = False  # every input was a .reg file (no times, no owners)
+    notes: list[Diagnostic] = field(default_factory=list)
 
     def all(self, fact_id: str) -> list[Fact]:
         return [fact for fact in self.facts if fact.location.fact == fact_id]
@@ -145,6 +152,17 @@ def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> Non
     current: str | None = None
     if hive_type == HiveType.SYSTEM:
         names, current = _control_set_names(root)
+        if current is None and names:
+            facts.notes.append(
+                Diagnostic(
+                    "rds.control_set_unknown",
+                    f"Select names no ControlSet that exists ({', '.join(names)} present): "
+                    "no ControlSet is taken as current, so ControlSet facts are reported "
+                    "only as 'other ControlSet' facts",
+                    Place(evidence.path),
+                    Severity.WARNING,
+                )
+            )
         facts.control_sets[f"{evidence.path}|{mounted.mount}"] = {
             "source": evidence.path,
             "available": names,

@@ -86,16 +86,17 @@ class ModeState:
 def build_mode(facts: FactSet) -> ModeState:
     policy, local = facts.get("mode.policy"), facts.get("mode.local")
     policy_code, local_code = _dword(policy), _dword(local)
-    if policy_code is not None:
-        code, layer = policy_code, Layer.POLICY
-    elif local_code is not None:
-        code, layer = local_code, Layer.LOCAL
-    else:
-        code, layer = None, None
-    return ModeState(
-        mode_of(code), code, layer, policy_code, local_code, policy, local,
-        facts.get("mode.legacy_core"),
-    )  # fmt: skip
+    legacy = facts.get("mode.legacy_core")
+    # A LicensingMode that is not a 4-byte REG_DWORD is present but unusable: invalid, not
+    # absent (the layer that holds it still wins over the one below).
+    for fact, code, layer in (
+        (policy, policy_code, Layer.POLICY),
+        (local, local_code, Layer.LOCAL),
+    ):
+        if fact is not None:
+            effective = mode_of(code) if code is not None else Mode.INVALID
+            return ModeState(effective, code, layer, policy_code, local_code, policy, local, legacy)
+    return ModeState(Mode.ABSENT, None, None, None, None, None, None, legacy)
 
 
 @dataclass
@@ -156,12 +157,18 @@ def build_servers(facts: FactSet) -> ServersState:
     policy_raw: list[str] | None = None
     local_raw: list[str] | None = None
     anomalies: list[ServerAnomaly] = []
-    if policy_fact is not None and isinstance(policy_fact.decoded, str):
-        policy_raw = _split_policy_servers(policy_fact.decoded)
-        anomalies += _check_entries(policy_raw, Layer.POLICY, ";| \t")
-    if local_fact is not None and isinstance(local_fact.decoded, list):
-        local_raw = list(local_fact.decoded)
-        anomalies += _check_entries(local_raw, Layer.LOCAL, ",;")
+    if policy_fact is not None:
+        if isinstance(policy_fact.decoded, str) and policy_fact.type_ok:
+            policy_raw = _split_policy_servers(policy_fact.decoded)
+            anomalies += _check_entries(policy_raw, Layer.POLICY, ";| \t")
+        else:
+            anomalies.append(ServerAnomaly("wrong_type", policy_fact.value_type, Layer.POLICY))
+    if local_fact is not None:
+        if isinstance(local_fact.decoded, list) and local_fact.type_ok:
+            local_raw = list(local_fact.decoded)
+            anomalies += _check_entries(local_raw, Layer.LOCAL, ",;")
+        else:
+            anomalies.append(ServerAnomaly("wrong_type", local_fact.value_type, Layer.LOCAL))
     policy = [e.strip() for e in policy_raw if e.strip()] if policy_raw is not None else None
     local = [e.strip() for e in local_raw if e.strip()] if local_raw is not None else None
     if policy:

@@ -1,0 +1,1298 @@
+"""The finding catalogue: plain rule functions over a :class:`LicensingState`.
+
+Each rule is ``(state) -> Iterable[Finding]``, cites the reference section it implements
+(``rds-licensing.md``), and is listed in :data:`RULES` (no registration by import side
+effect). :func:`evaluate` runs them all and sorts by severity, then id.
+
+Severity table (and why)
+========================
+
+================================  ==========================================================
+id                                severity
+================================  ==========================================================
+rds.mode.not_configured           critical once the grace period is over (expired or
+                                  LicensingGracePeriodEnded): users are refused now with "no
+                                  Remote Desktop License Servers available to provide a
+                                  license" (event 1069); high while grace still runs: the
+                                  refusal is certain, only its date is not (event 1068).
+rds.mode.invalid                  high when the bad value is in the layer Windows uses (policy,
+                                  or local without a valid policy value): the host's
+                                  licensing mode is undefined; medium when a valid policy value
+                                  masks it (it comes back the day the GPO is removed).
+rds.mode.policy_overrides_local   low: licensing works as the policy says; the risk is an
+                                  administrator trusting Server Manager and fixing the wrong
+                                  layer.
+rds.servers.none                  high when grace is expired or no timebomb exists (and no
+                                  LicensingGracePeriodEnded): only discovery is left, and it
+                                  fails in a workgroup; medium otherwise (there is time, or the
+                                  host was licensed through discovery before).
+rds.servers.anomaly               medium when an entry cannot name a server (mixed separators:
+                                  "ls1;ls2" is one bogus name) or the value has the wrong type
+                                  (Windows may ignore it); low for whitespace, duplicates and
+                                  empty entries (cosmetic, though [JAGILBER] warns about
+                                  leading whitespace).
+rds.grace.expired                 critical when mode or servers are missing (nothing replaces
+                                  the grace period); high when configured but no X509
+                                  Certificate shows the host was ever licensed; medium when
+                                  configured and licensed (the host depends on its license
+                                  server from now on, which is normal).
+rds.grace.expiring                one step below rds.grace.expired (high / medium / low): the
+                                  same situation, days ahead.
+rds.grace.reset_suspected         high when a CONFIRMED indicator or two indicators agree;
+                                  medium on one UNCERTAIN indicator.
+rds.cert.never_licensed           high when the grace period is over (users are refused);
+                                  medium when no timebomb exists yet (fresh host, or reset).
+rds.client.temporary_license      medium when the temporary CAL has expired at as-of (the
+                                  client will be refused or asked to renew); low otherwise.
+rdp.nla.disabled                  medium: pre-authentication exposure of the logon screen;
+                                  high when the security layer is also "RDP" (no TLS).
+rdp.port.nondefault               low: hardening or persistence, the responder should know.
+rdp.enabled                       info: remote connections are allowed.
+rds.controlset.differs            medium when a grace-period fact differs (an older ControlSet
+                                  can keep the state from before a reset, §8.1); low for other
+                                  licensing facts.
+rds.policy.tooltip_hidden         info on its own (CIS-style baselines set it); medium together
+                                  with reset indicators (reset playbooks set it, §10).
+rds.reg_only_limits               info: a limit of the input, not of the host.
+rds.mode.legacy                   info: era of the host; findings for 2008+ do not apply.
+rds.license_server.present        info: the host runs (or ran) the RD Licensing service.
+================================  ==========================================================
+
+Confidence: high, lowered once per UNCERTAIN fact location, UNCERTAIN domain rule (the
+session-host role inference, an estimated expiry, a single-source interpretation) and hive
+that was not supplied but could hold the deciding value. A finding supported by several
+independent indicators (reset, tooltip) takes the confidence of its best-supported one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
+from hiveparse.model import HiveType
+from hiveparse.rds import remediation
+from hiveparse.rds.client_license import ClientLicense, decode_store
+from hiveparse.rds.facts import Fact, FactSet
+from hiveparse.rds.findings import Basis, Confidence, Finding, Indicator, Severity
+from hiveparse.rds.locations import CCS, LOCATIONS, Layer, Status
+from hiveparse.rds.state import GRACE_PERIOD_DAYS, MODE_BY_CODE, LicensingState, Mode, mode_of
+
+Rule = Callable[[LicensingState], Iterable[Finding]]
+
+EXPIRING_WINDOW_DAYS = 15  # §5.3: the service warns from 15 days before expiry
+DEFAULT_RDP_PORT = 3389  # §8
+LICENSED_MODES = frozenset({2, 4, 6})  # §3.1: per device, per user, AAD per user
+RCM_FACTS = (
+    "mode.local",
+    "grace.key",
+    "grace.timebomb",
+    "grace.timebomb_beta",
+    "cert.certificate",
+    "cert.x509",
+    "cert.x509_id",
+    "cert.x509_2",
+)
+NO_LICENSE_SERVER_MESSAGE = "no Remote Desktop License Servers available to provide a license"
+ESTIMATED_EXPIRY = (
+    "the expiry is estimated as the GracePeriod key's last write + 120 days, since the "
+    "timebomb itself is a DPAPI blob that is not decrypted here (§5.2, §5.5: UNCERTAIN)"
+)
+
+# ---------------------------------------------------------------------------------------
+# shared helpers
+
+
+def _session_host(state: LicensingState) -> bool:
+    return state.role.session_host is True
+
+
+def _dword_of(fact: Fact | None) -> int | None:
+    if fact is None or not fact.type_ok:
+        return None
+    decoded = fact.decoded
+    return decoded if isinstance(decoded, int) else None
+
+
+def _mode_label(code: int | None) -> str:
+    return "absent" if code is None else f"{code} ({mode_of(code)})"
+
+
+def legacy_era(state: LicensingState) -> bool:
+    """XP / Server 2003 shape: ``Terminal Server\\Licensing Core`` and nothing under RCM.
+
+    The table has no location for the RCM key itself, so "no RCM" means none of the RCM
+    values or keys it lists exists in the current ControlSet (§3.2).
+    """
+    facts = state.facts
+    return state.mode.legacy_core is not None and all(facts.get(f) is None for f in RCM_FACTS)
+
+
+REG_ABSENCE = (
+    "the input is .reg only, and an export can leave keys out, so an absence is weaker "
+    "evidence than in a hive (§8.2)"
+)
+
+
+def _absence_doubts(state: LicensingState, *layers: Layer) -> list[str]:
+    """Reasons to doubt an "absent" conclusion: hives not supplied, partial .reg exports."""
+    reasons = []
+    if Layer.POLICY in layers and not state.facts.has_hive(HiveType.SOFTWARE):
+        reasons.append("no SOFTWARE hive was supplied, so the Group Policy layer is unknown")
+    if Layer.LOCAL in layers and not state.facts.has_hive(HiveType.SYSTEM):
+        reasons.append("no SYSTEM hive was supplied, so the local layer is unknown")
+    if state.facts.reg_only:
+        reasons.append(REG_ABSENCE)
+    return reasons
+
+
+def _licensing_configured(state: LicensingState) -> bool:
+    return state.mode.code in LICENSED_MODES and bool(state.servers.effective)
+
+
+def _x509(state: LicensingState) -> Fact | None:
+    return state.facts.get("cert.x509") or state.facts.get("cert.legacy_x509")
+
+
+def _grace_over(state: LicensingState) -> bool:
+    return state.grace.ended or state.grace.expired is True
+
+
+def _rest_on_expiry(basis: Basis, state: LicensingState) -> Basis:
+    grace = state.grace
+    basis.fact(grace.timebomb).context(grace.key_fact)
+    if grace.expires_source == "estimated":
+        basis.rule(ESTIMATED_EXPIRY)
+    return basis
+
+
+def _expiry_indicator(state: LicensingState) -> Indicator:
+    grace = state.grace
+    return Indicator(
+        "grace_expiry",
+        "expiry of the grace-period timebomb against the analysis date",
+        "§5.3",
+        Status.UNCERTAIN if grace.expires_source == "estimated" else Status.CONFIRMED,
+        {
+            "expires": iso_z(grace.expires),
+            "expires_source": grace.expires_source,
+            "days_left": grace.days_left,
+            "as_of": iso_z(state.as_of),
+            "key_last_write": filetime_iso(grace.key_last_write),
+            "key_last_write_raw": grace.key_last_write,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# licensing mode (§3)
+
+
+def rule_mode_not_configured(state: LicensingState) -> Iterator[Finding]:
+    """§3.1, §9.1, §9.3: mode 5 or absent in both layers on an RD Session Host."""
+    mode = state.mode
+    if not _session_host(state) or legacy_era(state):
+        return
+    if mode.effective not in (Mode.NOT_CONFIGURED, Mode.ABSENT):
+        return
+    basis = Basis().facts_from((mode.policy, mode.local)).role(state.role)
+    # A policy value the evidence does not show could still set the mode; when the mode is
+    # absent altogether, the local layer could too.
+    layers = (Layer.POLICY, Layer.LOCAL) if mode.effective == Mode.ABSENT else (Layer.POLICY,)
+    for reason in _absence_doubts(state, *layers):
+        basis.rule(reason)
+    over = _grace_over(state)
+    if over:
+        if state.grace.ended:
+            basis.fact(state.grace.ended_fact)
+        else:
+            _rest_on_expiry(basis, state).indicator(_expiry_indicator(state), counts=False)
+    what = (
+        "set to 5 (not configured)"
+        if mode.effective == Mode.NOT_CONFIGURED
+        else "absent from both the Group Policy and the local (RCM) layer"
+    )
+    when = (
+        "The grace period is over, so clients are refused now"
+        if over
+        else "Once the grace period ends, clients will be refused"
+    )
+    detail = (
+        f"The effective licensing mode is {what} (policy {_mode_label(mode.policy_code)}, "
+        f'local {_mode_label(mode.local_code)}) on an RD Session Host. {when} with "'
+        f'{NO_LICENSE_SERVER_MESSAGE}" (licensing error 0x101, disconnect reason 257); '
+        "the host logs event 1068 (licensing mode not configured) and, after the grace "
+        "period, 1069 (grace period expired and licensing mode not configured) (§9.1, §9.3)."
+    )
+    yield Finding.build(
+        "rds.mode.not_configured",
+        Severity.CRITICAL if over else Severity.HIGH,
+        "RD Licensing mode is not configured on an RD Session Host",
+        detail,
+        basis,
+        remediation.MODE_NOT_CONFIGURED,
+    )
+
+
+_INVALID_CODE_NOTES: dict[int, tuple[str, Status]] = {
+    3: (
+        "3 has no runtime meaning: it appears only in two Microsoft documents that contradict "
+        "the rest (the WMI LicensingType table's 'Per User (3)' and the Windows Embedded "
+        "Standard 7 numbering with 3 = per device); SessEnv.dll does not accept it and, on a "
+        "session host, rewrites the value to 5 at the next start",
+        Status.CONFIRMED,
+    ),
+    7: (
+        "7 is accepted by SessEnv.dll on Server SKUs with the RDSH role, but no source gives "
+        "it a meaning",
+        Status.UNCERTAIN,
+    ),
+    8: (
+        "8 is SessEnv.dll's internal sentinel (MAXIMUM_POLICY_ID) for a missing value and is "
+        "never stored by Windows",
+        Status.UNCERTAIN,
+    ),
+}
+
+
+def _invalid_code_note(code: int) -> tuple[str, Status]:
+    return _INVALID_CODE_NOTES.get(
+        code,
+        (
+            f"{code} is outside every documented set (0, 1, 2, 4, 5, 6); SessEnv.dll rewrites "
+            "undocumented values to 5 on a session host",
+            Status.CONFIRMED,
+        ),
+    )
+
+
+def _mode_layer_would_apply(state: LicensingState, layer: Layer) -> bool:
+    return layer == Layer.POLICY or state.mode.policy_code not in MODE_BY_CODE
+
+
+def rule_mode_invalid(state: LicensingState) -> Iterator[Finding]:
+    """§3.1, §3.2: a LicensingMode outside {0,1,2,4,5,6} or not a 4-byte REG_DWORD."""
+    for layer, fact in ((Layer.POLICY, state.mode.policy), (Layer.LOCAL, state.mode.local)):
+        if fact is None or fact.value is None:
+            continue
+        code = _dword_of(fact)
+        if code is not None and code in MODE_BY_CODE:
+            continue
+        basis = Basis().fact(fact)
+        if code is None:
+            problem = (
+                f"has type {fact.value.type_name} and {len(fact.value.raw)} byte(s) of data; "
+                "Windows and the tools write a 4-byte REG_DWORD (§3.2), so the value is not "
+                "read as a licensing mode here"
+            )
+        else:
+            note, status = _invalid_code_note(code)
+            basis.rule(f"the meaning of mode {code} is UNCERTAIN (§3.1)", status)
+            problem = f"is {code}, not a documented mode: {note} (§3.1)"
+        applies = _mode_layer_would_apply(state, layer)
+        masked = (
+            ""
+            if applies
+            else (
+                " A valid Group Policy value masks it for now; it takes effect again if the "
+                "policy is removed."
+            )
+        )
+        yield Finding.build(
+            "rds.mode.invalid",
+            Severity.HIGH if applies else Severity.MEDIUM,
+            f"Invalid licensing mode in the {layer} layer",
+            f"LicensingMode in the {layer} layer ({fact.full_key_path}) {problem}.{masked}",
+            basis,
+            remediation.MODE_INVALID,
+        )
+
+
+def rule_mode_policy_overrides_local(state: LicensingState) -> Iterator[Finding]:
+    """§3.3: Group Policy wins over the local RCM value (WMI PolicySourceLicensingType)."""
+    mode = state.mode
+    if mode.policy_code is None or mode.local_code is None:
+        return
+    if mode.policy_code == mode.local_code:
+        return
+    detail = (
+        f"Group Policy sets LicensingMode {_mode_label(mode.policy_code)} and the local RCM "
+        f"value is {_mode_label(mode.local_code)}. Server Manager and the deployment "
+        "properties show the local value, but Windows uses the policy value (Group Policy "
+        "overrides the RDS console; WMI reports PolicySourceLicensingType = 1) (§3.3)."
+    )
+    yield Finding.build(
+        "rds.mode.policy_overrides_local",
+        Severity.LOW,
+        "Group Policy licensing mode overrides a different local mode",
+        detail,
+        Basis().facts_from((mode.policy, mode.local)),
+        remediation.MODE_POLICY_OVERRIDES_LOCAL,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# license servers (§4)
+
+
+def _legacy_server_hints(state: LicensingState) -> list[tuple[Fact, list[str]]]:
+    """Server 2003 ``LicenseServers`` subkeys and the Windows 2000 ``DefaultLicenseServer``.
+
+    state.servers ignores both layers (§4.1, UNCERTAIN locations); a host that has them
+    is not "without any license server".
+    """
+    hints: list[tuple[Fact, list[str]]] = []
+    legacy_key = state.facts.get("servers.legacy_key")
+    if legacy_key is not None:
+        names = [key.name for key in legacy_key.key.subkeys()]
+        if names:
+            hints.append((legacy_key, names))
+    default = state.facts.get("servers.win2000_default")
+    if default is not None and isinstance(default.decoded, str) and default.decoded.strip():
+        hints.append((default, [default.decoded.strip()]))
+    return hints
+
+
+def rule_servers_none(state: LicensingState) -> Iterator[Finding]:
+    """§4.4, §4.2: no license server in any layer on a session host."""
+    servers, grace = state.servers, state.grace
+    if not _session_host(state) or servers.effective or _legacy_server_hints(state):
+        return
+    if legacy_era(state):
+        return  # 2003 discovery differs (mailslot broadcast in workgroups): rds.mode.legacy
+    basis = Basis().facts_from((servers.policy_fact, servers.local_fact)).role(state.role)
+    for reason in _absence_doubts(state, Layer.POLICY, Layer.LOCAL):
+        basis.rule(reason)
+    urgent = grace.expired is True or (not grace.present and not grace.ended)
+    if grace.expired is True:
+        state_text = "the grace period has expired"
+        _rest_on_expiry(basis, state).indicator(_expiry_indicator(state), counts=False)
+    elif urgent:
+        state_text = "no grace-period timebomb exists"
+        basis.context(grace.key_fact)
+    else:
+        state_text = "the grace period still runs or the host was licensed before"
+    detail = (
+        "Neither the Group Policy value LicenseServers nor the local SpecifiedLicenseServers "
+        "names a license server, so the session host relies on automatic discovery "
+        "(AD-published license servers, then domain controllers) (§4.2, §4.4). In a "
+        "workgroup discovery finds nothing, and workgroup hosts need Per Device CALs from an "
+        f"explicitly named server. Here {state_text}; without a reachable license server "
+        f'clients see "{NO_LICENSE_SERVER_MESSAGE}" (§9.1).'
+    )
+    yield Finding.build(
+        "rds.servers.none",
+        Severity.HIGH if urgent else Severity.MEDIUM,
+        "No RD license server configured",
+        detail,
+        basis,
+        remediation.SERVERS_NONE,
+    )
+
+
+_ANOMALY_TEXT = {
+    "whitespace": "leading or trailing whitespace (trimmed here; [JAGILBER] warns it can break "
+    "the lookup)",
+    "duplicate": "listed more than once",
+    "empty": "an empty entry",
+    "mixed_separators": "a separator of the wrong kind inside one entry, so Windows sees one "
+    "bogus server name",
+    "wrong_type": "the value has the wrong registry type and may be ignored by Windows",
+}
+_SERIOUS_ANOMALIES = frozenset({"mixed_separators", "wrong_type"})
+
+
+def _type_anomalies(state: LicensingState) -> list[tuple[Fact, Indicator]]:
+    found = []
+    for fact in (state.servers.policy_fact, state.servers.local_fact):
+        if fact is None or fact.value is None or fact.type_ok:
+            continue
+        expected = "REG_SZ" if fact.location.layer == Layer.POLICY else "REG_MULTI_SZ"
+        found.append((fact, Indicator(
+            "server_list_anomaly",
+            f"{fact.value.name} is {fact.value.type_name}, expected {expected}",
+            fact.location.reference,
+            Status.CONFIRMED,
+            {"kind": "wrong_type", "layer": str(fact.location.layer), "entry": None},
+        )))  # fmt: skip
+    return found
+
+
+def rule_servers_anomaly(state: LicensingState) -> Iterator[Finding]:
+    """§4.1: whitespace, duplicates, empty entries, mixed separators, wrong value type."""
+    servers = state.servers
+    basis = Basis()
+    kinds: list[str] = []
+    for anomaly in servers.anomalies:
+        if anomaly.kind == "wrong_type":
+            continue  # described with the expected type by _type_anomalies below
+        fact = servers.policy_fact if anomaly.layer == Layer.POLICY else servers.local_fact
+        basis.fact(fact).indicator(Indicator(
+            "server_list_anomaly",
+            f"{anomaly.layer} entry {anomaly.entry!r}: {_ANOMALY_TEXT[anomaly.kind]}",
+            "§4.1",
+            Status.CONFIRMED,
+            {"kind": anomaly.kind, "layer": str(anomaly.layer), "entry": anomaly.entry},
+        ))  # fmt: skip
+        kinds.append(anomaly.kind)
+    for fact, indicator in _type_anomalies(state):
+        basis.fact(fact).indicator(indicator)
+        kinds.append("wrong_type")
+    if not kinds:
+        return
+    listing = "; ".join(indicator.description for indicator in basis.indicators)
+    detail = (
+        f"The license server list has {len(kinds)} anomal{'y' if len(kinds) == 1 else 'ies'}: "
+        f"{listing}. The policy value is comma separated, the local value one name per string "
+        f"(§4.1). Effective list as read here: {', '.join(servers.effective) or 'none'} "
+        f"(layer {servers.layer})."
+    )
+    yield Finding.build(
+        "rds.servers.anomaly",
+        Severity.MEDIUM if _SERIOUS_ANOMALIES & set(kinds) else Severity.LOW,
+        "License server list is malformed",
+        detail,
+        basis,
+        remediation.SERVERS_ANOMALY,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# grace period (§5, §10)
+
+
+def _grace_severity(state: LicensingState, scale: tuple[Severity, Severity, Severity]) -> Severity:
+    if not _licensing_configured(state):
+        return scale[0]
+    return scale[1] if _x509(state) is None else scale[2]
+
+
+def _configuration_text(state: LicensingState) -> str:
+    if not _licensing_configured(state):
+        return (
+            f"Licensing is not fully configured (mode {_mode_label(state.mode.code)}, license "
+            f"servers: {', '.join(state.servers.effective) or 'none'}), so nothing replaces "
+            "the grace period"
+        )
+    if _x509(state) is None:
+        return (
+            "Mode and license servers are configured, but no X509 Certificate shows that the "
+            "host ever obtained a license-server certificate (§6A)"
+        )
+    return (
+        "Mode and license servers are configured and an X509 Certificate is present, so the "
+        "host depends on reaching its license server"
+    )
+
+
+def _grace_finding(state: LicensingState, expired: bool) -> Finding:
+    grace = state.grace
+    basis = _rest_on_expiry(Basis(), state).indicator(_expiry_indicator(state), counts=False)
+    basis.context(_x509(state))
+    expires = iso_z(grace.expires)
+    if expired:
+        when = f"The grace period ended on {expires} (as of {iso_z(state.as_of)})"
+        scale = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM)
+        title = "RDS licensing grace period has expired"
+    else:
+        when = (
+            f"The grace period ends on {expires}, {grace.days_left} day(s) after "
+            f"{iso_z(state.as_of)} (warning window: {EXPIRING_WINDOW_DAYS} days, §5.3)"
+        )
+        scale = (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+        title = "RDS licensing grace period is about to expire"
+    detail = (
+        f"{when}. {_configuration_text(state)}. Without a license server that issues CALs, "
+        f'clients see "{NO_LICENSE_SERVER_MESSAGE}" (§9.1).'
+    )
+    return Finding.build(
+        "rds.grace.expired" if expired else "rds.grace.expiring",
+        _grace_severity(state, scale),
+        title,
+        detail,
+        basis,
+        remediation.GRACE_EXPIRED if expired else remediation.GRACE_EXPIRING,
+    )
+
+
+def rule_grace_expiry(state: LicensingState) -> Iterator[Finding]:
+    """§5.3, §3.4: expired (0 days left) or within 15 days; LicensingGracePeriodEnded wins."""
+    grace = state.grace
+    if grace.ended or grace.expires is None or grace.days_left is None:
+        return
+    if grace.days_left <= 0:
+        yield _grace_finding(state, expired=True)
+    elif grace.days_left <= EXPIRING_WINDOW_DAYS:
+        yield _grace_finding(state, expired=False)
+
+
+class GraceKeySecurity(Protocol):
+    """The owner and explicit ACEs of ``RCM\\GracePeriod`` (raw hives only, §5.6, §10).
+
+    The hook for the security-descriptor facts of a later issue: whatever decodes the key's
+    sk cell passes an object of this shape to :func:`acl_indicators`.
+    """
+
+    @property
+    def owner_sid(self) -> str | None: ...
+
+    @property
+    def full_control_sids(self) -> Sequence[str]:
+        """Trustees of explicit (not inherited) allow-FullControl ACEs."""
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """Provenance of the descriptor (source, key path, cell offset, raw hex)."""
+
+
+ADMINISTRATORS_SID = "S-1-5-32-544"
+_USER_SID_PREFIX = "S-1-5-21-"
+
+
+def _reset_trustee(sid: str) -> bool:
+    return sid == ADMINISTRATORS_SID or sid.startswith(_USER_SID_PREFIX)
+
+
+def acl_indicators(security: GraceKeySecurity | None) -> list[Indicator]:
+    """§10 row 1, §5.6: owner / FullControl ACE as the reset scripts leave them."""
+    if security is None:
+        return []
+    found = []
+    owner = security.owner_sid
+    if owner is not None and _reset_trustee(owner):
+        found.append(Indicator(
+            "grace_key_owner_changed",
+            f"GracePeriod is owned by {owner}, as reset scripts leave it (the default owner is "
+            "believed to be NETWORK SERVICE: single source, §5.6)",
+            "§10, §5.6",
+            Status.UNCERTAIN,
+            {"owner_sid": owner, **security.record},
+        ))  # fmt: skip
+    granted = [sid for sid in security.full_control_sids if _reset_trustee(sid)]
+    if granted:
+        found.append(Indicator(
+            "grace_key_full_control_ace",
+            f"explicit FullControl ACE for {', '.join(granted)} on GracePeriod; the default "
+            "DACL does not let Administrators write or delete there (§5.6)",
+            "§10, §5.6",
+            Status.CONFIRMED,
+            {"sids": granted, **security.record},
+        ))  # fmt: skip
+    return found
+
+
+@dataclass
+class ScoredIndicator:
+    """One reset indicator with the facts and the uncertain parts it rests on."""
+
+    indicator: Indicator
+    facts: list[Fact] = field(default_factory=list)
+    premises: list[str] = field(default_factory=list)  # uncertain rules besides the indicator
+
+    @property
+    def reasons(self) -> list[str]:
+        own = Basis().indicator(self.indicator).uncertain
+        return [*self.premises, *own]
+
+
+def _role_reasons(state: LicensingState) -> list[str]:
+    return Basis().role(state.role).uncertain
+
+
+def _absence_indicators(state: LicensingState) -> list[ScoredIndicator]:
+    """§10 rows 2-3: the key or the value is missing on a session host without a licence."""
+    grace = state.grace
+    if not _session_host(state) or grace.ended:
+        return []
+    role = state.role.basis
+    if grace.key_fact is None:
+        return [ScoredIndicator(Indicator(
+            "grace_key_missing",
+            "RCM\\GracePeriod is missing on an RD Session Host; reset scripts delete the whole "
+            "key and Windows re-creates it at the next TermService start (a host that never "
+            "accepted a client connection has no timebomb yet either, §5.3)",
+            "§10, §5.5",
+            Status.UNCERTAIN,  # CONFIRMED behaviour, but the interpretation is analysis
+            {"expected_key": rf"{CCS}\Control\Terminal Server\RCM\GracePeriod"},
+        ), list(role), _role_reasons(state) + _absence_doubts(state))]  # fmt: skip
+    if grace.timebomb is None:
+        return [ScoredIndicator(Indicator(
+            "timebomb_missing",
+            "the GracePeriod key has no timebomb value on an RD Session Host without "
+            "LicensingGracePeriodEnded (value-only deletion awaiting a service restart)",
+            "§10, §5.5",
+            Status.CONFIRMED,
+            {"key_path": grace.key_fact.full_key_path},
+        ), [grace.key_fact, *role], _role_reasons(state))]  # fmt: skip
+    return []
+
+
+def _rewrite_indicator(state: LicensingState) -> list[ScoredIndicator]:
+    """§10 row 2, §5.5: GracePeriod written long after the RDS keys Windows set up earlier.
+
+    The latest of the reference keys is used (TermService service key, RCM\\Licensing Core),
+    so a reference refreshed by an update makes the test quieter, never louder.
+    """
+    grace = state.grace
+    written = filetime_to_datetime(grace.key_last_write or 0)
+    if grace.key_fact is None or written is None or grace.ended:
+        return []
+    references = [
+        (fact, moment)
+        for fact in (state.facts.get("role.termservice"), state.mode.local)
+        if fact is not None and (moment := filetime_to_datetime(fact.key.last_written or 0))
+    ]
+    if not references:
+        return []
+    reference, moment = max(references, key=lambda pair: pair[1])
+    gap = written - moment
+    if gap <= timedelta(days=GRACE_PERIOD_DAYS):
+        return []
+    return [
+        ScoredIndicator(
+            Indicator(
+                "grace_key_rewritten",
+                f"GracePeriod was last written {gap.days} days after {reference.location.fact} "
+                f"({reference.full_key_path}), longer than a whole {GRACE_PERIOD_DAYS}-day grace "
+                "period: the timebomb was (re)created long after the host was set up",
+                "§10, §5.5",
+                Status.UNCERTAIN,
+                {
+                    "grace_key_last_write": iso_z(written),
+                    "reference_fact": reference.location.fact,
+                    "reference_last_write": iso_z(moment),
+                    "gap_days": gap.days,
+                    "x509_certificate_present": _x509(state) is not None,
+                },
+            ),
+            [grace.key_fact, reference],
+        )
+    ]
+
+
+def _expiry_beyond_grace(state: LicensingState) -> list[ScoredIndicator]:
+    """§10 row 4: a decoded expiry more than 120 days after the key write or after as-of.
+
+    Only a decoded expiry counts: the estimated one is the key write + 120 days by definition.
+    """
+    grace = state.grace
+    if grace.expires is None or grace.expires_source in (None, "estimated"):
+        return []
+    limit = timedelta(days=GRACE_PERIOD_DAYS + 1)
+    written = filetime_to_datetime(grace.key_last_write or 0)
+    after_write = written is not None and grace.expires - written > limit
+    after_as_of = grace.expires - state.as_of > limit
+    if not (after_write or after_as_of):
+        return []
+    return [ScoredIndicator(Indicator(
+        "expiry_beyond_grace",
+        f"the decoded expiry {iso_z(grace.expires)} lies more than {GRACE_PERIOD_DAYS} days "
+        "after the key's last write or the analysis date (clock-shift or TSTool-style reset)",
+        "§10",
+        Status.CONFIRMED,
+        {"expires": iso_z(grace.expires), "expires_source": grace.expires_source,
+         "key_last_write": iso_z(written), "as_of": iso_z(state.as_of)},
+    ), [f for f in (grace.timebomb, grace.key_fact) if f])]  # fmt: skip
+
+
+def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
+    """DESIGN catalogue: a deleted timebomb value recovered from unallocated hive space."""
+    found = []
+    for fact in state.facts.all("grace.timebomb") + state.facts.all("grace.timebomb_beta"):
+        value = fact.value
+        if value is not None and value.provenance.deleted:
+            found.append(ScoredIndicator(Indicator(
+                "deleted_timebomb_recovered",
+                f"a deleted timebomb value was recovered in {fact.control_set or 'the hive'}",
+                "§10, §5.5",
+                Status.CONFIRMED,
+                {"key_path": fact.full_key_path, "cell_offset": value.provenance.offset},
+            ), [fact]))  # fmt: skip
+    return found
+
+
+def reset_indicators(
+    state: LicensingState, security: GraceKeySecurity | None = None
+) -> list[ScoredIndicator]:
+    """Every grace-reset indicator available for this host (§10), each with its basis."""
+    if not state.facts.has_hive(HiveType.SYSTEM) or legacy_era(state):
+        return []
+    if state.grace.lsa_fact is not None:
+        return []  # XP / 2003 storage: the registry indicators do not apply
+    scored = _absence_indicators(state) + _rewrite_indicator(state)
+    scored += _expiry_beyond_grace(state) + _recovered_deleted(state)
+    for indicator in acl_indicators(security):
+        scored.append(ScoredIndicator(indicator, [f for f in (state.grace.key_fact,) if f]))
+    return scored
+
+
+def _best(scored: Sequence[ScoredIndicator]) -> ScoredIndicator:
+    return min(scored, key=lambda item: len(item.reasons))
+
+
+def _reset_basis(scored: Sequence[ScoredIndicator]) -> Basis:
+    basis = Basis()
+    for item in scored:
+        for fact in item.facts:
+            basis.context(fact)
+        basis.indicator(item.indicator, counts=False)
+    for reason in _best(scored).reasons:
+        basis.rule(reason)
+    return basis
+
+
+def grace_reset_finding(
+    state: LicensingState, security: GraceKeySecurity | None = None
+) -> Iterator[Finding]:
+    """§10: the reset finding, with the owner/ACL indicators when a descriptor is given."""
+    scored = reset_indicators(state, security)
+    if not scored:
+        return
+    confirmed = any(not item.indicator.uncertain for item in scored)
+    names = ", ".join(item.indicator.name for item in scored)
+    detail = (
+        f"Indicators of a grace-period reset: {names}. "
+        + " ".join(f"{item.indicator.description}." for item in scored)
+        + f" Confidence follows the best-supported indicator ({_best(scored).indicator.name})."
+        + (" Owner and ACL checks need the raw hive (§8.2)." if security is None else "")
+    )
+    yield Finding.build(
+        "rds.grace.reset_suspected",
+        Severity.HIGH if confirmed or len(scored) > 1 else Severity.MEDIUM,
+        "RDS licensing grace period may have been reset",
+        detail,
+        _reset_basis(scored),
+        remediation.GRACE_RESET_SUSPECTED,
+    )
+
+
+def rule_grace_reset_suspected(state: LicensingState) -> Iterator[Finding]:
+    """§10, §5.5, §5.6: the registry indicators (owner/ACL: see :func:`acl_indicators`)."""
+    return grace_reset_finding(state, security=None)
+
+
+# ---------------------------------------------------------------------------------------
+# certificates (§6A)
+
+
+def rule_cert_never_licensed(state: LicensingState) -> Iterator[Finding]:
+    """§6A, §9.2: no X509 Certificate and grace expired or absent on a session host."""
+    grace = state.grace
+    if not _session_host(state) or not state.facts.has_hive(HiveType.SYSTEM):
+        return
+    if _x509(state) is not None or grace.ended or legacy_era(state):
+        return
+    expired = grace.expired is True
+    if not expired and grace.present:
+        return
+    basis = (
+        Basis()
+        .role(state.role)
+        .rule(
+            "'no X509 Certificate means never licensed' comes from a single source "
+            "([JAGILBER], §6A: UNCERTAIN)"
+        )
+    )
+    for reason in _absence_doubts(state):
+        basis.rule(reason)
+    if expired:
+        _rest_on_expiry(basis, state).indicator(_expiry_indicator(state), counts=False)
+        grace_text = f"the grace period expired on {iso_z(grace.expires)}"
+    else:
+        basis.context(grace.key_fact)
+        grace_text = "no grace-period timebomb exists"
+    basis.context(state.facts.get("cert.certificate"))
+    detail = (
+        "RCM has no 'X509 Certificate' value (the chain a license server issues to the session "
+        f"host) and {grace_text}: the state RD Licensing Diagnoser reports for a host that was "
+        "never licensed (§6A, §9.2). Clients without a CAL see "
+        f'"{NO_LICENSE_SERVER_MESSAGE}" (§9.1).'
+    )
+    yield Finding.build(
+        "rds.cert.never_licensed",
+        Severity.HIGH if expired else Severity.MEDIUM,
+        "RD Session Host was never licensed by a license server",
+        detail,
+        basis,
+        remediation.CERT_NEVER_LICENSED,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# client licence store (§7)
+
+
+def _licence_product(licence: ClientLicense) -> str | None:
+    """The product id the CAL was issued for (LICENSED_PRODUCT_INFO), else the index string."""
+    decoded = licence.license
+    info = None if decoded is None else decoded.product_info
+    if info is not None and info.licensed_product_id:
+        return info.licensed_product_id
+    return None if licence.product_id is None else licence.product_id.text
+
+
+def _licence_basis(licence: ClientLicense) -> Basis:
+    basis = Basis()
+    for record in licence.evidence:
+        basis.record(record)
+    problems = licence.all_problems
+    if problems:
+        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        basis.rule(f"the licence decoded with problems ({shown})")
+    return basis
+
+
+def client_license_findings(
+    state: LicensingState, licenses: Iterable[ClientLicense]
+) -> Iterator[Finding]:
+    """§7.2, §7.3: one finding per temporary CAL (TEMPORARY_LICENSE flag 0x80000000)."""
+    for licence in licenses:
+        if licence.temporary is not True:
+            continue
+        basis = _licence_basis(licence)
+        expired = licence.not_after is not None and licence.not_after <= state.as_of
+        expiry = iso_z(licence.not_after) or "unknown"
+        product = _licence_product(licence)
+        basis.indicator(Indicator(
+            "temporary_cal",
+            f"temporary CAL in {licence.store_key}, valid until {expiry}",
+            "§7.3",
+            Status.CONFIRMED,
+            {"store_key": licence.store_key, "view": licence.view,
+             "not_before": iso_z(licence.not_before), "not_after": iso_z(licence.not_after),
+             "issuer": licence.issuer, "product_id": product, "expired": expired,
+             "as_of": iso_z(state.as_of)},
+        ))  # fmt: skip
+        status = "has expired" if expired else "is still valid"
+        detail = (
+            f"The client licence {licence.store_key} (issuer {licence.issuer or 'unknown'}, "
+            f"product {product or 'unknown'}) is a temporary CAL (LICENSED_PRODUCT_INFO flag "
+            f"TEMPORARY_LICENSE) valid until {expiry}, which {status} as of "
+            f"{iso_z(state.as_of)}. A license server issues a temporary CAL when it has no "
+            "permanent CAL of the requested type (§7.3, §9.1)."
+        )
+        yield Finding.build(
+            "rds.client.temporary_license",
+            Severity.MEDIUM if expired else Severity.LOW,
+            "Temporary RDS client access licence on this client",
+            detail,
+            basis,
+            remediation.CLIENT_TEMPORARY_LICENSE,
+        )
+
+
+def rule_client_temporary_license(state: LicensingState) -> Iterator[Finding]:
+    """§7: the client store as hiveparse.rds.client_license decodes it."""
+    return client_license_findings(state, decode_store(state.facts))
+
+
+# ---------------------------------------------------------------------------------------
+# RDP exposure (§8)
+
+
+def _deny_fact(state: LicensingState) -> Fact | None:
+    """The fDenyTSConnections that decided state.rdp.enabled (policy before local, §8)."""
+    policy = state.facts.get("rdp.deny.policy")
+    if _dword_of(policy) is not None:
+        return policy
+    local = state.facts.get("rdp.deny.local")
+    return local if _dword_of(local) is not None else None
+
+
+def _rdp_basis(state: LicensingState) -> Basis:
+    basis = Basis().fact(_deny_fact(state))
+    if not state.facts.has_hive(HiveType.SOFTWARE):
+        basis.rule("no SOFTWARE hive was supplied, so a policy fDenyTSConnections is unknown")
+    return basis
+
+
+NLA_POLICY_GAP = (
+    "a Group Policy 'Require user authentication ... Network Level Authentication' value "
+    "could enforce NLA regardless, and the reference does not list its location (§8)"
+)
+
+
+def rule_rdp_nla_disabled(state: LicensingState) -> Iterator[Finding]:
+    """§8: UserAuthentication = 0 on RDP-Tcp while remote connections are allowed."""
+    rdp = state.rdp
+    if rdp.enabled is not True or rdp.nla is not False:
+        return
+    basis = _rdp_basis(state).fact(state.facts.get("rdp.nla")).rule(NLA_POLICY_GAP)
+    basis.context(state.facts.get("rdp.security_layer"))
+    rdp_security = rdp.security_layer_code == 0
+    layer_text = (
+        " The security layer is also 0 (RDP security: no TLS), so the server is authenticated "
+        "only by its proprietary certificate."
+        if rdp_security
+        else ""
+    )
+    yield Finding.build(
+        "rdp.nla.disabled",
+        Severity.HIGH if rdp_security else Severity.MEDIUM,
+        "Network Level Authentication is not required for RDP",
+        "RDP-Tcp UserAuthentication is 0 while remote connections are allowed: the logon "
+        "screen is reachable before any authentication (§8)." + layer_text,
+        basis,
+        remediation.NLA_DISABLED,
+    )
+
+
+def rule_rdp_port_nondefault(state: LicensingState) -> Iterator[Finding]:
+    """§8 [PORT]: the RDP-Tcp listener is not on 3389."""
+    port = state.rdp.port
+    if port is None or port == DEFAULT_RDP_PORT:
+        return
+    enabled = {True: "allowed", False: "denied", None: "unknown"}[state.rdp.enabled]
+    yield Finding.build(
+        "rdp.port.nondefault",
+        Severity.LOW,
+        "RDP listens on a non-default port",
+        f"RDP-Tcp PortNumber is {port} (0x{port:08x}), not {DEFAULT_RDP_PORT}; remote "
+        f"connections are {enabled} (§8).",
+        Basis().fact(state.facts.get("rdp.port")).context(_deny_fact(state)),
+        remediation.PORT_NONDEFAULT,
+    )
+
+
+def rule_rdp_enabled(state: LicensingState) -> Iterator[Finding]:
+    """§8: fDenyTSConnections = 0 (policy before local)."""
+    rdp = state.rdp
+    if rdp.enabled is not True:
+        return
+    nla = {True: "required", False: "not required", None: "unknown"}[rdp.nla]
+    basis = _rdp_basis(state)
+    for fact_id in ("rdp.port", "rdp.nla", "rdp.security_layer"):
+        basis.context(state.facts.get(fact_id))
+    deny = _deny_fact(state)
+    layer = deny.location.layer if deny is not None else None
+    yield Finding.build(
+        "rdp.enabled",
+        Severity.INFO,
+        "Remote Desktop connections are allowed",
+        f"fDenyTSConnections is 0 in the {layer} layer: remote connections are allowed "
+        f"(port {rdp.port if rdp.port is not None else 'unknown'}, NLA {nla}, security layer "
+        f"{rdp.security_layer or 'unknown'}) (§8).",
+        basis,
+        remediation.RDP_ENABLED,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# ControlSets (§8.1)
+
+_CONTROLSET_PREFIXES = ("mode.", "servers.", "grace.", "cert.", "license_server.")
+_CONTROLSET_EXTRA = frozenset({"role.license_server_service"})
+COMPARED_FACTS: tuple[str, ...] = tuple(
+    location.fact
+    for location in LOCATIONS
+    if location.per_control_set
+    and (location.fact.startswith(_CONTROLSET_PREFIXES) or location.fact in _CONTROLSET_EXTRA)
+)
+
+
+def _signature(fact: Fact | None) -> tuple[Any, ...]:
+    if fact is None:
+        return ("absent",)
+    if fact.value is None:
+        return ("key",)  # key-only facts compare by presence: their last writes differ anyway
+    return ("value", fact.value.type_id, fact.value.raw)
+
+
+def _summary(fact: Fact | None) -> str | None:
+    if fact is None:
+        return None
+    if fact.value is None:
+        return "key present"
+    return f"{fact.value.type_name} {fact.value.raw.hex()}"
+
+
+@dataclass
+class _Difference:
+    fact_id: str
+    current_set: str
+    other_set: str
+    current: Fact | None
+    other: Fact | None
+    source: str
+
+
+def _by_control_set(facts: Iterable[Fact], hive_id: str) -> dict[tuple[str, str], Fact]:
+    found: dict[tuple[str, str], Fact] = {}
+    for fact in facts:
+        if fact.control_set is None:
+            continue
+        if f"{fact.evidence.path}|{fact.mounted.mount}" != hive_id:
+            continue
+        found.setdefault((fact.location.fact, fact.control_set.upper()), fact)
+    return found
+
+
+def control_set_differences(facts: FactSet) -> list[_Difference]:
+    differences = []
+    for hive_id, info in facts.control_sets.items():
+        current, available = info.get("current"), list(info.get("available") or [])
+        if current is None or len(available) < 2:
+            continue
+        by_set = _by_control_set(facts.facts, hive_id)
+        for fact_id in COMPARED_FACTS:
+            mine = by_set.get((fact_id, current.upper()))
+            for other_set in available:
+                if other_set.upper() == current.upper():
+                    continue
+                theirs = by_set.get((fact_id, other_set.upper()))
+                if _signature(mine) != _signature(theirs):
+                    differences.append(_Difference(
+                        fact_id, current, other_set, mine, theirs, str(info.get("source"))
+                    ))  # fmt: skip
+    return differences
+
+
+def _difference_indicator(diff: _Difference) -> Indicator:
+    location = next(loc for loc in LOCATIONS if loc.fact == diff.fact_id)
+    return Indicator(
+        "control_set_difference",
+        f"{diff.fact_id}: {diff.current_set} has {_summary(diff.current) or 'nothing'}, "
+        f"{diff.other_set} has {_summary(diff.other) or 'nothing'}",
+        "§8.1",
+        Status.CONFIRMED,
+        {
+            "about_fact": diff.fact_id,
+            "source": diff.source,
+            "key_path": location.key,
+            "value_name": location.value,
+            "control_set": diff.current_set,
+            "other_control_set": diff.other_set,
+            "current": _summary(diff.current),
+            "other": _summary(diff.other),
+        },
+    )
+
+
+def rule_controlset_differs(state: LicensingState) -> Iterator[Finding]:
+    """§8.1: a licensing fact differs between the current ControlSet and another one."""
+    differences = control_set_differences(state.facts)
+    if not differences:
+        return
+    basis = Basis()
+    for diff in differences:
+        basis.facts_from((diff.current, diff.other)).indicator(_difference_indicator(diff))
+    grace = any(diff.fact_id.startswith("grace.") for diff in differences)
+    if grace:
+        basis.rule(
+            "that an older ControlSet keeps the pre-reset copy of the grace period is "
+            "UNCERTAIN (§8.1)"
+        )
+    listing = "; ".join(indicator.description for indicator in basis.indicators)
+    detail = (
+        f"Licensing facts differ between the ControlSet Windows uses and another one: "
+        f"{listing}. An older ControlSet (e.g. LastKnownGood) can keep the state from before "
+        "a change (§8.1)."
+    )
+    yield Finding.build(
+        "rds.controlset.differs",
+        Severity.MEDIUM if grace else Severity.LOW,
+        "Licensing state differs between ControlSets",
+        detail,
+        basis,
+        remediation.CONTROLSET_DIFFERS,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# policies, input limits, era, roles
+
+
+def rule_policy_tooltip_hidden(state: LicensingState) -> Iterator[Finding]:
+    """§4.3, §10: fDisableTerminalServerTooltip = 1 (with reset indicators: medium)."""
+    fact = state.facts.get("policy.hide_tooltip")
+    if _dword_of(fact) != 1:
+        return
+    basis = Basis().fact(fact)
+    scored = reset_indicators(state)
+    text = (
+        "Group Policy hides the licensing notifications (mode not configured, days of grace "
+        "left) from administrators (§4.3). Hardening baselines set it too, so on its own it "
+        "is benign."
+    )
+    if scored:
+        for item in scored:
+            for evidence_fact in item.facts:
+                basis.context(evidence_fact)
+            basis.indicator(item.indicator, counts=False)
+        for reason in _best(scored).reasons:
+            basis.rule(reason)
+        names = ", ".join(item.indicator.name for item in scored)
+        text += (
+            f" Here it comes with grace-reset indicators ({names}); reset playbooks hide the "
+            "notification the same way (§10, see rds.grace.reset_suspected)."
+        )
+    yield Finding.build(
+        "rds.policy.tooltip_hidden",
+        Severity.MEDIUM if scored else Severity.INFO,
+        "Licensing notifications are hidden by policy",
+        text,
+        basis,
+        remediation.TOOLTIP_HIDDEN,
+    )
+
+
+def rule_reg_only_limits(state: LicensingState) -> Iterator[Finding]:
+    """§8.2: .reg files carry no owners, ACLs or key last-write times."""
+    if not state.facts.reg_only:
+        return
+    basis = Basis()
+    seen: set[str] = set()
+    for fact in state.facts.facts:
+        if fact.evidence.path in seen:
+            continue
+        seen.add(fact.evidence.path)
+        basis.indicator(Indicator(
+            "reg_only_input",
+            f"{fact.evidence.path} is a .reg export",
+            "§8.2",
+            Status.CONFIRMED,
+            {"source": fact.evidence.path, "sha256": fact.evidence.sha256,
+             "format": str(fact.evidence.format)},
+        ))  # fmt: skip
+    if not seen:
+        basis.indicator(Indicator("reg_only_input", "every input is a .reg export", "§8.2",
+                                  Status.CONFIRMED))  # fmt: skip
+    yield Finding.build(
+        "rds.reg_only_limits",
+        Severity.INFO,
+        "Input is .reg only: owners, ACLs and last-write times cannot be checked",
+        "Every input is a .reg export, which by format carries no security descriptors "
+        "(owner / DACL) and no key last-write times (§8.2). The GracePeriod owner/ACL checks "
+        "and the last-write based checks (grace-period expiry estimate, key re-creation) "
+        "cannot run, so their absence from this report proves nothing.",
+        basis,
+        remediation.REG_ONLY_LIMITS,
+    )
+
+
+_LEGACY_PRODUCTS = ("windows xp", "server 2003", "windows 2000")
+
+
+def rule_mode_legacy(state: LicensingState) -> Iterator[Finding]:
+    """§3.2, §5.1, §4.1: XP / Server 2003 ``Terminal Server\\Licensing Core`` without RCM."""
+    if not legacy_era(state):
+        return
+    basis = Basis().fact(state.mode.legacy_core)
+    product = state.facts.get("host.product_name")
+    name = product.decoded if product is not None else None
+    if isinstance(name, str) and any(tag in name.lower() for tag in _LEGACY_PRODUCTS):
+        basis.fact(product)
+        era = f"ProductName '{name}' confirms the era"
+    else:
+        basis.rule("'no RCM values means a pre-2008 host' is an inference (§3.2: UNCERTAIN)")
+        era = "no ProductName confirms the era"
+    concurrent = state.facts.get("mode.legacy_concurrent")
+    basis.fact(concurrent)
+    extra = (
+        f" EnableConcurrentSessions = {concurrent.decoded} is set (the desktop "
+        "concurrent-session hack)."
+        if concurrent is not None
+        else ""
+    )
+    yield Finding.build(
+        "rds.mode.legacy",
+        Severity.INFO,
+        "Windows XP / Server 2003 era Terminal Services licensing",
+        "The host has the XP / Server 2003 'Terminal Server\\Licensing Core' key and none of "
+        f"the RCM values of Windows Server 2008 and later ({era}). On these versions the "
+        "grace-period timebomb is an LSA secret in the SECURITY hive and license servers are "
+        "hinted by LicenseServers subkeys, so the 2008+ mode, grace and certificate findings "
+        f"do not apply (§3.2, §4.1, §5.1).{extra}",
+        basis,
+        remediation.MODE_LEGACY,
+    )
+
+
+def rule_license_server_present(state: LicensingState) -> Iterator[Finding]:
+    """§6.1, §8: the TermServLicensing service key exists."""
+    service = state.facts.get("role.license_server_service")
+    if service is None:
+        return
+    basis = (
+        Basis()
+        .context(service)
+        .rule("'service key present means RD Licensing installed' is UNCERTAIN (§8)")
+    )
+    db_path = state.facts.get("license_server.db_path")
+    basis.context(db_path).context(state.facts.get("role.licensing_install_state"))
+    db_text = f" Database directory: {db_path.decoded}." if db_path is not None else ""
+    yield Finding.build(
+        "rds.license_server.present",
+        Severity.INFO,
+        "RD Licensing (license server) service is present",
+        "The TermServLicensing service key exists: this host is (or was) an RD license "
+        f"server (§6.1).{db_text}",
+        basis,
+        remediation.LICENSE_SERVER_PRESENT,
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    rule_mode_not_configured,
+    rule_mode_invalid,
+    rule_mode_policy_overrides_local,
+    rule_mode_legacy,
+    rule_servers_none,
+    rule_servers_anomaly,
+    rule_grace_expiry,
+    rule_grace_reset_suspected,
+    rule_cert_never_licensed,
+    rule_client_temporary_license,
+    rule_rdp_nla_disabled,
+    rule_rdp_port_nondefault,
+    rule_rdp_enabled,
+    rule_controlset_differs,
+    rule_policy_tooltip_hidden,
+    rule_reg_only_limits,
+    rule_license_server_present,
+)
+
+FINDING_IDS: tuple[str, ...] = (
+    "rds.mode.not_configured",
+    "rds.mode.invalid",
+    "rds.mode.policy_overrides_local",
+    "rds.mode.legacy",
+    "rds.servers.none",
+    "rds.servers.anomaly",
+    "rds.grace.expired",
+    "rds.grace.expiring",
+    "rds.grace.reset_suspected",
+    "rds.cert.never_licensed",
+    "rds.client.temporary_license",
+    "rdp.nla.disabled",
+    "rdp.port.nondefault",
+    "rdp.enabled",
+    "rds.controlset.differs",
+    "rds.policy.tooltip_hidden",
+    "rds.reg_only_limits",
+    "rds.license_server.present",
+)
+"""Every id a rule can emit (stable: scripts key on them)."""
+
+
+def evaluate(state: LicensingState, rules: Sequence[Rule] = RULES) -> list[Finding]:
+    """Run every rule; findings sorted by severity (critical first), then id."""
+    findings = [finding for rule in rules for finding in rule(state)]
+    return sorted(findings, key=lambda finding: finding.sort_key)
+
+
+__all__ = [
+    "FINDING_IDS",
+    "RULES",
+    "Confidence",
+    "Finding",
+    "GraceKeySecurity",
+    "Rule",
+    "Severity",
+    "acl_indicators",
+    "evaluate",
+    "grace_reset_finding",
+    "reset_indicators",
+]
