@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from construct import Array, BytesInteger, Const, Construct, Int8ul, Int16ul, Int32ul, Struct, this
+from construct import Array, Construct
 
 from hiveparse.errors import UsageError
 from hiveparse.model import Hive, Key, Value
-from hiveparse.schemas import regf
+from hiveparse.schemas import regf, security
 from hiveparse.schemas.fastpath import compile_fixed_head
 
 __all__ = [
@@ -53,102 +53,71 @@ _FILE_NAME_CHARS = 31  # the base block keeps the last 31 characters of the path
 _MAX_SEGMENTS = 0xFFFF  # db number_of_segments is 16 bits
 
 # --- security descriptor -------------------------------------------------------------------
-# SECURITY_DESCRIPTOR_RELATIVE ([MS-DTYP] 2.4.6), the payload of an sk cell. These belong
-# in hiveparse/schemas once a security schema module exists; they are declared here only
-# because the writer is the first code that builds a descriptor.
-_sid = Struct(
-    "revision" / Const(1, Int8ul),
-    "sub_authority_count" / Int8ul,
-    "identifier_authority" / BytesInteger(6) * "big-endian",
-    "sub_authorities" / Array(this.sub_authority_count, Int32ul),
-)
-_ace = Struct(
-    "ace_type" / Int8ul * "0: ACCESS_ALLOWED_ACE_TYPE",
-    "ace_flags" / Int8ul,
-    "ace_size" / Int16ul,
-    "access_mask" / Int32ul,
-    "sid" / _sid,
-)
-_acl_header = Struct(
-    "acl_revision" / Int8ul,
-    "sbz1" / Int8ul,
-    "acl_size" / Int16ul,
-    "ace_count" / Int16ul,
-    "sbz2" / Int16ul,
-)
-_security_descriptor_header = Struct(
-    "revision" / Int8ul,
-    "sbz1" / Int8ul,
-    "control" / Int16ul * "SE_SELF_RELATIVE | SE_DACL_PRESENT",
-    "owner_offset" / Int32ul,
-    "group_offset" / Int32ul,
-    "sacl_offset" / Int32ul,
-    "dacl_offset" / Int32ul,
-)
-
-_SE_DACL_PRESENT = 0x0004
-_SE_SELF_RELATIVE = 0x8000
-_CONTAINER_INHERIT_ACE = 0x02
-_KEY_ALL_ACCESS = 0x000F003F
-_KEY_READ = 0x00020019
-_SID_SYSTEM = (5, (18,))  # S-1-5-18
-_SID_ADMINISTRATORS = (5, (32, 544))  # S-1-5-32-544
-_SID_USERS = (5, (32, 545))  # S-1-5-32-545
+# A SECURITY_DESCRIPTOR_RELATIVE ([MS-DTYP] 2.4.6), the payload of an sk cell, built from the
+# declarations of hiveparse.schemas.security.
+_SID_SYSTEM = (security.SECURITY_NT_AUTHORITY, (18,))  # S-1-5-18
+_SID_ADMINISTRATORS = (security.SECURITY_NT_AUTHORITY, (32, 544))  # S-1-5-32-544
+_SID_USERS = (security.SECURITY_NT_AUTHORITY, (32, 545))  # S-1-5-32-545
 
 
-def _sid_fields(authority: int, sub_authorities: tuple[int, ...]) -> dict[str, object]:
+def _sid_fields(authority: int, sub_authority: tuple[int, ...]) -> dict[str, object]:
     return {
-        "sub_authority_count": len(sub_authorities),
+        "sub_authority_count": len(sub_authority),
         "identifier_authority": authority,
-        "sub_authorities": list(sub_authorities),
+        "sub_authority": list(sub_authority),
     }
 
 
 def _build_default_security_descriptor() -> bytes:
     """O:BAG:SYD:(A;CI;KA;;;SY)(A;CI;KA;;;BA)(A;CI;KR;;;BU), Windows' usual HKLM key ACL."""
     grants = (
-        (_SID_SYSTEM, _KEY_ALL_ACCESS),
-        (_SID_ADMINISTRATORS, _KEY_ALL_ACCESS),
-        (_SID_USERS, _KEY_READ),
+        (_SID_SYSTEM, security.KEY_ALL_ACCESS),
+        (_SID_ADMINISTRATORS, security.KEY_ALL_ACCESS),
+        (_SID_USERS, security.KEY_READ),
     )
     aces = b""
     for (authority, subs), mask in grants:
         sid = _sid_fields(authority, subs)
-        ace_size = 8 + len(_sid.build(sid))  # ACE header, mask, SID
-        aces += _ace.build(
+        ace_size = (  # ACE header, mask, SID
+            security.ace_header.sizeof()
+            + security.key_access_mask.sizeof()
+            + len(security.sid.build(sid))
+        )
+        aces += security.access_allowed_ace.build(
             {
-                "ace_type": 0,
-                "ace_flags": _CONTAINER_INHERIT_ACE,
-                "ace_size": ace_size,
-                "access_mask": mask,
+                "header": {
+                    "ace_type": "ACCESS_ALLOWED_ACE_TYPE",
+                    "ace_flags": {"CONTAINER_INHERIT_ACE": True},
+                    "ace_size": ace_size,
+                },
+                "mask": mask,
                 "sid": sid,
             }
         )
     dacl = (
-        _acl_header.build(
+        security.acl.build(
             {
-                "acl_revision": 2,
+                "acl_revision": security.ACL_REVISION,
                 "sbz1": 0,
-                "acl_size": _acl_header.sizeof() + len(aces),
+                "acl_size": security.acl.sizeof() + len(aces),
                 "ace_count": len(grants),
                 "sbz2": 0,
             }
         )
         + aces
     )
-    owner = _sid.build(_sid_fields(*_SID_ADMINISTRATORS))
-    group = _sid.build(_sid_fields(*_SID_SYSTEM))
-    header_size = _security_descriptor_header.sizeof()
+    owner = security.sid.build(_sid_fields(*_SID_ADMINISTRATORS))
+    group = security.sid.build(_sid_fields(*_SID_SYSTEM))
+    header_size = security.security_descriptor_relative.sizeof()
     # Windows puts the DACL right after the header, then the owner and group SIDs.
-    header = _security_descriptor_header.build(
+    header = security.security_descriptor_relative.build(
         {
-            "revision": 1,
             "sbz1": 0,
-            "control": _SE_SELF_RELATIVE | _SE_DACL_PRESENT,
-            "owner_offset": header_size + len(dacl),
-            "group_offset": header_size + len(dacl) + len(owner),
-            "sacl_offset": 0,
-            "dacl_offset": header_size,
+            "control": {"SE_SELF_RELATIVE": True, "SE_DACL_PRESENT": True},
+            "offset_owner": header_size + len(dacl),
+            "offset_group": header_size + len(dacl) + len(owner),
+            "offset_sacl": 0,
+            "offset_dacl": header_size,
         }
     )
     return bytes(header + dacl + owner + group)
