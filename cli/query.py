@@ -32,6 +32,10 @@ def query(
     values: Annotated[
         bool, typer.Option("--values", "-v", help="List each key's values with their data.")
     ] = False,
+    security: Annotated[
+        bool,
+        typer.Option("--security", help="Show each key's owner, group and DACL (hives only)."),
+    ] = False,
     output_format: FormatOpt = None,
     engine: EngineOpt = Engine.HIVEPARSE,
     encoding: EncodingOpt = None,
@@ -56,7 +60,11 @@ def query(
             for item in keys:
                 full = f"{mount}\\{item.path}" if item.path else mount
                 yield records.key_record(
-                    item, full, with_values=values, control_set=found.control_set
+                    item,
+                    full,
+                    with_values=values,
+                    control_set=found.control_set,
+                    with_security=security,
                 )
 
     fmt = chosen_format(output_format)
@@ -103,6 +111,17 @@ def _write_table_block(record: dict[str, Any], out: TextIO, *, list_subkeys: boo
         out.write(f"    {name}    {value['type']}    {_show(value)}\n")
     if record.get("values") and list_subkeys and record["subkeys"]:
         out.write("\n")
+    security = record.get("security")
+    if security and "sddl" in security:
+        out.write(
+            f"    owner {security['owner_name'] or security['owner']}, "
+            f"group {security['group_name'] or security['group']}\n"
+        )
+        for ace in security["dacl"] or []:
+            who = ace["name"] or ace["sid"]
+            rights = "|".join(ace["rights"]) or ace["mask"]
+            flags = f" [{','.join(ace['flags'])}]" if ace["flags"] else ""
+            out.write(f"      {ace['type']} {who}: {rights}{flags}\n")
     for sub in record["subkeys"] if list_subkeys else ():
         out.write(f"{record['path']}\\{sub}\n")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hiveparse import __version__
 from hiveparse.errors import Diagnostic, Severity
@@ -10,6 +10,9 @@ from hiveparse.evidence import Evidence
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import HiveHeader, Key, Value
 from hiveparse.values import decode_value
+
+if TYPE_CHECKING:
+    from hiveparse.security import Ace
 
 SCHEMA_VERSION = "1"
 
@@ -57,12 +60,46 @@ def value_record(value: Value) -> dict[str, Any]:
     }
 
 
+def ace_record(ace: Ace) -> dict[str, Any]:
+    return {
+        "type": ace.type_name,
+        "flags": list(ace.flag_names),
+        "mask": f"0x{ace.mask:08x}",
+        "rights": list(ace.mask_names),
+        "sid": ace.sid,
+        "name": ace.sid_name,
+    }
+
+
+def security_record(raw: bytes | None) -> dict[str, Any] | None:
+    """Owner, group and DACL of a key's security descriptor (None where the format has none)."""
+    if raw is None:
+        return None
+    from hiveparse.errors import CorruptStructure  # noqa: PLC0415
+    from hiveparse.security import parse_security_descriptor  # noqa: PLC0415
+
+    try:
+        descriptor = parse_security_descriptor(raw)
+    except CorruptStructure as error:
+        return {"raw": raw.hex(), "error": error.message}
+    return {
+        "owner": descriptor.owner,
+        "owner_name": descriptor.owner_name,
+        "group": descriptor.group,
+        "group_name": descriptor.group_name,
+        "dacl": None if descriptor.dacl is None else [ace_record(a) for a in descriptor.dacl],
+        "sddl": descriptor.to_sddl(),
+        "raw": raw.hex(),
+    }
+
+
 def key_record(
     key: Key,
     full_path: str,
     *,
     with_values: bool,
     control_set: str | None = None,
+    with_security: bool = False,
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "path": full_path,
@@ -77,6 +114,8 @@ def key_record(
         record["control_set"] = control_set
     if with_values:
         record["values"] = [value_record(v) for v in key.values()]
+    if with_security:
+        record["security"] = security_record(key.security_descriptor)
     return record
 
 

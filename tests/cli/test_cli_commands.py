@@ -110,3 +110,39 @@ def test_truncated_hive_gives_a_partial_result(corpus: Path):
     document = json.loads(result.stdout)
     assert document["partial"] is True
     assert any(d["code"] == "regf.cell_out_of_bounds" for d in document["diagnostics"])
+
+
+def test_query_security_shows_owner_and_dacl(corpus: Path):
+    result = run(
+        "query",
+        corpus / "hives/regipy/SYSTEM",
+        r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\RCM",
+        "--security",
+        "-f",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    (key,) = json.loads(result.stdout)["keys"]
+    security = key["security"]
+    # Hand-read from the sk cell: O:BA (S-1-5-32-544) and the TermService service SID ACE.
+    assert (security["owner"], security["owner_name"]) == (
+        "S-1-5-32-544",
+        r"BUILTIN\Administrators",
+    )
+    assert security["sddl"].startswith("O:BAG:BA")
+    assert any(ace["name"] == r"NT SERVICE\TermService" for ace in security["dacl"])
+
+
+def test_query_security_on_a_reg_file_is_null():
+    repo = Path(__file__).resolve().parents[2]
+    result = run(
+        "query",
+        repo / "samples/rds-session-host/SYSTEM.reg",
+        r"HKLM\SYSTEM\Select",
+        "--security",
+        "-f",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    (key,) = json.loads(result.stdout)["keys"]
+    assert key["security"] is None
