@@ -10,7 +10,7 @@ import typer
 from hiveparse import __version__
 from hiveparse.errors import HiveparseError
 
-from . import analyze, export, info, query, verify
+from . import analyze, convert, export, info, query, verify
 from .errors import EXIT_INTERNAL, EXIT_USAGE, exit_code_for, say_error
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.command("query")(query.query)
 app.command("export")(export.export)
 app.command("info")(info.info)
 app.command("verify")(verify.verify)
+app.command("convert")(convert.convert)
 
 
 def _version(value: bool) -> None:

@@ -126,16 +126,16 @@ client_platform_id = Struct(
 new_license_info = Struct(
     "version" / Int32ul * "as PRODUCT_INFO.dwVersion: HIWORD major, LOWORD minor OS version",
     "scope_byte_count" / Int32ul,
-    "scope" / Bytes(this.scope_byte_count) * "NUL-terminated ANSI: stored as LicenseScope",
+    "scope" / Bytes(this.scope_byte_count) * "NUL-terminated ANSI; stored as LicenseScope [NT5]",
     "company_name_byte_count" / Int32ul,
     "company_name" / Bytes(this.company_name_byte_count)
-    * "NUL-terminated UTF-16LE: stored as CompanyName",
+    * "NUL-terminated UTF-16LE; stored as CompanyName [NT5]",
     "product_id_byte_count" / Int32ul,
     "product_id" / Bytes(this.product_id_byte_count)
-    * "NUL-terminated UTF-16LE: stored as ProductID",
+    * "NUL-terminated UTF-16LE; stored as ProductID [NT5]",
     "license_info_byte_count" / Int32ul,
     "license_info" / Bytes(this.license_info_byte_count)
-    * "the CAL, opaque to the client: stored as ClientLicense",
+    * "the CAL, opaque to the client; stored as ClientLicense [NT5]",
 )
 
 # -- LICENSED_PRODUCT_INFO (§2.2.2.9.1, extension .18.5) ---------------------------------------
