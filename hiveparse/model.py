@@ -291,8 +291,15 @@ class Hive(ABC):
 
 
 def fold_name(name: str) -> str:
-    """The form in which Windows compares key and value names (case-insensitive)."""
-    return name.upper()
+    """The form in which Windows compares key and value names (case-insensitive).
+
+    Windows upcases one UTF-16 unit into one unit (RtlUpcaseUnicodeChar); Python's
+    ``str.upper`` turns "ß" into "SS", which would make "Straße" match "STRASSE". Characters
+    whose upper case is longer than one character therefore stay as they are.
+    """
+    if name.isascii():
+        return name.upper()
+    return "".join(upper if len(upper := char.upper()) == 1 else char for char in name)
 
 
 def split_path(path: str) -> list[str]:

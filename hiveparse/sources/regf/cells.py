@@ -31,6 +31,7 @@ class AnomalySink:
         self.strict = strict
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[tuple[str, int | None]] = set()
+        self._by_offset: dict[int, list[Diagnostic]] = {}
 
     def __call__(
         self,
@@ -45,9 +46,14 @@ class AnomalySink:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.diagnostics.append(
-            Diagnostic(code, message, Location(self.source, offset=file_offset), severity)
-        )
+        diagnostic = Diagnostic(code, message, Location(self.source, offset=file_offset), severity)
+        self.diagnostics.append(diagnostic)
+        if file_offset is not None:
+            self._by_offset.setdefault(file_offset, []).append(diagnostic)
+
+    def at(self, file_offset: int) -> tuple[Diagnostic, ...]:
+        """The diagnostics recorded at one file offset (a record's own problems)."""
+        return tuple(self._by_offset.get(file_offset, ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,7 @@ class CellSpace:
         # For each 4 KiB page of the bins data, the relative offset where its bin ends
         # (0 where no valid bin covers the page).
         self.bin_end_by_page: list[int] = []
+        self.bin_start_by_page: list[int] = []
         self._scan_bins(claimed_size)
 
     @property
@@ -110,18 +117,29 @@ class CellSpace:
                     )
                     position = next_bin
                     continue
-                next_bin = self._find_next_bin(position + _PAGE)
-                anomaly(
-                    "regf.hbin_bad_signature",
-                    f"hive bin signature {bytes(signature)!r} instead of b'hbin'"
-                    + (f"; resynchronised at 0x{next_bin:x}" if next_bin else ""),
-                    position,
-                    Severity.ERROR,
-                )
-                if next_bin is None:
-                    break
-                position = next_bin
-                continue
+                if claimed_offset == relative and size >= _PAGE and not size % _PAGE:
+                    # Only the signature is damaged: offset and size agree with where the
+                    # bin sits, so its cells are kept (python-registry and yarp do too).
+                    anomaly(
+                        "regf.hbin_bad_signature",
+                        f"hive bin signature {bytes(signature)!r} instead of b'hbin'; its "
+                        "offset and size fields are consistent, so the bin is read",
+                        position,
+                        Severity.ERROR,
+                    )
+                else:
+                    next_bin = self._find_next_bin(position + _PAGE)
+                    anomaly(
+                        "regf.hbin_bad_signature",
+                        f"hive bin signature {bytes(signature)!r} instead of b'hbin'"
+                        + (f"; resynchronised at 0x{next_bin:x}" if next_bin else ""),
+                        position,
+                        Severity.ERROR,
+                    )
+                    if next_bin is None:
+                        break
+                    position = next_bin
+                    continue
             if claimed_offset != relative:
                 anomaly(
                     "regf.hbin_offset_mismatch",
@@ -166,12 +184,14 @@ class CellSpace:
         self.bins.append(HiveBin(relative, size))
         first_page = relative // _PAGE
         last_page = (relative + size + _PAGE - 1) // _PAGE
-        table = self.bin_end_by_page
+        table, starts = self.bin_end_by_page, self.bin_start_by_page
         if len(table) < last_page:
             table.extend([0] * (last_page - len(table)))
+            starts.extend([0] * (last_page - len(starts)))
         end = relative + size
         for page in range(first_page, last_page):
             table[page] = end
+            starts[page] = relative
 
     def bin_end(self, relative: int) -> int:
         """Where the bin holding ``relative`` ends, or 0 if no valid bin covers it."""
@@ -200,6 +220,14 @@ class CellSpace:
             self.anomaly(
                 "regf.cell_out_of_bounds",
                 f"{what} offset 0x{relative:x} lies outside every hive bin",
+                file_offset,
+                Severity.ERROR,
+            )
+            return None
+        if relative < self.bin_start_by_page[page] + HBIN_HEAD.size:
+            self.anomaly(
+                "regf.cell_in_bin_header",
+                f"{what} offset 0x{relative:x} points into a hive bin header",
                 file_offset,
                 Severity.ERROR,
             )

@@ -39,6 +39,7 @@ from hiveparse.sources.regf.records import (
 ENGINE = "hiveparse"
 BASE_BLOCK = compile_fixed_head(regf.base_block)
 _DATA_START = regf.BASE_BLOCK_SIZE
+_MIN_KEY_CELL = 80  # 4-byte size field + the 76-byte fixed part of an nk record
 _MAX_LIST_NESTING = 2  # an ri lists leaves; deeper index roots are not written by Windows
 
 
@@ -124,6 +125,11 @@ class RegfValue(Value):
     def provenance(self) -> Provenance:
         return self._hive.provenance_at(self._offset)
 
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        _ = self.raw  # reading the data is what finds most problems
+        return self._hive.anomaly.at(self._offset + _DATA_START)
+
 
 class RegfKey(Key):
     __slots__ = ("_ancestors", "_hive", "_node", "_offset", "_path")
@@ -181,7 +187,17 @@ class RegfKey(Key):
     def subkeys(self) -> Iterator[RegfKey]:
         previous = ""
         lineage = self._ancestors | {self._offset}
+        listed: set[int] = set()
         for offset in self._hive.subkey_offsets(self._offset, self._node):
+            if offset in listed:
+                self._hive.anomaly(
+                    "regf.duplicate_subkey",
+                    f"key {self._path or '(root)'!r} lists the key cell 0x{offset:x} more "
+                    "than once; read once",
+                    offset + _DATA_START,
+                )
+                continue
+            listed.add(offset)
             child = self._child(offset, lineage)
             if child is None:
                 continue
@@ -236,6 +252,14 @@ class RegfKey(Key):
                 f"but is listed by 0x{self._offset:x}",
                 offset + _DATA_START,
             )
+        if "\\" in node.name or not node.name:
+            hive.anomaly(
+                "regf.key_name_invalid",
+                f"key at 0x{offset:x} has the name {node.name!r}, which Windows never writes "
+                "(empty, or holding the path separator): paths through it are ambiguous",
+                offset + _DATA_START,
+                Severity.ERROR,
+            )
         path = f"{self._path}\\{node.name}" if self._path else node.name
         return RegfKey(hive, offset, node, path, lineage)
 
@@ -243,7 +267,7 @@ class RegfKey(Key):
         hive = self._hive
         names: set[str] = set()
         for offset, record in hive.value_records(self._offset, self._node):
-            folded = record.name.upper()  # fold_name, inlined on this hot path
+            folded = fold_name(record.name)
             if folded in names:
                 hive.anomaly(
                     "regf.duplicate_value",
@@ -275,7 +299,11 @@ class RegfHive(Hive):
         self.header_on_disk = header_on_disk or self._header  # before any log replay
         self._check_header(self._header, len(image))
         claimed = self._header.hive_bins_data_size
-        sane = claimed % regf.HBIN_ALIGNMENT == 0 and 0 < claimed <= len(image) - _DATA_START
+        sane = (
+            self._header.checksum_ok
+            and claimed % regf.HBIN_ALIGNMENT == 0
+            and 0 < claimed <= len(image) - _DATA_START
+        )  # a base block with a bad checksum does not get to decide where the bins end
         self.image = image
         self.cells = CellSpace(image, self.anomaly, claimed if sane else None)
         if not self.cells.bins:
@@ -331,7 +359,7 @@ class RegfHive(Hive):
                 raise CorruptStructure(
                     f"the base block's root cell offset 0x{offset:x} does not lead to a key node",
                     source=self._source,
-                    offset=offset + _DATA_START if offset < 0x7FFFFFFF else 36,
+                    offset=36,  # the base block's root cell offset field
                 )
             if not node.flags & 0x0004:  # KEY_HIVE_ENTRY
                 self.anomaly(
@@ -434,6 +462,9 @@ class RegfHive(Hive):
         if name_hint is not None and name_hint.isascii():
             wanted_hash = lh_name_hash(name_hint)
         found: list[int] = []
+        # Every listed key needs an nk cell of at least 80 bytes, so no key can list more
+        # subkeys than that: overlapping or repeated hostile lists stop here.
+        budget = self.cells.data_size // _MIN_KEY_CELL + 1
         seen_lists: set[int] = set()
         stack: list[tuple[int, int]] = [(list_offset, 0)]
         while stack:
@@ -467,6 +498,16 @@ class RegfHive(Hive):
                     Severity.ERROR,
                 )
                 elements = fits
+            if len(found) + elements > budget:
+                self.anomaly(
+                    "regf.subkey_budget",
+                    f"subkey lists of key 0x{key_offset:x} list more keys than the hive can "
+                    f"hold ({budget}); the rest is ignored",
+                    offset + _DATA_START,
+                    Severity.ERROR,
+                )
+                elements = max(0, budget - len(found))
+                stack.clear()
             if signature in {b"lh", b"lf"}:
                 pairs = offset_array(self.image, 2 * elements, start + LIST_HEAD.size)
                 if wanted_hash is not None and signature == b"lh":
@@ -562,7 +603,7 @@ class RegfHive(Hive):
             and self._header.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
             and payload[:2] == b"db"
         ):
-            return self._big_data(record, size, payload, record.data_offset)
+            return self._big_data(record, size, payload, vk_offset)
         if size > len(payload):
             self.anomaly(
                 "regf.value_data_overrun",
@@ -573,8 +614,19 @@ class RegfHive(Hive):
             size = len(payload)
         return payload[:size]
 
-    def _big_data(self, record: ValueRecord, size: int, payload: bytes, db_offset: int) -> bytes:
-        where = db_offset + _DATA_START
+    def _big_data(self, record: ValueRecord, size: int, payload: bytes, vk_offset: int) -> bytes:
+        where = vk_offset + _DATA_START
+        if size > self.cells.data_size:
+            # Segments are cells of this hive, so real data cannot outgrow the hive bins:
+            # a larger claim is an amplification attempt, not data.
+            self.anomaly(
+                "regf.value_size_impossible",
+                f"value {record.name!r} claims {size} bytes, more than the hive bins hold "
+                f"({self.cells.data_size}); clamped",
+                where,
+                Severity.ERROR,
+            )
+            size = self.cells.data_size
         if len(payload) < DB.size:
             self.anomaly("regf.big_data_bad", "big-data record cell too small", where)
             return b""
