@@ -1,0 +1,585 @@
+"""Grouping opened evidence into hosts: which files describe the same machine (and state).
+
+Rules, applied in this order; every group says in ``reasons`` which of them put its files
+together (or kept a file alone):
+
+1. **Location, for hive files** (never for the hive *type*, which always comes from the
+   content). Folder names are compared case-insensitively and URL-decoded (see
+   :func:`hiveparse.discover.describe_location`):
+
+   * hives in the same ``Windows\\System32\\config`` folder form one host;
+   * hives in ``config\\RegBack`` (and XP's ``Windows\\repair`` and restore-point
+     ``snapshot`` folders) are an older state of that host: each such folder is a group of
+     its own, labelled as such (``RDSH-01 (RegBack copy)``), never merged with the live
+     config;
+   * user hives under ``Users\\<name>`` (``Documents and Settings`` on XP: NTUSER.DAT at the
+     top of the profile, UsrClass.dat under ``AppData\\Local\\Microsoft\\Windows``), service
+     and system profiles and AppCompat hives belong to the host whose config folder is on
+     the same volume. Drive-letter folders of collections compare by letter, so
+     Velociraptor's ``uploads/auto/C%3A`` and ``uploads/ntfs/%5C%5C.%5CC%3A`` and KAPE's
+     ``C`` are one volume per collection folder. Without a config folder on that volume,
+     the volume's user hives form a host together;
+   * other ("loose") hive files in the same folder form one host, as a folder of one
+     machine's hives usually is, when the folder holds at least one machine hive and no
+     two hives of one machine type (two SYSTEM, two SOFTWARE, ...); its user hives join
+     that host. A folder with a conflict is a mix of machines, and a folder without a
+     machine hive says nothing about which machine its user hives came from: then each
+     file is a host alone. A hive of unknown type is never grouped by folder.
+
+2. **Conflicts.** A host has at most one hive of each machine type (SYSTEM, SOFTWARE,
+   SECURITY, SAM, DEFAULT, COMPONENTS, DRIVERS, ELAM, BCD, AMCACHE); in particular two
+   SYSTEM hives never share a host. In a config, RegBack, repair or snapshot folder the hive
+   named as Windows names it (``SYSTEM``, ``_REGISTRY_MACHINE_SYSTEM``) keeps its place and
+   any other hive of that type (``system.sav``, ``SYSTEM.bak``) becomes a host of its own;
+   user hives (NTUSER, UsrClass) never conflict.
+
+3. **ComputerName.** A SYSTEM hive names its host: ``Select\\Current`` (else
+   ``Select\\Default``, else the only ControlSet) chooses the ControlSet, and
+   ``ControlSet00N\\Control\\ComputerName\\ComputerName`` value ``ComputerName`` is the
+   label. A RegBack (or other older) group without its own SYSTEM hive borrows the name of
+   the config folder it belongs to. Two hosts with the same ComputerName built from two
+   SYSTEM hives stay apart (rule 2) and say so.
+
+4. **.reg files** take no part in location grouping. A .reg file whose SYSTEM keys state
+   one ComputerName (``HKLM\\SYSTEM\\CurrentControlSet\\...`` resolved as above, or a
+   literal ``CurrentControlSet`` key of a live export) joins the one live host of that name;
+   when no host has it, .reg files stating the same name form a host together; when several
+   live hosts have it, the .reg file stays alone. A .reg file that states no ComputerName
+   (or several) is a host of its own.
+
+5. **Hints.** A SOFTWARE hive's ``Microsoft\\Windows NT\\CurrentVersion`` values
+   (ProductName, CurrentBuildNumber, CSDVersion, InstallDate as UTC) are reported in
+   ``hints``; they never merge or split hosts.
+
+The same file given twice counts once. Output is deterministic: evidence in a group sorted
+by path, groups sorted by their first evidence path; labels are unique (a repeated one gets
+`` [2]``, `` [3]``, ...).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePath
+
+from hiveparse.controlset import read_control_sets
+from hiveparse.discover import Placement, describe_location
+from hiveparse.errors import HiveparseError
+from hiveparse.evidence import Evidence
+from hiveparse.model import EvidenceFormat, Hive, HiveType, Key
+
+__all__ = [
+    "MACHINE_HIVE_TYPES",
+    "ComputerName",
+    "HostGroup",
+    "group_hosts",
+    "read_computer_name",
+    "read_software_hints",
+]
+
+MACHINE_HIVE_TYPES: frozenset[HiveType] = frozenset(
+    {
+        HiveType.SYSTEM,
+        HiveType.SOFTWARE,
+        HiveType.SECURITY,
+        HiveType.SAM,
+        HiveType.DEFAULT,
+        HiveType.COMPONENTS,
+        HiveType.DRIVERS,
+        HiveType.ELAM,
+        HiveType.BCD,
+        HiveType.AMCACHE,
+    }
+)
+
+# File names Windows gives each machine hive (config folder, XP restore-point snapshot).
+_CANONICAL_NAMES: dict[HiveType, frozenset[str]] = {
+    hive_type: frozenset({hive_type.value, f"_REGISTRY_MACHINE_{hive_type.value}"})
+    for hive_type in MACHINE_HIVE_TYPES
+}
+_CANONICAL_NAMES[HiveType.BCD] = frozenset({"BCD", "BCD-TEMPLATE"})
+_CANONICAL_NAMES[HiveType.AMCACHE] = frozenset({"AMCACHE.HVE"})
+
+_COMPUTER_NAME_KEY = "Control\\ComputerName\\ComputerName"
+_CURRENT_VERSION = "Microsoft\\Windows NT\\CurrentVersion"
+_SNAPSHOT_NAMES = {
+    "regback": "RegBack copy",
+    "repair": "repair copy",
+    "restore_point": "restore point snapshot",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ComputerName:
+    name: str
+    key_path: str  # inside the SYSTEM hive: ControlSet001\Control\ComputerName\ComputerName
+    control_set_source: str | None  # "Select\\Current", "Select\\Default", ...
+
+    def where(self) -> str:
+        return f"SYSTEM\\{self.key_path}"
+
+
+@dataclass
+class HostGroup:
+    """Evidence files that describe one host (or one older snapshot of it)."""
+
+    label: str  # the ComputerName when known
+    evidence: list[Evidence]
+    reasons: list[str]
+    computer_name: str | None = None
+    snapshot: str = "live"  # or "RegBack copy", "repair copy", "restore point snapshot"
+    hints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[str]:
+        return [item.path for item in self.evidence]
+
+
+# --- reading names and hints -----------------------------------------------------------------
+
+
+def _string(key: Key | None, name: str) -> str | None:
+    if key is None:
+        return None
+    value = key.value(name)
+    if value is None:
+        return None
+    decoded = value.decoded
+    if isinstance(decoded, str):
+        return decoded.strip("\x00").strip() or None
+    if isinstance(decoded, list) and decoded and isinstance(decoded[0], str):
+        return decoded[0].strip() or None
+    return None
+
+
+def read_computer_name(hive: Hive) -> ComputerName | None:
+    """The ComputerName a SYSTEM hive (or a .reg file's SYSTEM mount) states, or None."""
+    root = hive.root()
+    literal = root.subkey("CurrentControlSet")
+    if literal is not None:  # a .reg export of a live system names CurrentControlSet itself
+        name = _string(literal.find(_COMPUTER_NAME_KEY), "ComputerName")
+        if name is not None:
+            return ComputerName(name, f"CurrentControlSet\\{_COMPUTER_NAME_KEY}", None)
+    sets = read_control_sets(root)
+    candidates: list[tuple[str, str | None]] = []
+    if sets.effective is not None:
+        candidates.append((sets.effective, sets.effective_source))
+    candidates.extend(
+        (name, "first ControlSet holding a ComputerName (Select names none that exists)")
+        for name in sorted(sets.available, key=str.upper)
+        if sets.effective is None
+    )
+    for control_set, source in candidates:
+        key = root.find(f"{control_set}\\{_COMPUTER_NAME_KEY}")
+        name = _string(key, "ComputerName")
+        if name is not None:
+            return ComputerName(name, f"{control_set}\\{_COMPUTER_NAME_KEY}", source)
+    return None
+
+
+def read_software_hints(hive: Hive) -> dict[str, str]:
+    """ProductName, CurrentBuildNumber, CSDVersion and InstallDate from a SOFTWARE hive."""
+    key = hive.find(_CURRENT_VERSION)
+    hints: dict[str, str] = {}
+    if key is None:
+        return hints
+    for name in ("ProductName", "CurrentBuildNumber", "CSDVersion"):
+        text = _string(key, name)
+        if text is not None:
+            hints[name] = text
+    value = key.value("InstallDate")
+    if value is not None and isinstance(value.decoded, int) and value.decoded > 0:
+        moment = datetime.fromtimestamp(value.decoded, tz=UTC)
+        hints["InstallDate"] = moment.isoformat().replace("+00:00", "Z")
+    return hints
+
+
+# --- facts per evidence file -----------------------------------------------------------------
+
+
+@dataclass
+class _Item:
+    evidence: Evidence
+    place: Placement
+    hive_type: HiveType | None  # the hive file's type (None for .reg files)
+    names: list[ComputerName]  # stated by its SYSTEM hive or SYSTEM mounts
+    hints: dict[str, str]
+    notes: list[str]
+
+    @property
+    def path(self) -> str:
+        return self.evidence.path
+
+    @property
+    def file_name(self) -> str:
+        return PurePath(self.evidence.path).name
+
+    @property
+    def is_reg(self) -> bool:
+        return self.evidence.format == EvidenceFormat.REG
+
+
+def _facts(evidence: Evidence) -> _Item:
+    is_reg = evidence.format == EvidenceFormat.REG
+    hive_type = None if is_reg or not evidence.hives else evidence.hives[0].hive.hive_type
+    names: list[ComputerName] = []
+    hints: dict[str, str] = {}
+    notes: list[str] = []
+    for mounted in evidence.hives:
+        kind = mounted.hive.hive_type
+        try:
+            if kind == HiveType.SYSTEM:
+                found = read_computer_name(mounted.hive)
+                if found is not None and found not in names:
+                    names.append(found)
+            elif kind == HiveType.SOFTWARE:
+                for name, text in read_software_hints(mounted.hive).items():
+                    hints.setdefault(name, text)
+        except HiveparseError as error:
+            notes.append(f"{evidence.path}: {kind} hints could not be read: {error.message}")
+    return _Item(evidence, describe_location(evidence.path), hive_type, names, hints, notes)
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    items: list[_Item]
+    reasons: list[str]
+    where: str  # what the group is anchored on, for an unnamed label
+    snapshot: str = "live"
+    anchor_key: str | None = None  # config / snapshot folder (normalised)
+    volume: tuple[str, str] | None = None
+    computer_name: str | None = None
+    inherited_name: bool = False
+
+    def add(self, item: _Item, reason: str | None = None) -> None:
+        self.items.append(item)
+        if reason is not None and reason not in self.reasons:
+            self.reasons.append(reason)
+
+    @property
+    def first_path(self) -> str:
+        return min(item.path for item in self.items)
+
+
+def _canonical(item: _Item, hive_type: HiveType) -> bool:
+    return item.file_name.upper() in _CANONICAL_NAMES.get(hive_type, frozenset())
+
+
+def _conflicts(items: Iterable[_Item]) -> dict[HiveType, list[_Item]]:
+    by_type: dict[HiveType, list[_Item]] = defaultdict(list)
+    for item in items:
+        if item.hive_type in MACHINE_HIVE_TYPES:
+            by_type[item.hive_type].append(item)
+    return {kind: found for kind, found in by_type.items() if len(found) > 1}
+
+
+def _names(items: Iterable[_Item]) -> str:
+    return ", ".join(item.file_name for item in items)
+
+
+def _alone(item: _Item, reason: str, snapshot: str = "live") -> _Group:
+    return _Group([item], [reason], item.path, snapshot=snapshot, volume=item.place.volume)
+
+
+def _folder_group(
+    members: list[_Item], folder: str, kind: str, snapshot: str = "live"
+) -> list[_Group]:
+    """One group for a config / snapshot folder, plus a group per file split out of it."""
+    split: list[_Group] = []
+    kept = list(members)
+    for hive_type, found in sorted(_conflicts(members).items()):
+        canonical = [item for item in found if _canonical(item, hive_type)]
+        keeper = canonical[0] if len(canonical) == 1 else None
+        for item in found:
+            if item is keeper:
+                continue
+            kept = [other for other in kept if other is not item]
+            if keeper is not None:
+                why = (
+                    f"not grouped with {kind} {folder}: {keeper.file_name!r} is that "
+                    f"folder's {hive_type} hive, and two {hive_type} hives never share a host"
+                )
+            else:
+                why = (
+                    f"not grouped with {kind} {folder}: it holds {len(found)} {hive_type} "
+                    f"hives ({_names(found)}) and none is named {hive_type}; two {hive_type} "
+                    "hives never share a host"
+                )
+            split.append(_alone(item, why, snapshot))
+    groups = split
+    if kept:
+        if len(kept) == 1:
+            reason = f"single input: the only hive used from {kind} {folder}"
+        else:
+            reason = f"same {kind} {folder}"
+        group = _Group(
+            kept,
+            [reason],
+            f"{kind} {folder}",
+            snapshot=snapshot,
+            anchor_key=members[0].place.anchor_key,
+            volume=members[0].place.volume,
+        )
+        groups.insert(0, group)
+    return groups
+
+
+def _loose_groups(members: list[_Item], folder: str) -> list[_Group]:
+    if len(members) == 1:
+        return [_alone(members[0], "single input: a hive file outside any Windows layout")]
+    conflicts = _conflicts(members)
+    if conflicts:
+        clash = "; ".join(
+            f"{len(found)} {kind} hives ({_names(found)})"
+            for kind, found in sorted(conflicts.items())
+        )
+        why = (
+            f"not grouped by folder: {folder} holds {clash}, and a host has one hive of "
+            "each machine type (two SYSTEM hives never share a host)"
+        )
+        return [_alone(item, why) for item in members]
+    machine = [item for item in members if item.hive_type in MACHINE_HIVE_TYPES]
+    if not machine:
+        why = (
+            f"not grouped by folder: {folder} holds no machine hive (SYSTEM, SOFTWARE, ...) "
+            "that would tie its user hives to one machine"
+        )
+        return [_alone(item, why) for item in members]
+    unknown = [item for item in members if item.hive_type in (None, HiveType.UNKNOWN)]
+    groups = [_alone(item, "not grouped by folder: the hive's type is unknown") for item in unknown]
+    kept = [item for item in members if all(item is not other for other in unknown)]
+    if len(kept) == 1:
+        groups.insert(0, _alone(kept[0], "single input: a hive file outside any Windows layout"))
+        return groups
+    reason = (
+        f"same folder {folder}: loose hive files with at most one of each machine type "
+        f"({_names(machine)}), taken as one machine"
+    )
+    groups.insert(0, _Group(kept, [reason], f"folder {folder}", volume=None))
+    return groups
+
+
+def _volume_text(item: _Item) -> str:
+    return item.place.volume_display or item.place.anchor
+
+
+def _location_groups(items: list[_Item]) -> list[_Group]:
+    configs: dict[str, list[_Item]] = defaultdict(list)
+    snapshots: dict[str, list[_Item]] = defaultdict(list)
+    profiles: dict[tuple[str, str], list[_Item]] = defaultdict(list)
+    loose: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        place = item.place
+        if place.kind == "config":
+            configs[place.anchor_key].append(item)
+        elif place.kind in _SNAPSHOT_NAMES:
+            snapshots[place.anchor_key].append(item)
+        elif place.kind == "profile" and place.volume is not None:
+            profiles[place.volume].append(item)
+        else:
+            loose[place.anchor_key].append(item)
+
+    groups: list[_Group] = []
+    live_by_volume: dict[tuple[str, str], list[_Group]] = defaultdict(list)
+    for members in configs.values():
+        folder_groups = _folder_group(members, members[0].place.anchor, "config directory")
+        groups.extend(folder_groups)
+        main = folder_groups[0]
+        if main.anchor_key is not None and main.volume is not None:
+            live_by_volume[main.volume].append(main)
+    for members in snapshots.values():
+        place = members[0].place
+        label = _SNAPSHOT_NAMES[place.kind]
+        folder_groups = _folder_group(members, place.anchor, f"{label} directory", label)
+        main = folder_groups[0]
+        if main.anchor_key is not None:
+            main.reasons.append(
+                f"{label}: an older state of the host, kept apart from its live config"
+            )
+        groups.extend(folder_groups)
+    for volume, members in profiles.items():
+        hosts = live_by_volume.get(volume, [])
+        if len(hosts) == 1:
+            host = hosts[0]
+            for item in members:
+                host.add(
+                    item,
+                    f"{item.place.role} on the same volume ({_volume_text(item)}) as {host.where}",
+                )
+            continue
+        why = (
+            f"{len(hosts)} config directories on the volume: not joined to either"
+            if hosts
+            else "no config directory found on the volume"
+        )
+        text = _volume_text(members[0])
+        group = _Group([], [], f"volume {text}", volume=volume)
+        for item in members:
+            group.add(item, f"{item.place.role} under the same volume's Users folder ({text})")
+        if len(members) == 1:
+            group.reasons.insert(0, f"single input: {why}")
+        else:
+            group.reasons.append(why)
+        groups.append(group)
+    for members in loose.values():
+        groups.extend(_loose_groups(members, members[0].place.anchor))
+    return groups
+
+
+def _name_groups(groups: list[_Group]) -> None:
+    """Label each group with its SYSTEM hive's ComputerName; snapshots borrow their host's."""
+    for group in groups:
+        for item in sorted(group.items, key=lambda i: i.path):
+            if item.hive_type == HiveType.SYSTEM and item.names:
+                found = item.names[0]
+                group.computer_name = found.name
+                source = found.control_set_source
+                source = f"; ControlSet from {source}" if source else ""
+                group.reasons.append(
+                    f"ComputerName {found.name!r} in {found.where()}{source} ({item.file_name})"
+                )
+                break
+            if item.hive_type == HiveType.SYSTEM:
+                group.reasons.append(f"the SYSTEM hive {item.file_name} states no ComputerName")
+    live = {g.anchor_key: g for g in groups if g.snapshot == "live" and g.anchor_key}
+    for group in groups:
+        if group.snapshot == "live" or group.computer_name or not group.items:
+            continue
+        place = group.items[0].place
+        parent = None
+        if place.kind == "regback":
+            parent = live.get(str(PurePath(place.anchor_key).parent))
+        else:
+            same_volume = [g for g in live.values() if g.volume == group.volume and g.computer_name]
+            parent = same_volume[0] if len(same_volume) == 1 else None
+        if parent is not None and parent.computer_name:
+            group.computer_name = parent.computer_name
+            group.inherited_name = True
+            group.reasons.append(
+                f"belongs to {parent.where}, whose SYSTEM hive names the host "
+                f"{parent.computer_name!r}"
+            )
+    by_name: dict[str, list[_Group]] = defaultdict(list)
+    for group in groups:
+        if group.computer_name and group.snapshot == "live":
+            by_name[group.computer_name.casefold()].append(group)
+    for same in by_name.values():
+        if len(same) < 2:
+            continue
+        for group in same:
+            others = ", ".join(o.where for o in same if o is not group)
+            group.reasons.append(
+                f"ComputerName {group.computer_name!r} also names {others}: kept apart, "
+                "since two SYSTEM hives never share a host"
+            )
+
+
+def _merge_reg_files(groups: list[_Group], reg_items: list[_Item]) -> None:
+    reg_hosts: dict[str, _Group] = {}
+    for item in reg_items:
+        by_folded = {n.name.casefold(): n for n in item.names}
+        distinct = sorted(by_folded.values(), key=lambda n: n.name.casefold())
+        if len(distinct) != 1:
+            why = (
+                "single input: a .reg file that states no ComputerName"
+                if not distinct
+                else "single input: a .reg file that states several ComputerNames ("
+                + ", ".join(repr(n.name) for n in distinct)
+                + ")"
+            )
+            groups.append(_alone(item, why))
+            continue
+        stated = distinct[0]
+        folded = stated.name.casefold()
+        reason = f"same ComputerName {stated.name!r} in {stated.where()} of {item.path}"
+        hosts = [
+            g
+            for g in groups
+            if g.snapshot == "live"
+            and not g.inherited_name
+            and g.computer_name
+            and g.computer_name.casefold() == folded
+            and any(not i.is_reg for i in g.items)
+        ]
+        if len(hosts) == 1:
+            hosts[0].add(item, reason)
+            continue
+        if len(hosts) > 1:
+            where = ", ".join(g.where for g in hosts)
+            alone = _alone(
+                item,
+                f"ComputerName {stated.name!r} in {stated.where()} names several hosts "
+                f"({where}): not merged into any",
+            )
+            alone.computer_name = stated.name
+            groups.append(alone)
+            continue
+        host = reg_hosts.get(folded)
+        if host is None:
+            host = _Group(
+                [item],
+                [f"ComputerName {stated.name!r} in {stated.where()} of {item.path}"],
+                item.path,
+                computer_name=stated.name,
+            )
+            reg_hosts[folded] = host
+            groups.append(host)
+        else:
+            host.add(item, reason)
+
+
+def _label(group: _Group) -> str:
+    if group.computer_name:
+        if group.snapshot == "live":
+            return group.computer_name
+        return f"{group.computer_name} ({group.snapshot})"
+    if group.snapshot != "live":
+        return f"{group.snapshot}: {group.where}"
+    return f"unnamed host ({group.where})"
+
+
+def group_hosts(evidence: list[Evidence]) -> list[HostGroup]:
+    """Group opened evidence into hosts by the rules in the module docstring."""
+    unique: dict[str, Evidence] = {}
+    for given in evidence:  # the same file opened twice is one piece of evidence
+        unique.setdefault(os.path.normcase(os.path.normpath(Path(given.path).absolute())), given)
+    items = sorted((_facts(e) for e in unique.values()), key=lambda i: i.path)
+    groups = _location_groups([item for item in items if not item.is_reg])
+    _name_groups(groups)
+    _merge_reg_files(groups, [item for item in items if item.is_reg])
+    groups = [group for group in groups if group.items]
+    groups.sort(key=lambda g: g.first_path)
+    result: list[HostGroup] = []
+    seen_labels: dict[str, int] = defaultdict(int)
+    for group in groups:
+        members = sorted(group.items, key=lambda i: i.path)
+        label = _label(group)
+        seen_labels[label] += 1
+        if seen_labels[label] > 1:
+            label = f"{label} [{seen_labels[label]}]"
+        hints: dict[str, str] = {}
+        notes: list[str] = []
+        for item in sorted(members, key=lambda i: (i.is_reg, i.path)):
+            for name, text in item.hints.items():
+                hints.setdefault(name, text)
+            notes.extend(item.notes)
+        reasons = list(group.reasons) + notes
+        if len(unique) == 1 and not any(r.startswith("single input") for r in reasons):
+            reasons.insert(0, "single input")
+        result.append(
+            HostGroup(
+                label=label,
+                evidence=[item.evidence for item in members],
+                reasons=list(dict.fromkeys(reasons)),
+                computer_name=group.computer_name,
+                snapshot=group.snapshot,
+                hints=hints,
+            )
+        )
+    return result
