@@ -11,6 +11,7 @@ import typer
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE
 from .options import EncodingOpt, Engine, EngineOpt, Format, FormatOpt, chosen_format
+from .output import check_output, open_output
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 
@@ -61,14 +62,14 @@ def analyze(
 
     if fail_on is not None and fail_on not in SEVERITY_ORDER:
         raise UsageError(f"--fail-on must be one of {', '.join(SEVERITY_ORDER)}")
-    if output is not None and output.exists():
-        raise UsageError(f"{str(output)!r} exists; choose another output file")
+    if output is not None:
+        check_output(output, evidence)
     analysis = run_analysis(
         evidence, as_of=_parse_as_of(as_of), encoding=encoding, engine=str(engine)
     )
     documents = [host_document(host, analysis) for host in analysis.hosts]
     fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)
-    sink: TextIO = sys.stdout if output is None else output.open("x", encoding="utf-8")
+    sink: TextIO = sys.stdout if output is None else open_output(output, evidence, "x")
     try:
         _write(documents, analysis, fmt, sink)
     finally:

@@ -18,6 +18,7 @@ from .options import (
     NoLogsOpt,
     StrictOpt,
 )
+from .output import check_output, open_output
 
 
 def export(
@@ -35,27 +36,22 @@ def export(
     no_logs: NoLogsOpt = False,
 ) -> None:
     """Export KEY (default: the whole hive) as regedit does: UTF-16LE, BOM, CRLF, wrapped hex."""
-    from hiveparse.errors import UsageError  # noqa: PLC0415
     from hiveparse.evidence import open_evidence  # noqa: PLC0415
-    from hiveparse.regexport import export_reg  # noqa: PLC0415
+    from hiveparse.regexport import export_reg_many  # noqa: PLC0415
     from hiveparse.registry import Registry  # noqa: PLC0415
     from hiveparse.report.records import is_partial  # noqa: PLC0415
 
-    if output is not None and output.exists() and output.samefile(evidence):
-        raise UsageError(f"refusing to write over the evidence file {str(evidence)!r}")
+    if output is not None:
+        check_output(output, [evidence])
     opened = open_evidence(
         evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
     )
     located = Registry([opened]).locate(key)
+    items = [(found.key, found.mounted.mount) for found in located]
     if output is None:
-        sink = sys.stdout.buffer
-        for found in located:
-            export_reg(found.key, found.mounted.mount, sink, regedit4=regedit4)
-        sink.flush()
+        export_reg_many(items, sys.stdout.buffer, regedit4=regedit4, notes=opened.diagnostics)
+        sys.stdout.buffer.flush()
     else:
-        if output.exists():
-            raise UsageError(f"{str(output)!r} exists; choose another output file")
-        with output.open("xb") as sink:
-            for found in located:
-                export_reg(found.key, found.mounted.mount, sink, regedit4=regedit4)
+        with open_output(output, [evidence], "xb") as sink:
+            export_reg_many(items, sink, regedit4=regedit4, notes=opened.diagnostics)
     raise typer.Exit(EXIT_PARTIAL if is_partial(opened.all_diagnostics) else EXIT_OK)

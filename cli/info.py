@@ -39,7 +39,7 @@ def info(
     document: dict[str, Any] = {
         "schema_version": records.SCHEMA_VERSION,
         "tool": records.tool_record(),
-        "evidence": records.evidence_record(opened),
+        "evidence": [records.evidence_record(opened)],
         **summary,
         "partial": records.is_partial(opened.all_diagnostics),
         "diagnostics": records.diagnostics_record(opened.all_diagnostics),
@@ -56,7 +56,7 @@ def info(
 
 def _write_text(document: dict[str, Any]) -> None:
     out = sys.stdout
-    evidence = document["evidence"]
+    evidence = document["evidence"][0]
     out.write(f"{evidence['path']}\n")
     out.write(f"  format     {evidence['format']}   size {evidence['size']}\n")
     out.write(f"  sha256     {evidence['sha256']}\n")

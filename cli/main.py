@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import sys
 
 import typer
@@ -11,7 +13,7 @@ from hiveparse import __version__
 from hiveparse.errors import HiveparseError
 
 from . import analyze, convert, export, info, query, verify
-from .errors import EXIT_INTERNAL, EXIT_USAGE, exit_code_for, say_error
+from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, EXIT_USAGE, exit_code_for, say_error
 
 app = typer.Typer(
     name="hiveparse",
@@ -48,6 +50,12 @@ def main(
 
 def run() -> None:
     """Console entry point: every error becomes one line and an exit code, never a traceback."""
+    # A closed pipe (`| head`) ends the process quietly, as it does for any Unix filter.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # Names keep unpaired surrogates (never altered); show them escaped, don't crash.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code = app(standalone_mode=False)
     except HiveparseError as error:
@@ -58,8 +66,15 @@ def run() -> None:
     except KeyboardInterrupt:
         say_error("interrupted")
         sys.exit(130)
+    except (MemoryError, RecursionError) as error:
+        # Input-driven exhaustion is the evidence's doing, not a bug: exit as unreadable.
+        say_error(f"resource limit reached while reading the evidence ({type(error).__name__})")
+        sys.exit(EXIT_UNREADABLE)
     except Exception as error:
         # typer may bring its own copy of click, so its usage errors are recognised by shape.
+        if type(error).__name__ == "NoArgsIsHelpError":
+            sys.stderr.write(error.format_message() + "\n")  # type: ignore[attr-defined]
+            sys.exit(EXIT_USAGE)
         if hasattr(error, "format_message"):
             say_error(error.format_message())
             sys.exit(EXIT_USAGE)

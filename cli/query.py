@@ -56,7 +56,11 @@ def query(
     def key_records() -> Iterator[dict[str, Any]]:
         for found in located:
             mount = found.mounted.mount
-            keys = walk(found.key) if recursive else iter([found.key])
+            keys = (
+                walk(found.key, notes=found.evidence.diagnostics)
+                if recursive
+                else iter([found.key])
+            )
             for item in keys:
                 full = f"{mount}\\{item.path}" if item.path else mount
                 yield records.key_record(
@@ -77,7 +81,10 @@ def query(
 
         write_jsonl(key_records(), out)
     else:
-        _write_json_stream(opened, key_records(), out)
+        # With --strict an anomaly aborts the walk: read everything before writing, so the
+        # output is either a whole JSON document or nothing.
+        records_in = iter(list(key_records())) if strict else key_records()
+        _write_json_stream(opened, records_in, out)
     diagnostics = opened.all_diagnostics
     if records.is_partial(diagnostics):
         raise typer.Exit(EXIT_PARTIAL)

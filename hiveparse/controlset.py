@@ -84,4 +84,10 @@ def resolve_current_control_set(root: Key, relative: str) -> tuple[str, str | No
     effective = read_control_sets(root).effective
     if effective is None:
         return relative, None
-    return "\\".join([effective, *parts[1:]]), effective
+    rest = parts[1:]
+    if [p.upper() for p in rest[:2]] == ["HARDWARE PROFILES", "CURRENT"]:
+        # Offline there is no "Current" link either: IDConfigDB\CurrentConfig names it.
+        profile = _dword(root.find(f"{effective}\\Control\\IDConfigDB"), "CurrentConfig")
+        if profile is not None:
+            rest = [rest[0], f"{profile:04d}", *rest[2:]]
+    return "\\".join([effective, *rest]), effective

@@ -29,7 +29,12 @@ class Location:
     def __str__(self) -> str:
         parts: list[str] = []
         if self.source is not None:
-            parts.append(self.source)
+            # One line, always: control characters in a path are shown escaped.
+            parts.append(
+                self.source.encode("unicode_escape", "backslashreplace").decode("ascii")
+                if not self.source.isprintable()
+                else self.source
+            )
         if self.line is not None:
             parts.append(
                 f"{self.line}:{self.column}" if self.column is not None else str(self.line)

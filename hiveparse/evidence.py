@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,10 +41,10 @@ class Evidence:
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
-        seen: list[Diagnostic] = list(self.diagnostics)
+        merged = dict.fromkeys(self.diagnostics)
         for mounted in self.hives:
-            seen.extend(d for d in mounted.hive.diagnostics if d not in seen)
-        return seen
+            merged.update(dict.fromkeys(mounted.hive.diagnostics))
+        return list(merged)
 
 
 def sha256_file(path: Path) -> str:
@@ -76,7 +77,11 @@ def open_evidence(
     try:
         if file_path.is_dir():
             raise EvidenceError("is a directory, not a hive or .reg file", source=source)
-        size = file_path.stat().st_size
+        status = file_path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # A FIFO or device would block or never end: only regular files are evidence.
+            raise EvidenceError("not a regular file (a pipe, socket or device)", source=source)
+        size = status.st_size
         with file_path.open("rb") as handle:
             prefix = handle.read(_SNIFF_BYTES)
     except OSError as error:

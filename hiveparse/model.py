@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
-from hiveparse.errors import Diagnostic
+from hiveparse.errors import Diagnostic, Location, Severity
 from hiveparse.filetime import filetime_to_datetime
 from hiveparse.values import DecodedValue, decode_pair
 
@@ -326,11 +326,14 @@ class WalkResult:
     depth_exceeded: list[str] = field(default_factory=list)
 
 
-def walk(root: Key, budget: WalkBudget | None = None) -> Iterator[Key]:
+def walk(
+    root: Key, budget: WalkBudget | None = None, notes: list[Diagnostic] | None = None
+) -> Iterator[Key]:
     """Every key below and including ``root``, depth first in stored order, without recursion.
 
     A key met a second time (the same cell offset, for backends that have offsets) is not
-    descended into again; the backend records the cycle as a diagnostic where it can.
+    descended into again. Where the budget stops the walk, a diagnostic goes to ``notes``
+    (the caller shows them: a cut walk is a partial result, never a silent one).
     """
     budget = budget or WalkBudget()
     seen: set[int] = set()
@@ -345,7 +348,29 @@ def walk(root: Key, budget: WalkBudget | None = None) -> Iterator[Key]:
             seen.add(offset)
         yield key
         emitted += 1
-        if emitted >= budget.max_keys or depth >= budget.max_depth:
-            continue
+        if emitted >= budget.max_keys:
+            if notes is not None:
+                notes.append(_walk_note("walk.key_limit", f"stopped after {emitted} keys", key))
+            return
         children = list(key.subkeys())
+        if depth >= budget.max_depth:
+            if children and notes is not None:
+                notes.append(
+                    _walk_note(
+                        "walk.depth_limit",
+                        f"key {key.path!r} is {depth} levels deep; its {len(children)} "
+                        "subkey(s) were not walked",
+                        key,
+                    )
+                )
+            continue
         stack.extend((child, depth + 1) for child in reversed(children))
+
+
+def _walk_note(code: str, message: str, key: Key) -> Diagnostic:
+    return Diagnostic(
+        code,
+        message,
+        Location(key.provenance.source, offset=key.identity),
+        Severity.ERROR,
+    )

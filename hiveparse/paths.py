@@ -138,19 +138,21 @@ def locate(path: RegistryPath) -> HiveLocation:
         first = parts[0]
         if first.upper().endswith("_CLASSES"):
             hive_type = HiveType.USRCLASS
-        elif first.upper() == ".DEFAULT":
-            hive_type = HiveType.DEFAULT
+        elif first.upper() in (".DEFAULT", "S-1-5-18"):
+            hive_type = HiveType.DEFAULT  # LocalSystem's profile hive is the DEFAULT hive
         elif _SID_RE.match(first):
             hive_type = HiveType.NTUSER
         else:
             hive_type = mount_type(first)[0]
         return HiveLocation(f"{HKU}\\{first}", hive_type, "\\".join(parts[1:]))
     if root == HKCR:
-        # HKCR is a merged view; its machine half is SOFTWARE\Classes.
-        return HiveLocation(HKCR, HiveType.SOFTWARE, "\\".join(("Classes", *parts)))
+        # HKCR is a merged view; its machine half is HKLM\SOFTWARE\Classes, where the data
+        # lives (so an export writes the path a re-import puts back in the same place).
+        return HiveLocation(f"{HKLM}\\SOFTWARE", HiveType.SOFTWARE, "\\".join(("Classes", *parts)))
     if root == HKCC:
+        # HKCC is a link to the current hardware profile of the SYSTEM hive.
         return HiveLocation(
-            HKCC,
+            f"{HKLM}\\SYSTEM",
             HiveType.SYSTEM,
             "\\".join(("CurrentControlSet", "Hardware Profiles", "Current", *parts)),
         )

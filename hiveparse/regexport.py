@@ -50,11 +50,12 @@ was; an unpaired surrogate in a version-5 name is written as its raw UTF-16 unit
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from hiveparse.errors import UsageError
+from hiveparse.errors import Diagnostic, UsageError
 from hiveparse.model import Key, ValueType, WalkBudget, walk
+from hiveparse.sources.regtext.decoding import CP1252_HANDLER
 
 REGEDIT5_HEADER = "Windows Registry Editor Version 5.00"
 REGEDIT4_HEADER = "REGEDIT4"
@@ -84,9 +85,25 @@ def export_reg(
     mount ``HKEY_LOCAL_MACHINE\\SYSTEM``. Output is streamed piece by piece while the tree
     is walked (iteratively, with :func:`hiveparse.model.walk` and ``budget``).
     """
+    export_reg_many([(key, mount)], out, regedit4=regedit4, recursive=recursive, budget=budget)
+
+
+def export_reg_many(
+    items: Sequence[tuple[Key, str]],
+    out: BinaryIO,
+    *,
+    regedit4: bool = False,
+    recursive: bool = True,
+    budget: WalkBudget | None = None,
+    notes: list[Diagnostic] | None = None,
+) -> None:
+    """Several (key, mount) subtrees in one .reg file: one header, then each subtree.
+
+    Where the walk budget cuts a subtree, a diagnostic goes to ``notes``."""
     if not regedit4:
         out.write(UTF16_BOM)
-    for piece in iter_reg_text(key, mount, regedit4=regedit4, recursive=recursive, budget=budget):
+    pieces = _iter_many(items, regedit4=regedit4, recursive=recursive, budget=budget, notes=notes)
+    for piece in pieces:
         out.write(_encode(piece, regedit4=regedit4))
 
 
@@ -113,12 +130,26 @@ def iter_reg_text(
     budget: WalkBudget | None = None,
 ) -> Iterator[str]:
     """The export as text pieces (before encoding and without the BOM), in file order."""
+    return _iter_many(
+        [(key, mount)], regedit4=regedit4, recursive=recursive, budget=budget, notes=None
+    )
+
+
+def _iter_many(
+    items: Sequence[tuple[Key, str]],
+    *,
+    regedit4: bool,
+    recursive: bool,
+    budget: WalkBudget | None,
+    notes: list[Diagnostic] | None,
+) -> Iterator[str]:
     yield (REGEDIT4_HEADER if regedit4 else REGEDIT5_HEADER) + CRLF
-    keys = walk(key, budget) if recursive else iter((key,))
-    for current in keys:
-        yield f"{CRLF}[{full_key_path(mount, current.path)}]{CRLF}"
-        for value in current.values():
-            yield from iter_value_text(value.name, value.type_id, value.raw, regedit4=regedit4)
+    for key, mount in items:
+        keys = walk(key, budget, notes) if recursive else iter((key,))
+        for current in keys:
+            yield f"{CRLF}[{full_key_path(mount, current.path)}]{CRLF}"
+            for value in current.values():
+                yield from iter_value_text(value.name, value.type_id, value.raw, regedit4=regedit4)
     # regedit closes the file with one more CRLF, so the last key is followed by a blank line.
     yield CRLF
 
@@ -197,7 +228,7 @@ def ansi_string_bytes(raw: bytes) -> bytes | None:
     if len(raw) % 2:
         return None
     try:
-        return raw.decode("utf-16-le").encode(ANSI_CODEC)
+        return raw.decode("utf-16-le").encode(ANSI_CODEC, CP1252_HANDLER)
     except (UnicodeDecodeError, UnicodeEncodeError):
         return None
 
@@ -236,7 +267,7 @@ def _bytes_before_break(column: int) -> int:
 
 def _encodes(text: str, codec: str) -> bool:
     try:
-        text.encode(codec)
+        text.encode(codec, CP1252_HANDLER)
     except UnicodeEncodeError:
         return False
     return True
@@ -248,7 +279,7 @@ def _encode(piece: str, *, regedit4: bool) -> bytes:
         # as the code unit regedit would write (value data never gets here unpaired).
         return piece.encode("utf-16-le", "surrogatepass")
     try:
-        return piece.encode(ANSI_CODEC)
+        return piece.encode(ANSI_CODEC, CP1252_HANDLER)
     except UnicodeEncodeError as e:
         raise UsageError(
             f"REGEDIT4 (cp1252) cannot represent {piece.strip()!r}: export as version 5"

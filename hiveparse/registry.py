@@ -67,6 +67,16 @@ class Registry:
                     f"({mounts}); start the path with HKLM\\..., HKCU\\... or HKU\\..."
                 )
             return [(evidence, mounted, user_path or "") for evidence, mounted in pairs]
+        full = str(parse_registry_path(user_path)).upper()
+        by_prefix = [
+            (evidence, mounted, str(parse_registry_path(user_path))[len(mounted.mount) + 1 :])
+            for evidence, mounted in pairs
+            if full == mounted.mount.upper() or full.startswith(mounted.mount.upper() + "\\")
+        ]
+        if by_prefix:
+            # The longest mount that holds the path (HKCU\Software\Classes before HKCU).
+            longest = max(len(mounted.mount) for _e, mounted, _r in by_prefix)
+            return [item for item in by_prefix if len(item[1].mount) == longest]
         location = locate(parse_registry_path(user_path))
         exact = [
             (evidence, mounted, location.relative)

@@ -15,7 +15,7 @@ def count_tree(evidence: Evidence) -> list[dict[str, Any]]:
     counted: list[dict[str, Any]] = []
     for mounted in evidence.hives:
         keys = values = 0
-        for key in walk(mounted.hive.root()):
+        for key in walk(mounted.hive.root(), notes=evidence.diagnostics):
             keys += 1
             for value in key.values():
                 values += 1

@@ -51,7 +51,12 @@ def decode_utf16_string(raw: bytes) -> tuple[str, str | None]:
         text = data.decode("utf-16-le", errors="replace")
         problem = problem or "value.string_bad_utf16"
     nul = text.find("\x00")
-    return (text if nul < 0 else text[:nul]), problem
+    if nul < 0:
+        return text, problem
+    if problem is None and text[nul:].strip("\x00"):
+        # Data after the terminator is invisible in regedit: a known hiding place.
+        problem = "value.string_trailing_data"
+    return text[:nul], problem
 
 
 def decode_multi_sz(raw: bytes) -> tuple[list[str], str | None]:

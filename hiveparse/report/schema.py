@@ -157,9 +157,7 @@ SCHEMA: dict[str, Any] = {
                         "key_last_write": _ISO_Z,
                         "blob": {"type": ["object", "null"]},
                         "expires": _ISO_Z,
-                        "expires_source": {
-                            "enum": ["decrypted", "lsa_secret", "estimated", None]
-                        },
+                        "expires_source": {"enum": ["decrypted", "lsa_secret", "estimated", None]},
                         "days_left": _NULLABLE_INT,
                         "ended": {"type": "boolean"},
                         "evidence": {"type": "array", "items": _FACT_EVIDENCE},

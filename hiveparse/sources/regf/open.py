@@ -14,6 +14,7 @@ from hiveparse.errors import (
     Location,
     NotRegf,
     ResourceLimit,
+    Severity,
     Unsupported,
 )
 from hiveparse.model import HiveHeader
@@ -99,10 +100,15 @@ def _open_replayed(
         try:
             size = candidate.stat().st_size
             if size > MAX_LOG_SIZE:
-                raise ResourceLimit(
-                    f"transaction log of {size} bytes is larger than any real log",
-                    source=os.fspath(candidate),
+                notes.append(
+                    Diagnostic(
+                        "regf.log.unreadable",
+                        f"transaction log of {size} bytes is larger than any real log; ignored",
+                        Location(os.fspath(candidate)),
+                        Severity.ERROR,
+                    )
                 )
+                continue
             log_images.append((os.fspath(candidate), candidate.read_bytes()))
         except OSError as error:
             notes.append(
@@ -119,6 +125,7 @@ def _open_replayed(
                 "the hive is dirty and no transaction log was found beside it: "
                 "recent changes may be missing",
                 Location(source, offset=4),
+                Severity.ERROR,  # partial: what the logs held is not in this report
             )
         )
         return RegfHive(

@@ -36,27 +36,35 @@ _SNIFF_BYTES = 512
 _PRETTY = {UTF16LE: "UTF-16LE", UTF16BE: "UTF-16BE"}
 
 
-def _cp1252_holes(exc: UnicodeError) -> tuple[str, int]:
-    """Decode cp1252's five unassigned bytes (81 8D 8F 90 9D) as U+0081... like Windows.
+CP1252_HOLES = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
-    MultiByteToWideChar(1252) maps them to the C1 control of the same value; Python's codec
-    rejects them. Registered once, used only for cp1252.
+
+def _cp1252_holes(exc: UnicodeError) -> tuple[str | bytes, int]:
+    """cp1252's five unassigned bytes (81 8D 8F 90 9D) as Windows converts them.
+
+    MultiByteToWideChar(1252) maps them to the C1 control of the same value and
+    WideCharToMultiByte maps those controls back; Python's codec rejects both directions.
+    Registered once, used only for cp1252.
     """
     if isinstance(exc, UnicodeDecodeError):
         bad = exc.object[exc.start : exc.end]
         return "".join(map(chr, bad)), exc.end
+    if isinstance(exc, UnicodeEncodeError):
+        chars = exc.object[exc.start : exc.end]
+        if all(ord(c) in CP1252_HOLES for c in chars):
+            return bytes(map(ord, chars)), exc.end
     raise exc
 
 
-_CP1252_HANDLER = "hiveparse.regtext.cp1252"
-codecs.register_error(_CP1252_HANDLER, _cp1252_holes)
+CP1252_HANDLER = "hiveparse.regtext.cp1252"
+codecs.register_error(CP1252_HANDLER, _cp1252_holes)
 
 
 def decode_ansi(data: bytes, codepage: str) -> str:
     """Bytes in an ANSI code page as Windows converts them (cp1252's holes kept, others
     replaced by U+FFFD as MultiByteToWideChar does without MB_ERR_INVALID_CHARS)."""
     codec = normalise_codec(codepage)
-    return data.decode(codec, _CP1252_HANDLER if codec == "cp1252" else "replace")
+    return data.decode(codec, CP1252_HANDLER if codec == "cp1252" else "replace")
 
 
 class BinaryReadable(Protocol):
@@ -185,7 +193,7 @@ class ChunkDecoder:
         if detected.is_utf16:
             errors = "surrogatepass"
         elif codec == "cp1252":
-            errors = _CP1252_HANDLER
+            errors = CP1252_HANDLER
         else:
             errors = "strict"
         self._codec = codec

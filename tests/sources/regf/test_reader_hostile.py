@@ -1,0 +1,126 @@
+"""Regression tests for hostile-input defects found in review, each named after its defect.
+
+Hives are built with the project's writer and then damaged at offsets the writer reports,
+so every expectation is computed from the layout, not from the reader under test.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from hiveparse.model import HiveType, fold_name, walk
+from hiveparse.sources.memory import MemoryHive
+from hiveparse.sources.regf import open_hive
+from hiveparse.sources.regf.writer import write_hive, write_hive_with_layout
+
+DATA = 4096  # cell offsets are relative to the hive bins, which start here
+
+
+def _walk_all(hive) -> tuple[int, int]:
+    keys = values = 0
+    for key in walk(hive.root()):
+        keys += 1
+        for value in key.values():
+            values += 1
+            _ = value.raw
+    return keys, values
+
+
+def test_big_data_cannot_outgrow_the_hive(tmp_path: Path):
+    hive = MemoryHive(HiveType.UNKNOWN)
+    hive.root().ensure("K").set_value("big", 3, bytes(range(256)) * 100)  # 25,600 bytes: db
+    data, layout = write_hive_with_layout(hive)
+    image = bytearray(data)
+    vk = layout.values[("K", "big")]
+    # vk data size at +8 in the cell (+4 size, +2 sig, +2 name length): claim 1 GiB.
+    struct.pack_into("<I", image, DATA + vk + 8, 0x40000000)
+    path = tmp_path / "amp.hiv"
+    path.write_bytes(image)
+    opened = open_hive(path)
+    key = opened.find("K")
+    assert key is not None
+    (value,) = key.values()
+    assert len(value.raw) <= len(image)
+    assert "regf.value_size_impossible" in {d.code for d in value.diagnostics}
+
+
+def test_a_key_name_holding_the_separator_is_flagged(tmp_path: Path):
+    hive = MemoryHive(HiveType.UNKNOWN)
+    hive.root().ensure("Control").set_value("x", 4, b"\x01\0\0\0")
+    data, layout = write_hive_with_layout(hive)
+    image = bytearray(data)
+    nk = layout.keys["Control"]
+    name_at = DATA + nk + 4 + 76
+    assert image[name_at : name_at + 7] == b"Control"
+    image[name_at + 3] = ord("\\")  # "Con\rol" becomes "Con\\rol"
+    path = tmp_path / "slash.hiv"
+    path.write_bytes(image)
+    opened = open_hive(path)
+    _walk_all(opened)
+    assert "regf.key_name_invalid" in {d.code for d in opened.diagnostics}
+
+
+def test_repeated_child_cells_are_read_once(tmp_path: Path):
+    hive = MemoryHive(HiveType.UNKNOWN)
+    for name in ("A", "B"):
+        hive.root().ensure(name)
+    data, layout = write_hive_with_layout(hive)
+    image = bytearray(data)
+    lh = layout.subkey_lists[""]
+    # lh: size(4) sig(2) count(2) then (offset, hash) pairs: point B's slot at A.
+    first = struct.unpack_from("<I", image, DATA + lh + 8)[0]
+    struct.pack_into("<I", image, DATA + lh + 16, first)
+    path = tmp_path / "dup.hiv"
+    path.write_bytes(image)
+    opened = open_hive(path)
+    assert [k.name for k in opened.root().subkeys()] == ["A"]
+    assert "regf.duplicate_subkey" in {d.code for d in opened.diagnostics}
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked", "found"),
+    [
+        ("Strasse", "Straße", False),
+        ("Straße", "STRAßE", True),
+        ("ss1", "SS1", True),
+    ],
+)
+def test_case_folding_is_per_utf16_unit(tmp_path: Path, stored: str, asked: str, found: bool):
+    hive = MemoryHive(HiveType.UNKNOWN)
+    hive.root().ensure(stored)
+    path = tmp_path / "case.hiv"
+    path.write_bytes(write_hive(hive))
+    assert (open_hive(path).root().subkey(asked) is not None) is found
+    assert fold_name("ß") == "ß"
+
+
+def test_upcase_hive_from_windows_has_no_false_order_anomaly(corpus: Path):
+    opened = open_hive(corpus / "hives/yarp/UpcaseHive")
+    _walk_all(opened)
+    assert "regf.subkey_order" not in {d.code for d in opened.diagnostics}
+    assert opened.root().subkey("SS2") is None or opened.root().subkey("SS2").name.upper() == "SS2"
+
+
+def test_bad_checksum_does_not_decide_where_bins_end(corpus: Path):
+    # yarp's EffectiveSizeHive: the base block lies about the size and its checksum is bad;
+    # yarp expects the bins to be read to their real end, not to the claimed size.
+    opened = open_hive(corpus / "hives/yarp/EffectiveSizeHive")
+    assert _walk_all(opened)[0] == 5003  # reliability.md §2.3: the three peers read 5,003
+
+
+def test_bin_with_only_a_bad_signature_is_kept(corpus: Path):
+    opened = open_hive(corpus / "hives/ericzimmerman-registry/SAMBadHBinHeader")
+    keys, _values = _walk_all(opened)
+    assert "regf.hbin_bad_signature" in {d.code for d in opened.diagnostics}
+    assert keys > 47  # the 21 keys in the damaged bin are read too
+
+
+def test_dirty_hive_without_logs_is_partial(corpus: Path, tmp_path: Path):
+    lonely = tmp_path / "DEFAULT"
+    lonely.write_bytes((corpus / "hives/gr0wnd-testingregistryfiles/DEFAULT").read_bytes())
+    opened = open_hive(lonely)
+    (note,) = [d for d in opened.diagnostics if d.code == "regf.log.none"]
+    assert note.severity == "error"
