@@ -89,7 +89,8 @@ hwid_platform_id = Enum(
 )
 
 client_hwid = Struct(
-    "platform_id" / hwid_platform_id
+    "platform_id"
+    / hwid_platform_id
     * "spec: as §2.2.2.2 PlatformId; Windows writes OSVERSIONINFO.dwPlatformId [NT5]",
     "data1" / Int32ul * "random bits, created once by the client [NT5]",
     "data2" / Int32ul,
@@ -128,13 +129,16 @@ new_license_info = Struct(
     "scope_byte_count" / Int32ul,
     "scope" / Bytes(this.scope_byte_count) * "NUL-terminated ANSI; stored as LicenseScope [NT5]",
     "company_name_byte_count" / Int32ul,
-    "company_name" / Bytes(this.company_name_byte_count)
+    "company_name"
+    / Bytes(this.company_name_byte_count)
     * "NUL-terminated UTF-16LE; stored as CompanyName [NT5]",
     "product_id_byte_count" / Int32ul,
-    "product_id" / Bytes(this.product_id_byte_count)
+    "product_id"
+    / Bytes(this.product_id_byte_count)
     * "NUL-terminated UTF-16LE; stored as ProductID [NT5]",
     "license_info_byte_count" / Int32ul,
-    "license_info" / Bytes(this.license_info_byte_count)
+    "license_info"
+    / Bytes(this.license_info_byte_count)
     * "the CAL, opaque to the client; stored as ClientLicense [NT5]",
 )
 
@@ -150,7 +154,8 @@ product_license_flags = FlagsEnum(
 licensed_version_info = Struct(
     "product_license_major_version" / Int16ul,
     "product_license_minor_version" / Int16ul,
-    "product_license_flags" / Int32ul
+    "product_license_flags"
+    / Int32ul
     * "product_license_flags names three bits; [NT5] puts the server version in 0x007F0000",
 )
 
@@ -172,17 +177,17 @@ licensed_product_info_header = Struct(
 # another ([NT5] ext.c), and so do these Pointers.
 licensed_product_info = Struct(
     *licensed_product_info_header.subcons,
-    "variable_data" / GreedyBytes
+    "variable_data"
+    / GreedyBytes
     * "every byte after the header; [NT5] leaves 4 bytes of sizeof() padding at the end",
-    "requested_product_id" / Pointer(
-        this.requested_product_id_offset, Bytes(this.requested_product_id_byte_count)
-    )
+    "requested_product_id"
+    / Pointer(this.requested_product_id_offset, Bytes(this.requested_product_id_byte_count))
     * "bytes; UTF-16LE with its NUL in [NT5]",
-    "adjusted_product_id" / Pointer(
-        this.adjusted_product_id_offset, Bytes(this.adjusted_product_id_byte_count)
-    )
+    "adjusted_product_id"
+    / Pointer(this.adjusted_product_id_offset, Bytes(this.adjusted_product_id_byte_count))
     * "the product id the license server's policy settled on",
-    "licensed_version_info" / Pointer(
+    "licensed_version_info"
+    / Pointer(
         this.licensed_version_info_offset,
         Array(this.licensed_version_info_count, licensed_version_info),
     ),
@@ -199,9 +204,11 @@ ms_license_server_info_v1 = Struct(
     "issuer_name_offset" / Int16ul * "MUST be 0",
     "ls_scope_offset" / Int16ul,
     "variable_data" / GreedyBytes,
-    "issuer_name" / Pointer(this.issuer_name_offset + _V1_DATA, _utf16z)
+    "issuer_name"
+    / Pointer(this.issuer_name_offset + _V1_DATA, _utf16z)
     * "UTF-16LE: the license server's name",
-    "ls_scope" / Pointer(this.ls_scope_offset + _V1_DATA, _utf16z)
+    "ls_scope"
+    / Pointer(this.ls_scope_offset + _V1_DATA, _utf16z)
     * "UTF-16LE: the server's domain, or its workgroup when not domain joined",
 )
 
@@ -211,11 +218,14 @@ ms_license_server_info_v2 = Struct(
     "issuer_id_offset" / Int16ul,
     "ls_scope_offset" / Int16ul,
     "variable_data" / GreedyBytes * "[NT5] leaves 2 bytes of sizeof() padding at the end",
-    "issuer_name" / Pointer(this.issuer_name_offset + _V2_DATA, _utf16z)
+    "issuer_name"
+    / Pointer(this.issuer_name_offset + _V2_DATA, _utf16z)
     * "UTF-16LE: the license server's name",
-    "issuer_id" / Pointer(this.issuer_id_offset + _V2_DATA, _utf16z)
+    "issuer_id"
+    / Pointer(this.issuer_id_offset + _V2_DATA, _utf16z)
     * "UTF-16LE: the license server's product id (its setup id in [NT5])",
-    "ls_scope" / Pointer(this.ls_scope_offset + _V2_DATA, _utf16z)
+    "ls_scope"
+    / Pointer(this.ls_scope_offset + _V2_DATA, _utf16z)
     * "UTF-16LE: the server's domain, or its workgroup when not domain joined",
 )
 

@@ -57,8 +57,8 @@ SOFTWARE = "HKEY_LOCAL_MACHINE\\SOFTWARE"
 CN, L, SERIAL_NUMBER = "2.5.4.3", "2.5.4.7", "2.5.4.5"
 
 
-def make(**overrides: object) -> BuiltLicense:
-    return build_license(CalSpec(not_before=NOT_BEFORE, not_after=NOT_AFTER, **overrides))  # type: ignore[arg-type]
+def make(**overrides) -> BuiltLicense:
+    return build_license(CalSpec(not_before=NOT_BEFORE, not_after=NOT_AFTER, **overrides))
 
 
 def facts_of(build: Callable[[MemoryKey], object]) -> FactSet:
