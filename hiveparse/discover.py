@@ -9,7 +9,7 @@ What counts as evidence is decided by **content**, never by name:
 A REGF file whose base block says it is a transaction log (file type 1, 2 or 6) is not
 primary evidence: it is listed in :attr:`Discovery.logs`, attached to the hive the reader
 will apply it to (the ``.LOG``/``.LOG1``/``.LOG2`` beside the hive, found by name exactly as
-:func:`hiveparse.sources.regf.logs.find_transaction_logs` finds it), or reported as an
+:func:`hiveparse.sources.regf.logfiles.find_transaction_logs` finds it), or reported as an
 orphan. Every other file is skipped with a diagnostic.
 
 Directories are searched without recursion, in sorted name order, within bounds: at most
@@ -52,7 +52,7 @@ from urllib.parse import unquote
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
 from hiveparse.model import EvidenceFormat
 from hiveparse.schemas import regf
-from hiveparse.sources.regf.logs import find_transaction_logs
+from hiveparse.sources.regf.logfiles import find_transaction_logs
 from hiveparse.sources.regf.open import LOG_FILE_TYPES
 from hiveparse.sources.regtext import detect_reg
 

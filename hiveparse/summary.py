@@ -45,7 +45,7 @@ def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path)
         hive = evidence.hives[0].hive
         header = hive.header
         assert header is not None
-        from hiveparse.sources.regf.logs import find_transaction_logs  # noqa: PLC0415
+        from hiveparse.sources.regf.logfiles import find_transaction_logs  # noqa: PLC0415
 
         on_disk = getattr(hive, "header_on_disk", header)
         summary["header"] = header_record(on_disk)

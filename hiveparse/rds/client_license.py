@@ -39,11 +39,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any, Literal, TypeVar
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import pkcs7
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from hiveparse.filetime import filetime_iso, iso_z
 from hiveparse.model import Key, Value, ValueType, fold_name
@@ -61,6 +57,10 @@ _OID_SERIAL_NUMBER = "2.5.4.5"
 _PROBLEM_TEXT_LIMIT = 240
 
 T = TypeVar("T")
+
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 def _describe(error: BaseException) -> str:
@@ -663,6 +663,8 @@ def _attributes(name: x509.Name) -> list[tuple[str, str]]:
 
 
 def _certificate_info(index: int, certificate: x509.Certificate) -> CertificateInfo:
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415 - only when a CAL exists
+
     info = CertificateInfo(index)
     problems = info.problems
     subject = _attempt("subject", lambda: certificate.subject, problems)
@@ -846,6 +848,9 @@ class DecodedLicense:
 def _load_certificates(
     raw: bytes, problems: list[str]
 ) -> tuple[Literal["pkcs7", "der", "mixed"] | None, list[x509.Certificate]]:
+    from cryptography import x509  # noqa: PLC0415 - cryptography loads only for CALs
+    from cryptography.hazmat.primitives.serialization import pkcs7  # noqa: PLC0415
+
     try:
         _tag, _start, end = _element(raw, 0)
         single = end == len(raw)

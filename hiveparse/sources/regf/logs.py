@@ -38,19 +38,17 @@ under ``regf.log.``; only a primary too short to hold a base block raises.
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cmp_to_key
-from pathlib import Path
 from typing import Any
 
-from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, Truncated
-from hiveparse.model import fold_name
+from hiveparse.errors import Diagnostic, Location, Severity, Truncated
 from hiveparse.schemas import regf, regf_log
 from hiveparse.schemas.fastpath import compile_fixed_head
+from hiveparse.sources.regf.logfiles import LOG_SUFFIXES, find_transaction_logs
 from hiveparse.sources.regf.marvin32 import marvin32
 
 __all__ = [
@@ -62,7 +60,6 @@ __all__ = [
     "replay_logs",
 ]
 
-LOG_SUFFIXES = (".LOG", ".LOG1", ".LOG2")
 # Cell indexes keep bit 31 for volatile storage, so stable hive bins data stays below 2 GiB;
 # a log entry claiming more is treated as corrupt rather than allocated.
 MAX_HIVE_BINS_DATA_SIZE = 0x80000000
@@ -186,40 +183,6 @@ def _serial_delta(a: int, b: int) -> int:
 def _unpack_base_block(block: bytes | bytearray) -> dict[str, Any]:
     padded = bytes(block[:_DATA]).ljust(_DATA, b"\0")
     return _BASE_BLOCK.unpack_from(padded)
-
-
-def find_transaction_logs(hive_path: Path) -> list[Path]:
-    """The ``.LOG``, ``.LOG1`` and ``.LOG2`` files beside ``hive_path``, in that order.
-
-    Names match case-insensitively (``SYSTEM.LOG1``, ``system.log1``, ``ntuser.dat.LOG1``);
-    where a case-sensitive file system holds several spellings, the one spelled like the
-    hive plus an upper-case suffix wins, else the first in sorted order.
-    """
-    hive_path = Path(hive_path)
-    folder = hive_path.parent
-    try:
-        with os.scandir(folder) as listing:
-            names = sorted(entry.name for entry in listing if _is_file(entry))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError as exc:
-        raise EvidenceError(
-            f"cannot list the folder of the hive: {exc.strerror or exc}", source=str(hive_path)
-        ) from exc
-    found: list[Path] = []
-    for suffix in LOG_SUFFIXES:
-        wanted = hive_path.name + suffix
-        matches = [name for name in names if fold_name(name) == fold_name(wanted)]
-        if matches:
-            found.append(folder / (wanted if wanted in matches else matches[0]))
-    return found
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
 
 
 def replay_logs(

@@ -14,21 +14,55 @@ What is accepted and rejected follows Windows as Wine's conformance tests record
 
 from __future__ import annotations
 
-from hiveparse.sources.regtext.decoding import DEFAULT_ANSI_CODEPAGE, DEFAULT_CHUNK_SIZE
-from hiveparse.sources.regtext.diagnostics import DEFAULT_MAX_PER_CODE
-from hiveparse.sources.regtext.header import RegHeader
-from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH
-from hiveparse.sources.regtext.operations import (
-    CreateKey,
-    DeleteKey,
-    DeleteValue,
-    Operation,
-    SetValue,
-)
-from hiveparse.sources.regtext.reader import RegReader, iter_operations
-from hiveparse.sources.regtext.regedit4 import ansi_payload_to_utf16
-from hiveparse.sources.regtext.regfile import RegFile, loads, parse_reg_bytes, parse_reg_file
-from hiveparse.sources.regtext.sniff import detect_reg
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hiveparse.sources.regtext.decoding import DEFAULT_ANSI_CODEPAGE, DEFAULT_CHUNK_SIZE
+    from hiveparse.sources.regtext.diagnostics import DEFAULT_MAX_PER_CODE
+    from hiveparse.sources.regtext.header import RegHeader
+    from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH
+    from hiveparse.sources.regtext.operations import (
+        CreateKey,
+        DeleteKey,
+        DeleteValue,
+        Operation,
+        SetValue,
+    )
+    from hiveparse.sources.regtext.reader import RegReader, iter_operations
+    from hiveparse.sources.regtext.regedit4 import ansi_payload_to_utf16
+    from hiveparse.sources.regtext.regfile import RegFile, loads, parse_reg_bytes, parse_reg_file
+    from hiveparse.sources.regtext.sniff import detect_reg
+
+# Imported on first use: sniffing evidence needs only sniff.py, not the whole parser.
+_LAZY: dict[str, str] = {
+    "CreateKey": "hiveparse.sources.regtext.operations",
+    "DEFAULT_ANSI_CODEPAGE": "hiveparse.sources.regtext.decoding",
+    "DEFAULT_CHUNK_SIZE": "hiveparse.sources.regtext.decoding",
+    "DEFAULT_MAX_LINE_LENGTH": "hiveparse.sources.regtext.lines",
+    "DEFAULT_MAX_PER_CODE": "hiveparse.sources.regtext.diagnostics",
+    "DeleteKey": "hiveparse.sources.regtext.operations",
+    "DeleteValue": "hiveparse.sources.regtext.operations",
+    "Operation": "hiveparse.sources.regtext.operations",
+    "RegFile": "hiveparse.sources.regtext.regfile",
+    "RegHeader": "hiveparse.sources.regtext.header",
+    "RegReader": "hiveparse.sources.regtext.reader",
+    "SetValue": "hiveparse.sources.regtext.operations",
+    "ansi_payload_to_utf16": "hiveparse.sources.regtext.regedit4",
+    "detect_reg": "hiveparse.sources.regtext.sniff",
+    "iter_operations": "hiveparse.sources.regtext.reader",
+    "loads": "hiveparse.sources.regtext.regfile",
+    "parse_reg_bytes": "hiveparse.sources.regtext.regfile",
+    "parse_reg_file": "hiveparse.sources.regtext.regfile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "DEFAULT_ANSI_CODEPAGE",
