@@ -20,6 +20,10 @@ raw bytes, last-written times), with the model the hive was written from, throug
   integers, compared through :data:`peers.hivexml.HIVEX_EQUIVALENCE`;
 * ``regipy`` — regipy's record parsers (``NKRecord``, ``iter_subkeys``, ``VALUE_KEY``,
   ``read_value``, ``_parse_indirect_block``) through hiveparse's regipy engine, exact;
+* ``parse-win32registry`` — Parse::Win32Registry, the Perl library RegRipper reads hives
+  with (tests/peers/win32registry.py): whole seconds, raw bytes; compressed names decoded
+  as cp1252 and each half of a UTF-16 surrogate pair as U+FFFD, so the model's names are
+  compared through that view; it must print no warning and leave no data undefined;
 * ``regipy-api`` — what a regipy user gets: ``RegistryHive.recurse_subkeys()`` with
   ``iter_values(trim_values=False)``. It decodes compressed names as ASCII (U+FFFD for
   other bytes), calls the default value "(default)", names types and decodes data by type;
@@ -40,12 +44,25 @@ from pathlib import Path
 from typing import Any
 
 from peers.hivexml import HIVEX_EQUIVALENCE, hivexml_available, load_hivexml
+from peers.win32registry import (
+    WIN32REGISTRY_EQUIVALENCE,
+    load_win32registry,
+    win32registry_available,
+)
 
 from hiveparse.model import Hive, Key
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.verify import EXACT, Equivalence, compare_hives
 
-READERS = ("hiveparse", "python-registry", "pyregf", "hivex", "regipy", "regipy-api")
+READERS = (
+    "hiveparse",
+    "python-registry",
+    "pyregf",
+    "hivex",
+    "regipy",
+    "regipy-api",
+    "parse-win32registry",
+)
 
 INLINE_FLAG = 0x80000000
 BIG_DATA_SEGMENT = 0x3FD8  # 16,344 bytes
@@ -64,6 +81,12 @@ def cp1252_view(name: str) -> str:
         return name.encode("latin-1").decode("cp1252")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return name
+
+
+def win32registry_name_view(name: str) -> str:
+    """Compressed names as cp1252; in wide names each surrogate half becomes U+FFFD."""
+    shown = cp1252_view(name)
+    return "".join("\ufffd\ufffd" if ord(c) > 0xFFFF else c for c in shown)
 
 
 def pyregf_raw_view(type_id: int, raw: bytes) -> bytes:
@@ -342,6 +365,16 @@ def reader_disagreements(
     elif reader == "regipy":
         expected = expected_view(model, last_written=last_written)
         reading = regipy_reading(path)
+    elif reader == "parse-win32registry":
+        expected = expected_view(model, last_written=last_written, name=win32registry_name_view)
+        loaded = load_win32registry(path)
+        assert not (loaded.warnings or loaded.undefined_data or loaded.undefined_times), (
+            loaded.warnings,
+            loaded.undefined_data,
+            loaded.undefined_times,
+        )
+        reading = loaded
+        equivalence = WIN32REGISTRY_EQUIVALENCE
     elif reader == "regipy-api":
         want = regipy_api_expected(model)
         got = regipy_api_listing(path, want)
@@ -362,6 +395,8 @@ def reader_available(reader: str) -> str | None:
     """Why ``reader`` cannot run here (None when it can)."""
     if reader == "hivex" and not hivexml_available():
         return "hivexml (libhivex-bin) is not installed"
+    if reader == "parse-win32registry" and not win32registry_available():
+        return "Parse::Win32Registry (libparse-win32registry-perl) is not installed"
     if reader == "pyregf":
         try:
             import pyregf  # noqa: F401, PLC0415

@@ -1,0 +1,167 @@
+"""`hiveparse convert`: a .reg file as REGF hive file(s) that any registry tool opens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .errors import EXIT_OK, EXIT_PARTIAL
+from .options import EncodingOpt, Format, FormatOpt, StrictOpt, chosen_format
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from hiveparse.convert import RegConversion, WrittenHive
+
+
+def convert(
+    reg_file: Annotated[
+        Path, typer.Argument(help="A .reg file (a regedit export or a change script).")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The hive file to create, or an existing directory to get one file per "
+            "hive mount (SYSTEM, SOFTWARE, NTUSER.DAT, ...). Never overwritten.",
+        ),
+    ],
+    mount: Annotated[
+        str | None,
+        typer.Option(
+            "--mount",
+            help="Which hive mount to write when the .reg file names several: "
+            "HKLM\\SOFTWARE, HKCU, HKCR, ... or a file name such as SOFTWARE.",
+        ),
+    ] = None,
+    timestamp: Annotated[
+        str | None,
+        typer.Option(
+            "--timestamp",
+            help="Last-written time for every key (ISO 8601; UTC when no offset is given). "
+            "Default: the .reg file's modification time.",
+        ),
+    ] = None,
+    output_format: FormatOpt = None,
+    encoding: EncodingOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Write the state a .reg file describes as REGF hive file(s) (deletions applied)."""
+    from hiveparse.convert import (  # noqa: PLC0415 - fast --help
+        convert_reg_file,
+        plan_outputs,
+        refuse_unsafe_output,
+        write_outputs,
+    )
+    from hiveparse.report.records import is_partial  # noqa: PLC0415
+
+    refuse_unsafe_output(reg_file, output)
+    conversion = convert_reg_file(
+        reg_file, encoding=encoding, strict=strict, last_written=_parse_timestamp(timestamp)
+    )
+    written = write_outputs(plan_outputs(conversion, output, mount=mount))
+    document = _document(conversion, written)
+    fmt = chosen_format(output_format)
+    if fmt == Format.TABLE:
+        for line in _summary_lines(conversion, written):
+            sys.stdout.write(line + "\n")
+    else:
+        from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+
+        if fmt == Format.JSONL:
+            write_jsonl(document["outputs"], sys.stdout)
+        else:
+            write_json(document, sys.stdout)
+    raise typer.Exit(EXIT_PARTIAL if is_partial(list(conversion.diagnostics)) else EXIT_OK)
+
+
+def _parse_timestamp(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--timestamp {text!r} is not an ISO 8601 time such as 2024-05-01T12:00:00Z"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str, Any]:
+    from hiveparse.evidence import Evidence, MountedHive  # noqa: PLC0415
+    from hiveparse.filetime import filetime_iso  # noqa: PLC0415
+    from hiveparse.model import EvidenceFormat  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+
+    evidence = Evidence(
+        conversion.source,
+        conversion.size,
+        conversion.sha256,
+        EvidenceFormat.REG,
+        [MountedHive(h.mount, h.snapshot) for h in conversion.hives],
+        diagnostics=list(conversion.diagnostics),
+        reg_header=str(conversion.header),
+        reg_encoding=conversion.encoding,
+    )
+    chosen = {item.hive.mount for item in written}
+    return {
+        "schema_version": records.SCHEMA_VERSION,
+        "tool": records.tool_record(),
+        "evidence": [records.evidence_record(evidence)],
+        "last_written": {
+            "time": filetime_iso(conversion.last_written),
+            "raw": conversion.last_written,
+            "origin": conversion.last_written_origin,
+            "synthetic": True,
+        },
+        "outputs": [
+            {
+                "path": str(item.path),
+                "sha256": item.sha256,
+                "size": item.size,
+                "format": "regf",
+                "mount": item.hive.mount,
+                "hive": str(item.hive.hive_type),
+                "root_name": item.hive.root_name,
+                "embedded_file_name": item.hive.embedded_file_name,
+                "last_written": filetime_iso(item.hive.last_written),
+                "last_written_raw": item.hive.last_written,
+                "keys": item.hive.keys,
+                "values": item.hive.values,
+                "diagnostics": records.diagnostics_record(list(item.hive.diagnostics)),
+            }
+            for item in written
+        ],
+        "not_written": [h.mount for h in conversion.hives if h.mount not in chosen],
+        "partial": records.is_partial(list(conversion.diagnostics)),
+        "diagnostics": records.diagnostics_record(list(conversion.diagnostics)),
+    }
+
+
+def _summary_lines(conversion: RegConversion, written: list[WrittenHive]) -> list[str]:
+    from hiveparse.filetime import filetime_iso  # noqa: PLC0415
+
+    origin = (
+        "the .reg file's modification time"
+        if conversion.last_written_origin == "file_mtime"
+        else "--timestamp"
+    )
+    lines = []
+    for item in written:
+        hive = item.hive
+        warnings = sum(1 for d in hive.diagnostics if d.severity != "info")
+        lines.append(
+            f"wrote {item.path}: {hive.hive_type} hive of {hive.mount}, {hive.keys} keys, "
+            f"{hive.values} values, {item.size} bytes, sha256 {item.sha256}; every key "
+            f"stamped {filetime_iso(hive.last_written)} ({origin}, not evidence); "
+            f"{warnings} warning(s) (--format json lists them)"
+        )
+    return lines
