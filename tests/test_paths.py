@@ -41,7 +41,14 @@ from hiveparse.paths import default_mount, locate, parse_registry_path
             "CLSID",
         ),
         (r"HKU\.DEFAULT\Control Panel", r"HKEY_USERS\.DEFAULT", "DEFAULT", "Control Panel"),
-        (r"HKCR\.txt", "HKEY_CLASSES_ROOT", "SOFTWARE", r"Classes\.txt"),
+        (r"HKCR\.txt", r"HKEY_LOCAL_MACHINE\SOFTWARE", "SOFTWARE", r"Classes\.txt"),
+        (
+            r"HKCC\Software",
+            r"HKEY_LOCAL_MACHINE\SYSTEM",
+            "SYSTEM",
+            r"CurrentControlSet\Hardware Profiles\Current\Software",
+        ),
+        (r"HKU\S-1-5-18\Software", r"HKEY_USERS\S-1-5-18", "DEFAULT", "Software"),
         (
             r"HKLM\OFFLINE_SYSTEM\ControlSet001",
             r"HKEY_LOCAL_MACHINE\OFFLINE_SYSTEM",

@@ -187,11 +187,13 @@ def test_regedit4_refuses_names_cp1252_cannot_hold():
 
 def test_regedit4_sz_fallback_branches():
     # Both branches of the cp1252 rule: representable -> quoted ANSI, else hex(1) UTF-16.
+    # Windows' code page 1252 carries U+0081 (one of its five holes) as the byte 81.
     assert format_value("a", ValueType.REG_SZ, sz("é"), regedit4=True) == '"a"="é"\r\n'
     assert format_value("a", ValueType.REG_SZ, sz("é")) == '"a"="é"\r\n'
     assert format_value("a", ValueType.REG_SZ, sz("€"), regedit4=True) == '"a"="€"\r\n'
-    assert format_value("a", ValueType.REG_SZ, sz("\u0081"), regedit4=True) == (
-        '"a"=hex(1):81,00,00,00\r\n'
+    assert format_value("a", ValueType.REG_SZ, sz("\u0081"), regedit4=True) == '"a"="\x81"\r\n'
+    assert format_value("a", ValueType.REG_SZ, sz("\u0100"), regedit4=True) == (
+        '"a"=hex(1):00,01,00,00\r\n'
     )
     assert format_value("a", ValueType.REG_MULTI_SZ, multi_sz("€"), regedit4=True) == (
         '"a"=hex(7):80,00,00\r\n'

@@ -32,7 +32,6 @@ def test_one_hive_per_mount_with_types_and_relative_paths() -> None:
         "HKEY_USERS\\S-1-5-21-1-2-3-1001": HiveType.NTUSER,
         "HKEY_USERS\\.DEFAULT": HiveType.DEFAULT,
         "HKEY_USERS\\S-1-5-21-1-2-3-1001_Classes": HiveType.USRCLASS,
-        "HKEY_CLASSES_ROOT": HiveType.SOFTWARE,
     }
     system = regfile.hives["HKEY_LOCAL_MACHINE\\SYSTEM"]
     assert isinstance(system, MemoryHive)
@@ -45,7 +44,9 @@ def test_one_hive_per_mount_with_types_and_relative_paths() -> None:
     rcm = system.find("ControlSet001\\Control\\Terminal Server\\RCM")
     assert rcm is not None and rcm.path == "ControlSet001\\Control\\Terminal Server\\RCM"
     assert rcm.value("A") is not None  # names compare case-insensitively
-    assert regfile.find("HKCR\\.txt") is regfile.hives["HKEY_CLASSES_ROOT"].find("Classes\\.txt")
+    # HKCR's machine half is HKLM\SOFTWARE\Classes: that is where its keys land.
+    software = regfile.hives["HKEY_LOCAL_MACHINE\\SOFTWARE"]
+    assert regfile.find("HKCR\\.txt") is software.find("Classes\\.txt")
 
 
 def test_every_key_and_value_carries_its_line() -> None:
