@@ -193,7 +193,7 @@ class Placement:
 
     role: str
     kind: str
-    anchor: str  # absolute folder, for display
+    anchor: str  # the folder, for display (relative when the evidence was named relatively)
     anchor_key: str  # normalised, for comparisons
     volume: tuple[str, str] | None = None  # (normalised collection folder, drive letter or "")
     volume_display: str | None = None
@@ -247,9 +247,15 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
     shadow = next((m.group(0) for d in decoded if (m := _SHADOW_RE.search(d))), None)
     suffix = f" (shadow copy {shadow})" if shadow else ""
 
+    given_relative = not Path(path).is_absolute()
+
+    def shown(folder_path: str) -> str:
+        # Reports name folders the way the user named the evidence (relative stays relative).
+        return os.path.relpath(folder_path) if given_relative else folder_path
+
     def placed(kind: str, role: str, anchor: str, at: int, user: str | None = None) -> Placement:
         volume, display = _volume(parts[:at], decoded[:at])
-        return Placement(role + suffix, kind, anchor, _norm(anchor), volume, display, user)
+        return Placement(role + suffix, kind, shown(anchor), _norm(anchor), volume, display, user)
 
     for i in range(last - 1, -1, -1):
         here = low[i]

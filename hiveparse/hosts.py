@@ -480,16 +480,47 @@ def _name_groups(groups: list[_Group]) -> None:
             )
 
 
+def _hive_types(item: _Item) -> set[HiveType]:
+    return {mounted.hive.hive_type for mounted in item.evidence.hives}
+
+
+def _folder_of(path: str) -> str:
+    return os.path.normcase(os.path.normpath(Path(path).absolute().parent))
+
+
+def _merge_unnamed_reg(groups: list[_Group], item: _Item) -> None:
+    """A .reg file that names no computer joins the one host whose files share its folder
+    (a customer's SYSTEM.reg and SOFTWARE.reg side by side); else it stands alone."""
+    folder = _folder_of(item.path)
+    near = [g for g in groups if any(_folder_of(other.path) == folder for other in g.items)]
+    brings = _hive_types(item)
+    if len(near) == 1 and not brings & set().union(*(_hive_types(i) for i in near[0].items)):
+        # It must bring hives the host lacks (SOFTWARE beside a SYSTEM): a second SYSTEM is
+        # another machine, and a folder of many tickets must not collapse into one host.
+        near[0].add(
+            item,
+            f"{PurePath(item.path).name} states no ComputerName; it lies in the same folder "
+            f"as the host's other evidence, taken as the same machine",
+        )
+        return
+    why = "single input: a .reg file that states no ComputerName"
+    if len(near) > 1:
+        why += f" (its folder holds the evidence of {len(near)} hosts: not merged)"
+    groups.append(_alone(item, why))
+
+
 def _merge_reg_files(groups: list[_Group], reg_items: list[_Item]) -> None:
     reg_hosts: dict[str, _Group] = {}
+    unnamed: list[_Item] = []
     for item in reg_items:
         by_folded = {n.name.casefold(): n for n in item.names}
         distinct = sorted(by_folded.values(), key=lambda n: n.name.casefold())
-        if len(distinct) != 1:
+        if not distinct:
+            unnamed.append(item)  # placed once every named file has found its host
+            continue
+        if len(distinct) > 1:
             why = (
-                "single input: a .reg file that states no ComputerName"
-                if not distinct
-                else "single input: a .reg file that states several ComputerNames ("
+                "single input: a .reg file that states several ComputerNames ("
                 + ", ".join(repr(n.name) for n in distinct)
                 + ")"
             )
@@ -532,6 +563,8 @@ def _merge_reg_files(groups: list[_Group], reg_items: list[_Item]) -> None:
             groups.append(host)
         else:
             host.add(item, reason)
+    for item in unnamed:
+        _merge_unnamed_reg(groups, item)
 
 
 def _label(group: _Group) -> str:

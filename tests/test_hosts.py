@@ -351,3 +351,37 @@ def test_the_same_file_twice_counts_once(tmp_path: Path) -> None:
     [group] = group_hosts([open_evidence(hive), open_evidence(hive)])
     assert group.paths == [str(hive)]
     assert group.label == "RDSH-01"
+
+
+def _system_reg(name: str) -> bytes:
+    text = (
+        "Windows Registry Editor Version 5.00\r\n\r\n"
+        "[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]\r\n"
+        f'"ComputerName"="{name}"\r\n\r\n'
+    )
+    return b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def _software_reg() -> bytes:
+    text = (
+        "Windows Registry Editor Version 5.00\r\n\r\n"
+        "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services]\r\n"
+        '"LicensingMode"=dword:00000002\r\n\r\n'
+    )
+    return b"\xff\xfe" + text.encode("utf-16-le")
+
+
+def test_unnamed_reg_bringing_another_hive_joins_the_host_in_its_folder(tmp_path: Path) -> None:
+    named = put(tmp_path / "ticket" / "SYSTEM.reg", _system_reg("RDS-7"))
+    software = put(tmp_path / "ticket" / "SOFTWARE.reg", _software_reg())
+    [group] = group_hosts(opened(tmp_path / "ticket"))
+    assert group.paths == [str(software), str(named)] or group.paths == [str(named), str(software)]
+    assert has_reason(group, "SOFTWARE.reg states no ComputerName", "same folder")
+
+
+def test_unnamed_reg_with_a_hive_the_host_has_stands_alone(tmp_path: Path) -> None:
+    put(tmp_path / "ticket" / "SYSTEM.reg", _system_reg("RDS-7"))
+    put(tmp_path / "ticket" / "SOFTWARE.reg", _software_reg())
+    put(tmp_path / "ticket" / "more-software.reg", _software_reg())
+    groups = group_hosts(opened(tmp_path / "ticket"))
+    assert sorted(len(g.evidence) for g in groups) == [1, 2]

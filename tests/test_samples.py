@@ -320,7 +320,12 @@ def test_grace_reset_names_each_registry_indicator():
     findings = _findings("grace-reset")
     reset = findings["rds.grace.reset_suspected"]
     assert reset.severity == "high"
-    assert _indicator_names(reset) == ["timebomb_missing", "grace_key_rewritten"]
+    assert _indicator_names(reset) == [
+        "timebomb_missing",
+        "grace_key_rewritten",
+        "grace_key_owner_changed",
+        "grace_key_full_control_ace",
+    ]
     assert findings["rds.policy.tooltip_hidden"].severity == "medium"  # with reset indicators
     assert findings["rds.controlset.differs"].severity == "medium"  # a grace fact differs
     differs = findings["rds.controlset.differs"]
@@ -373,15 +378,6 @@ def test_grace_reset_key_carries_the_reset_owner_and_ace():
         assert acl_indicators(untouched) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "rules.rule_grace_reset_suspected always calls grace_reset_finding(state, "
-        "security=None): nothing decodes the GracePeriod sk cell into a GraceKeySecurity, so "
-        "evaluate() never names grace_key_owner_changed / grace_key_full_control_ace even on "
-        "a raw hive (and the detail says 'Owner and ACL checks need the raw hive')"
-    ),
-)
 def test_grace_reset_names_the_owner_and_acl_indicators():
     names = _indicator_names(_findings("grace-reset")["rds.grace.reset_suspected"])
     assert "grace_key_owner_changed" in names

@@ -559,13 +559,19 @@ def acl_indicators(security: GraceKeySecurity | None) -> list[Indicator]:
     """§10 row 1, §5.6: owner / FullControl ACE as the reset scripts leave them."""
     if security is None:
         return []
+    from hiveparse.security import sid_name  # noqa: PLC0415
+
+    def who(sid: str) -> str:
+        name = sid_name(sid)
+        return f"{name} ({sid})" if name else sid
+
     found = []
     owner = security.owner_sid
     if owner is not None and _reset_trustee(owner):
         found.append(Indicator(
             "grace_key_owner_changed",
-            f"GracePeriod is owned by {owner}, as reset scripts leave it (the default owner is "
-            "believed to be NETWORK SERVICE: single source, §5.6)",
+            f"GracePeriod is owned by {who(owner)}, as reset scripts leave it "
+            "(the default owner is believed to be NETWORK SERVICE: single source, §5.6)",
             "§10, §5.6",
             Status.UNCERTAIN,
             {"owner_sid": owner, **security.record},
@@ -574,8 +580,8 @@ def acl_indicators(security: GraceKeySecurity | None) -> list[Indicator]:
     if granted:
         found.append(Indicator(
             "grace_key_full_control_ace",
-            f"explicit FullControl ACE for {', '.join(granted)} on GracePeriod; the default "
-            "DACL does not let Administrators write or delete there (§5.6)",
+            f"explicit FullControl ACE for {', '.join(map(who, granted))} on GracePeriod; "
+            "the default DACL does not let Administrators write or delete there (§5.6)",
             "§10, §5.6",
             Status.CONFIRMED,
             {"sids": granted, **security.record},
@@ -769,8 +775,10 @@ def grace_reset_finding(
 
 
 def rule_grace_reset_suspected(state: LicensingState) -> Iterator[Finding]:
-    """§10, §5.5, §5.6: the registry indicators (owner/ACL: see :func:`acl_indicators`)."""
-    return grace_reset_finding(state, security=None)
+    """§10, §5.5, §5.6: the registry indicators, with the GracePeriod owner and ACL."""
+    from hiveparse.rds.grace_security import grace_key_security  # noqa: PLC0415
+
+    return grace_reset_finding(state, security=grace_key_security(state))
 
 
 # ---------------------------------------------------------------------------------------
