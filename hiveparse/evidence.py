@@ -28,6 +28,15 @@ class MountedHive:
     hive: Hive
 
 
+@dataclass(frozen=True)
+class RegDeletion:
+    """A deletion a .reg change script performs (``[-key]`` or ``"value"=-``)."""
+
+    key_path: str  # the full path as written in the file
+    value_name: str | None  # None for a key deletion
+    line: int
+
+
 @dataclass
 class Evidence:
     path: str
@@ -38,6 +47,8 @@ class Evidence:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     reg_header: str | None = None
     reg_encoding: str | None = None
+    reg_deletions: list[RegDeletion] = field(default_factory=list)
+    reg_deletions_total: int = 0
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
@@ -101,7 +112,7 @@ def open_evidence(
         hive = _open_regf(source, engine, strict=strict, apply_logs=apply_logs)
         mount = default_mount(hive.hive_type, file_path.name.upper())
         return Evidence(source, size, digest, detected, [MountedHive(mount, hive)])
-    from hiveparse.sources.regtext import parse_reg_file  # noqa: PLC0415
+    from hiveparse.sources.regtext import DeleteKey, parse_reg_file  # noqa: PLC0415
 
     parsed = parse_reg_file(source, encoding=encoding, strict=strict)
     hives = [MountedHive(mount, hive) for mount, hive in parsed.hives.items()]
@@ -114,6 +125,13 @@ def open_evidence(
         diagnostics=list(parsed.diagnostics),
         reg_header=str(parsed.header),
         reg_encoding=parsed.encoding,
+        reg_deletions=[
+            RegDeletion(op.path, None, op.line)
+            if isinstance(op, DeleteKey)
+            else RegDeletion(op.key_path, op.name, op.line)
+            for op in parsed.deletions
+        ],
+        reg_deletions_total=parsed.deletions_total,
     )
 
 

@@ -93,6 +93,29 @@ class Fact:
         }
 
 
+@dataclass(frozen=True)
+class Deletion:
+    """A .reg change script's deletion of a location of the table (``[-key]``, ``"v"=-``)."""
+
+    evidence: Evidence
+    key_path: str
+    value_name: str | None
+    line: int
+    facts: tuple[str, ...]  # the location ids it removes
+
+    def evidence_record(self) -> dict[str, Any]:
+        return {
+            "source": self.evidence.path,
+            "sha256": self.evidence.sha256,
+            "format": str(self.evidence.format),
+            "key_path": self.key_path,
+            "value_name": self.value_name,
+            "line": self.line,
+            "operation": "delete_value" if self.value_name is not None else "delete_key",
+            "removes": list(self.facts),
+        }
+
+
 @dataclass
 class FactSet:
     """Every fact of one host, with what is known about the hives they came from."""
@@ -102,6 +125,8 @@ class FactSet:
     control_sets: dict[str, dict[str, Any]] = field(default_factory=dict)  # per evidence path
     reg_only: bool = False  # every input was a .reg file (no times, no owners)
     notes: list[Diagnostic] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)  # of licensing locations
+    deletions_total: int = 0  # every deletion in the .reg inputs
 
     def all(self, fact_id: str) -> list[Fact]:
         return [fact for fact in self.facts if fact.location.fact == fact_id]
@@ -183,6 +208,59 @@ def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> Non
             )
 
 
+def _component_matches(pattern: str, name: str) -> bool:
+    if pattern == CCS:
+        return bool(_CONTROL_SET_RE.match(name)) or name.upper() == _LITERAL_CCS.upper()
+    return pattern.upper() == name.upper()
+
+
+def _removed_locations(
+    relative: str, value_name: str | None, hive_type: HiveType
+) -> tuple[str, ...]:
+    """The location ids a deletion at ``relative`` (inside a hive of ``hive_type``) removes:
+    a key deletion removes every location at or below it, a value deletion that value."""
+    parts = [p for p in relative.split("\\") if p]
+    removed: list[str] = []
+    for location in LOCATIONS:
+        if location.hive != hive_type:
+            continue
+        pattern = [p for p in location.key.split("\\") if p]
+        if value_name is None:
+            shared = min(len(parts), len(pattern))
+            above = len(parts) <= len(pattern)  # the deleted key holds the location
+            inside = location.value is None  # or lies inside a key-level location (a store)
+            if (above or inside) and all(
+                _component_matches(p, n)
+                for p, n in zip(pattern[:shared], parts[:shared], strict=True)
+            ):
+                removed.append(location.fact)
+        elif (
+            location.value is not None
+            and len(parts) == len(pattern)
+            and all(_component_matches(p, n) for p, n in zip(pattern, parts, strict=True))
+            and location.value.upper() == value_name.upper()
+        ):
+            removed.append(location.fact)
+    return tuple(removed)
+
+
+def _deletions(item: Evidence, facts: FactSet) -> None:
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+    from hiveparse.paths import locate, parse_registry_path  # noqa: PLC0415
+
+    facts.deletions_total += item.reg_deletions_total
+    for deletion in item.reg_deletions:
+        try:
+            location = locate(parse_registry_path(deletion.key_path))
+        except UsageError:
+            continue  # the parser has already reported the bad root
+        removed = _removed_locations(location.relative, deletion.value_name, location.hive_type)
+        if removed:
+            facts.deletions.append(
+                Deletion(item, deletion.key_path, deletion.value_name, deletion.line, removed)
+            )
+
+
 def collect_facts(evidence: list[Evidence]) -> FactSet:
     """Read every location of the table from one host's evidence (hives before .reg files)."""
     facts = FactSet()
@@ -191,4 +269,5 @@ def collect_facts(evidence: list[Evidence]) -> FactSet:
     for item in ordered:
         for mounted in item.hives:
             _hive_facts(item, mounted, facts)
+        _deletions(item, facts)
     return facts

@@ -291,3 +291,33 @@ LICENSE_SERVER_PRESENT = (
     "inventory (or WMI Win32_TSLicenseServer / Win32_TSLicenseKeyPack), and RD Licensing "
     "Diagnoser on the session hosts that use it."
 )
+
+GRACE_RESET_SCRIPT = " ".join(
+    (
+        "Do not run this file as a fix: resetting the grace period only postpones the outage, "
+        "and repeating it is a breach of the licensing terms.",
+        "License the host instead: install and activate the RD Licensing role and CALs of the "
+        "right type in RD Licensing Manager, then on the session host:",
+        GPO_MODE,
+        GPO_SERVERS,
+        SET_RD_LICENSE,
+        DIAGNOSER,
+    )
+)
+
+CLIENT_STORE_RESET = " ".join(
+    (
+        "Safe to run on the RDP client when it shows licensing errors, as Microsoft's "
+        "troubleshooting does: the file should first export a backup "
+        f'(reg export "{MSLICENSING}" mslicensing-backup.reg /y), and mstsc must then be '
+        "started once as administrator so it can recreate the store. If the error comes "
+        "back, the cause is on the license server (no permanent CALs of the right type): "
+        "check it in RD Licensing Manager.",
+    )
+)
+
+CHANGE_SCRIPT = (
+    "Read the deletions and settings before anyone runs the file; keep a backup of every key "
+    "it touches (reg export KEY backup.reg /y). To see the machine's real state, analyze its "
+    "hives or a full export (regedit > File > Export > All)."
+)

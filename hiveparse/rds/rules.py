@@ -1242,6 +1242,13 @@ def rule_license_server_present(state: LicensingState) -> Iterator[Finding]:
     )
 
 
+from hiveparse.rds.script_rules import (  # noqa: E402 - they build on the helpers above
+    ABSENCE_BASED,
+    rule_change_script,
+    rule_client_store_reset,
+    rule_grace_reset_script,
+)
+
 RULES: tuple[Rule, ...] = (
     rule_mode_not_configured,
     rule_mode_invalid,
@@ -1260,6 +1267,9 @@ RULES: tuple[Rule, ...] = (
     rule_policy_tooltip_hidden,
     rule_reg_only_limits,
     rule_license_server_present,
+    rule_grace_reset_script,
+    rule_client_store_reset,
+    rule_change_script,
 )
 
 FINDING_IDS: tuple[str, ...] = (
@@ -1281,13 +1291,23 @@ FINDING_IDS: tuple[str, ...] = (
     "rds.policy.tooltip_hidden",
     "rds.reg_only_limits",
     "rds.license_server.present",
+    "rds.grace.reset_script",
+    "rds.client.store_reset",
+    "rds.reg.change_script",
 )
 """Every id a rule can emit (stable: scripts key on them)."""
 
 
 def evaluate(state: LicensingState, rules: Sequence[Rule] = RULES) -> list[Finding]:
-    """Run every rule; findings sorted by severity (critical first), then id."""
+    """Run every rule; findings sorted by severity (critical first), then id.
+
+    When the host's only inputs are .reg change scripts, findings that rest on something
+    being absent are dropped: a script need not list what the machine already holds.
+    """
     findings = [finding for rule in rules for finding in rule(state)]
+    facts = state.facts
+    if facts.reg_only and facts.deletions_total:
+        findings = [f for f in findings if f.id not in ABSENCE_BASED]
     return sorted(findings, key=lambda finding: finding.sort_key)
 
 

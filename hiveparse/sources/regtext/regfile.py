@@ -15,8 +15,11 @@ from hiveparse.model import fold_name
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regtext.header import RegHeader
 from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH
+from hiveparse.sources.regtext.operations import DeleteKey, DeleteValue
 from hiveparse.sources.regtext.reader import RegReader
 from hiveparse.sources.regtext.snapshot import SnapshotBuilder, location_of
+
+MAX_KEPT_DELETIONS = 10_000
 
 
 @dataclass
@@ -26,6 +29,10 @@ class RegFile:
     encoding: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     hives: dict[str, MemoryHive] = field(default_factory=dict)  # mount -> hive
+    # What the file deletes (a .reg is a change script): kept because a snapshot cannot show
+    # it. Bounded; ``deletions_total`` counts them all.
+    deletions: list[DeleteKey | DeleteValue] = field(default_factory=list)
+    deletions_total: int = 0
 
     @property
     def is_regedit4(self) -> bool:
@@ -50,10 +57,24 @@ def _build(reader: RegReader) -> RegFile:
             ansi_codepage=reader.ansi_codepage,
             sink=reader.sink,
         )
+        deletions: list[DeleteKey | DeleteValue] = []
+        total = 0
         for op in reader.operations():
             builder.apply(op)
+            if isinstance(op, DeleteKey | DeleteValue):
+                total += 1
+                if len(deletions) < MAX_KEPT_DELETIONS:
+                    deletions.append(op)
     reader.sink.finish()
-    return RegFile(reader.source, reader.header, reader.encoding, reader.diagnostics, builder.hives)
+    return RegFile(
+        reader.source,
+        reader.header,
+        reader.encoding,
+        reader.diagnostics,
+        builder.hives,
+        deletions,
+        total,
+    )
 
 
 def parse_reg_file(
