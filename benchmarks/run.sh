@@ -10,7 +10,7 @@
 #   REGIPY_TIMEOUT=120       seconds before the regipy walk of the big hive is killed
 #   REG_SIZES="200 400"      sizes (MB) of the generated UTF-16LE .reg files
 #   BENCH_TMP=/tmp           where the generated .reg files go (deleted at the end)
-#   HIVEPARSE_CORPUS=/work/shared/corpus
+#   HIVEPARSE_CORPUS=DIR        the shared corpus (default: ../shared/corpus beside the repo)
 #   SKIP_INSTALL=1           do not try to install missing tools
 #
 # Not a test: nothing here asserts; report.py prints PASS/FAIL against the issue's targets.
@@ -26,11 +26,12 @@ RES="$HERE/results"
 RUNS="${RUNS:-10}"
 REGIPY_TIMEOUT="${REGIPY_TIMEOUT:-120}"
 REG_SIZES="${REG_SIZES:-200 400}"
-CORPUS="${HIVEPARSE_CORPUS:-/work/shared/corpus}"
+CORPUS="${HIVEPARSE_CORPUS:-$REPO/../shared/corpus}"
 export HIVEPARSE_CORPUS="$CORPUS"
 SYSTEM10="$CORPUS/hives/regipy/SYSTEM_WIN_10_1709"
 NTUSER="$CORPUS/hives/regipy/NTUSER.DAT"
 DSYSTEM="$CORPUS/hives/dissect-regf/SYSTEM"
+XPSOFTWARE="$CORPUS/hives/hackfortress-xp/software"
 QUERY_KEY='ControlSet001\Control\Terminal Server\RCM\Licensing Core'
 HP="$BIN/hiveparse"
 
@@ -112,12 +113,22 @@ say "4. CLI: hiveparse --help and query vs python -c 'import typer' (one hyperfi
 cli=(-n "python -c pass" "$PY -c pass"
      -n "python -c 'import typer'" "$PY -c 'import typer'"
      -n "hiveparse --help" "$HP --help"
-     -n "hiveparse query" "$HP query $DSYSTEM '$QUERY_KEY'")
+     -n "hiveparse query" "$HP query $DSYSTEM '$QUERY_KEY'"
+     -n "hiveparse analyze SYSTEM+SOFTWARE" "$HP analyze $DSYSTEM $XPSOFTWARE -f json")
 shim="$(command -v hiveparse || true)"
 if [[ -n "$shim" && "$shim" != "$HP" ]]; then  # e.g. a pyenv shim: shown apart, not judged
     cli+=(-n "hiveparse --help (via $shim)" "$shim --help")
 fi
 hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$RES/cli.json" "${cli[@]}" >&2
+
+# --- 5. analyze on a hive twice as large (built with convert) --------------------------------
+mark analyze_size
+say "5. analyze: a SYSTEM hive and one twice as large with the same licensing keys"
+"$PY" "$HERE/double_hive.py" "$DSYSTEM" "$TMP/sized" >&2
+hyperfine -N --warmup 2 --runs 20 --style basic --export-json "$RES/analyze_size.json" >&2 \
+    -n "analyze single" "$HP analyze $TMP/sized/single/SYSTEM $XPSOFTWARE -f json" \
+    -n "analyze double" "$HP analyze $TMP/sized/double/SYSTEM $XPSOFTWARE -f json"
+ls -l "$TMP/sized/single/SYSTEM" "$TMP/sized/double/SYSTEM" | awk '{print $5, $9}' >"$RES/analyze_size_files.txt"
 
 # --- 3. .reg parsing -------------------------------------------------------------------------
 say "3. .reg parsing: generating UTF-16LE files of ${REG_SIZES} MB in $TMP"
@@ -138,3 +149,17 @@ mark reg_snapshot
 mark end
 say "report"
 "$PY" "$HERE/report.py" "$RES"
+
+# Results name files relative to the repository and the corpus, never by this machine's paths.
+"$PY" - "$RES" "$REPO" "$CORPUS" "$BIN" "$TMP" <<'PYEOF'
+import pathlib, sys
+res, repo, corpus, bindir, tmp = sys.argv[1:]
+pairs = [(str(pathlib.Path(corpus).resolve()), "corpus"), (corpus, "corpus"),
+         (str(pathlib.Path(repo).resolve()) + "/", ""), (repo + "/", ""),
+         (bindir + "/", ""), (tmp, "$TMP")]
+for path in pathlib.Path(res).iterdir():
+    text = path.read_text()
+    for old, new in pairs:
+        text = text.replace(old, new)
+    path.write_text(text)
+PYEOF

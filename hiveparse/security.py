@@ -724,3 +724,83 @@ def parse_security_descriptor(
         sbz1=header.sbz1,
         raw=data,
     )
+
+
+# --- building descriptors (for the REGF writer and generated evidence) ----------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One access-allowed ACE to build: trustee, access mask, inheritance by subkeys."""
+
+    sid: str
+    mask: int
+    container_inherit: bool = True
+
+
+def sid_bytes(text: str) -> bytes:
+    """The binary form ([MS-DTYP] 2.4.2.2) of a SID given as ``S-1-5-32-544``."""
+    _s, _revision, authority, *subs = text.split("-")
+    sub_authority = [int(part) for part in subs]
+    return bytes(
+        schema.sid.build(
+            {
+                "sub_authority_count": len(sub_authority),
+                "identifier_authority": int(authority, 0),
+                "sub_authority": sub_authority,
+            }
+        )
+    )
+
+
+def _allowed_ace(grant: Grant) -> bytes:
+    sid = sid_bytes(grant.sid)
+    size = schema.ace_header.sizeof() + schema.key_access_mask.sizeof() + len(sid)
+    header = schema.ace_header.build(
+        {
+            "ace_type": "ACCESS_ALLOWED_ACE_TYPE",
+            "ace_flags": {"CONTAINER_INHERIT_ACE": grant.container_inherit},
+            "ace_size": size,
+        }
+    )
+    return bytes(header) + struct.pack("<I", grant.mask) + sid
+
+
+def build_security_descriptor(
+    owner: str, group: str, grants: Iterable[Grant], *, protected: bool = False
+) -> bytes:
+    """A self-relative descriptor laid out as Windows lays it: header, DACL, owner, group.
+
+    ``protected`` sets SE_DACL_PROTECTED (the DACL does not inherit from the parent key).
+    """
+    aces = [_allowed_ace(grant) for grant in grants]
+    body = b"".join(aces)
+    dacl = (
+        bytes(
+            schema.acl.build(
+                {
+                    "acl_revision": schema.ACL_REVISION,
+                    "sbz1": 0,
+                    "acl_size": _ACL_HEADER_SIZE + len(body),
+                    "ace_count": len(aces),
+                    "sbz2": 0,
+                }
+            )
+        )
+        + body
+    )
+    owner_raw, group_raw = sid_bytes(owner), sid_bytes(group)
+    control = {"SE_SELF_RELATIVE": True, "SE_DACL_PRESENT": True}
+    if protected:
+        control["SE_DACL_PROTECTED"] = True
+    header = schema.security_descriptor_relative.build(
+        {
+            "sbz1": 0,
+            "control": control,
+            "offset_owner": _HEADER_SIZE + len(dacl),
+            "offset_group": _HEADER_SIZE + len(dacl) + len(owner_raw),
+            "offset_sacl": 0,
+            "offset_dacl": _HEADER_SIZE,
+        }
+    )
+    return bytes(header) + dacl + owner_raw + group_raw

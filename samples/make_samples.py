@@ -36,6 +36,7 @@ from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import HiveType, ValueType
 from hiveparse.regexport import export_reg_bytes
 from hiveparse.schemas import security
+from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regf.writer import write_hive
@@ -190,89 +191,24 @@ SID_NETWORK_SERVICE = "S-1-5-20"
 SID_ADMINISTRATORS = "S-1-5-32-544"
 
 
-@dataclass(frozen=True)
-class Grant:
-    sid: str
-    mask: int
-    container_inherit: bool = True
-
-
-def sid_bytes(text: str) -> bytes:
-    _s, _revision, authority, *subs = text.split("-")
-    sub_authority = [int(part) for part in subs]
-    return bytes(
-        security.sid.build(
-            {
-                "sub_authority_count": len(sub_authority),
-                "identifier_authority": int(authority),
-                "sub_authority": sub_authority,
-            }
-        )
-    )
-
-
-def _ace(grant: Grant) -> bytes:
-    sid = sid_bytes(grant.sid)
-    size = security.ace_header.sizeof() + security.key_access_mask.sizeof() + len(sid)
-    header = security.ace_header.build(
-        {
-            "ace_type": "ACCESS_ALLOWED_ACE_TYPE",
-            "ace_flags": {"CONTAINER_INHERIT_ACE": grant.container_inherit},
-            "ace_size": size,
-        }
-    )
-    return bytes(header) + struct.pack("<I", grant.mask) + sid
-
-
-def security_descriptor(owner: str, group: str, grants: list[Grant]) -> bytes:
-    """A self-relative descriptor with a protected DACL: header, DACL, owner, group."""
-    aces = b"".join(_ace(grant) for grant in grants)
-    dacl = (
-        security.acl.build(
-            {
-                "acl_revision": security.ACL_REVISION,
-                "sbz1": 0,
-                "acl_size": security.acl.sizeof() + len(aces),
-                "ace_count": len(grants),
-                "sbz2": 0,
-            }
-        )
-        + aces
-    )
-    owner_raw, group_raw = sid_bytes(owner), sid_bytes(group)
-    header_size = security.security_descriptor_relative.sizeof()
-    header = security.security_descriptor_relative.build(
-        {
-            "sbz1": 0,
-            "control": {
-                "SE_SELF_RELATIVE": True,
-                "SE_DACL_PRESENT": True,
-                "SE_DACL_PROTECTED": True,
-            },
-            "offset_owner": header_size + len(dacl),
-            "offset_group": header_size + len(dacl) + len(owner_raw),
-            "offset_sacl": 0,
-            "offset_dacl": header_size,
-        }
-    )
-    return bytes(header) + bytes(dacl) + owner_raw + group_raw
-
-
 _GRACE_DEFAULT_GRANTS = [
     Grant(SID_SYSTEM, security.KEY_ALL_ACCESS),
     Grant(SID_NETWORK_SERVICE, security.KEY_ALL_ACCESS),
     Grant(SID_ADMINISTRATORS, security.KEY_READ),
 ]
 # O:NSG:SYD:P(A;CI;KA;;;SY)(A;CI;KA;;;NS)(A;CI;KR;;;BA)
-GRACE_DEFAULT_SD = security_descriptor(SID_NETWORK_SERVICE, SID_SYSTEM, _GRACE_DEFAULT_GRANTS)
+GRACE_DEFAULT_SD = build_security_descriptor(
+    SID_NETWORK_SERVICE, SID_SYSTEM, _GRACE_DEFAULT_GRANTS, protected=True
+)
 # O:BAG:SYD:P(A;CI;KA;;;SY)(A;CI;KA;;;NS)(A;CI;KR;;;BA)(A;;KA;;;BA)
-GRACE_RESET_SD = security_descriptor(
+GRACE_RESET_SD = build_security_descriptor(
     SID_ADMINISTRATORS,
     SID_SYSTEM,
     [
         *_GRACE_DEFAULT_GRANTS,
         Grant(SID_ADMINISTRATORS, security.KEY_ALL_ACCESS, container_inherit=False),
     ],
+    protected=True,
 )
 
 

@@ -35,6 +35,7 @@ from hiveparse.errors import UsageError
 from hiveparse.model import Hive, Key, Value
 from hiveparse.schemas import regf, security
 from hiveparse.schemas.fastpath import compile_fixed_head
+from hiveparse.security import Grant, build_security_descriptor
 
 __all__ = [
     "DEFAULT_SECURITY_DESCRIPTOR",
@@ -52,75 +53,21 @@ _SUPPORTED_MINOR_VERSIONS = range(3, 7)  # 1.3 .. 1.6 (1.6: differencing hives)
 _FILE_NAME_CHARS = 31  # the base block keeps the last 31 characters of the path
 _MAX_SEGMENTS = 0xFFFF  # db number_of_segments is 16 bits
 
+
 # --- security descriptor -------------------------------------------------------------------
 # A SECURITY_DESCRIPTOR_RELATIVE ([MS-DTYP] 2.4.6), the payload of an sk cell, built from the
 # declarations of hiveparse.schemas.security.
-_SID_SYSTEM = (security.SECURITY_NT_AUTHORITY, (18,))  # S-1-5-18
-_SID_ADMINISTRATORS = (security.SECURITY_NT_AUTHORITY, (32, 544))  # S-1-5-32-544
-_SID_USERS = (security.SECURITY_NT_AUTHORITY, (32, 545))  # S-1-5-32-545
-
-
-def _sid_fields(authority: int, sub_authority: tuple[int, ...]) -> dict[str, object]:
-    return {
-        "sub_authority_count": len(sub_authority),
-        "identifier_authority": authority,
-        "sub_authority": list(sub_authority),
-    }
-
-
 def _build_default_security_descriptor() -> bytes:
     """O:BAG:SYD:(A;CI;KA;;;SY)(A;CI;KA;;;BA)(A;CI;KR;;;BU), Windows' usual HKLM key ACL."""
-    grants = (
-        (_SID_SYSTEM, security.KEY_ALL_ACCESS),
-        (_SID_ADMINISTRATORS, security.KEY_ALL_ACCESS),
-        (_SID_USERS, security.KEY_READ),
+    return build_security_descriptor(
+        "S-1-5-32-544",
+        "S-1-5-18",
+        (
+            Grant("S-1-5-18", security.KEY_ALL_ACCESS),
+            Grant("S-1-5-32-544", security.KEY_ALL_ACCESS),
+            Grant("S-1-5-32-545", security.KEY_READ),
+        ),
     )
-    aces = b""
-    for (authority, subs), mask in grants:
-        sid = _sid_fields(authority, subs)
-        ace_size = (  # ACE header, mask, SID
-            security.ace_header.sizeof()
-            + security.key_access_mask.sizeof()
-            + len(security.sid.build(sid))
-        )
-        aces += security.access_allowed_ace.build(
-            {
-                "header": {
-                    "ace_type": "ACCESS_ALLOWED_ACE_TYPE",
-                    "ace_flags": {"CONTAINER_INHERIT_ACE": True},
-                    "ace_size": ace_size,
-                },
-                "mask": mask,
-                "sid": sid,
-            }
-        )
-    dacl = (
-        security.acl.build(
-            {
-                "acl_revision": security.ACL_REVISION,
-                "sbz1": 0,
-                "acl_size": security.acl.sizeof() + len(aces),
-                "ace_count": len(grants),
-                "sbz2": 0,
-            }
-        )
-        + aces
-    )
-    owner = security.sid.build(_sid_fields(*_SID_ADMINISTRATORS))
-    group = security.sid.build(_sid_fields(*_SID_SYSTEM))
-    header_size = security.security_descriptor_relative.sizeof()
-    # Windows puts the DACL right after the header, then the owner and group SIDs.
-    header = security.security_descriptor_relative.build(
-        {
-            "sbz1": 0,
-            "control": {"SE_SELF_RELATIVE": True, "SE_DACL_PRESENT": True},
-            "offset_owner": header_size + len(dacl),
-            "offset_group": header_size + len(dacl) + len(owner),
-            "offset_sacl": 0,
-            "offset_dacl": header_size,
-        }
-    )
-    return bytes(header + dacl + owner + group)
 
 
 DEFAULT_SECURITY_DESCRIPTOR = _build_default_security_descriptor()
