@@ -117,7 +117,7 @@ cli=(-n "python -c pass" "$PY -c pass"
      -n "hiveparse analyze SYSTEM+SOFTWARE" "$HP analyze $DSYSTEM $XPSOFTWARE -f json")
 shim="$(command -v hiveparse || true)"
 if [[ -n "$shim" && "$shim" != "$HP" ]]; then  # e.g. a pyenv shim: shown apart, not judged
-    cli+=(-n "hiveparse --help (via $shim)" "$shim --help")
+    cli+=(-n "hiveparse --help (via the shim on PATH)" "$shim --help")
 fi
 hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$RES/cli.json" "${cli[@]}" >&2
 

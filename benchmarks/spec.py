@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-CORPUS = os.environ.get("HIVEPARSE_CORPUS", "/work/shared/corpus")
+_BESIDE_REPO = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+CORPUS = os.environ.get("HIVEPARSE_CORPUS", str(_BESIDE_REPO))
 
 SYSTEM10 = f"{CORPUS}/hives/regipy/SYSTEM_WIN_10_1709"  # 15.5 MB, 43,211 keys / 90,307 values
 SYSTEM10_KEYS, SYSTEM10_VALUES = 43_211, 90_307
