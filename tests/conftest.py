@@ -25,7 +25,5 @@ def corpus() -> Path:
     """The shared evidence corpus (``../shared/corpus`` or ``$HIVEPARSE_CORPUS``)."""
     found = _corpus_dir()
     if found is None:
-        pytest.skip(
-            "shared corpus not found: set HIVEPARSE_CORPUS or check out ../shared/corpus"
-        )
+        pytest.skip("shared corpus not found: set HIVEPARSE_CORPUS or check out ../shared/corpus")
     return found

@@ -245,6 +245,11 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
         if written is not None:
             expires, source = written + timedelta(days=GRACE_PERIOD_DAYS), "estimated"
     storage = "registry" if timebomb is not None else ("lsa_secret" if lsa_fact else None)
+    blob = None
+    if timebomb is not None and timebomb.value is not None:
+        from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
+
+        blob = decode_blob_header(timebomb.value.raw).to_dict()
     return GraceState(
         present=timebomb is not None or lsa_fact is not None,
         value_name=(
@@ -261,6 +266,7 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
         timebomb=timebomb,
         ended_fact=ended_fact,
         lsa_fact=lsa_fact,
+        blob=blob,
     )  # fmt: skip
 
 

@@ -123,3 +123,26 @@ def test_no_arguments_prints_usage_without_calling_it_an_error():
     assert result.returncode == 2
     assert "hiveparse: error" not in result.stderr
     assert "Usage" in result.stderr + result.stdout
+
+
+def test_timebomb_command_decodes_the_header_from_hex_file_and_evidence(corpus: Path):
+    blob = corpus / "dpapi" / "synthetic_timebomb" / "timebomb_blob.bin"
+    from_file = run("timebomb", blob, "-f", "json")
+    assert from_file.returncode == 0, from_file.stderr
+    (found,) = json.loads(from_file.stdout)["timebombs"]
+    assert found["header"]["master_key_guid"] == "dd26f81a-4ed9-49fd-8b45-42723d8ae006"
+    assert found["expires"] is None
+    from_hex = run("timebomb", blob.read_bytes().hex(), "-f", "json")
+    assert json.loads(from_hex.stdout)["timebombs"][0]["header"] == found["header"]
+    repo = Path(__file__).resolve().parents[2]
+    sample = run("timebomb", "--from", repo / "samples" / "friday-afternoon-rdsh", "-f", "json")
+    assert sample.returncode == 0, sample.stderr
+    located = json.loads(sample.stdout)["timebombs"]
+    assert {t["where"]["control_set"] for t in located} == {"ControlSet001", "ControlSet002"}
+    assert all(t["header"]["dpapi_shaped"] for t in located)
+
+
+def test_timebomb_command_needs_exactly_one_input():
+    result = run("timebomb")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
