@@ -19,6 +19,7 @@ from setuptools import setup
 COMPILED = [
     "hiveparse/values.py",
     "hiveparse/sources/regf/cells.py",
+    "hiveparse/sources/regf/hashing.py",
     "hiveparse/sources/regf/records.py",
     "hiveparse/sources/regf/hive.py",
 ]

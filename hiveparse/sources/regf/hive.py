@@ -8,7 +8,6 @@ and every count, size and offset is clamped to its cell with a diagnostic.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator
 
 from hiveparse.errors import CorruptStructure, Diagnostic, NotRegf, Severity, Truncated
@@ -25,6 +24,7 @@ from hiveparse.model import (
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.cells import AnomalySink, CellSpace, Image
+from hiveparse.sources.regf.hashing import lh_name_hash, xor32_checksum
 from hiveparse.sources.regf.records import (
     DB,
     LIST_HEAD,
@@ -41,25 +41,6 @@ BASE_BLOCK = compile_fixed_head(regf.base_block)
 _DATA_START = regf.BASE_BLOCK_SIZE
 _MIN_KEY_CELL = 80  # 4-byte size field + the 76-byte fixed part of an nk record
 _MAX_LIST_NESTING = 2  # an ri lists leaves; deeper index roots are not written by Windows
-
-
-def xor32_checksum(block: bytes | bytearray) -> int:
-    """The base-block checksum: XOR of the first 127 little-endian dwords, with the
-    spec's two special cases (0 becomes 1, 0xFFFFFFFF becomes 0xFFFFFFFE)."""
-    value = 0
-    for (dword,) in struct.iter_unpack("<I", bytes(block[: regf.CHECKSUM_SPAN])):
-        value ^= dword
-    if value == 0xFFFFFFFF:
-        return 0xFFFFFFFE
-    return 1 if value == 0 else value
-
-
-def lh_name_hash(name: str) -> int:
-    """The hash an lh list stores for a subkey name (spec: "Hash leaf")."""
-    value = 0
-    for char in name.upper():
-        value = (value * 37 + ord(char)) & 0xFFFFFFFF
-    return value
 
 
 def parse_header(image: Image, source: str) -> HiveHeader:

@@ -48,6 +48,7 @@ from typing import Any
 from hiveparse.errors import Diagnostic, Location, Severity, Truncated
 from hiveparse.schemas import regf, regf_log
 from hiveparse.schemas.fastpath import compile_fixed_head
+from hiveparse.sources.regf.hashing import xor32_checksum
 from hiveparse.sources.regf.logfiles import LOG_SUFFIXES, find_transaction_logs
 from hiveparse.sources.regf.marvin32 import marvin32
 
@@ -95,20 +96,7 @@ def _field_offsets(schema: Any) -> dict[str, int]:
 _AT = _field_offsets(regf.base_block)
 
 
-def base_block_checksum(block: bytes | bytearray | memoryview) -> int:
-    """The XOR-32 checksum of the first 508 bytes of a base block, as Windows stores it.
-
-    Spec, "Base block", Notes 2; Windows never stores 0 or 0xFFFFFFFF: those become 1 and
-    0xFFFFFFFE (yarp ``BaseBlock.calculate_checksum``; libyal's REGF document).
-    """
-    value = 0
-    for (word,) in _U32.iter_unpack(memoryview(block)[: regf.CHECKSUM_SPAN]):
-        value ^= word
-    if value == 0:
-        return 1
-    if value == _MASK:
-        return 0xFFFFFFFE
-    return value
+base_block_checksum = xor32_checksum  # the name log code and its tests use
 
 
 @dataclass

@@ -36,6 +36,7 @@ from hiveparse.model import Hive, Key, Value
 from hiveparse.schemas import regf, security
 from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.security import Grant, build_security_descriptor
+from hiveparse.sources.regf.hashing import lh_name_hash, upcase_units, xor32_checksum
 
 __all__ = [
     "DEFAULT_SECURITY_DESCRIPTOR",
@@ -45,6 +46,7 @@ __all__ = [
     "lh_name_hash",
     "write_hive",
     "write_hive_with_layout",
+    "xor32_checksum",
 ]
 
 LEAF_CAPACITY = 507  # CmpMaxFastIndexPerHblock = (4096 - 32 - 4 - 4) // 8
@@ -83,28 +85,6 @@ def _encode_name(name: str) -> tuple[bytes, bool]:
         return name.encode("latin-1"), True
     except UnicodeEncodeError:
         return name.encode("utf-16-le", "surrogatepass"), False
-
-
-def _upcase_units(name: str) -> tuple[int, ...]:
-    """The name as upper-cased UTF-16 code units, one to one as RtlUpcaseUnicodeChar maps them."""
-    units = name.encode("utf-16-le", "surrogatepass")
-    out: list[int] = []
-    for i in range(0, len(units), 2):
-        unit = units[i] | (units[i + 1] << 8)
-        if not 0xD800 <= unit <= 0xDFFF:
-            upper = chr(unit).upper()
-            if len(upper) == 1 and ord(upper) <= 0xFFFF:
-                unit = ord(upper)
-        out.append(unit)
-    return tuple(out)
-
-
-def lh_name_hash(name: str) -> int:
-    """The lh element hash: H = 37 * H + C over the upper-cased name ("Hash leaf", note)."""
-    value = 0
-    for unit in _upcase_units(name):
-        value = (value * 37 + unit) & 0xFFFFFFFF
-    return value
 
 
 def _utf16_length(name: str) -> int:
@@ -307,7 +287,7 @@ class _Writer:
             for value in plan.values:
                 plan.vk_cells.append(self.plan_value(plan, value))
         children = list(key.subkeys())
-        children.sort(key=lambda child: _upcase_units(child.name))
+        children.sort(key=lambda child: upcase_units(child.name))
         plan.children = [
             _KeyPlan(child, _child_path(plan.path, child.name), plan) for child in children
         ]
@@ -587,18 +567,6 @@ def _nk(plan: _KeyPlan) -> _Cell:
 
 def _child_path(parent: str, name: str) -> str:
     return f"{parent}\\{name}" if parent else name
-
-
-def xor32_checksum(block: bytes) -> int:
-    """XOR-32 of the first 508 bytes, with the kernel's 0 -> 1 and -1 -> -2 substitutions."""
-    value = 0
-    for i in range(0, regf.CHECKSUM_SPAN, 4):
-        value ^= int.from_bytes(block[i : i + 4], "little")
-    if value == 0xFFFFFFFF:
-        return 0xFFFFFFFE
-    if value == 0:
-        return 1
-    return value
 
 
 def build_base_block(
