@@ -31,12 +31,24 @@ def _hive_size(rss: dict | None) -> int:
         return 15_466_496  # SYSTEM_WIN_10_1709
 
 
-def target(tid: str, what: str, measured: str, ok: bool, cpu_measured: str | None = None,
-           cpu_ok: bool | None = None) -> dict:
+def target(
+    tid: str,
+    what: str,
+    measured: str,
+    ok: bool,
+    cpu_measured: str | None = None,
+    cpu_ok: bool | None = None,
+) -> dict:
     """A verdict on the wall-clock numbers, and the same check on CPU time where it applies
     (CPU time is what other jobs on a shared machine disturb least)."""
-    return {"id": tid, "target": what, "measured": measured, "pass": ok,
-            "cpu_measured": cpu_measured, "cpu_pass": cpu_ok}
+    return {
+        "id": tid,
+        "target": what,
+        "measured": measured,
+        "pass": ok,
+        "cpu_measured": cpu_measured,
+        "cpu_pass": cpu_ok,
+    }
 
 
 def verdict(ok: bool) -> str:
@@ -48,8 +60,12 @@ def hyperfine_rows(data: dict) -> dict[str, dict]:
     for r in data["results"]:
         times = r["times"]
         rows[r["command"]] = {
-            "median": r["median"], "mean": r["mean"], "stddev": r["stddev"] or 0.0,
-            "min": r["min"], "max": r["max"], "runs": len(times),
+            "median": r["median"],
+            "mean": r["mean"],
+            "stddev": r["stddev"] or 0.0,
+            "min": r["min"],
+            "max": r["max"],
+            "runs": len(times),
             "cpu": r["user"] + r["system"],  # mean user + system CPU seconds
         }
     return rows
@@ -59,14 +75,17 @@ def measure_rows(data: dict) -> dict[str, dict]:
     return {c["name"]: c for c in data["commands"]}
 
 
-def walk_section(out: list[str], title: str, hf: dict | None, rss: dict | None,
-                 timeout: float | None) -> dict[str, dict]:
+def walk_section(
+    out: list[str], title: str, hf: dict | None, rss: dict | None, timeout: float | None
+) -> dict[str, dict]:
     out.append(f"### {title}\n")
     times = hyperfine_rows(hf) if hf else {}
     mem = measure_rows(rss) if rss else {}
     pyreg = times.get("python-registry", {}).get("median")
-    out.append("| engine | wall time, median (min–max), s | CPU user+sys, mean, s | runs "
-               "| ratio to python-registry (wall) | peak RSS, MiB | keys / values walked |")
+    out.append(
+        "| engine | wall time, median (min–max), s | CPU user+sys, mean, s | runs "
+        "| ratio to python-registry (wall) | peak RSS, MiB | keys / values walked |"
+    )
     out.append("|---|---|---|---|---|---|---|")
     names = list(times) + [n for n in mem if n not in times]
     for name in names:
@@ -107,75 +126,121 @@ def main() -> int:
     out.append("## Machine\n")
     if env:
         mem_line = next((ln for ln in env["free_h"].splitlines() if ln.startswith("Mem:")), "")
-        out.append(f"* {env['date_utc']}; `nproc` = {env['nproc']} ({env['cpu']}); "
-                   f"`free -h`: {' '.join(mem_line.split())}; {env['os']}, kernel {env['kernel']}")
+        out.append(
+            f"* {env['date_utc']}; `nproc` = {env['nproc']} ({env['cpu']}); "
+            f"`free -h`: {' '.join(mem_line.split())}; {env['os']}, kernel {env['kernel']}"
+        )
         vers = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
         debs = ", ".join(f"{k} {v}" for k, v in env["debian"].items())
         out.append(f"* Python {env['python']}; {vers}; Debian: {debs}")
-        out.append(f"* git {env['git_commit']} (+{env['git_dirty_files']} uncommitted files); "
-                   f"load average at start {', '.join(f'{x:.2f}' for x in env['loadavg_start'])}")
+        out.append(
+            f"* git {env['git_commit']} (+{env['git_dirty_files']} uncommitted files); "
+            f"load average at start {', '.join(f'{x:.2f}' for x in env['loadavg_start'])}"
+        )
     marks = res / "loadavg.jsonl"
     if marks.exists():
         steps = [json.loads(line) for line in marks.read_text().splitlines() if line.strip()]
-        out.append("* load average (1 min) before each step: " + ", ".join(
-            f"{m['step']} {m['loadavg'][0]:.2f}" for m in steps))
+        out.append(
+            "* load average (1 min) before each step: "
+            + ", ".join(f"{m['step']} {m['loadavg'][0]:.2f}" for m in steps)
+        )
     out.append("")
 
     # 1. walk
     rss10 = load(res, "walk_system10_rss.json")
     timeout = rss10.get("timeout_s") if rss10 else None
-    w = walk_section(out, "1. Full walk, every value decoded — SYSTEM_WIN_10_1709 (15.5 MB)",
-                     load(res, "walk_system10.json"), rss10, timeout)
+    w = walk_section(
+        out,
+        "1. Full walk, every value decoded — SYSTEM_WIN_10_1709 (15.5 MB)",
+        load(res, "walk_system10.json"),
+        rss10,
+        timeout,
+    )
     t = w["times"]
     hp_rss = w["mem"].get("hiveparse", {}).get("max_rss_mib")
     size_mib = _hive_size(rss10) / MIB
     if all(n in t for n in ("hiveparse", "python-registry", "pyregf")) and hp_rss:
         hp, pr, pf = (t[n]["median"] for n in ("hiveparse", "python-registry", "pyregf"))
         hc, pc, fc = (t[n]["cpu"] for n in ("hiveparse", "python-registry", "pyregf"))
-        targets.append(target(
-            "1a", "full walk ≤ 0.4 × python-registry",
-            f"{hp:.3f} s vs 0.4 × {pr:.3f} = {0.4 * pr:.3f} s ({hp / pr:.2f}×)", hp <= 0.4 * pr,
-            f"{hc:.3f} s vs {0.4 * pc:.3f} s ({hc / pc:.2f}×)", hc <= 0.4 * pc))
-        targets.append(target(
-            "1b", "full walk no slower than pyregf",
-            f"{hp:.3f} s vs {pf:.3f} s ({hp / pf:.2f}×)", hp <= pf,
-            f"{hc:.3f} s vs {fc:.3f} s ({hc / fc:.2f}×)", hc <= fc))
-        targets.append(target(
-            "1c", "full walk peak RSS ≤ file size + 64 MiB",
-            f"{hp_rss:.1f} MiB vs {size_mib:.1f} + 64 = {size_mib + 64:.1f} MiB",
-            hp_rss <= size_mib + 64))
-    walk_section(out, "1b. Full walk — NTUSER.DAT (0.8 MB), all five engines",
-                 load(res, "walk_ntuser.json"), load(res, "walk_ntuser_rss.json"), timeout)
+        targets.append(
+            target(
+                "1a",
+                "full walk ≤ 0.4 × python-registry",
+                f"{hp:.3f} s vs 0.4 × {pr:.3f} = {0.4 * pr:.3f} s ({hp / pr:.2f}×)",
+                hp <= 0.4 * pr,
+                f"{hc:.3f} s vs {0.4 * pc:.3f} s ({hc / pc:.2f}×)",
+                hc <= 0.4 * pc,
+            )
+        )
+        targets.append(
+            target(
+                "1b",
+                "full walk no slower than pyregf",
+                f"{hp:.3f} s vs {pf:.3f} s ({hp / pf:.2f}×)",
+                hp <= pf,
+                f"{hc:.3f} s vs {fc:.3f} s ({hc / fc:.2f}×)",
+                hc <= fc,
+            )
+        )
+        targets.append(
+            target(
+                "1c",
+                "full walk peak RSS ≤ file size + 64 MiB",
+                f"{hp_rss:.1f} MiB vs {size_mib:.1f} + 64 = {size_mib + 64:.1f} MiB",
+                hp_rss <= size_mib + 64,
+            )
+        )
+    walk_section(
+        out,
+        "1b. Full walk — NTUSER.DAT (0.8 MB), all five engines",
+        load(res, "walk_ntuser.json"),
+        load(res, "walk_ntuser_rss.json"),
+        timeout,
+    )
 
     # 2. lookups
     lk = load(res, "lookups.json")
     if lk:
         out.append("### 2. Open + 20 named values, in process (SYSTEM_WIN_10_1709)\n")
-        out.append("| engine | open + 20 reads, ms (median, min–max over rounds) "
-                   "| same, CPU time, ms | open only, ms | 20 reads on an open handle, ms "
-                   "| peak RSS of the process, MiB | values as expected |")
+        out.append(
+            "| engine | open + 20 reads, ms (median, min–max over rounds) "
+            "| same, CPU time, ms | open only, ms | 20 reads on an open handle, ms "
+            "| peak RSS of the process, MiB | values as expected |"
+        )
         out.append("|---|---|---|---|---|---|---|")
         for r in lk["rows"]:
             lo, hi = r["open_reads_ms_range"]
             match = "all 20" if r["values_match"] is True else f"differs at {r['values_match']}"
-            out.append(f"| {r['engine']} | {r['open_reads_ms']:.2f} ({lo:.2f}–{hi:.2f}) "
-                       f"| {r['open_reads_cpu_ms']:.2f} | {r['open_ms']:.2f} "
-                       f"| {r['reads_ms']:.2f} | {r['peak_rss_mib']:.1f} | {match} |")
-        out.append(f"\n({lk['rows'][0]['rounds']} rounds, each a fresh process per engine; "
-                   f"{lk['rows'][0]['reps']} repetitions per process, regipy fewer)\n")
+            out.append(
+                f"| {r['engine']} | {r['open_reads_ms']:.2f} ({lo:.2f}–{hi:.2f}) "
+                f"| {r['open_reads_cpu_ms']:.2f} | {r['open_ms']:.2f} "
+                f"| {r['reads_ms']:.2f} | {r['peak_rss_mib']:.1f} | {match} |"
+            )
+        out.append(
+            f"\n({lk['rows'][0]['rounds']} rounds, each a fresh process per engine; "
+            f"{lk['rows'][0]['reps']} repetitions per process, regipy fewer)\n"
+        )
         hp_row = next(r for r in lk["rows"] if r["engine"] == "hiveparse")
-        targets.append(target(
-            "2", "open + 20 named values < 20 ms in process",
-            f"{hp_row['open_reads_ms']:.2f} ms (median)", hp_row["open_reads_ms"] < 20,
-            f"{hp_row['open_reads_cpu_ms']:.2f} ms", hp_row["open_reads_cpu_ms"] < 20))
+        targets.append(
+            target(
+                "2",
+                "open + 20 named values < 20 ms in process",
+                f"{hp_row['open_reads_ms']:.2f} ms (median)",
+                hp_row["open_reads_ms"] < 20,
+                f"{hp_row['open_reads_cpu_ms']:.2f} ms",
+                hp_row["open_reads_cpu_ms"] < 20,
+            )
+        )
 
     # 3. .reg
     st, sn = load(res, "reg_stream.json"), load(res, "reg_snapshot.json")
     if st:
         out.append("### 3. .reg parsing, generated UTF-16LE regedit export\n")
-        out.append("| file | mode | parse time in process, s (median) | MB/s (10^6 B) "
-                   "| MB/s by CPU time | process wall, s | peak RSS, MiB "
-                   "| operations / keys, values | runs |")
+        out.append(
+            "| file | mode | parse time in process, s (median) | MB/s (10^6 B) "
+            "| MB/s by CPU time | process wall, s | peak RSS, MiB "
+            "| operations / keys, values | runs |"
+        )
         out.append("|---|---|---|---|---|---|---|---|---|")
         stream_stats = []
         for data in (st, sn):
@@ -196,24 +261,35 @@ def main() -> int:
                     stream_stats.append((mb, mbs, c["max_rss_mib"], mbs_cpu))
                 else:
                     what = f"{p0['keys']:,} keys, {p0['values']:,} values"
-                out.append(f"| {mb:.0f} MB | {p0['mode']} | {secs:.2f} | {mbs:.1f} "
-                           f"| {mbs_cpu:.1f} "
-                           f"| {c['median_wall_s']:.2f} | {c['max_rss_mib']:.1f} | {what} "
-                           f"| {len(parsed)} |")
+                out.append(
+                    f"| {mb:.0f} MB | {p0['mode']} | {secs:.2f} | {mbs:.1f} "
+                    f"| {mbs_cpu:.1f} "
+                    f"| {c['median_wall_s']:.2f} | {c['max_rss_mib']:.1f} | {what} "
+                    f"| {len(parsed)} |"
+                )
         out.append("")
         if stream_stats:
             rss_vals = [s[2] for s in stream_stats]
             flat = max(rss_vals) - min(rss_vals) <= max(8.0, 0.1 * min(rss_vals))
-            targets.append(target(
-                "3a", ".reg streamed parse ≥ 50 MB/s of UTF-16LE",
-                ", ".join(f"{s[1]:.1f} MB/s at {s[0]:.0f} MB" for s in stream_stats),
-                min(s[1] for s in stream_stats) >= 50,
-                ", ".join(f"{s[3]:.1f} MB/s" for s in stream_stats),
-                min(s[3] for s in stream_stats) >= 50))
-            targets.append(target(
-                "3b", ".reg streamed parse in flat memory (peak RSS at the two sizes within "
-                "max(8 MiB, 10 %))",
-                ", ".join(f"{s[2]:.1f} MiB at {s[0]:.0f} MB" for s in stream_stats), flat))
+            targets.append(
+                target(
+                    "3a",
+                    ".reg streamed parse ≥ 50 MB/s of UTF-16LE",
+                    ", ".join(f"{s[1]:.1f} MB/s at {s[0]:.0f} MB" for s in stream_stats),
+                    min(s[1] for s in stream_stats) >= 50,
+                    ", ".join(f"{s[3]:.1f} MB/s" for s in stream_stats),
+                    min(s[3] for s in stream_stats) >= 50,
+                )
+            )
+            targets.append(
+                target(
+                    "3b",
+                    ".reg streamed parse in flat memory (peak RSS at the two sizes within "
+                    "max(8 MiB, 10 %))",
+                    ", ".join(f"{s[2]:.1f} MiB at {s[0]:.0f} MB" for s in stream_stats),
+                    flat,
+                )
+            )
 
     # 4. CLI
     cli = load(res, "cli.json")
@@ -221,31 +297,81 @@ def main() -> int:
         rows = hyperfine_rows(cli)
         base = rows.get("python -c 'import typer'", {}).get("median")
         out.append("### 4. CLI process wall time (one hyperfine run)\n")
-        out.append("| command | median, ms | mean ± σ, ms | min–max, ms | CPU user+sys, ms "
-                   "| median minus `import typer`, ms |")
+        out.append(
+            "| command | median, ms | mean ± σ, ms | min–max, ms | CPU user+sys, ms "
+            "| median minus `import typer`, ms |"
+        )
         out.append("|---|---|---|---|---|---|")
         for name, r in rows.items():
             delta = f"{(r['median'] - base) * 1000:+.1f}" if base else ""
-            out.append(f"| `{name}` | {r['median'] * 1000:.1f} | {r['mean'] * 1000:.1f} ± "
-                       f"{r['stddev'] * 1000:.1f} | {r['min'] * 1000:.1f}–{r['max'] * 1000:.1f} "
-                       f"| {r['cpu'] * 1000:.1f} | {delta} |")
+            out.append(
+                f"| `{name}` | {r['median'] * 1000:.1f} | {r['mean'] * 1000:.1f} ± "
+                f"{r['stddev'] * 1000:.1f} | {r['min'] * 1000:.1f}–{r['max'] * 1000:.1f} "
+                f"| {r['cpu'] * 1000:.1f} | {delta} |"
+            )
         out.append("")
         helpr = rows.get("hiveparse --help")
         if helpr and base:
             d = (helpr["median"] - base) * 1000
             dc = (helpr["cpu"] - rows["python -c 'import typer'"]["cpu"]) * 1000
-            targets.append(target(
-                "4", "`hiveparse --help` ≤ `python -c 'import typer'` + 60 ms",
-                f"{helpr['median'] * 1000:.1f} − {base * 1000:.1f} = {d:+.1f} ms", d <= 60,
-                f"{dc:+.1f} ms", dc <= 60))
+            targets.append(
+                target(
+                    "4",
+                    "`hiveparse --help` ≤ `python -c 'import typer'` + 60 ms",
+                    f"{helpr['median'] * 1000:.1f} − {base * 1000:.1f} = {d:+.1f} ms",
+                    d <= 60,
+                    f"{dc:+.1f} ms",
+                    dc <= 60,
+                )
+            )
+
+    # 6. carving
+    carve = load(res, "carve.json")
+    if carve:
+        rows = hyperfine_rows(carve)
+        mem = measure_rows(load(res, "carve_rss.json") or {"commands": []})
+        out.append("### 6. Carving deleted records (free cells, cell slack, remnant)\n")
+        out.append(
+            "| command | median, s | mean ± σ, s | CPU user+sys, s | in process: open / "
+            "carve, s | found keys / values | peak RSS, MiB |"
+        )
+        out.append("|---|---|---|---|---|---|---|")
+        for name, r in rows.items():
+            try:
+                inside = json.loads(mem.get(name, {}).get("stdout", ""))
+                split = f"{inside['open_s']:.3f} / {inside['carve_s']:.3f}"
+                found = f"{inside['keys']} / {inside['values']}"
+            except (ValueError, KeyError):
+                split = found = ""
+            peak = mem.get(name, {}).get("max_rss_mib")
+            out.append(
+                f"| `{name}` | {r['median']:.3f} | {r['mean']:.3f} ± {r['stddev']:.3f} "
+                f"| {r['cpu']:.3f} | {split} | {found} "
+                f"| {'' if peak is None else f'{peak:.1f}'} |"
+            )
+        out.append("")
+        dissect = rows.get("carve dissect SYSTEM")
+        if dissect:
+            targets.append(
+                target(
+                    "6",
+                    "carving all free cells of dissect-regf SYSTEM (11 MB) < 2 s",
+                    f"{dissect['median']:.3f} s (whole process)",
+                    dissect["median"] < 2,
+                    f"{dissect['cpu']:.3f} s",
+                    dissect["cpu"] < 2,
+                )
+            )
 
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")
     out.append("|---|---|---|---|---|---|")
-    out.extend(f"| {t['id']} | {t['target']} | {t['measured']} | {verdict(t['pass'])} "
-               f"| {t['cpu_measured'] or '—'} "
-               f"| {'—' if t['cpu_pass'] is None else verdict(t['cpu_pass'])} |"
-               for t in targets)
+    out.extend(
+        f"| {t['id']} | {t['target']} | {t['measured']} | {verdict(t['pass'])} "
+        f"| {t['cpu_measured'] or '—'} "
+        f"| {'—' if t['cpu_pass'] is None else verdict(t['cpu_pass'])} |"
+        for t in targets
+    )
     out.append("")
     (res / "summary.json").write_text(json.dumps({"targets": targets}, indent=1) + "\n")
     print("\n".join(out))

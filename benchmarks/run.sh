@@ -142,6 +142,22 @@ hyperfine -N --warmup 2 --runs 20 --style basic --export-json "$RES/analyze_size
     -n "analyze double" "$HP analyze $TMP/sized/double/SYSTEM $XPSOFTWARE -f json"
 ls -l "$TMP/sized/single/SYSTEM" "$TMP/sized/double/SYSTEM" | awk '{print $5, $9}' >"$RES/analyze_size_files.txt"
 
+# --- 6. carving deleted records --------------------------------------------------------------
+# No peer library installable from PyPI carves hives (yarp, which does, is not published there),
+# so each hive's full walk by hiveparse and by pyregf is timed beside it for scale.
+mark carve
+say "6. carving: every free cell, cell slack and remnant of $DSYSTEM and $SYSTEM10"
+carve_cmd() { echo "$HPY $HERE/carve_hiveparse.py $1"; }
+"$PY" "$HERE/measure.py" --out "$RES/carve_rss.json" --runs 3 --label "carve" \
+    "carve dissect SYSTEM=$(carve_cmd "$DSYSTEM")" \
+    "carve SYSTEM_WIN_10_1709=$(carve_cmd "$SYSTEM10")"
+hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/carve.json" >&2 \
+    -n "carve dissect SYSTEM" "$(carve_cmd "$DSYSTEM")" \
+    -n "walk dissect SYSTEM (hiveparse)" "$(walk_cmd hiveparse "$DSYSTEM")" \
+    -n "walk dissect SYSTEM (pyregf)" "$(walk_cmd pyregf "$DSYSTEM")" \
+    -n "hiveparse recover dissect SYSTEM" "$HP recover $DSYSTEM -f json" \
+    -n "carve SYSTEM_WIN_10_1709" "$(carve_cmd "$SYSTEM10")"
+
 # --- 3. .reg parsing -------------------------------------------------------------------------
 say "3. .reg parsing: generating UTF-16LE files of ${REG_SIZES} MB in $TMP"
 stream_cmds=()

@@ -53,6 +53,13 @@ def analyze(
     ] = None,
     engine: EngineOpt = Engine.HIVEPARSE,
     encoding: EncodingOpt = None,
+    no_carve: Annotated[
+        bool,
+        typer.Option(
+            "--no-carve",
+            help="Do not search the hives' unallocated space for deleted licensing records.",
+        ),
+    ] = False,
 ) -> None:
     """Licensing mode, license servers, grace period, client licences and RDP exposure,
     with findings, evidence and the safe fix."""
@@ -65,7 +72,11 @@ def analyze(
     if output is not None:
         check_output(output, evidence)
     analysis = run_analysis(
-        evidence, as_of=_parse_as_of(as_of), encoding=encoding, engine=str(engine)
+        evidence,
+        as_of=_parse_as_of(as_of),
+        encoding=encoding,
+        engine=str(engine),
+        carve=not no_carve,
     )
     documents = [host_document(host, analysis) for host in analysis.hosts]
     fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)

@@ -12,7 +12,7 @@ import typer
 from hiveparse import __version__
 from hiveparse.errors import HiveparseError
 
-from . import analyze, convert, export, info, query, timebomb, verify
+from . import analyze, convert, export, info, query, recover, timebomb, verify
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, EXIT_USAGE, exit_code_for, say_error
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command("info")(info.info)
 app.command("verify")(verify.verify)
 app.command("timebomb")(timebomb.timebomb)
 app.command("convert")(convert.convert)
+app.command("recover")(recover.recover)
 
 
 def _version(value: bool) -> None:

@@ -77,7 +77,9 @@ def analyze(
     as_of: datetime,
     encoding: str | None = None,
     engine: str = "hiveparse",
+    carve: bool = True,
 ) -> Analysis:
+    """``carve``: also search each hive's unallocated space for deleted licensing records."""
     from hiveparse.hosts import group_hosts  # noqa: PLC0415
     from hiveparse.rds.client_license import client_state  # noqa: PLC0415
     from hiveparse.rds.rules import evaluate  # noqa: PLC0415
@@ -85,7 +87,7 @@ def analyze(
     opened, unreadable, notes = _open_all(paths, encoding=encoding, engine=engine)
     analysis = Analysis(as_of=as_of, unreadable=unreadable, discovery_notes=notes)
     for group in group_hosts(opened):
-        facts = collect_facts(group.evidence)
+        facts = collect_facts(group.evidence, carve=carve)
         state = build_state(facts, as_of)
         diagnostics: list[Diagnostic] = list(facts.notes)
         for item in group.evidence:
@@ -139,6 +141,10 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
             "role": state.role.to_dict(),
         },
         "rdp": state.rdp.to_dict(),
+        "recovered": {
+            "scans": state.facts.recoveries,
+            "facts": [fact.evidence_record() for fact in state.facts.recovered],
+        },
         "findings": [finding.to_dict() for finding in host.findings],
         "partial": host.partial,
         "unreadable": [u.__dict__ for u in analysis.unreadable],

@@ -55,6 +55,17 @@ class Registry:
             raise KeyNotFound(f"key {user_path!r} not found in {where}")
         return found
 
+    def resolve(self, user_path: str | None) -> list[tuple[Evidence, MountedHive, str]]:
+        """The hives a path can lie in, with the path inside each (CurrentControlSet
+        rewritten), whether or not the key exists there (a deleted key does not)."""
+        resolved = []
+        for evidence, mounted, relative in self._candidates(user_path):
+            inside = relative
+            if mounted.hive.hive_type == HiveType.SYSTEM:
+                inside = resolve_current_control_set(mounted.hive.root(), relative)[0]
+            resolved.append((evidence, mounted, inside))
+        return resolved
+
     def _candidates(self, user_path: str | None) -> list[tuple[Evidence, MountedHive, str]]:
         pairs = self.mounted()
         if not pairs:

@@ -39,7 +39,8 @@ from hiveparse.schemas import security
 from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf import open_hive
-from hiveparse.sources.regf.writer import write_hive
+from hiveparse.sources.regf.edit import delete_value
+from hiveparse.sources.regf.writer import write_hive_with_layout
 
 if not __package__:  # run as a script: put the repository, not samples/, on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -57,7 +58,18 @@ REG_DWORD = ValueType.REG_DWORD
 REG_MULTI_SZ = ValueType.REG_MULTI_SZ
 
 Values = Mapping[str, tuple[ValueType, bytes]]
-Payload = MemoryHive | bytes
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A hive written, then changed the way Windows changes a hive in place: each deleted
+    value leaves its cells free but not wiped (what carving recovers)."""
+
+    hive: MemoryHive
+    deleted_values: tuple[tuple[str, str, str], ...]  # (key path, value name, when)
+
+
+Payload = MemoryHive | Edited | bytes
 CaseBuilder = Callable[[], dict[str, Payload]]
 
 # Hive-relative paths inside one ControlSet / the SOFTWARE hive (§3.2, §4.1, §5.1, §6A, §8).
@@ -280,6 +292,7 @@ class ControlSetState:
     servers_written: str | None = None
     grace_written: str | None = None  # None: no GracePeriod key
     timebomb: bool = True
+    timebomb_deleted: str | None = None  # when the timebomb value was deleted (left in free cells)
     grace_descriptor: bytes = GRACE_DEFAULT_SD
     grace_ended: str | None = None  # when LicensingGracePeriodEnded was written
     x509: tuple[str, str, str] | None = None  # (license server, scope, when written)
@@ -468,7 +481,12 @@ def session_host_hives(host: SessionHost) -> dict[str, Payload]:
         _set(policy, host.policy)
         _stamp(policy, at(host.policy_written or host.role_installed))
     _stamp_rest(root, at(host.machine.installed))
-    return {"SYSTEM": system, "SOFTWARE": software}
+    deleted = tuple(
+        (f"ControlSet{number:03d}\\{GRACE_PERIOD}", TIMEBOMB, state.timebomb_deleted)
+        for number, state in ((1, host.current), (2, host.previous or host.current))
+        if state.timebomb and state.timebomb_deleted is not None
+    )
+    return {"SYSTEM": Edited(system, deleted) if deleted else system, "SOFTWARE": software}
 
 
 # --- the cases -------------------------------------------------------------------------------
@@ -622,7 +640,8 @@ def per_device_workgroup() -> dict[str, Payload]:
 
 def grace_reset() -> dict[str, Payload]:
     """Case 5: the timebomb value was deleted after taking ownership of GracePeriod."""
-    before = ControlSetState(local_mode=5, grace_written="2025-07-15T08:21:37")
+    created = "2025-07-15T08:21:37"
+    before = ControlSetState(local_mode=5, grace_written=created)
     return session_host_hives(
         SessionHost(
             machine=Machine(
@@ -631,8 +650,8 @@ def grace_reset() -> dict[str, Payload]:
             role_installed="2025-07-14T16:52:10",
             current=ControlSetState(
                 local_mode=5,
-                grace_written="2026-03-02T18:44:05",  # the value deletion
-                timebomb=False,
+                grace_written=created,
+                timebomb_deleted="2026-03-02T18:44:05",  # the key's last write since
                 grace_descriptor=GRACE_RESET_SD,
             ),
             previous=before,  # ControlSet002 still holds the original timebomb (§8.1)
@@ -726,6 +745,25 @@ CASES: dict[str, CaseBuilder] = {
 }
 
 
+def _hive_image(payload: MemoryHive | Edited, name: str) -> bytes:
+    hive = payload.hive if isinstance(payload, Edited) else payload
+    image, layout = write_hive_with_layout(
+        hive, hive_file_name=f"\\SystemRoot\\System32\\Config\\{name}"
+    )
+    if not isinstance(payload, Edited):
+        return image
+    edited = bytearray(image)
+    for key_path, value_name, when in payload.deleted_values:
+        delete_value(
+            edited,
+            layout,
+            key_path,
+            value_name,
+            last_written=at(when),
+        )
+    return bytes(edited)
+
+
 def write_case(folder: Path, files: dict[str, Payload]) -> list[Path]:
     """Write one case: each hive as REGF and as regedit's export of it; scripts as given."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -735,7 +773,7 @@ def write_case(folder: Path, files: dict[str, Payload]) -> list[Path]:
             (folder / name).write_bytes(payload)
             written.append(folder / name)
             continue
-        image = write_hive(payload, hive_file_name=f"\\SystemRoot\\System32\\Config\\{name}")
+        image = _hive_image(payload, name)
         (folder / name).write_bytes(image)
         # Export what the file holds, in its stored order, as regedit walks a loaded hive.
         stored = open_hive(folder / name, data=image)

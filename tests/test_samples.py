@@ -323,9 +323,19 @@ def test_grace_reset_names_each_registry_indicator():
     assert _indicator_names(reset) == [
         "timebomb_missing",
         "grace_key_rewritten",
+        "deleted_timebomb_recovered",
         "grace_key_owner_changed",
         "grace_key_full_control_ace",
     ]
+    # The deleted value's record is still in a free cell, holding the blob ControlSet002 keeps.
+    (deleted,) = [r for r in reset.evidence if r.get("indicator") == "deleted_timebomb_recovered"]
+    assert deleted["data_state"] == "intact"
+    hive = open_evidence(SAMPLES / "grace-reset" / "SYSTEM").hives[0].hive
+    kept = hive.find(r"ControlSet002\Control\Terminal Server\RCM\GracePeriod")
+    assert kept is not None
+    (old,) = list(kept.values())
+    (record,) = [r for r in reset.evidence if r.get("fact") == "grace.timebomb" and r["deleted"]]
+    assert record["raw"] == old.raw.hex()
     assert findings["rds.policy.tooltip_hidden"].severity == "medium"  # with reset indicators
     assert findings["rds.controlset.differs"].severity == "medium"  # a grace fact differs
     differs = findings["rds.controlset.differs"]

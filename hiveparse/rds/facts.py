@@ -19,12 +19,16 @@ from hiveparse.errors import Diagnostic, Severity
 from hiveparse.errors import Location as Place
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
-from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value
+from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.rds.locations import CCS, LOCATIONS, Location
+from hiveparse.sources.regf.hive import RegfHive
+from hiveparse.sources.regf.recover import Recovery, recover
+from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
 from hiveparse.values import decode_value
 
 _CONTROL_SET_RE = re.compile(r"^ControlSet\d{3}$", re.IGNORECASE)
 _LITERAL_CCS = "CurrentControlSet"
+UNKNOWN_CONTROL_SET = "<unknown ControlSet>"
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,19 @@ class Fact:
             "deleted": provenance.deleted,
             "status": str(self.location.status),
             "reference": self.location.reference,
-        }
+        } | self._recovered_record()
+
+    def _recovered_record(self) -> dict[str, Any]:
+        """For a deleted record: how much of it survived, and whether its key is known."""
+        value = self.value
+        if not isinstance(value, DeletedValue) and not isinstance(self.key, DeletedKey):
+            return {}
+        extra: dict[str, Any] = {"key_path_inferred": isinstance(self.key, InferredKey)}
+        if isinstance(value, DeletedValue):
+            extra["data_state"] = value.data_state
+            if not value.data_available:
+                extra |= {"raw": None, "decoded": None}
+        return extra
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,8 @@ class FactSet:
     notes: list[Diagnostic] = field(default_factory=list)
     deletions: list[Deletion] = field(default_factory=list)  # of licensing locations
     deletions_total: int = 0  # every deletion in the .reg inputs
+    recovered: list[Fact] = field(default_factory=list)  # deleted records, carved
+    recoveries: list[dict[str, Any]] = field(default_factory=list)  # what each carve scanned
 
     def all(self, fact_id: str) -> list[Fact]:
         return [fact for fact in self.facts if fact.location.fact == fact_id]
@@ -142,6 +160,10 @@ class FactSet:
 
     def has_hive(self, hive_type: HiveType) -> bool:
         return hive_type in self.hive_types
+
+    def recovered_all(self, fact_id: str) -> list[Fact]:
+        """Deleted records of a location, carved from the hives' unallocated space."""
+        return [fact for fact in self.recovered if fact.location.fact == fact_id]
 
 
 def _control_set_names(root: Key) -> tuple[list[str], str | None]:
@@ -261,13 +283,102 @@ def _deletions(item: Evidence, facts: FactSet) -> None:
             )
 
 
-def collect_facts(evidence: list[Evidence]) -> FactSet:
-    """Read every location of the table from one host's evidence (hives before .reg files)."""
+def _pattern_matches(pattern: str, path: str) -> str | None:
+    """Whether a hive path is a location's key; returns the ControlSet it passes through
+    ("" when the location has none), None when it does not match."""
+    wanted = [p for p in pattern.split("\\") if p]
+    parts = [p for p in path.split("\\") if p]
+    if len(wanted) != len(parts):
+        return None
+    control_set = ""
+    for expected, name in zip(wanted, parts, strict=True):
+        if not _component_matches(expected, name):
+            return None
+        if expected == CCS:
+            control_set = name
+    return control_set
+
+
+def _place_recovered(
+    recovery: Recovery, evidence: Evidence, mounted: MountedHive, facts: FactSet
+) -> None:
+    """Deleted records at licensing locations: a recovered key whose path is a location's
+    key, its linked values, and unlinked values whose name only one location uses."""
+    hive_type = mounted.hive.hive_type
+    locations = [location for location in LOCATIONS if location.hive == hive_type]
+    placed: set[int] = set()
+    for record in recovery.keys:
+        if not record.path_complete:
+            continue
+        key = DeletedKey(record, evidence.path, hive_type)
+        for location in locations:
+            control_set = _pattern_matches(location.key, record.path)
+            if control_set is None:
+                continue
+            found: list[DeletedValue | None] = [None]
+            if location.value is not None:
+                wanted = fold_name(location.value)
+                found = [v for v in key.values() if fold_name(v.name) == wanted]
+            for value in found:
+                facts.recovered.append(
+                    Fact(location, evidence, mounted, key, value, control_set or None, False)
+                )
+                if value is not None:
+                    placed.add(value.record.offset)
+    for record_value in recovery.values:
+        if record_value.offset in placed:
+            continue
+        wanted = fold_name(record_value.name)
+        matches = [
+            location
+            for location in locations
+            if location.value is not None and fold_name(location.value) == wanted
+        ]
+        if len({location.key for location in matches}) != 1:
+            continue  # the name alone does not say where the value was
+        value = DeletedValue(record_value, evidence.path, hive_type)
+        path = matches[0].key.replace(CCS, UNKNOWN_CONTROL_SET, 1)
+        inferred = InferredKey(path, value)
+        facts.recovered.extend(
+            Fact(location, evidence, mounted, inferred, value, None, False)
+            for location in matches
+        )
+
+
+def _recovered_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> None:
+    hive = mounted.hive
+    if not isinstance(hive, RegfHive):
+        return  # a .reg export holds no unallocated space
+    if not any(location.hive == hive.hive_type for location in LOCATIONS):
+        return
+    recovery = recover(hive)
+    facts.notes.extend(recovery.diagnostics)
+    facts.recoveries.append(
+        {
+            "source": evidence.path,
+            "hive": str(hive.hive_type),
+            "deleted_keys": len(recovery.keys),
+            "deleted_values": len(recovery.values),
+            "scanned_bytes": dict(recovery.scanned_bytes),
+            "partial": recovery.partial,
+        }
+    )
+    _place_recovered(recovery, evidence, mounted, facts)
+
+
+def collect_facts(evidence: list[Evidence], *, carve: bool = True) -> FactSet:
+    """Read every location of the table from one host's evidence (hives before .reg files).
+
+    With ``carve``, the unallocated space of each hive is searched for deleted records at
+    licensing locations too (:attr:`FactSet.recovered`; never mixed into the live facts).
+    """
     facts = FactSet()
     ordered = sorted(evidence, key=lambda item: item.format != EvidenceFormat.REGF)
     facts.reg_only = bool(ordered) and all(e.format == EvidenceFormat.REG for e in ordered)
     for item in ordered:
         for mounted in item.hives:
             _hive_facts(item, mounted, facts)
+            if carve:
+                _recovered_facts(item, mounted, facts)
         _deletions(item, facts)
     return facts

@@ -79,6 +79,7 @@ from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.findings import Basis, Confidence, Finding, Indicator, Severity
 from hiveparse.rds.locations import CCS, LOCATIONS, Layer, Status
 from hiveparse.rds.state import GRACE_PERIOD_DAYS, MODE_BY_CODE, LicensingState, Mode, mode_of
+from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
 
 Rule = Callable[[LicensingState], Iterable[Finding]]
 
@@ -704,18 +705,63 @@ def _expiry_beyond_grace(state: LicensingState) -> list[ScoredIndicator]:
 
 
 def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
-    """DESIGN catalogue: a deleted timebomb value recovered from unallocated hive space."""
+    """DESIGN catalogue, §10: a deleted timebomb value carved from unallocated hive space.
+
+    A deleted copy whose data equals the live timebomb is an old copy of the same value,
+    not a deletion, and is left out. Otherwise the record shows that a timebomb was
+    deleted; with its data intact and a live timebomb present, that a different one existed
+    before (the value was re-created). Where only the value's name ties it to GracePeriod
+    (its key record is gone), or its data was overwritten while a live timebomb exists, the
+    indicator is UNCERTAIN.
+    """
+    facts = state.facts
+    live = state.grace.timebomb.value if state.grace.timebomb else None
     found = []
-    for fact in state.facts.all("grace.timebomb") + state.facts.all("grace.timebomb_beta"):
+    for fact in facts.recovered_all("grace.timebomb") + facts.recovered_all("grace.timebomb_beta"):
         value = fact.value
-        if value is not None and value.provenance.deleted:
-            found.append(ScoredIndicator(Indicator(
-                "deleted_timebomb_recovered",
-                f"a deleted timebomb value was recovered in {fact.control_set or 'the hive'}",
-                "§10, §5.5",
-                Status.CONFIRMED,
-                {"key_path": fact.full_key_path, "cell_offset": value.provenance.offset},
-            ), [fact]))  # fmt: skip
+        if not isinstance(value, DeletedValue):
+            continue
+        if live is not None and value.data_available and value.raw == live.raw:
+            continue
+        inferred = isinstance(fact.key, InferredKey)
+        where = (
+            "a value record whose name only GracePeriod uses"
+            if inferred
+            else (
+                f"the deleted key record {fact.full_key_path}"
+                if isinstance(fact.key, DeletedKey)
+                else fact.full_key_path
+            )
+        )
+        if not value.data_available:
+            what = f"its data cell has been {value.data_state} (the blob is lost)"
+        elif live is not None:
+            what = "its blob differs from the current timebomb: the value was re-created"
+        else:
+            what = "its blob is intact and no live timebomb exists"
+        # A name only GracePeriod uses places the value as surely as its key record would;
+        # what stays open is whether lost data was a copy of the live timebomb.
+        uncertain = fact.location.status == Status.UNCERTAIN or (
+            live is not None and not value.data_available
+        )
+        data: dict[str, Any] = {
+            "cell_offset": value.provenance.offset,
+            "data_state": value.data_state,
+            "key_path_inferred": inferred,
+            "live_timebomb_present": live is not None,
+        }
+        if value.data_available:
+            from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
+
+            data["blob"] = decode_blob_header(value.raw).to_dict()
+        found.append(ScoredIndicator(Indicator(
+            "deleted_timebomb_recovered",
+            f"a deleted timebomb value {value.name!r} was recovered at cell offset "
+            f"0x{value.record.offset:x} ({value.record.location} space), from {where}; {what}",
+            "§10, §5.5",
+            Status.UNCERTAIN if uncertain else Status.CONFIRMED,
+            data,
+        ), [fact]))  # fmt: skip
     return found
 
 

@@ -1,4 +1,5 @@
-"""The isolated child's work: "open + walk every key and value" with the project's reader.
+"""The isolated child's work: "open + walk every key and value" with the project's reader,
+then carve the hive's unallocated space for deleted records.
 
 Run through :func:`hiveparse.isolation.safe_call` as ``tests.adversarial.walk:walk_hive``.
 It returns a JSON summary: the open+walk time, counts, a digest of what was read (key paths
@@ -46,8 +47,16 @@ def walk_hive(path: str) -> dict[str, Any]:
             digest.update(struct.pack("<IQ", value.type_id & 0xFFFFFFFF, len(raw)) + raw)
             note(value.diagnostics)
     note(hive.diagnostics)
+    walked = time.perf_counter() - started
+    # Carving reads every byte the walk does not: it must survive the same hostile input.
+    from hiveparse.sources.regf.recover import recover  # noqa: PLC0415
+
+    carved = recover(hive)
     return {
-        "seconds": time.perf_counter() - started,
+        "seconds": walked,
+        "carve_seconds": time.perf_counter() - started - walked,
+        "carved": [len(carved.keys), len(carved.values), carved.partial],
+        "carve_codes": dict(Counter(d.code for d in carved.diagnostics)),
         "keys": keys,
         "values": values,
         "digest": digest.hexdigest(),

@@ -17,13 +17,16 @@ import pytest
 
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import datetime_to_filetime
-from hiveparse.model import EvidenceFormat, HiveType, Provenance, ValueType, fold_name
+from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.facts import collect_facts
 from hiveparse.rds.findings import Finding
 from hiveparse.rds.locations import TIMEBOMB_RTM
 from hiveparse.rds.rules import evaluate
 from hiveparse.rds.state import LicensingState, build_state
-from hiveparse.sources.memory import MemoryHive, MemoryKey, MemoryValue
+from hiveparse.sources.memory import MemoryHive, MemoryKey
+from hiveparse.sources.regf.edit import delete_value
+from hiveparse.sources.regf.open import open_hive
+from hiveparse.sources.regf.writer import write_hive_with_layout
 
 REG_SZ = int(ValueType.REG_SZ)
 REG_BINARY = int(ValueType.REG_BINARY)
@@ -77,6 +80,7 @@ class HostBuilder:
         select.set_value("Default", REG_DWORD, dword(current))
         self.system.root().ensure(f"ControlSet{current:03d}")
         self.current = f"ControlSet{current:03d}"
+        self.deleted_values: list[tuple[str, str]] = []
 
     # -- raw writers ------------------------------------------------------------------------
 
@@ -157,16 +161,14 @@ class HostBuilder:
         self.sw_value(TS_POLICY, "fDisableTerminalServerTooltip", REG_DWORD, dword(1))
         return self
 
-    def deleted_value(self, path: str, name: str, type_id: int, raw: bytes) -> None:
-        """A value as a recovering reader reports it: provenance.deleted = True.
-
-        The memory builder has no public way to mark a value deleted, so the value object is
-        put in place directly (test-only).
-        """
-        key = self.sys_key(path)
-        provenance = Provenance("/evidence/SYSTEM", self.format, "memory", HiveType.SYSTEM,
-                                offset=0x1234, deleted=True)  # fmt: skip
-        key._values[fold_name(name)] = MemoryValue(name, type_id, raw, provenance)
+    def deleted_value(
+        self, path: str, name: str, type_id: int, raw: bytes, *, control_set: str | None = None
+    ) -> None:
+        """A SYSTEM value that Windows deleted: the hive is written as REGF and the value
+        removed the way Windows removes it, leaving its cells free for carving."""
+        resolved = path.replace("{ccs}", control_set or self.current)
+        self.sys_value(path, name, type_id, raw, control_set=control_set)
+        self.deleted_values.append((resolved, name))
 
     # -- pipeline -----------------------------------------------------------------------------
 
@@ -176,13 +178,26 @@ class HostBuilder:
             (self.with_system, self.system, r"HKEY_LOCAL_MACHINE\SYSTEM"),
             (self.with_software, self.software, r"HKEY_LOCAL_MACHINE\SOFTWARE"),
         ):
-            if wanted:
+            if wanted and hive is self.system and self.deleted_values:
+                items.append(self._system_with_deletions())
+            elif wanted:
                 suffix = ".reg" if self.format == EvidenceFormat.REG else ""
                 items.append(Evidence(
                     path=f"{hive.source}{suffix}", size=0, sha256="0" * 64, format=self.format,
                     hives=[MountedHive(mount, hive)],
                 ))  # fmt: skip
         return items
+
+    def _system_with_deletions(self) -> Evidence:
+        image, layout = write_hive_with_layout(self.system)
+        edited = bytearray(image)
+        for path, name in self.deleted_values:
+            delete_value(edited, layout, path, name)
+        hive = open_hive(self.system.source, data=bytes(edited))
+        return Evidence(
+            path=self.system.source, size=len(edited), sha256="0" * 64,
+            format=EvidenceFormat.REGF, hives=[MountedHive(r"HKEY_LOCAL_MACHINE\SYSTEM", hive)],
+        )  # fmt: skip
 
     def state(self, as_of: datetime) -> LicensingState:
         return build_state(collect_facts(self.evidence()), as_of)

@@ -122,14 +122,40 @@ def test_software_hive_alone_has_no_reset_indicator():
 
 
 def test_recovered_deleted_timebomb_is_an_indicator():
-    host = configured(AS_OF - 60 * DAY).timebomb(AS_OF - 59 * DAY)
+    # The timebomb was deleted and not re-created: its record stays in a free cell.
+    host = configured(AS_OF - 60 * DAY).grace_key(AS_OF - 59 * DAY)
     host.deleted_value(GRACE, TIMEBOMB_RTM, REG_BINARY, DPAPI_BLOB)
     finding = by_id(host.findings(AS_OF))["rds.grace.reset_suspected"]
-    (indicator,) = indicators(finding)
-    assert indicator["indicator"] == "deleted_timebomb_recovered"
-    assert indicator["cell_offset"] == 0x1234
-    assert (finding.severity, finding.confidence) == ("high", "high")
-    assert fact_records(finding, "grace.timebomb")[0]["deleted"] is True
+    recovered = [i for i in indicators(finding) if i["indicator"] == "deleted_timebomb_recovered"]
+    (indicator,) = recovered
+    assert indicator["status"] == "CONFIRMED"
+    assert indicator["data_state"] == "intact"
+    assert indicator["key_path_inferred"] is True  # the value left its key: placed by name
+    assert indicator["blob"]["dpapi_shaped"] is False  # 60 zero bytes after the provider GUID
+    assert finding.severity == "high"
+    (record,) = [r for r in fact_records(finding, "grace.timebomb") if r["deleted"]]
+    assert record["raw"] == DPAPI_BLOB.hex()
+    assert record["cell_offset"] == indicator["cell_offset"]
+
+
+def test_deleted_copy_equal_to_the_live_timebomb_is_no_indicator():
+    # ControlSet002 lost a value holding the same bytes as the live one: nothing was reset.
+    host = configured(AS_OF - 60 * DAY).timebomb(AS_OF - 59 * DAY)
+    host.deleted_value(GRACE, TIMEBOMB_RTM, REG_BINARY, DPAPI_BLOB, control_set="ControlSet002")
+    assert not [
+        i for i in reset_indicators(host.state(AS_OF)) if i.indicator.name.startswith("deleted")
+    ]
+
+
+def test_deleted_timebomb_with_other_data_shows_a_recreated_value():
+    host = configured(AS_OF - 60 * DAY).timebomb(AS_OF - 59 * DAY)
+    older = DPAPI_BLOB[:-1] + b"\x01"
+    host.deleted_value(GRACE, TIMEBOMB_RTM, REG_BINARY, older, control_set="ControlSet002")
+    (indicator,) = [
+        i for i in reset_indicators(host.state(AS_OF)) if i.indicator.name.startswith("deleted")
+    ]
+    assert "re-created" in indicator.indicator.description
+    assert indicator.indicator.data["live_timebomb_present"] is True
 
 
 def test_decoded_expiry_far_beyond_the_key_write():

@@ -1,0 +1,112 @@
+"""`hiveparse recover`: deleted keys and values carved from a hive's unused space."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+import typer
+
+from .errors import EXIT_OK, EXIT_PARTIAL
+from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, chosen_format
+
+
+def recover(
+    evidence: EvidenceArg,
+    key: KeyArg = None,
+    output_format: FormatOpt = None,
+    no_logs: NoLogsOpt = False,
+) -> None:
+    """Deleted keys and values (with their data where it survives) from free cells, cell
+    slack and the remnant after the hive bins. With KEY: deleted keys at or below it."""
+    from hiveparse.errors import KeyNotFound, Unsupported  # noqa: PLC0415 - fast --help
+    from hiveparse.evidence import open_evidence  # noqa: PLC0415
+    from hiveparse.registry import Registry  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.report.recovered import (  # noqa: PLC0415
+        recovered_key_record,
+        recovered_value_record,
+        under,
+    )
+    from hiveparse.sources.regf.hive import RegfHive  # noqa: PLC0415
+    from hiveparse.sources.regf.recover import recover as carve  # noqa: PLC0415
+
+    opened = open_evidence(evidence, apply_logs=not no_logs)
+    resolved = Registry([opened]).resolve(key)
+    if not resolved:
+        raise KeyNotFound(f"key {key!r} cannot lie in {opened.path}")
+    _evidence, mounted, relative = resolved[0]
+    hive = mounted.hive
+    if not isinstance(hive, RegfHive):
+        raise Unsupported(
+            "recover reads hive files: a .reg export keeps no deleted data", source=opened.path
+        )
+    recovery = carve(hive)
+    keys = [
+        recovered_key_record(item, mounted.mount)
+        for item in sorted(recovery.keys, key=lambda found: (found.path, found.offset))
+        if under(item.path, relative) and (item.path_complete or not relative)
+    ]
+    unplaced = [value for value in recovery.values if value.key_offset is None]
+    document: dict[str, Any] = {
+        "schema_version": records.SCHEMA_VERSION,
+        "tool": records.tool_record(),
+        "evidence": [records.evidence_record(opened)],
+        "key": key,
+        "keys": keys,
+        "values_without_key": (
+            [recovered_value_record(value) for value in unplaced] if not relative else []
+        ),
+        "values_without_key_count": len(unplaced),
+        "scanned_bytes": recovery.scanned_bytes,
+        "partial": recovery.partial,
+        "diagnostics": records.diagnostics_record(list(recovery.diagnostics)),
+    }
+    fmt = chosen_format(output_format)
+    if fmt == Format.TABLE:
+        _write_table(document, sys.stdout)
+    elif fmt == Format.JSONL:
+        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+
+        write_jsonl([*keys, *document["values_without_key"]], sys.stdout)
+    else:
+        from hiveparse.report.render import write_json  # noqa: PLC0415
+
+        write_json(document, sys.stdout)
+    raise typer.Exit(EXIT_PARTIAL if recovery.partial else EXIT_OK)
+
+
+def _where(record: dict[str, Any]) -> str:
+    return f"{record['location']} space, cell 0x{record['cell_offset']:x}"
+
+
+def _value_line(value: dict[str, Any]) -> str:
+    name = value["name"] or "(Default)"
+    if value["raw"] is None:
+        shown = f"<data {value['data_state']}>"
+    elif isinstance(value["decoded"], list):
+        shown = "\\0".join(value["decoded"])
+    else:
+        shown = str(value["decoded"])
+    if len(shown) > 96:
+        shown = shown[:93] + "..."
+    return f"    {name}    {value['type']}    {shown}    [{_where(value)}]\n"
+
+
+def _write_table(document: dict[str, Any], out: TextIO) -> None:
+    keys, loose = document["keys"], document["values_without_key"]
+    out.write(f"{len(keys)} deleted key(s), {document['values_without_key_count']} deleted ")
+    out.write("value(s) whose key is unknown\n")
+    for key in keys:
+        state = "" if key["path_complete"] else "  (path incomplete)"
+        twin = "  (a live key of this name exists: older copy)" if key["live_twin"] else ""
+        out.write(f"\n{key['path']}{state}{twin}\n")
+        out.write(f"    last written {key['last_written']}    [{_where(key)}]\n")
+        for value in key["values"]:
+            out.write(_value_line(value))
+    if loose:
+        out.write("\nvalues whose key is unknown:\n")
+        for value in loose:
+            out.write(_value_line(value))
+    elif document["values_without_key_count"] and document["key"]:
+        out.write("\n(values whose key is unknown are listed without KEY)\n")

@@ -1,0 +1,436 @@
+"""Deleted keys and values, carved from the space a hive no longer uses.
+
+Windows frees the cells of a deleted key or value without wiping them, so the records stay
+until the space is reused. Three places are scanned for ``nk`` and ``vk`` records:
+
+* ``free``: unallocated cells (and bin tails after a broken cell chain);
+* ``slack``: allocated cells past the end of the record they hold (a cell reused for a
+  smaller record keeps the tail of the old one);
+* ``remnant``: bytes after the hive bins the base block counts (bins of an earlier, larger
+  hive).
+
+A record only sits where a cell starts, so signatures are looked for at cell-payload
+alignment (4 bytes past an 8-aligned offset). Each candidate must pass plausibility checks
+(name, counts, timestamp, data offset) before it is reported. Value data is returned only
+when every byte of it lies in unallocated space: a data cell that is allocated again has
+been ``reused`` and its bytes belong to someone else. Keys get their path by following
+parent offsets through recovered and live keys; a gap is written ``?``.
+
+Recovered bytes are what the file holds now; whether a free cell was reused and freed again
+in between cannot be told, which is why findings built on them say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from hiveparse.errors import Diagnostic, Location, Severity
+from hiveparse.filetime import filetime_to_datetime
+from hiveparse.model import fold_name
+from hiveparse.schemas import regf
+from hiveparse.sources.regf.cellmap import CellMap, Span
+from hiveparse.sources.regf.cells import Image
+from hiveparse.sources.regf.hive import RegfHive
+from hiveparse.sources.regf.records import (
+    DB,
+    LIST_HEAD,
+    NK,
+    SK,
+    VK,
+    KeyNode,
+    ValueRecord,
+    offset_array,
+    parse_key_node,
+    parse_value_record,
+)
+
+_DATA_START = regf.BASE_BLOCK_SIZE
+_SIGNATURES = re.compile(rb"nk|vk")
+_KEY_NAME_MAX = 255  # characters; Windows refuses longer key names
+_VALUE_NAME_MAX = 16383
+_NULS_MAX = 5  # a few NULs occur in real names (yarp accepts up to 5 as well)
+_PATH_DEPTH_MAX = 512
+_YEAR_MIN, _YEAR_MAX = 1970, 2100
+_KEY_HIVE_ENTRY = 0x0004
+
+
+class Place:
+    FREE = "free"
+    SLACK = "slack"
+    REMNANT = "remnant"
+
+
+class DataState:
+    INLINE = "inline"  # the data sits in the value record itself
+    INTACT = "intact"  # every byte of the data lies in unallocated space
+    REUSED = "reused"  # the data cell is allocated again: the old bytes are gone
+    UNREADABLE = "unreadable"  # offsets or sizes point outside the hive or overlap
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveredValue:
+    offset: int  # the cell offset the record had (relative to the hive bins data)
+    name: str
+    type_id: int
+    data_size: int
+    raw: bytes | None
+    data_state: str
+    location: str
+    flags: int
+    key_offset: int | None = None  # the recovered key whose value list names it
+
+    @property
+    def file_offset(self) -> int:
+        return self.offset + _DATA_START
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveredKey:
+    offset: int
+    name: str
+    path: str  # from the hive root, without the root's own name; '?' for unknown parts
+    path_complete: bool
+    parent_offset: int
+    last_written: int
+    class_name: str | None
+    number_of_subkeys: int
+    number_of_values: int
+    location: str
+    flags: int
+    values: tuple[RecoveredValue, ...] = ()
+    live_twin: bool = False  # a live key of the same name has the same parent
+
+    @property
+    def file_offset(self) -> int:
+        return self.offset + _DATA_START
+
+    @property
+    def last_written_at(self) -> datetime | None:
+        return filetime_to_datetime(self.last_written)
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    source: str
+    keys: tuple[RecoveredKey, ...]
+    values: tuple[RecoveredValue, ...]
+    partial: bool
+    diagnostics: tuple[Diagnostic, ...]
+    scanned_bytes: dict[str, int] = field(default_factory=dict)
+
+
+def recover(hive: RegfHive, *, max_records: int = 1_000_000) -> Recovery:
+    """Every deleted key and value record that can be carved from ``hive``."""
+    return _Carver(hive, max_records).run()
+
+
+def _silent(*_args: object, **_kwargs: object) -> None:
+    """Carving tests candidates; their flaws are not anomalies of the hive."""
+
+
+class _Carver:
+    def __init__(self, hive: RegfHive, max_records: int) -> None:
+        self.hive = hive
+        self.image = hive.image
+        self.source = hive.source
+        self.max_records = max_records
+        self.map = CellMap(hive.cells, hive.source)
+        self.diagnostics: list[Diagnostic] = list(self.map.diagnostics)
+        self.big_data = hive.header.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
+        self.partial = False
+        self.keys: dict[int, tuple[KeyNode, str]] = {}
+        self.values: dict[int, RecoveredValue] = {}
+        self.scanned = {Place.FREE: 0, Place.SLACK: 0, Place.REMNANT: 0}
+
+    # -- scanning ---------------------------------------------------------------------------
+
+    def run(self) -> Recovery:
+        for span, place, aligned in self._regions():
+            self.scanned[place] += span.end - span.start
+            if not self._scan(span, place, aligned=aligned):
+                self.partial = True
+                self.diagnostics.append(
+                    Diagnostic(
+                        "recover.budget",
+                        f"more than {self.max_records} deleted records; the scan stopped at "
+                        f"0x{span.start + _DATA_START:x}",
+                        Location(self.source, offset=span.start + _DATA_START),
+                        Severity.ERROR,
+                    )
+                )
+                break
+        keys = self._link_keys()
+        linked = {value.offset: value for key in keys for value in key.values}
+        values = tuple(linked.get(offset, value) for offset, value in sorted(self.values.items()))
+        return Recovery(
+            self.source, keys, values, self.partial, tuple(self.diagnostics), self.scanned
+        )
+
+    def _regions(self) -> Iterator[tuple[Span, str, bool]]:
+        """Unallocated cells, the slack of allocated cells, unmapped bin tails, remnant;
+        with whether records there can only sit at cell-payload alignment (inside cells they
+        do; in bytes no cell chain describes, any even offset is tried, as yarp does)."""
+        image, starts, sizes = self.image, self.map.starts, self.map.sizes
+        for index in range(len(starts)):
+            start, size = starts[index], sizes[index]
+            if size > 0:
+                yield Span(start + 4, start + size), Place.FREE, True
+            elif size <= -48:  # room for a record's tail plus the smallest vk after it
+                used = _record_length(image, start + 4 + _DATA_START, -size - 4)
+                if used is not None and -size - 4 - used >= VK.size:
+                    yield Span(start + 4 + used, start - size), Place.SLACK, True
+        for span in self.map.unmapped:
+            yield span, Place.FREE, False
+        if self.map.remnant is not None:
+            yield self.map.remnant, Place.REMNANT, False
+
+    def _scan(self, span: Span, place: str, *, aligned: bool) -> bool:
+        """Carve one region; False when the record budget is spent."""
+        image = self.image
+        end = span.end + _DATA_START
+        position = span.start + _DATA_START
+        while True:
+            found = _SIGNATURES.search(image, position, end)
+            if found is None:
+                return True
+            at = found.start()
+            if (at - _DATA_START) % (8 if aligned else 2) != (4 if aligned else 0):
+                position = at + 1
+                continue
+            if image[at] == 0x6E:  # 'n'
+                length = self._try_key(at, end, place)
+            else:
+                length = self._try_value(at, end, place)
+            if len(self.keys) + len(self.values) > self.max_records:
+                return False
+            position = at + (length if length else 2)
+
+    def _try_key(self, at: int, end: int, place: str) -> int:
+        if end - at < NK.size + 1:
+            return 0
+        node = parse_key_node(self.image, at, end - at, _silent)
+        if node is None or not _plausible_key(node, self.map):
+            return 0
+        self.keys[at - 4 - _DATA_START] = (node, place)
+        return NK.size + int(NK.packer.unpack_from(self.image, at)[-2])
+
+    def _try_value(self, at: int, end: int, place: str) -> int:
+        if end - at < VK.size:
+            return 0
+        record = parse_value_record(self.image, at, end - at, _silent)
+        if record is None or not self._plausible_value(record):
+            return 0
+        offset = at - 4 - _DATA_START
+        raw, state = self._value_data(record)
+        self.values[offset] = RecoveredValue(
+            offset=offset,
+            name=record.name,
+            type_id=record.type_id,
+            data_size=record.data_size_field & 0x7FFFFFFF,
+            raw=raw,
+            data_state=state,
+            location=place,
+            flags=record.flags,
+        )
+        return VK.size + int(VK.packer.unpack_from(self.image, at)[1])
+
+    def _plausible_value(self, record: ValueRecord) -> bool:
+        if not _plausible_name(record.name, _VALUE_NAME_MAX, allow_empty=True):
+            return False
+        size = record.data_size_field & 0x7FFFFFFF
+        if record.data_size_field & regf.INLINE_DATA_FLAG:
+            return size <= 4
+        if size == 0:
+            return True
+        offset = record.data_offset
+        return offset % 8 == 0 and 32 <= offset < len(self.image) - _DATA_START
+
+    # -- value data -------------------------------------------------------------------------
+
+    def _value_data(self, record: ValueRecord) -> tuple[bytes | None, str]:
+        size_field = record.data_size_field
+        size = size_field & 0x7FFFFFFF
+        if size_field & regf.INLINE_DATA_FLAG:
+            return record.data_offset.to_bytes(4, "little")[:size], DataState.INLINE
+        if size == 0:
+            return b"", DataState.INTACT
+        offset = record.data_offset
+        if (
+            self.big_data
+            and size > regf.BIG_DATA_SEGMENT_SIZE
+            and self._free(offset, 4 + DB.size)
+            and self._read(offset + 4, 2) == b"db"
+        ):
+            return self._big_data(offset, size)
+        if self._free(offset, 4 + size):
+            return self._read(offset + 4, size), DataState.INTACT
+        return None, self._lost_state(offset)
+
+    def _big_data(self, offset: int, size: int) -> tuple[bytes | None, str]:
+        _signature, count, list_offset = DB.packer.unpack_from(self.image, offset + 4 + _DATA_START)
+        needed = -(-size // regf.BIG_DATA_SEGMENT_SIZE)
+        if count < needed or not self._free(list_offset, 4 + 4 * needed):
+            return None, self._lost_state(list_offset)
+        parts: list[bytes] = []
+        remaining = size
+        segments = offset_array(self.image, needed, list_offset + 4 + _DATA_START)
+        for segment in segments:
+            chunk = min(remaining, regf.BIG_DATA_SEGMENT_SIZE)
+            if not self._free(segment, 4 + chunk):
+                return None, self._lost_state(segment)
+            parts.append(self._read(segment + 4, chunk))
+            remaining -= chunk
+        return b"".join(parts), DataState.INTACT
+
+    def _lost_state(self, offset: int) -> str:
+        index = self.map.containing(offset)
+        if index is not None and self.map.sizes[index] < 0:
+            return DataState.REUSED
+        return DataState.UNREADABLE
+
+    def _free(self, relative: int, length: int) -> bool:
+        return relative % 8 == 0 and self.map.free_run(relative, length)
+
+    def _read(self, relative: int, length: int) -> bytes:
+        start = relative + _DATA_START
+        return bytes(self.image[start : start + length])
+
+    # -- keys: values, class names, paths ---------------------------------------------------
+
+    def _link_keys(self) -> tuple[RecoveredKey, ...]:
+        paths: dict[int, tuple[str, bool]] = {}
+        keys: list[RecoveredKey] = []
+        for offset, (node, place) in sorted(self.keys.items()):
+            path, complete = self._path(offset, paths)
+            keys.append(
+                RecoveredKey(
+                    offset=offset,
+                    name=node.name,
+                    path=path,
+                    path_complete=complete,
+                    parent_offset=node.parent,
+                    last_written=node.last_written,
+                    class_name=self._class_name(node),
+                    number_of_subkeys=node.number_of_subkeys,
+                    number_of_values=node.number_of_values,
+                    location=place,
+                    flags=node.flags,
+                    values=self._key_values(offset, node),
+                    live_twin=self._has_live_twin(node),
+                )
+            )
+        return tuple(keys)
+
+    def _key_values(self, key_offset: int, node: KeyNode) -> tuple[RecoveredValue, ...]:
+        count, list_offset = node.number_of_values, node.values_list_offset
+        if count == 0 or not self._free(list_offset, 4 + 4 * count):
+            return ()
+        found: list[RecoveredValue] = []
+        for offset in offset_array(self.image, count, list_offset + 4 + _DATA_START):
+            value = self.values.get(offset)
+            if value is not None and value.key_offset is None:
+                linked = replace(value, key_offset=key_offset)
+                self.values[offset] = linked
+                found.append(linked)
+        return tuple(found)
+
+    def _class_name(self, node: KeyNode) -> str | None:
+        length = node.class_name_length
+        if length == 0 or not self._free(node.class_name_offset, 4 + length):
+            return None
+        raw = self._read(node.class_name_offset + 4, length - length % 2)
+        return raw.decode("utf-16-le", errors="surrogatepass")
+
+    def _path(self, offset: int, memo: dict[int, tuple[str, bool]]) -> tuple[str, bool]:
+        """Follow parent offsets up to the root through recovered and live key nodes."""
+        chain: list[tuple[int, str]] = []
+        seen: set[int] = set()
+        current: int | None = offset
+        prefix, complete = "?", False
+        while current is not None and len(chain) < _PATH_DEPTH_MAX:
+            if current in memo:
+                prefix, complete = memo[current]
+                break
+            if current in seen:
+                break
+            seen.add(current)
+            node = self._node_at(current)
+            if node is None:
+                break
+            if current == self.hive.header.root_cell_offset or node.flags & _KEY_HIVE_ENTRY:
+                prefix, complete = "", True
+                break
+            chain.append((current, node.name))
+            current = node.parent
+        path = prefix
+        for index in range(len(chain) - 1, -1, -1):
+            at, name = chain[index]
+            path = f"{path}\\{name}" if path else name
+            memo[at] = (path, complete)
+        return memo.get(offset, (path, complete))
+
+    def _node_at(self, offset: int) -> KeyNode | None:
+        recovered = self.keys.get(offset)
+        if recovered is not None:
+            return recovered[0]
+        if not self.map.allocated_at(offset):
+            return None
+        found = self.hive.cells.span(offset, "key node")
+        if found is None:
+            return None
+        return parse_key_node(self.image, found[0], found[1], _silent)
+
+    def _has_live_twin(self, node: KeyNode) -> bool:
+        """Whether the parent is live and lists a key of the same name (then the record is
+        an older copy of a live key, left behind when Windows moved it)."""
+        if not self.map.allocated_at(node.parent):
+            return False
+        parent = self._node_at(node.parent)
+        if parent is None:
+            return False
+        hive = self.hive
+        for offset in hive.subkey_offsets(node.parent, parent, name_hint=node.name):
+            child = self._node_at(offset)
+            if child is not None and fold_name(child.name) == fold_name(node.name):
+                return True
+        return False
+
+
+def _plausible_name(name: str, limit: int, *, allow_empty: bool) -> bool:
+    if not name:
+        return allow_empty
+    return len(name) <= limit and name.count("\x00") <= _NULS_MAX and "\ufffd" not in name
+
+
+def _plausible_key(node: KeyNode, cell_map: CellMap) -> bool:
+    if "\\" in node.name or not _plausible_name(node.name, _KEY_NAME_MAX, allow_empty=False):
+        return False
+    moment = filetime_to_datetime(node.last_written)
+    if moment is None or not _YEAR_MIN <= moment.year <= _YEAR_MAX:
+        return False
+    most = (len(cell_map) or 1) + 1  # every subkey or value needs a cell of its own
+    return node.number_of_subkeys <= most and node.number_of_values <= most
+
+
+def _record_length(image: Image, start: int, length: int) -> int | None:
+    """How many bytes of an allocated cell's payload its record uses (None when the payload
+    does not say: value data, value lists and class names carry no signature)."""
+    signature = bytes(image[start : start + 2])
+    used: int | None = None
+    if signature == b"nk" and length >= NK.size:
+        used = NK.size + NK.packer.unpack_from(image, start)[-2]
+    elif signature == b"vk" and length >= VK.size:
+        used = VK.size + VK.packer.unpack_from(image, start)[1]
+    elif signature in (b"lf", b"lh", b"li", b"ri") and length >= LIST_HEAD.size:
+        width = 8 if signature in (b"lf", b"lh") else 4
+        used = LIST_HEAD.size + width * LIST_HEAD.packer.unpack_from(image, start)[1]
+    elif signature == b"sk" and length >= SK.size:
+        used = SK.size + SK.unpack_from(image, start)["security_descriptor_size"]
+    elif signature == b"db" and length >= DB.size:
+        used = DB.size
+    if used is None or used > length:
+        return None
+    return used + (-used % 8)

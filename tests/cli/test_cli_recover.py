@@ -1,0 +1,55 @@
+"""`hiveparse recover` end to end, against yarp's and Registry Explorer's deleted-data hives
+and the project's grace-reset sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.test_cli_commands import run
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def test_recover_lists_the_deleted_tree_of_yarp(corpus: Path) -> None:
+    # yarp test_cases.py::test_deleted: keys 3, 4, 5 and "New Key #1" below the live 1\2.
+    result = run("recover", corpus / "hives/yarp/DeletedTreeHive", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    paths = [key["path"].split("\\", 2)[2] for key in document["keys"]]
+    assert paths == [r"1\2\3", r"1\2\3\4", r"1\2\3\4\5", r"1\2\3\4\New Key #1"]
+    assert all(key["deleted"] and key["location"] == "free" for key in document["keys"])
+    assert document["partial"] is False
+
+
+def test_recover_key_filter_and_values(corpus: Path) -> None:
+    # yarp test_deleted_value_assoc: deleted key 456 holds value v = "123456".
+    hive = corpus / "hives/yarp/DeletedDataHive"
+    document = json.loads(run("recover", hive, "456", "-f", "json").stdout)
+    (key,) = document["keys"]
+    (value,) = key["values"]
+    assert (value["name"], value["type"], value["decoded"]) == ("v", "REG_SZ", "123456")
+    assert value["data_state"] == "intact"
+    assert document["values_without_key"] == []  # with KEY, unplaced values are only counted
+    assert document["values_without_key_count"] == 1
+
+
+def test_recover_finds_the_sample_timebomb_deletion() -> None:
+    result = run("recover", SAMPLES / "grace-reset" / "SYSTEM", "-f", "table")
+    assert result.returncode == 0, result.stderr
+    assert "L$RTMTIMEBOMB_1320153D-8DA3-4e8e-B27B-0D888223A588    REG_BINARY" in result.stdout
+    assert "[free space, cell 0x" in result.stdout
+
+
+def test_recover_refuses_a_reg_file_in_one_line() -> None:
+    result = run("recover", SAMPLES / "grace-reset" / "SYSTEM.reg")
+    assert result.returncode == 4
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "keeps no deleted data" in result.stderr
+
+
+def test_recover_key_outside_the_hive_is_a_usage_error(corpus: Path) -> None:
+    result = run("recover", corpus / "hives/yarp/DeletedTreeHive", r"HKCU\Software")
+    assert result.returncode == 2
+    assert "cannot lie in" in result.stderr
