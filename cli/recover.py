@@ -47,15 +47,26 @@ def recover(
         for item in sorted(recovery.keys, key=lambda found: (found.path, found.offset))
         if under(item.path, relative) and (item.path_complete or not relative)
     ]
+    deleted_keys = {item.offset for item in recovery.keys}
     unplaced = [value for value in recovery.values if value.key_offset is None]
+    of_live_keys = [
+        recovered_value_record(value, mounted.mount)
+        for value in recovery.values
+        if value.key_offset is not None
+        and value.key_offset not in deleted_keys
+        and under(value.key_path or "", relative)
+    ]
     document: dict[str, Any] = {
         "schema_version": records.SCHEMA_VERSION,
         "tool": records.tool_record(),
         "evidence": [records.evidence_record(opened)],
         "key": key,
         "keys": keys,
+        "values_of_live_keys": of_live_keys,
         "values_without_key": (
-            [recovered_value_record(value) for value in unplaced] if not relative else []
+            [recovered_value_record(value, mounted.mount) for value in unplaced]
+            if not relative
+            else []
         ),
         "values_without_key_count": len(unplaced),
         "scanned_bytes": recovery.scanned_bytes,
@@ -68,7 +79,7 @@ def recover(
     elif fmt == Format.JSONL:
         from hiveparse.report.render import write_jsonl  # noqa: PLC0415
 
-        write_jsonl([*keys, *document["values_without_key"]], sys.stdout)
+        write_jsonl([*keys, *of_live_keys, *document["values_without_key"]], sys.stdout)
     else:
         from hiveparse.report.render import write_json  # noqa: PLC0415
 
@@ -103,6 +114,13 @@ def _write_table(document: dict[str, Any], out: TextIO) -> None:
         out.write(f"\n{key['path']}{state}{twin}\n")
         out.write(f"    last written {key['last_written']}    [{_where(key)}]\n")
         for value in key["values"]:
+            out.write(_value_line(value))
+    by_key: dict[str, list[dict[str, Any]]] = {}
+    for value in document["values_of_live_keys"]:
+        by_key.setdefault(value["key_path"], []).append(value)
+    for path, values in by_key.items():
+        out.write(f"\n{path}  (live key; deleted values left in its value list)\n")
+        for value in values:
             out.write(_value_line(value))
     if loose:
         out.write("\nvalues whose key is unknown:\n")

@@ -22,7 +22,7 @@ from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.rds.locations import CCS, LOCATIONS, Location
 from hiveparse.sources.regf.hive import RegfHive
-from hiveparse.sources.regf.recover import Recovery, recover
+from hiveparse.sources.regf.recover import RecoveredValue, Recovery, recover
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
 from hiveparse.values import decode_value
 
@@ -325,8 +325,13 @@ def _place_recovered(
                 )
                 if value is not None:
                     placed.add(value.record.offset)
+    deleted_keys = {record.offset for record in recovery.keys}
     for record_value in recovery.values:
         if record_value.offset in placed:
+            continue
+        owner = record_value.key_offset
+        at_live_key = owner is not None and owner not in deleted_keys
+        if at_live_key and _place_at_live_key(record_value, locations, evidence, mounted, facts):
             continue
         wanted = fold_name(record_value.name)
         matches = [
@@ -340,9 +345,37 @@ def _place_recovered(
         path = matches[0].key.replace(CCS, UNKNOWN_CONTROL_SET, 1)
         inferred = InferredKey(path, value)
         facts.recovered.extend(
-            Fact(location, evidence, mounted, inferred, value, None, False)
-            for location in matches
+            Fact(location, evidence, mounted, inferred, value, None, False) for location in matches
         )
+
+
+def _place_at_live_key(
+    record: RecoveredValue,
+    locations: list[Location],
+    evidence: Evidence,
+    mounted: MountedHive,
+    facts: FactSet,
+) -> bool:
+    """A deleted value left in a live key's value list: placed at that key, when the key is
+    a location's and the value has the location's name."""
+    path = record.key_path
+    if path is None or "?" in path.split("\\"):
+        return False
+    key = mounted.hive.root().find(path)
+    if key is None:
+        return False
+    value = DeletedValue(record, evidence.path, mounted.hive.hive_type)
+    placed = False
+    for location in locations:
+        control_set = _pattern_matches(location.key, path)
+        if control_set is None or location.value is None:
+            continue
+        if fold_name(location.value) == fold_name(record.name):
+            facts.recovered.append(
+                Fact(location, evidence, mounted, key, value, control_set or None, False)
+            )
+            placed = True
+    return placed
 
 
 def _recovered_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> None:

@@ -10,7 +10,7 @@ from hiveparse.sources.regf.recover import RecoveredKey, RecoveredValue
 from hiveparse.values import decode_value
 
 
-def recovered_value_record(value: RecoveredValue) -> dict[str, Any]:
+def recovered_value_record(value: RecoveredValue, mount: str) -> dict[str, Any]:
     decoded: Any = None
     problems: list[str] = []
     if value.raw is not None:
@@ -32,6 +32,8 @@ def recovered_value_record(value: RecoveredValue) -> dict[str, Any]:
         "cell_offset": value.offset,
         "file_offset": value.file_offset,
         "key_cell_offset": value.key_offset,
+        "key_path": None if value.key_path is None else full_path(mount, value.key_path),
+        "link": value.link,
     }
 
 
@@ -55,7 +57,7 @@ def recovered_key_record(key: RecoveredKey, mount: str) -> dict[str, Any]:
         "cell_offset": key.offset,
         "file_offset": key.file_offset,
         "parent_cell_offset": key.parent_offset,
-        "values": [recovered_value_record(value) for value in key.values],
+        "values": [recovered_value_record(value, mount) for value in key.values],
     }
 
 

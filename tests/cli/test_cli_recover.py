@@ -31,7 +31,17 @@ def test_recover_key_filter_and_values(corpus: Path) -> None:
     assert (value["name"], value["type"], value["decoded"]) == ("v", "REG_SZ", "123456")
     assert value["data_state"] == "intact"
     assert document["values_without_key"] == []  # with KEY, unplaced values are only counted
-    assert document["values_without_key_count"] == 1
+    assert document["values_without_key_count"] == 0
+    # yarp test_deleted_value_assoc: v2 = "456" is left in the value list of the live key 123.
+    live = json.loads(run("recover", hive, "123", "-f", "json").stdout)
+    assert live["keys"] == []
+    (left,) = live["values_of_live_keys"]
+    assert (left["name"], left["decoded"], left["link"]) == (
+        "v2",
+        "456",
+        "live_key_value_list_slack",
+    )
+    assert left["key_path"].endswith("\\123")
 
 
 def test_recover_finds_the_sample_timebomb_deletion() -> None:

@@ -138,6 +138,21 @@ def test_recovered_deleted_timebomb_is_an_indicator():
     assert record["cell_offset"] == indicator["cell_offset"]
 
 
+def test_a_timebomb_left_in_the_value_list_of_the_live_key_is_placed_there():
+    # GracePeriod keeps another value; Windows closes the list up over the deleted timebomb
+    # (the last entry), so the list's slack still names the deleted record.
+    host = configured(AS_OF - 60 * DAY).grace_key(AS_OF - 59 * DAY)
+    host.sys_value(GRACE, "Other", REG_BINARY, b"\x01")
+    host.deleted_value(GRACE, TIMEBOMB_RTM, REG_BINARY, DPAPI_BLOB)
+    (indicator,) = [
+        i for i in reset_indicators(host.state(AS_OF)) if i.indicator.name.startswith("deleted")
+    ]
+    assert indicator.indicator.data["key_path_inferred"] is False
+    (fact,) = indicator.facts
+    assert fact.full_key_path.endswith(r"ControlSet001\Control\Terminal Server\RCM\GracePeriod")
+    assert fact.control_set == "ControlSet001"
+
+
 def test_deleted_copy_equal_to_the_live_timebomb_is_no_indicator():
     # ControlSet002 lost a value holding the same bytes as the live one: nothing was reset.
     host = configured(AS_OF - 60 * DAY).timebomb(AS_OF - 59 * DAY)

@@ -70,6 +70,12 @@ class DataState:
     UNREADABLE = "unreadable"  # offsets or sizes point outside the hive or overlap
 
 
+class Link:
+    DELETED_KEY = "deleted_key_value_list"  # named by a recovered key's own value list
+    DELETED_KEY_SLACK = "deleted_key_value_list_slack"  # past the count of that list
+    LIVE_LIST_SLACK = "live_key_value_list_slack"  # left past the count of a live key's list
+
+
 @dataclass(frozen=True, slots=True)
 class RecoveredValue:
     offset: int  # the cell offset the record had (relative to the hive bins data)
@@ -80,7 +86,9 @@ class RecoveredValue:
     data_state: str
     location: str
     flags: int
-    key_offset: int | None = None  # the recovered key whose value list names it
+    key_offset: int | None = None  # the key whose value list names it
+    key_path: str | None = None  # that key's path ('?' for unknown parts)
+    link: str | None = None  # how: Link.DELETED_KEY or Link.LIVE_LIST_SLACK
 
     @property
     def file_offset(self) -> int:
@@ -162,9 +170,10 @@ class _Carver:
                     )
                 )
                 break
-        keys = self._link_keys()
-        linked = {value.offset: value for key in keys for value in key.values}
-        values = tuple(linked.get(offset, value) for offset, value in sorted(self.values.items()))
+        paths: dict[int, tuple[str, bool]] = {}
+        keys = self._link_keys(paths)
+        self._link_live_lists(paths)
+        values = tuple(value for _offset, value in sorted(self.values.items()))
         return Recovery(
             self.source, keys, values, self.partial, tuple(self.diagnostics), self.scanned
         )
@@ -300,8 +309,7 @@ class _Carver:
 
     # -- keys: values, class names, paths ---------------------------------------------------
 
-    def _link_keys(self) -> tuple[RecoveredKey, ...]:
-        paths: dict[int, tuple[str, bool]] = {}
+    def _link_keys(self, paths: dict[int, tuple[str, bool]]) -> tuple[RecoveredKey, ...]:
         keys: list[RecoveredKey] = []
         for offset, (node, place) in sorted(self.keys.items()):
             path, complete = self._path(offset, paths)
@@ -318,24 +326,64 @@ class _Carver:
                     number_of_values=node.number_of_values,
                     location=place,
                     flags=node.flags,
-                    values=self._key_values(offset, node),
+                    values=self._key_values(offset, node, path),
                     live_twin=self._has_live_twin(node),
                 )
             )
         return tuple(keys)
 
-    def _key_values(self, key_offset: int, node: KeyNode) -> tuple[RecoveredValue, ...]:
+    def _key_values(self, key_offset: int, node: KeyNode, path: str) -> tuple[RecoveredValue, ...]:
         count, list_offset = node.number_of_values, node.values_list_offset
         if count == 0 or not self._free(list_offset, 4 + 4 * count):
             return ()
+        index = self.map.containing(list_offset)
+        capacity = count
+        if index is not None and self.map.starts[index] == list_offset:
+            capacity = max(count, (self.map.sizes[index] - 4) // 4)  # a free cell: size > 0
+        entries = offset_array(self.image, capacity, list_offset + 4 + _DATA_START)
+        return self._attach(entries[:count], key_offset, path, Link.DELETED_KEY) + self._attach(
+            entries[count:], key_offset, path, Link.DELETED_KEY_SLACK
+        )
+
+    def _attach(
+        self, entries: tuple[int, ...], key_offset: int, path: str, link: str
+    ) -> tuple[RecoveredValue, ...]:
+        """Tie the recovered value records that ``entries`` name to one key (first claim wins)."""
         found: list[RecoveredValue] = []
-        for offset in offset_array(self.image, count, list_offset + 4 + _DATA_START):
+        for offset in entries:
             value = self.values.get(offset)
             if value is not None and value.key_offset is None:
-                linked = replace(value, key_offset=key_offset)
+                linked = replace(value, key_offset=key_offset, key_path=path, link=link)
                 self.values[offset] = linked
                 found.append(linked)
         return tuple(found)
+
+    def _link_live_lists(self, paths: dict[int, tuple[str, bool]]) -> None:
+        """Windows closes a live key's value list up over a deleted entry without clearing
+        the end: entries past the count that name a recovered value record were that key's
+        (yarp reports them the same way)."""
+        if not self.values:
+            return
+        image, starts, sizes = self.image, self.map.starts, self.map.sizes
+        for index in range(len(starts)):
+            start = starts[index]
+            if sizes[index] > -(4 + NK.size) or image[start + 4 + _DATA_START] != 0x6E:
+                continue
+            if image[start + 5 + _DATA_START] != 0x6B:  # 'nk'
+                continue
+            node = parse_key_node(image, start + 4 + _DATA_START, -sizes[index] - 4, _silent)
+            if node is None or node.values_list_offset == regf.NO_CELL:
+                continue
+            list_index = self.map.containing(node.values_list_offset)
+            if list_index is None or starts[list_index] != node.values_list_offset:
+                continue
+            capacity = (-sizes[list_index] - 4) // 4
+            if sizes[list_index] >= 0 or capacity <= node.number_of_values:
+                continue
+            entries = offset_array(image, capacity, node.values_list_offset + 4 + _DATA_START)
+            stale = entries[node.number_of_values :]
+            if any(entry in self.values for entry in stale):
+                self._attach(stale, start, self._path(start, paths)[0], Link.LIVE_LIST_SLACK)
 
     def _class_name(self, node: KeyNode) -> str | None:
         length = node.class_name_length
