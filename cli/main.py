@@ -12,7 +12,7 @@ import typer
 from hiveparse import __version__
 from hiveparse.errors import HiveparseError
 
-from . import analyze, convert, export, info, query, recover, timebomb, verify
+from . import analyze, convert, export, info, query, recover, secrets, timebomb, verify
 from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, EXIT_USAGE, exit_code_for, say_error
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.command("verify")(verify.verify)
 app.command("timebomb")(timebomb.timebomb)
 app.command("convert")(convert.convert)
 app.command("recover")(recover.recover)
+app.command("secrets")(secrets.secrets)
 
 
 def _version(value: bool) -> None:

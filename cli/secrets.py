@@ -1,0 +1,80 @@
+"""`hiveparse secrets`: the LSA secrets of a SYSTEM + SECURITY pair, names only by default."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from .errors import EXIT_OK
+from .options import Format, FormatOpt, chosen_format
+
+
+def secrets(
+    evidence: Annotated[
+        list[Path],
+        typer.Argument(help="The SYSTEM and SECURITY hives, or a folder holding them."),
+    ],
+    reveal_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--reveal-secrets",
+            help="Also print each secret's decrypted bytes (hex). Without it no secret, key "
+            "or plaintext is written anywhere.",
+        ),
+    ] = False,
+    output_format: FormatOpt = None,
+) -> None:
+    """LSA secrets (DPAPI_SYSTEM, L$RTMTIMEBOMB_..., ...): name, CurrVal/OldVal, sizes and
+    update times; decrypted with the boot key and the LSA key found in the hives."""
+    from hiveparse.errors import UsageError  # noqa: PLC0415 - fast --help
+    from hiveparse.rds.lsa_secrets import host_secrets  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+
+    hosts, evidence_items = host_secrets(evidence, reveal=reveal_secrets)
+    if not hosts:
+        raise UsageError("no host with both a SYSTEM and a SECURITY hive among the evidence")
+    document: dict[str, Any] = {
+        "schema_version": records.SCHEMA_VERSION,
+        "tool": records.tool_record(),
+        "evidence": [records.evidence_record(item) for item in evidence_items],
+        "revealed": reveal_secrets,
+        "hosts": hosts,
+    }
+    fmt = chosen_format(output_format)
+    if fmt == Format.TABLE:
+        _write_table(hosts, sys.stdout)
+    elif fmt == Format.JSONL:
+        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+
+        write_jsonl([{"host": h["host"], **s} for h in hosts for s in h["secrets"]], sys.stdout)
+    else:
+        from hiveparse.report.render import write_json  # noqa: PLC0415
+
+        write_json(document, sys.stdout)
+    raise typer.Exit(EXIT_OK)
+
+
+def _write_table(hosts: list[dict[str, Any]], out: TextIO) -> None:
+    for host in hosts:
+        lsa = host["lsa"]
+        out.write(f"{host['host']}  ({host['system']} + {host['security']})\n")
+        if host["error"]:
+            out.write(f"    cannot open the LSA: {host['error']}\n")
+            continue
+        out.write(
+            f"    LSA key: {lsa['era']} ({lsa['source']}), boot key from "
+            f"{lsa['boot_key_control_set']}\n"
+        )
+        for secret in host["secrets"]:
+            size = secret["length"] if secret["length"] is not None else "?"
+            line = f"    {secret['name']}  {secret['slot']}  {size} bytes"
+            if secret["updated"]:
+                line += f"  updated {secret['updated']}"
+            if secret["error"]:
+                line += f"  ({secret['error']})"
+            if "value" in secret:
+                line += f"  {secret['value']}"
+            out.write(line + "\n")

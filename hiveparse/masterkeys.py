@@ -1,0 +1,133 @@
+"""Finding the machine's DPAPI master key files in a collection.
+
+Windows keeps the SYSTEM account's master keys in ``Windows\\System32\\Microsoft\\Protect\\
+S-1-5-18`` (opened with the DPAPI_SYSTEM machine key) and its ``User`` subfolder (the user
+key), one file per key, named by the key's GUID (dpapi.md §2.5). A file counts only when its
+content parses as a master key file and names the GUID its file name says; what does not is
+skipped with a note. Files are read whole, so they are size-checked first.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
+
+SYSTEM_SID = "S-1-5-18"
+MAX_FILE = 64 * 1024  # real master key files are under 1 KiB
+MAX_FILES_SEEN = 200_000  # a bound on the directory walk
+
+
+@dataclass(frozen=True)
+class MasterKeyFileRef:
+    guid: str  # lower-case, as uuid.UUID prints it
+    path: str
+    scope: str  # "machine" (S-1-5-18), "user" (S-1-5-18\User) or "given"
+    data: bytes = field(repr=False)
+
+
+@dataclass
+class MasterKeys:
+    files: dict[str, MasterKeyFileRef] = field(default_factory=dict)
+    notes: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, found: MasterKeys) -> None:
+        for guid, ref in found.files.items():
+            self.files.setdefault(guid, ref)
+        self.notes.extend(found.notes)
+
+    def by_guid(self) -> dict[str, bytes]:
+        return {guid: ref.data for guid, ref in self.files.items()}
+
+
+def _scope(path: Path) -> str:
+    parent = path.parent
+    if parent.name.upper() == SYSTEM_SID:
+        return "machine"
+    if parent.name.upper() == "USER" and parent.parent.name.upper() == SYSTEM_SID:
+        return "user"
+    return "given"
+
+
+def _guid_name(path: Path) -> str | None:
+    try:
+        return str(uuid.UUID(path.name))
+    except ValueError:
+        return None
+
+
+def _read_key_file(path: Path, scope: str, keys: MasterKeys) -> None:
+    from hiveparse.crypto.masterkey import parse_master_key_file  # noqa: PLC0415
+
+    guid = _guid_name(path)
+    if guid is None:
+        return  # Preferred and other files of the folder
+    try:
+        if path.stat().st_size > MAX_FILE:
+            raise ValueError(f"larger than {MAX_FILE} bytes")
+        data = path.read_bytes()
+        named = parse_master_key_file(data).guid.lower()
+    except (OSError, ValueError, HiveparseError) as error:
+        keys.notes.append(
+            Diagnostic(
+                "masterkey.unreadable",
+                f"not a master key file: {error}",
+                Location(str(path)),
+                Severity.WARNING,
+            )
+        )
+        return
+    if named != guid:
+        keys.notes.append(
+            Diagnostic(
+                "masterkey.name_mismatch",
+                f"file name says {guid} but the file holds master key {named}; skipped",
+                Location(str(path)),
+                Severity.WARNING,
+            )
+        )
+        return
+    keys.files.setdefault(guid, MasterKeyFileRef(guid, str(path), scope, data))
+
+
+def _system_key_folders(root: Path) -> Iterator[Path]:
+    """Every ``...\\Protect\\S-1-5-18`` folder below ``root`` (case-insensitive), bounded."""
+    seen = 0
+    for folder, subfolders, files in os.walk(root):
+        seen += len(subfolders) + len(files)
+        if seen > MAX_FILES_SEEN:
+            return
+        here = Path(folder)
+        if here.name.upper() == SYSTEM_SID and here.parent.name.upper() == "PROTECT":
+            yield here
+            for sub in subfolders:
+                if sub.upper() == "USER":
+                    yield here / sub
+            subfolders.clear()
+
+
+def find_master_keys(paths: Iterable[Path], *, given: bool = False) -> MasterKeys:
+    """Master key files under the collection folders in ``paths`` (the layout of a Windows
+    volume), or, with ``given``, every master key file named or inside a named folder."""
+    keys = MasterKeys()
+    for path in paths:
+        if path.is_file():
+            if given:
+                _read_key_file(path, _scope(path), keys)
+            continue
+        if not path.is_dir():
+            continue
+        folders = (
+            [path, *(p for p in path.iterdir() if p.is_dir())]
+            if given
+            else list(_system_key_folders(path))
+        )
+        for folder in folders:
+            for entry in sorted(folder.iterdir()):
+                if entry.is_file():
+                    _read_key_file(entry, _scope(entry), keys)
+    return keys

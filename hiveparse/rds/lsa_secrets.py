@@ -1,0 +1,81 @@
+"""The LSA secrets of each host in the evidence, for `hiveparse secrets`.
+
+Decrypted bytes are put in a record only when the caller reveals them; otherwise a record
+holds the secret's name, slot, sizes and update time, which are not secret.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hiveparse.errors import HiveparseError
+from hiveparse.evidence import Evidence, open_evidence
+from hiveparse.filetime import filetime_iso
+from hiveparse.model import Hive, HiveType
+
+
+def _first(group: list[Evidence], hive_type: HiveType) -> tuple[str, Hive] | None:
+    for item in group:
+        for mounted in item.hives:
+            if mounted.hive.hive_type == hive_type and item.format == "regf":
+                return item.path, mounted.hive
+    return None
+
+
+def _secrets_record(system: Hive, security: Hive, *, reveal: bool) -> dict[str, Any]:
+    from hiveparse.crypto.chain import list_lsa_secrets, open_lsa  # noqa: PLC0415
+
+    try:
+        lsa = open_lsa(system, security)
+        entries = list_lsa_secrets(system, security, reveal=reveal)
+    except HiveparseError as error:
+        return {"lsa": None, "secrets": [], "error": str(error)}
+    secrets = []
+    for entry in entries:
+        record: dict[str, Any] = {
+            "name": entry.name,
+            "slot": entry.slot,
+            "stored_length": entry.stored_length,
+            "length": entry.length,
+            "updated": filetime_iso(entry.updated_filetime),
+            "updated_raw": entry.updated_filetime,
+            "error": entry.error,
+        }
+        if reveal and entry.plaintext is not None:
+            record["value"] = entry.plaintext.hex()
+        secrets.append(record)
+    return {
+        "lsa": {
+            "era": str(lsa.lsa_key.era),
+            "source": lsa.lsa_key.source,
+            "boot_key_control_set": lsa.boot_key.control_set,
+            "pol_revision": None if lsa.pol_revision is None else list(lsa.pol_revision),
+        },
+        "secrets": secrets,
+        "error": None,
+    }
+
+
+def host_secrets(paths: list[Path], *, reveal: bool) -> tuple[list[dict[str, Any]], list[Evidence]]:
+    """One record per host that has both a SYSTEM and a SECURITY hive."""
+    from hiveparse.discover import discover_evidence  # noqa: PLC0415
+    from hiveparse.hosts import group_hosts  # noqa: PLC0415
+
+    discovery = discover_evidence(paths)
+    opened = [open_evidence(found.path) for found in discovery.files]
+    hosts: list[dict[str, Any]] = []
+    for group in group_hosts(opened):
+        system = _first(group.evidence, HiveType.SYSTEM)
+        security = _first(group.evidence, HiveType.SECURITY)
+        if system is None or security is None:
+            continue
+        hosts.append(
+            {
+                "host": group.label,
+                "system": system[0],
+                "security": security[0],
+                **_secrets_record(system[1], security[1], reveal=reveal),
+            }
+        )
+    return hosts, opened
