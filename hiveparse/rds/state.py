@@ -12,12 +12,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
 from hiveparse.model import HiveType
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.locations import Layer, Status
+
+if TYPE_CHECKING:
+    from hiveparse.rds.grace_decrypt import GraceDecryption
+    from hiveparse.rds.server_certificate import SessionHostCertificates
 
 GRACE_PERIOD_DAYS = 120  # §5.3, CONFIRMED for 2008 and later
 
@@ -195,6 +199,15 @@ class GraceState:
     ended_fact: Fact | None
     lsa_fact: Fact | None
     blob: dict[str, Any] | None = None
+    decryption: dict[str, Any] | None = None  # what the offline DPAPI chain found
+
+    def apply_decryption(self, decryption: GraceDecryption, as_of: datetime) -> None:
+        """Take the decrypted end over the estimate; keep the estimate when it failed."""
+        self.decryption = decryption.to_dict()
+        if decryption.expires is not None:
+            self.expires = decryption.expires
+            self.expires_source = decryption.status  # "decrypted" | "lsa_secret"
+            self.days_left = days_left(decryption.expires, as_of)
 
     @property
     def expired(self) -> bool | None:
@@ -211,6 +224,7 @@ class GraceState:
             "expires": iso_z(self.expires),
             "expires_source": self.expires_source,
             "days_left": self.days_left,
+            "decryption": self.decryption,
             "ended": self.ended,
             "evidence": [
                 f.evidence_record()
@@ -322,12 +336,16 @@ class RoleState:
     session_host: bool | None
     basis: list[Fact]
     status: Status
+    # The host's certificate values under RCM (§6A), decoded: see server_certificate.
+    session_host_certificates: SessionHostCertificates | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        certificates = self.session_host_certificates
         return {
             "session_host": self.session_host,
             "status": str(self.status),
             "evidence": [f.evidence_record() for f in self.basis],
+            "session_host_certificates": None if certificates is None else certificates.to_dict(),
         }
 
 
@@ -360,15 +378,24 @@ class LicensingState:
     facts: FactSet
     as_of: datetime
 
+    @property
+    def certificates(self) -> SessionHostCertificates | None:
+        """The session host's decoded certificate values (``Certificate``, ``X509 ...``)."""
+        return self.role.session_host_certificates
+
 
 def build_state(facts: FactSet, as_of: datetime) -> LicensingState:
+    from hiveparse.rds.server_certificate import session_host_certificates  # noqa: PLC0415
+
     mode = build_mode(facts)
+    role = build_role(facts, mode)
+    role.session_host_certificates = session_host_certificates(facts, as_of)
     return LicensingState(
         mode=mode,
         servers=build_servers(facts),
         grace=build_grace(facts, as_of),
         rdp=build_rdp(facts),
-        role=build_role(facts, mode),
+        role=role,
         facts=facts,
         as_of=as_of,
     )

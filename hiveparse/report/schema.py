@@ -43,6 +43,164 @@ _FACT_EVIDENCE: dict[str, Any] = {
 
 _EVIDENCE_LIST = {"type": "array", "items": {"type": "object"}}
 
+_CERT_SUMMARY: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["index", "subject", "issuer", "not_before", "not_after", "thumbprint_sha1"],
+    "properties": {
+        "index": {"type": "integer"},
+        "subject": _NULLABLE_STR,
+        "issuer": _NULLABLE_STR,
+        "serial": _NULLABLE_STR,
+        "not_before": _ISO_Z,
+        "not_after": _ISO_Z,
+        "thumbprint_sha1": _NULLABLE_STR,
+        "self_signed": _NULLABLE_BOOL,
+    },
+}
+
+_ISSUANCE: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["kind", "status"],
+    "properties": {
+        "kind": {"enum": ["self_signed_license_server", "clearinghouse_chain", "unknown"]},
+        "basis": {"type": "string"},
+        "status": {"const": "UNCERTAIN"},
+        "source": {"type": "string"},
+    },
+}
+
+# licensing.role.session_host_certificates (hiveparse.rds.server_certificate)
+_SESSION_HOST_CERTIFICATES: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["present", "x509", "proprietary", "values"],
+    "properties": {
+        "present": {"type": "array", "items": {"type": "string"}},
+        "x509": {
+            "type": ["object", "null"],
+            "required": ["value_name", "format", "server", "license_server", "roles_status"],
+            "properties": {
+                "value_name": {"type": "string"},
+                "key_path": {"type": "string"},
+                "format": _NULLABLE_STR,
+                "certificates": {"type": "integer"},
+                "server": _CERT_SUMMARY,
+                "server_expired": _NULLABLE_BOOL,
+                "license_server": _CERT_SUMMARY,
+                "roles_status": {"const": "UNCERTAIN"},
+                "issuance": _ISSUANCE,
+            },
+        },
+        "proprietary": {
+            "type": ["object", "null"],
+            "required": ["value_name", "key_bits", "public_exponent", "modulus_sha1"],
+            "properties": {
+                "value_name": {"type": "string"},
+                "key_path": {"type": "string"},
+                "key_bits": _NULLABLE_INT,
+                "public_exponent": _NULLABLE_INT,
+                "modulus_sha1": _NULLABLE_STR,
+            },
+        },
+        "values": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["fact", "value_name", "key_path", "size", "format", "problems"],
+                "properties": {
+                    "fact": {"type": "string"},
+                    "value_name": {"type": "string"},
+                    "key_path": {"type": "string"},
+                    "location_status": {"enum": ["CONFIRMED", "UNCERTAIN"]},
+                    "type": {"type": "string"},
+                    "size": {"type": "integer", "minimum": 0},
+                    "format": {
+                        "enum": [
+                            "rdp_proprietary",
+                            "rdp_server_certificate",
+                            "rdp_x509_chain",
+                            "pkcs7",
+                            "der",
+                            "mixed",
+                            "opaque",
+                            None,
+                        ]
+                    },
+                    "hex": {"type": "string"},
+                    "matches": {"type": "array", "items": {"type": "string"}},
+                    "cert_chain_version": _NULLABLE_INT,
+                    "temporary": _NULLABLE_BOOL,
+                    "padding": _NULLABLE_INT,
+                    "proprietary": {"type": ["object", "null"]},
+                    "certificates": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": [
+                                "index",
+                                "subject",
+                                "issuer",
+                                "serial",
+                                "not_before",
+                                "not_after",
+                                "thumbprint_sha1",
+                                "self_signed",
+                                "problems",
+                            ],
+                            "properties": {
+                                "index": {"type": "integer"},
+                                "subject": _NULLABLE_STR,
+                                "issuer": _NULLABLE_STR,
+                                "serial": _NULLABLE_STR,
+                                "not_before": _ISO_Z,
+                                "not_after": _ISO_Z,
+                                "thumbprint_sha1": _NULLABLE_STR,
+                                "self_issued": _NULLABLE_BOOL,
+                                "self_signed": _NULLABLE_BOOL,
+                                "microsoft_extensions": {"type": "object"},
+                                "problems": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
+                    "roles": {
+                        "type": ["object", "null"],
+                        "required": ["server_index", "license_server_index", "rule", "status"],
+                        "properties": {
+                            "server_index": _NULLABLE_INT,
+                            "license_server_index": _NULLABLE_INT,
+                            "rule": {"enum": ["position", "issuer_links"]},
+                            "status": {"const": "UNCERTAIN"},
+                            "source": {"type": "string"},
+                        },
+                    },
+                    "server": _CERT_SUMMARY,
+                    "license_server": _CERT_SUMMARY,
+                    "links": {"type": "array", "items": {"type": "object"}},
+                    "issuance": _ISSUANCE,
+                    "problems": {"type": "array", "items": {"type": "string"}},
+                    "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+                },
+            },
+        },
+    },
+}
+
+# How the offline DPAPI chain went (hiveparse.rds.grace_decrypt): never a key or secret.
+_DECRYPTION: dict[str, Any] = {
+    "type": ["object", "null"],
+    "required": ["status", "expires", "missing", "error"],
+    "properties": {
+        "status": {"enum": ["decrypted", "lsa_secret", "missing_keys", "failed"]},
+        "expires": _ISO_Z,
+        "filetime": _NULLABLE_INT,
+        "master_key_guid": _NULLABLE_STR,
+        "master_key_file": _NULLABLE_STR,
+        "security_hive": _NULLABLE_STR,
+        "steps": {"type": "object"},
+        "missing": {"type": "array", "items": {"type": "string"}},
+        "error": _NULLABLE_STR,
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://hiveparse.invalid/schema/analyze-1.json",
@@ -159,8 +317,19 @@ SCHEMA: dict[str, Any] = {
                         "expires": _ISO_Z,
                         "expires_source": {"enum": ["decrypted", "lsa_secret", "estimated", None]},
                         "days_left": _NULLABLE_INT,
+                        "decryption": _DECRYPTION,
                         "ended": {"type": "boolean"},
                         "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+                    },
+                },
+                "role": {
+                    "type": "object",
+                    "required": ["session_host", "status"],
+                    "properties": {
+                        "session_host": _NULLABLE_BOOL,
+                        "status": {"enum": ["CONFIRMED", "UNCERTAIN"]},
+                        "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+                        "session_host_certificates": _SESSION_HOST_CERTIFICATES,
                     },
                 },
                 "client": {
@@ -219,6 +388,28 @@ SCHEMA: dict[str, Any] = {
                     "remediation": {"type": "string"},
                     "confidence": {"enum": ["high", "medium", "low"]},
                 },
+            },
+        },
+        "recovered": {
+            "type": "object",
+            "required": ["scans", "facts"],
+            "properties": {
+                "scans": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["source", "deleted_keys", "deleted_values", "partial"],
+                        "properties": {
+                            "source": {"type": "string"},
+                            "hive": {"type": "string"},
+                            "deleted_keys": {"type": "integer"},
+                            "deleted_values": {"type": "integer"},
+                            "scanned_bytes": {"type": "object"},
+                            "partial": {"type": "boolean"},
+                        },
+                    },
+                },
+                "facts": {"type": "array", "items": _FACT_EVIDENCE},
             },
         },
         "partial": {"type": "boolean"},
