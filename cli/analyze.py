@@ -53,6 +53,20 @@ def analyze(
     ] = None,
     engine: EngineOpt = Engine.HIVEPARSE,
     encoding: EncodingOpt = None,
+    security: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--security",
+            help="SECURITY hive(s) holding the LSA secrets (when not in the evidence folders).",
+        ),
+    ] = None,
+    masterkeys: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--masterkeys",
+            help="Master key files, or the Protect\\S-1-5-18 folder, of the machine.",
+        ),
+    ] = None,
     no_carve: Annotated[
         bool,
         typer.Option(
@@ -77,6 +91,8 @@ def analyze(
         encoding=encoding,
         engine=str(engine),
         carve=not no_carve,
+        security=security or [],
+        masterkeys=masterkeys or [],
     )
     documents = [host_document(host, analysis) for host in analysis.hosts]
     fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)

@@ -28,34 +28,75 @@ def timebomb(
             "--from", help="Read every timebomb value (every ControlSet) from hives or .reg files."
         ),
     ] = None,
+    keys_from: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--keys",
+            help="SYSTEM and SECURITY hives, master key files or a volume folder holding them: "
+            "the blob is then decrypted to the exact end of the grace period.",
+        ),
+    ] = None,
     output_format: FormatOpt = None,
 ) -> None:
-    """Decode a grace-period timebomb: DPAPI header, master key, algorithms, lengths."""
+    """Decode a grace-period timebomb: DPAPI header, master key, algorithms, lengths; with
+    the machine's keys (--keys, or a volume given to --from), the exact expiry."""
     from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
     if (blob is None) == (not from_evidence):
         raise UsageError("give a blob (hex or file) or --from EVIDENCE, not both and not neither")
-    found: list[dict[str, Any]] = []
+    found: list[tuple[dict[str, Any], bytes]] = []
     if blob is not None:
         data = _blob_bytes(blob)
-        found.append({"where": {"argument": blob if len(blob) < 80 else blob[:77] + "..."}})
-        found[0]["header"] = decode_blob_header(data).to_dict()
+        found.append(({"argument": blob if len(blob) < 80 else blob[:77] + "..."}, data))
     else:
-        for where, raw in _from_evidence(from_evidence or []):
-            found.append({"where": where, "header": decode_blob_header(raw).to_dict()})
-    for item in found:
-        item["expires"] = None
-        item["expires_note"] = _NEEDS_KEYS
+        found = _from_evidence(from_evidence or [])
+    keys = _KeyMaterial([*(from_evidence or []), *(keys_from or [])])
+    found_records: list[dict[str, Any]] = []
+    for where, raw in found:
+        item: dict[str, Any] = {"where": where, "header": decode_blob_header(raw).to_dict()}
+        item |= keys.decrypt(raw)
+        found_records.append(item)
     fmt = chosen_format(output_format)
     if fmt == Format.JSONL:
-        write_jsonl(found, sys.stdout)
+        write_jsonl(found_records, sys.stdout)
     elif fmt == Format.JSON:
-        write_json({"timebombs": found}, sys.stdout)
+        write_json({"timebombs": found_records}, sys.stdout)
     else:
-        _write_text(found)
+        _write_text(found_records)
     raise typer.Exit(EXIT_OK)
+
+
+class _KeyMaterial:
+    """The SYSTEM / SECURITY hives and master key files among some paths (files or folders)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        from hiveparse.discover import discover_evidence  # noqa: PLC0415
+        from hiveparse.evidence import open_evidence  # noqa: PLC0415
+        from hiveparse.masterkeys import find_master_keys  # noqa: PLC0415
+        from hiveparse.rds.grace_decrypt import security_hives, system_hives  # noqa: PLC0415
+
+        self.wanted = bool(paths)
+        opened = [open_evidence(found.path) for found in discover_evidence(paths).files]
+        self.systems = system_hives(opened)
+        self.securities = security_hives(opened)
+        self.master_keys = find_master_keys(paths)
+        self.master_keys.add(find_master_keys(paths, given=True))
+
+    def decrypt(self, blob: bytes) -> dict[str, Any]:
+        from hiveparse.rds.grace_decrypt import decrypt_timebomb_blob  # noqa: PLC0415
+
+        if not self.wanted:
+            return {"expires": None, "expires_source": None, "expires_note": _NEEDS_KEYS}
+        result = decrypt_timebomb_blob(blob, self.systems, self.securities, self.master_keys)
+        note = result.error or ("; ".join(f"missing {m}" for m in result.missing) or None)
+        return {
+            "expires": result.to_dict()["expires"],
+            "expires_source": "decrypted" if result.expires else None,
+            "expires_note": note,
+            "decryption": result.to_dict(),
+        }
 
 
 def _blob_bytes(text: str) -> bytes:
@@ -79,6 +120,7 @@ def _blob_bytes(text: str) -> bytes:
 
 
 def _from_evidence(paths: list[Path]) -> list[tuple[dict[str, Any], bytes]]:
+    """Every timebomb value (every ControlSet) in the evidence, with where it was."""
     from hiveparse.discover import discover_evidence  # noqa: PLC0415
     from hiveparse.evidence import open_evidence  # noqa: PLC0415
     from hiveparse.rds.facts import collect_facts  # noqa: PLC0415
@@ -113,4 +155,7 @@ def _write_text(found: list[dict[str, Any]]) -> None:
             out.write(f"  ciphertext     {header['data_length']} bytes\n")
         for problem in header["problems"]:
             out.write(f"  problem        {problem}\n")
-        out.write(f"  expires        unknown: {item['expires_note']}\n")
+        if item["expires"]:
+            out.write(f"  expires        {item['expires']} (decrypted)\n")
+        else:
+            out.write(f"  expires        unknown: {item['expires_note']}\n")

@@ -78,25 +78,48 @@ def analyze(
     encoding: str | None = None,
     engine: str = "hiveparse",
     carve: bool = True,
+    security: Sequence[Path] = (),
+    masterkeys: Sequence[Path] = (),
 ) -> Analysis:
-    """``carve``: also search each hive's unallocated space for deleted licensing records."""
+    """``carve``: also search each hive's unallocated space for deleted licensing records.
+
+    The grace period's end is decrypted when the key material is there: SECURITY hives and
+    master key files found in the evidence folders (laid out as a Windows volume) or named
+    by ``security`` / ``masterkeys``, which serve every host.
+    """
     from hiveparse.hosts import group_hosts  # noqa: PLC0415
+    from hiveparse.masterkeys import find_master_keys  # noqa: PLC0415
     from hiveparse.rds.client_license import client_state  # noqa: PLC0415
+    from hiveparse.rds.grace_decrypt import decrypt_grace  # noqa: PLC0415
     from hiveparse.rds.rules import evaluate  # noqa: PLC0415
 
     opened, unreadable, notes = _open_all(paths, encoding=encoding, engine=engine)
-    analysis = Analysis(as_of=as_of, unreadable=unreadable, discovery_notes=notes)
+    named_security, more_unreadable, more_notes = _open_all(
+        security, encoding=encoding, engine="hiveparse"
+    )
+    keys = find_master_keys(paths)
+    keys.add(find_master_keys(masterkeys, given=True))
+    analysis = Analysis(
+        as_of=as_of,
+        unreadable=unreadable + more_unreadable,
+        discovery_notes=notes + more_notes,
+    )
     for group in group_hosts(opened):
         facts = collect_facts(group.evidence, carve=carve)
         state = build_state(facts, as_of)
-        diagnostics: list[Diagnostic] = list(facts.notes)
-        for item in group.evidence:
+        evidence = list(group.evidence)
+        evidence += [item for item in named_security if item not in evidence]
+        decryption = decrypt_grace(facts, evidence, keys)
+        if decryption is not None:
+            state.grace.apply_decryption(decryption, as_of)
+        diagnostics: list[Diagnostic] = list(facts.notes) + keys.notes
+        for item in evidence:
             diagnostics.extend(item.all_diagnostics)
         analysis.hosts.append(
             HostReport(
                 label=group.label,
                 reasons=list(group.reasons),
-                evidence=list(group.evidence),
+                evidence=evidence,
                 state=state,
                 findings=evaluate(state),
                 client=client_state(facts),

@@ -60,11 +60,14 @@ def _guid_name(path: Path) -> str | None:
         return None
 
 
-def _read_key_file(path: Path, scope: str, keys: MasterKeys) -> None:
+def _read_key_file(path: Path, scope: str, keys: MasterKeys, *, by_content: bool) -> None:
+    """Take ``path`` when it is a master key file. Windows names each file by its key's
+    GUID; with ``by_content`` (files the user named) any name will do and the GUID comes
+    from the content, and a file that is not a master key is passed over silently."""
     from hiveparse.crypto.masterkey import parse_master_key_file  # noqa: PLC0415
 
     guid = _guid_name(path)
-    if guid is None:
+    if guid is None and not by_content:
         return  # Preferred and other files of the folder
     try:
         if path.stat().st_size > MAX_FILE:
@@ -72,16 +75,17 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys) -> None:
         data = path.read_bytes()
         named = parse_master_key_file(data).guid.lower()
     except (OSError, ValueError, HiveparseError) as error:
-        keys.notes.append(
-            Diagnostic(
-                "masterkey.unreadable",
-                f"not a master key file: {error}",
-                Location(str(path)),
-                Severity.WARNING,
+        if guid is not None:
+            keys.notes.append(
+                Diagnostic(
+                    "masterkey.unreadable",
+                    f"not a master key file: {error}",
+                    Location(str(path)),
+                    Severity.WARNING,
+                )
             )
-        )
         return
-    if named != guid:
+    if guid is not None and named != guid:
         keys.notes.append(
             Diagnostic(
                 "masterkey.name_mismatch",
@@ -91,7 +95,7 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys) -> None:
             )
         )
         return
-    keys.files.setdefault(guid, MasterKeyFileRef(guid, str(path), scope, data))
+    keys.files.setdefault(named, MasterKeyFileRef(named, str(path), scope, data))
 
 
 def _system_key_folders(root: Path) -> Iterator[Path]:
@@ -117,7 +121,7 @@ def find_master_keys(paths: Iterable[Path], *, given: bool = False) -> MasterKey
     for path in paths:
         if path.is_file():
             if given:
-                _read_key_file(path, _scope(path), keys)
+                _read_key_file(path, _scope(path), keys, by_content=True)
             continue
         if not path.is_dir():
             continue
@@ -129,5 +133,5 @@ def find_master_keys(paths: Iterable[Path], *, given: bool = False) -> MasterKey
         for folder in folders:
             for entry in sorted(folder.iterdir()):
                 if entry.is_file():
-                    _read_key_file(entry, _scope(entry), keys)
+                    _read_key_file(entry, _scope(entry), keys, by_content=given)
     return keys
