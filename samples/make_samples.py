@@ -40,11 +40,12 @@ from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regf.edit import delete_value
-from hiveparse.sources.regf.writer import write_hive_with_layout
+from hiveparse.sources.regf.writer import write_hive, write_hive_with_layout
 
 if not __package__:  # run as a script: put the repository, not samples/, on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from samples.cal_factory import CalSpec, build_license, derive_rsa_key, install_store
+from samples.volume_factory import build_key_material, write_volume
 
 HERE = Path(__file__).resolve().parent
 WRITTEN = datetime_to_filetime(datetime(2026, 3, 6, 16, 45, 12, tzinfo=UTC))
@@ -733,6 +734,46 @@ def customer_fix_script() -> dict[str, Payload]:
     return {"fix-rds-licensing.reg": b"\xff\xfe" + text.encode("utf-16-le")}
 
 
+def rdsh_image(folder: Path) -> list[Path]:
+    """Case 9: a session host's disk image, keys included: the timebomb decrypts, and its
+    expiry lies 222 days after the key was written (a forged timebomb, §10)."""
+    written = "2026-02-20T03:12:44"  # a scheduled task's run: the GracePeriod key's last write
+    forged_expiry = datetime(2026, 9, 30, 3, 12, 44, tzinfo=UTC)
+    machine = Machine("RDSH-FIN02", "contoso.com", "2025-06-02T09:14:51", "2026-03-01T05:40:12")
+    hives = session_host_hives(
+        SessionHost(
+            machine=machine,
+            role_installed="2025-06-03T11:20:05",
+            current=ControlSetState(
+                local_mode=4,
+                mode_written="2025-06-03T11:31:40",
+                specified_servers=("LS01.contoso.com",),
+                servers_written="2025-06-03T11:31:40",
+                grace_written=written,
+            ),
+        )
+    )
+    system, software = hives["SYSTEM"], hives["SOFTWARE"]
+    assert isinstance(system, MemoryHive) and isinstance(software, MemoryHive)
+    material = build_key_material(
+        f"{SEED}:rdsh-image", forged_expiry, installed=datetime(2025, 6, 2, 9, 14, 51, tzinfo=UTC)
+    )
+    for number in (1, 2):
+        grace = system.root().find(f"ControlSet{number:03d}\\{GRACE_PERIOD}")
+        assert isinstance(grace, MemoryKey)
+        grace.set_value(TIMEBOMB, REG_BINARY, material.timebomb)
+    paths = write_volume(folder, system, material)
+    config = paths[0].parent
+    config.joinpath("SOFTWARE").write_bytes(
+        write_hive(software, hive_file_name="\\SystemRoot\\System32\\Config\\SOFTWARE")
+    )
+    return [*paths, config / "SOFTWARE"]
+
+
+# Cases laid out as a Windows volume (Windows/System32/config, Microsoft/Protect), written by
+# their own function because the files do not sit side by side.
+VOLUME_CASES: dict[str, Callable[[Path], list[Path]]] = {"rdsh-image": rdsh_image}
+
 CASES: dict[str, CaseBuilder] = {
     "rds-session-host": lambda: {"SYSTEM": rds_session_host_system()},
     "friday-afternoon-rdsh": friday_afternoon_rdsh,
@@ -789,6 +830,8 @@ def main(out_dir: Path | None = None) -> list[Path]:
     written: list[Path] = []
     for case, build in CASES.items():
         written += write_case(target / case, build())
+    for case, write in VOLUME_CASES.items():
+        written += write(target / case)
     return written
 
 

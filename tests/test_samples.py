@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from hiveparse.analyze import analyze
 from hiveparse.errors import Severity
 from hiveparse.evidence import Evidence, open_evidence
+from hiveparse.filetime import filetime_to_datetime, iso_z
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.client_license import decode_store
 from hiveparse.rds.facts import FactSet, collect_facts
@@ -117,19 +119,20 @@ def _indicator_names(finding: Finding) -> list[str]:
 def test_regenerating_gives_the_committed_bytes(tmp_path: Path):
     written = make_samples.main(tmp_path)
     assert written, "the generator wrote nothing"
-    for case in make_samples.CASES:
-        generated = sorted(p.name for p in (tmp_path / case).iterdir())
-        committed = sorted(p.name for p in (SAMPLES / case).iterdir())
+    for case in [*make_samples.CASES, *make_samples.VOLUME_CASES]:
+        generated = sorted(p.relative_to(tmp_path / case) for p in (tmp_path / case).rglob("*"))
+        committed = sorted(p.relative_to(SAMPLES / case) for p in (SAMPLES / case).rglob("*"))
         assert generated == committed, case
         for name in generated:
-            assert (tmp_path / case / name).read_bytes() == (SAMPLES / case / name).read_bytes(), (
-                f"{case}/{name} differs: run python samples/make_samples.py"
-            )
+            if (tmp_path / case / name).is_file():
+                assert (tmp_path / case / name).read_bytes() == (
+                    SAMPLES / case / name
+                ).read_bytes(), f"{case}/{name} differs: run python samples/make_samples.py"
 
 
 def test_every_case_folder_is_generated():
     folders = {p.name for p in SAMPLES.iterdir() if p.is_dir() and p.name != "__pycache__"}
-    assert folders == set(make_samples.CASES)
+    assert folders == set(make_samples.CASES) | set(make_samples.VOLUME_CASES)
     assert set(HIVE_CASES) | {SCRIPT.parent.name} == set(make_samples.CASES)
 
 
@@ -314,6 +317,23 @@ def test_per_device_workgroup_names_itself():
     domain = tcpip.value("Domain")
     assert domain is not None
     assert domain.raw == b"\x00\x00"  # workgroup: an empty domain
+
+
+def test_rdsh_image_timebomb_decrypts_to_its_exact_end():
+    # The volume holds the machine's keys: the blob opens to the FILETIME the case wrote
+    # (2026-09-30T03:12:44Z), 222 days after the key's last write: a forged timebomb.
+    analysis = analyze([SAMPLES / "rdsh-image"], as_of=AS_OF)
+    (host,) = analysis.hosts
+    grace = host.state.grace
+    assert (iso_z(grace.expires), grace.expires_source) == ("2026-09-30T03:12:44Z", "decrypted")
+    assert grace.decryption is not None
+    assert grace.decryption["master_key_file"].endswith(grace.decryption["master_key_guid"])
+    reset = {f.id: f for f in host.findings}["rds.grace.reset_suspected"]
+    assert "expiry_beyond_grace" in _indicator_names(reset)
+    # The estimate the key's last write gives is four months off.
+    assert iso_z(grace.key_last_write and filetime_to_datetime(grace.key_last_write)) == (
+        "2026-02-20T03:12:44Z"
+    )
 
 
 def test_grace_reset_names_each_registry_indicator():

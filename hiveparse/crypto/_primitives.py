@@ -3,8 +3,8 @@
 No cipher or hash is written here: AES, 3DES, DES and RC4 come from ``cryptography``, MD5 and
 the SHA family from ``hashlib``. What is ours is the plumbing: the algorithm tables of
 dpapi.md §2.5/§2.6, ECB/CBC calls, the repeated-salt hash of §3.1, the 56-to-64-bit DES key
-spreading of §3.1 (SystemFunction005), PKCS#7 unpadding, and construct parsing that only ever
-raises our typed errors.
+spreading of §3.1 (SystemFunction005), PKCS#7 padding and unpadding, and construct parsing
+that only ever raises our typed errors.
 """
 
 from __future__ import annotations
@@ -125,6 +125,18 @@ def cbc_decrypt(spec: CipherSpec, key: bytes, iv: bytes, data: bytes, what: str)
     return decryptor.update(data) + decryptor.finalize()
 
 
+def aes_ecb_encrypt(key: bytes, data: bytes) -> bytes:
+    """AES-ECB over whole blocks: the protect side of :func:`aes_ecb_decrypt` (callers pad)."""
+    encryptor = Cipher(AES(key), modes.ECB()).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+def cbc_encrypt(spec: CipherSpec, key: bytes, iv: bytes, data: bytes) -> bytes:
+    """CBC over whole blocks: the protect side of :func:`cbc_decrypt` (callers pad)."""
+    encryptor = Cipher(spec.algorithm(key), modes.CBC(iv)).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
 def rc4(key: bytes, data: bytes) -> bytes:
     decryptor = Cipher(ARC4(key), mode=None).decryptor()
     return decryptor.update(data) + decryptor.finalize()
@@ -140,6 +152,18 @@ def des_ecb_decrypt(key8: bytes, data: bytes) -> bytes:
     """Single DES is 3DES with the same key three times (dpapi.md §5)."""
     decryptor = Cipher(TripleDES(key8 * 3), modes.ECB()).decryptor()
     return decryptor.update(data) + decryptor.finalize()
+
+
+def des_ecb_encrypt(key8: bytes, data: bytes) -> bytes:
+    """The protect side of :func:`des_ecb_decrypt`."""
+    encryptor = Cipher(TripleDES(key8 * 3), modes.ECB()).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+def pad_pkcs7(data: bytes, block_size: int) -> bytes:
+    """``data`` with PKCS#7 padding: 1 to ``block_size`` bytes, each the pad's length."""
+    count = block_size - len(data) % block_size
+    return data + bytes([count]) * count
 
 
 def unpad_pkcs7(data: bytes, block_size: int) -> bytes | None:

@@ -325,7 +325,9 @@ class _Writer:
                         "data_size": size,
                         "data_offset": offset,
                         "data_type": value.type_id & 0xFFFFFFFF,
-                        "flags": {"VALUE_COMP_NAME": compressed},
+                        # Windows leaves the flag clear on the nameless default value
+                        # (every clean corpus hive; impacket finds "(default)" by it).
+                        "flags": {"VALUE_COMP_NAME": compressed and bool(name_bytes)},
                         "spare": 0,
                         "value_name": name_bytes,
                     },
