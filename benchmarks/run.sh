@@ -158,6 +158,11 @@ hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/carve.j
     -n "hiveparse recover dissect SYSTEM" "$HP recover $DSYSTEM -f json" \
     -n "carve SYSTEM_WIN_10_1709" "$(carve_cmd "$SYSTEM10")"
 
+# --- 7. the offline DPAPI chain ---------------------------------------------------------------
+mark dpapi
+say "7. the offline LSA/DPAPI chain, in process (median of 21 runs per case)"
+"$HPY" "$HERE/bench_dpapi_chain.py" --runs 21 --out "$RES/dpapi_chain.json" >&2
+
 # --- 3. .reg parsing -------------------------------------------------------------------------
 say "3. .reg parsing: generating UTF-16LE files of ${REG_SIZES} MB in $TMP"
 stream_cmds=()

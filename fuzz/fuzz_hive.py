@@ -3,7 +3,8 @@
 Run: ``python fuzz/fuzz_hive.py -max_total_time=60 <seed_dir>``. A seed folder that does not
 exist yet, or is empty, is filled at start with small valid hives from the REGF writer
 (inline values, data cells, big data, an ri list, class names, Unicode names). Each input is
-opened with ``open_hive(path=..., data=...)`` and walked, reading every value; an exception
+opened with ``open_hive(path=..., data=...)``, walked, reading every value, and carved for
+deleted records (``recover``); an exception
 that is not a :class:`~hiveparse.errors.HiveparseError` escapes and is a finding, and so is
 an input that runs longer than :data:`INPUT_SECONDS` (a per-input SIGALRM, because
 libFuzzer's own ``-timeout`` is off while a SIGALRM handler is installed). Unless
@@ -27,6 +28,7 @@ with atheris.instrument_imports():
     from hiveparse.errors import HiveparseError
     from hiveparse.model import walk
     from hiveparse.sources.regf import open_hive
+    from hiveparse.sources.regf.recover import recover
 
 from hiveparse.sources.memory import MemoryHive  # seeds only: not instrumented
 from hiveparse.sources.regf.writer import write_hive
@@ -49,11 +51,13 @@ def test_one_input(data: bytes) -> None:
     try:
         with contextlib.suppress(HiveparseError):
             hive = open_hive(path="<fuzz>", data=data)
-            for key in walk(hive.root()):
-                _ = (key.name, key.path, key.last_written, key.class_name, key.diagnostics)
-                for value in key.values():
-                    _ = (value.name, value.type_id, value.raw, value.diagnostics)
+            with contextlib.suppress(HiveparseError):
+                for key in walk(hive.root()):
+                    _ = (key.name, key.path, key.last_written, key.class_name, key.diagnostics)
+                    for value in key.values():
+                        _ = (value.name, value.type_id, value.raw, value.diagnostics)
             _ = hive.diagnostics
+            recover(hive)  # carving reads every byte the walk does not
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 

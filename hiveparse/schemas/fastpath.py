@@ -25,6 +25,7 @@ class FixedLayout:
     packer: struct.Struct
     names: tuple[str, ...]
     constants: dict[str, bytes]
+    offsets: dict[str, int]  # where each named field starts
 
     @property
     def size(self) -> int:
@@ -59,6 +60,7 @@ def compile_fixed_head(schema: construct.Struct) -> FixedLayout:
     codes: list[str] = ["<"]
     names: list[str] = []
     constants: dict[str, bytes] = {}
+    offsets: dict[str, int] = {}
     for sub in schema.subcons:
         inner = _unwrap(sub)
         if isinstance(inner, construct.Padded) and isinstance(inner.length, int):
@@ -68,8 +70,9 @@ def compile_fixed_head(schema: construct.Struct) -> FixedLayout:
         if compiled is None:
             break
         code, const = compiled
+        offsets[sub.name] = struct.calcsize("".join(codes))
         codes.append(code)
         names.append(sub.name)
         if const is not None:
             constants[sub.name] = const
-    return FixedLayout(struct.Struct("".join(codes)), tuple(names), constants)
+    return FixedLayout(struct.Struct("".join(codes)), tuple(names), constants, offsets)

@@ -26,13 +26,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 
 from hiveparse.errors import Diagnostic, Location, Severity
 from hiveparse.filetime import filetime_to_datetime
 from hiveparse.model import fold_name
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.cellmap import CellMap, Span
-from hiveparse.sources.regf.cells import Image
 from hiveparse.sources.regf.hive import RegfHive
 from hiveparse.sources.regf.records import (
     DB,
@@ -48,6 +48,8 @@ from hiveparse.sources.regf.records import (
 )
 
 _DATA_START = regf.BASE_BLOCK_SIZE
+_NK_VALUES_AT = NK.offsets["number_of_key_values"]  # u32, 4-aligned
+_NK_VALUES_LIST_AT = NK.offsets["key_values_list_offset"]
 _SIGNATURES = re.compile(rb"nk|vk")
 _KEY_NAME_MAX = 255  # characters; Windows refuses longer key names
 _VALUE_NAME_MAX = 16383
@@ -57,20 +59,20 @@ _YEAR_MIN, _YEAR_MAX = 1970, 2100
 _KEY_HIVE_ENTRY = 0x0004
 
 
-class Place:
+class Place(StrEnum):
     FREE = "free"
     SLACK = "slack"
     REMNANT = "remnant"
 
 
-class DataState:
+class DataState(StrEnum):
     INLINE = "inline"  # the data sits in the value record itself
     INTACT = "intact"  # every byte of the data lies in unallocated space
     REUSED = "reused"  # the data cell is allocated again: the old bytes are gone
     UNREADABLE = "unreadable"  # offsets or sizes point outside the hive or overlap
 
 
-class Link:
+class Link(StrEnum):
     DELETED_KEY = "deleted_key_value_list"  # named by a recovered key's own value list
     DELETED_KEY_SLACK = "deleted_key_value_list_slack"  # past the count of that list
     LIVE_LIST_SLACK = "live_key_value_list_slack"  # left past the count of a live key's list
@@ -151,7 +153,8 @@ class _Carver:
         self.partial = False
         self.keys: dict[int, tuple[KeyNode, str]] = {}
         self.values: dict[int, RecoveredValue] = {}
-        self.scanned = {Place.FREE: 0, Place.SLACK: 0, Place.REMNANT: 0}
+        self.live_nodes: list[int] = []  # allocated cells holding a key node
+        self.scanned: dict[str, int] = {str(place): 0 for place in Place}
 
     # -- scanning ---------------------------------------------------------------------------
 
@@ -182,13 +185,17 @@ class _Carver:
         """Unallocated cells, the slack of allocated cells, unmapped bin tails, remnant;
         with whether records there can only sit at cell-payload alignment (inside cells they
         do; in bytes no cell chain describes, any even offset is tried, as yarp does)."""
-        image, starts, sizes = self.image, self.map.starts, self.map.sizes
+        words, starts, sizes = self.map.words, self.map.starts, self.map.sizes
+        live_nodes = self.live_nodes
         for index in range(len(starts)):
             start, size = starts[index], sizes[index]
             if size > 0:
                 yield Span(start + 4, start + size), Place.FREE, True
             elif size <= -48:  # room for a record's tail plus the smallest vk after it
-                used = _record_length(image, start + 4 + _DATA_START, -size - 4)
+                payload = start + 4
+                if words[payload >> 2] & 0xFFFF == _SIG_NK:
+                    live_nodes.append(start)  # for the value-list slack of live keys
+                used = _record_length(words, payload, -size - 4)
                 if used is not None and -size - 4 - used >= VK.size:
                     yield Span(start + 4 + used, start - size), Place.SLACK, True
         for span in self.map.unmapped:
@@ -362,28 +369,26 @@ class _Carver:
         """Windows closes a live key's value list up over a deleted entry without clearing
         the end: entries past the count that name a recovered value record were that key's
         (yarp reports them the same way)."""
-        if not self.values:
+        unlinked = {offset for offset, value in self.values.items() if value.key_offset is None}
+        if not unlinked:
             return
-        image, starts, sizes = self.image, self.map.starts, self.map.sizes
-        for index in range(len(starts)):
-            start = starts[index]
-            if sizes[index] > -(4 + NK.size) or image[start + 4 + _DATA_START] != 0x6E:
+        image, words = self.image, self.map.words
+        limit = len(words) * 4
+        for start in self.live_nodes:
+            count = words[(start + 4 + _NK_VALUES_AT) >> 2] & 0xFFFFFFFF
+            list_offset = words[(start + 4 + _NK_VALUES_LIST_AT) >> 2] & 0xFFFFFFFF
+            if list_offset % 8 or not 32 <= list_offset < limit - 4:
+                continue  # also NO_CELL
+            size = words[list_offset >> 2]
+            capacity = (-size - 4) // 4
+            if size >= 0 or capacity <= count or list_offset - size > limit:
                 continue
-            if image[start + 5 + _DATA_START] != 0x6B:  # 'nk'
+            stale = offset_array(image, capacity - count, list_offset + 4 + 4 * count + _DATA_START)
+            if not unlinked.intersection(stale):
                 continue
-            node = parse_key_node(image, start + 4 + _DATA_START, -sizes[index] - 4, _silent)
-            if node is None or node.values_list_offset == regf.NO_CELL:
-                continue
-            list_index = self.map.containing(node.values_list_offset)
-            if list_index is None or starts[list_index] != node.values_list_offset:
-                continue
-            capacity = (-sizes[list_index] - 4) // 4
-            if sizes[list_index] >= 0 or capacity <= node.number_of_values:
-                continue
-            entries = offset_array(image, capacity, node.values_list_offset + 4 + _DATA_START)
-            stale = entries[node.number_of_values :]
-            if any(entry in self.values for entry in stale):
-                self._attach(stale, start, self._path(start, paths)[0], Link.LIVE_LIST_SLACK)
+            path = self._path(start, paths)[0]
+            for value in self._attach(stale, start, path, Link.LIVE_LIST_SLACK):
+                unlinked.discard(value.offset)
 
     def _class_name(self, node: KeyNode) -> str | None:
         length = node.class_name_length
@@ -463,21 +468,36 @@ def _plausible_key(node: KeyNode, cell_map: CellMap) -> bool:
     return node.number_of_subkeys <= most and node.number_of_values <= most
 
 
-def _record_length(image: Image, start: int, length: int) -> int | None:
-    """How many bytes of an allocated cell's payload its record uses (None when the payload
-    does not say: value data, value lists and class names carry no signature)."""
-    signature = bytes(image[start : start + 2])
+def _signature(text: bytes) -> int:
+    """A two-byte signature as the low half of a little-endian int32 ("nk" -> 0x6B6E)."""
+    return int.from_bytes(text, "little")
+
+
+_SIG_NK, _SIG_VK, _SIG_SK, _SIG_DB = (_signature(t) for t in (b"nk", b"vk", b"sk", b"db"))
+_SIG_HASHED = frozenset(_signature(t) for t in (b"lf", b"lh"))
+_SIG_INDEX = frozenset(_signature(t) for t in (b"li", b"ri"))
+_NK_NAME_LENGTH_AT = NK.offsets["key_name_length"]  # u16, 4-aligned
+_SK_SIZE_AT = SK.offsets["security_descriptor_size"]
+
+
+def _record_length(words: memoryview, payload: int, length: int) -> int | None:
+    """How many bytes of an allocated cell's payload (at ``payload``, relative to the hive
+    bins data) its record uses, rounded to the cell alignment; None when the payload does
+    not say (value data, value lists and class names carry no signature)."""
+    first = words[payload >> 2]
+    signature, second = first & 0xFFFF, (first >> 16) & 0xFFFF
     used: int | None = None
-    if signature == b"nk" and length >= NK.size:
-        used = NK.size + NK.packer.unpack_from(image, start)[-2]
-    elif signature == b"vk" and length >= VK.size:
-        used = VK.size + VK.packer.unpack_from(image, start)[1]
-    elif signature in (b"lf", b"lh", b"li", b"ri") and length >= LIST_HEAD.size:
-        width = 8 if signature in (b"lf", b"lh") else 4
-        used = LIST_HEAD.size + width * LIST_HEAD.packer.unpack_from(image, start)[1]
-    elif signature == b"sk" and length >= SK.size:
-        used = SK.size + SK.unpack_from(image, start)["security_descriptor_size"]
-    elif signature == b"db" and length >= DB.size:
+    if signature == _SIG_NK and length >= NK.size:
+        used = NK.size + (words[(payload + _NK_NAME_LENGTH_AT) >> 2] & 0xFFFF)
+    elif signature == _SIG_VK and length >= VK.size:
+        used = VK.size + second
+    elif signature in _SIG_HASHED and length >= LIST_HEAD.size:
+        used = LIST_HEAD.size + 8 * second
+    elif signature in _SIG_INDEX and length >= LIST_HEAD.size:
+        used = LIST_HEAD.size + 4 * second
+    elif signature == _SIG_SK and length >= SK.size:
+        used = SK.size + (words[(payload + _SK_SIZE_AT) >> 2] & 0xFFFFFFFF)
+    elif signature == _SIG_DB and length >= DB.size:
         used = DB.size
     if used is None or used > length:
         return None
