@@ -321,3 +321,18 @@ CHANGE_SCRIPT = (
     "it touches (reg export KEY backup.reg /y). To see the machine's real state, analyze its "
     "hives or a full export (regedit > File > Export > All)."
 )
+
+RECOVERED_SETTINGS = " ".join(
+    (
+        "Preserve the hive as it is (image or copy it with its transaction logs) before the "
+        "host writes more: the free cells that hold the deleted settings are reused by later "
+        "writes.",
+        "Find out who removed them (change records, Group Policy history, the event logs) "
+        "before restoring anything.",
+        "To set licensing again, use the supported tools, not the recovered bytes:",
+        GPO_MODE,
+        GPO_SERVERS,
+        SET_RD_LICENSE,
+        DIAGNOSER,
+    )
+)

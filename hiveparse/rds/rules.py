@@ -56,6 +56,9 @@ rds.policy.tooltip_hidden         info on its own (CIS-style baselines set it); 
 rds.reg_only_limits               info: a limit of the input, not of the host.
 rds.mode.legacy                   info: era of the host; findings for 2008+ do not apply.
 rds.license_server.present        info: the host runs (or ran) the RD Licensing service.
+rds.recovered.deleted_settings    medium when a deleted licensing mode or license server list
+                                  is recovered (the configuration was removed or changed);
+                                  low for other deleted licensing settings.
 ================================  ==========================================================
 
 Confidence: high, lowered once per UNCERTAIN fact location, UNCERTAIN domain rule (the
@@ -1288,6 +1291,7 @@ def rule_license_server_present(state: LicensingState) -> Iterator[Finding]:
     )
 
 
+from hiveparse.rds.recovered_rules import rule_recovered_settings  # noqa: E402
 from hiveparse.rds.script_rules import (  # noqa: E402 - they build on the helpers above
     ABSENCE_BASED,
     rule_change_script,
@@ -1316,6 +1320,7 @@ RULES: tuple[Rule, ...] = (
     rule_grace_reset_script,
     rule_client_store_reset,
     rule_change_script,
+    rule_recovered_settings,
 )
 
 FINDING_IDS: tuple[str, ...] = (
@@ -1340,6 +1345,7 @@ FINDING_IDS: tuple[str, ...] = (
     "rds.grace.reset_script",
     "rds.client.store_reset",
     "rds.reg.change_script",
+    "rds.recovered.deleted_settings",
 )
 """Every id a rule can emit (stable: scripts key on them)."""
 

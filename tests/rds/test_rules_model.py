@@ -106,8 +106,11 @@ SCRIPT_IDS = {"rds.grace.reset_script", "rds.client.store_reset", "rds.reg.chang
 
 
 def test_every_catalogue_id_is_exercised(all_findings: list[Finding]):
-    # The .reg change-script ids need a parsed script: test_rules_script.py exercises them.
-    assert {finding.id for finding in all_findings} == set(FINDING_IDS) - SCRIPT_IDS
+    # The .reg change-script ids need a parsed script: test_rules_script.py exercises them;
+    # the carved-settings id needs a hive with deleted cells: test_rules_recovered.py.
+    assert {finding.id for finding in all_findings} == set(FINDING_IDS) - SCRIPT_IDS - {
+        "rds.recovered.deleted_settings"
+    }
 
 
 def test_every_evidence_record_carries_provenance(all_findings: list[Finding]):
@@ -232,7 +235,7 @@ def test_severity_rank_orders_critical_first():
 
 def test_rules_are_an_explicit_tuple_of_functions():
     assert isinstance(RULES, tuple)
-    modules = {rules.__name__, "hiveparse.rds.script_rules"}
+    modules = {rules.__name__, "hiveparse.rds.script_rules", "hiveparse.rds.recovered_rules"}
     assert all(callable(rule) and rule.__module__ in modules for rule in RULES)
     assert len(set(RULES)) == len(RULES)
 
