@@ -10,7 +10,15 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE
-from .options import EncodingOpt, Engine, EngineOpt, Format, FormatOpt, chosen_format
+from .options import (
+    CarveScope,
+    EncodingOpt,
+    Engine,
+    EngineOpt,
+    Format,
+    FormatOpt,
+    chosen_format,
+)
 from .output import check_output, open_output
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
@@ -67,19 +75,22 @@ def analyze(
             help="Master key files, or the Protect\\S-1-5-18 folder, of the machine.",
         ),
     ] = None,
-    no_carve: Annotated[
-        bool,
+    carve: Annotated[
+        CarveScope,
         typer.Option(
-            "--no-carve",
-            help="Do not search the hives' unallocated space for deleted licensing records.",
+            "--carve",
+            help="Search the hives' unallocated space for deleted licensing records: near "
+            "the licensing keys (default; fast), in the whole hive (all; time grows with the "
+            "hive), or not at all (off).",
         ),
-    ] = False,
+    ] = CarveScope.NEAR,
 ) -> None:
     """Licensing mode, license servers, grace period, client licences and RDP exposure,
     with findings, evidence and the safe fix."""
     from hiveparse.analyze import analyze as run_analysis  # noqa: PLC0415
     from hiveparse.analyze import host_document  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
+    from hiveparse.rds.facts import Carve  # noqa: PLC0415
 
     if fail_on is not None and fail_on not in SEVERITY_ORDER:
         raise UsageError(f"--fail-on must be one of {', '.join(SEVERITY_ORDER)}")
@@ -90,7 +101,7 @@ def analyze(
         as_of=_parse_as_of(as_of),
         encoding=encoding,
         engine=str(engine),
-        carve=not no_carve,
+        carve=Carve(carve.value),
         security=security or [],
         masterkeys=masterkeys or [],
     )

@@ -16,6 +16,14 @@ class Format(StrEnum):
     TABLE = "table"
 
 
+class CarveScope(StrEnum):
+    """hiveparse.rds.facts.Carve, declared here so --help needs no import of the analyzer."""
+
+    NEAR = "near"
+    ALL = "all"
+    OFF = "off"
+
+
 class Engine(StrEnum):
     HIVEPARSE = "hiveparse"
     REGIPY = "regipy"

@@ -16,7 +16,7 @@ from typing import Any
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
 from hiveparse.evidence import Evidence, open_evidence
 from hiveparse.filetime import iso_z
-from hiveparse.rds.facts import collect_facts
+from hiveparse.rds.facts import Carve, collect_facts
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
 
@@ -77,11 +77,12 @@ def analyze(
     as_of: datetime,
     encoding: str | None = None,
     engine: str = "hiveparse",
-    carve: bool = True,
+    carve: Carve = Carve.NEAR,
     security: Sequence[Path] = (),
     masterkeys: Sequence[Path] = (),
 ) -> Analysis:
-    """``carve``: also search each hive's unallocated space for deleted licensing records.
+    """``carve``: how much of each hive's unallocated space is searched for deleted
+    licensing records (the bins around the licensing keys by default).
 
     The grace period's end is decrypted when the key material is there: SECURITY hives and
     master key files found in the evidence folders (laid out as a Windows volume) or named

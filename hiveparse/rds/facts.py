@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from hiveparse.controlset import read_control_sets
@@ -21,8 +22,9 @@ from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.rds.locations import CCS, LOCATIONS, Location
-from hiveparse.sources.regf.hive import RegfHive
-from hiveparse.sources.regf.recover import RecoveredValue, Recovery, recover
+from hiveparse.sources.regf.cells import HiveBin
+from hiveparse.sources.regf.hive import RegfHive, RegfKey
+from hiveparse.sources.regf.recover import RecoveredValue, Recovery, bins_around, recover
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
 from hiveparse.values import decode_value
 
@@ -378,18 +380,57 @@ def _place_at_live_key(
     return placed
 
 
-def _recovered_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> None:
+class Carve(StrEnum):
+    """How much of each hive's unallocated space is searched for deleted records."""
+
+    NEAR = "near"  # the hive bins around the licensing keys: costs what they hold
+    ALL = "all"  # every bin and the remnant: costs the hive's size
+    OFF = "off"
+
+
+NEIGHBOUR_BINS = 2  # bins on each side of a licensing key's bin searched in Carve.NEAR
+
+
+def _licensing_bins(hive: RegfHive, names: list[str]) -> list[HiveBin]:
+    """The bins holding the licensing keys (or, where a key is gone, its deepest existing
+    ancestor), their value and subkey lists, and their neighbours: where a deleted value or
+    subkey of those keys most likely lies (UNCERTAIN: Windows allocates from free cells of
+    the right size, often but not always near the key)."""
+    offsets: set[int] = set()
+    root = hive.root()
+    for location in LOCATIONS:
+        if location.hive != hive.hive_type:
+            continue
+        for path, _control_set, _current in _expand(location, names, None):
+            key: Key = root
+            for part in [p for p in path.split("\\") if p]:
+                child = key.subkey(part)
+                if child is None:
+                    break
+                key = child
+            if isinstance(key, RegfKey):
+                node = key.node
+                offsets.update((key.offset, node.values_list_offset, node.subkeys_list_offset))
+    return bins_around(hive, sorted(offsets), NEIGHBOUR_BINS)
+
+
+def _recovered_facts(
+    evidence: Evidence, mounted: MountedHive, facts: FactSet, carve: Carve
+) -> None:
     hive = mounted.hive
-    if not isinstance(hive, RegfHive):
+    if not isinstance(hive, RegfHive) or carve == Carve.OFF:
         return  # a .reg export holds no unallocated space
     if not any(location.hive == hive.hive_type for location in LOCATIONS):
         return
-    recovery = recover(hive)
+    names = _control_set_names(hive.root())[0] if hive.hive_type == HiveType.SYSTEM else []
+    bins = _licensing_bins(hive, names) if carve == Carve.NEAR else None
+    recovery = recover(hive, bins=bins)
     facts.notes.extend(recovery.diagnostics)
     facts.recoveries.append(
         {
             "source": evidence.path,
             "hive": str(hive.hive_type),
+            "scope": "whole hive" if recovery.whole_hive else "bins around the licensing keys",
             "deleted_keys": len(recovery.keys),
             "deleted_values": len(recovery.values),
             "scanned_bytes": dict(recovery.scanned_bytes),
@@ -399,11 +440,11 @@ def _recovered_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -
     _place_recovered(recovery, evidence, mounted, facts)
 
 
-def collect_facts(evidence: list[Evidence], *, carve: bool = True) -> FactSet:
+def collect_facts(evidence: list[Evidence], *, carve: Carve = Carve.NEAR) -> FactSet:
     """Read every location of the table from one host's evidence (hives before .reg files).
 
-    With ``carve``, the unallocated space of each hive is searched for deleted records at
-    licensing locations too (:attr:`FactSet.recovered`; never mixed into the live facts).
+    ``carve`` says how much of each hive's unallocated space is searched for deleted records
+    at licensing locations (:attr:`FactSet.recovered`; never mixed into the live facts).
     """
     facts = FactSet()
     ordered = sorted(evidence, key=lambda item: item.format != EvidenceFormat.REGF)
@@ -411,7 +452,6 @@ def collect_facts(evidence: list[Evidence], *, carve: bool = True) -> FactSet:
     for item in ordered:
         for mounted in item.hives:
             _hive_facts(item, mounted, facts)
-            if carve:
-                _recovered_facts(item, mounted, facts)
+            _recovered_facts(item, mounted, facts, carve)
         _deletions(item, facts)
     return facts

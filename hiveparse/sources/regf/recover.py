@@ -23,6 +23,7 @@ in between cannot be told, which is why findings built on them say so.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -33,6 +34,7 @@ from hiveparse.filetime import filetime_to_datetime
 from hiveparse.model import fold_name
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.cellmap import CellMap, Span
+from hiveparse.sources.regf.cells import HiveBin
 from hiveparse.sources.regf.hive import RegfHive
 from hiveparse.sources.regf.records import (
     DB,
@@ -130,11 +132,29 @@ class Recovery:
     partial: bool
     diagnostics: tuple[Diagnostic, ...]
     scanned_bytes: dict[str, int] = field(default_factory=dict)
+    whole_hive: bool = True  # False: only some bins were scanned (see recover's ``bins``)
 
 
-def recover(hive: RegfHive, *, max_records: int = 1_000_000) -> Recovery:
-    """Every deleted key and value record that can be carved from ``hive``."""
-    return _Carver(hive, max_records).run()
+def recover(
+    hive: RegfHive, *, max_records: int = 1_000_000, bins: list[HiveBin] | None = None
+) -> Recovery:
+    """Every deleted key and value record that can be carved from ``hive``; with ``bins``,
+    from those hive bins only (no remnant), which costs what they hold, not the hive."""
+    return _Carver(hive, max_records, bins).run()
+
+
+def bins_around(hive: RegfHive, offsets: list[int], spread: int) -> list[HiveBin]:
+    """The bins holding ``offsets`` (cell offsets; invalid ones are passed over) and
+    ``spread`` bins on each side, in file order."""
+    bins = hive.cells.bins
+    starts = [hive_bin.offset for hive_bin in bins]
+    chosen: set[int] = set()
+    for offset in offsets:
+        index = bisect_right(starts, offset) - 1
+        if index < 0 or offset >= bins[index].offset + bins[index].size:
+            continue
+        chosen.update(range(max(0, index - spread), min(len(bins), index + spread + 1)))
+    return [bins[index] for index in sorted(chosen)]
 
 
 def _silent(*_args: object, **_kwargs: object) -> None:
@@ -142,13 +162,14 @@ def _silent(*_args: object, **_kwargs: object) -> None:
 
 
 class _Carver:
-    def __init__(self, hive: RegfHive, max_records: int) -> None:
+    def __init__(self, hive: RegfHive, max_records: int, bins: list[HiveBin] | None) -> None:
         self.hive = hive
         self.image = hive.image
         self.source = hive.source
         self.max_records = max_records
-        self.map = CellMap(hive.cells, hive.source)
-        self.diagnostics: list[Diagnostic] = list(self.map.diagnostics)
+        self.whole_hive = bins is None
+        self.map = CellMap(hive.cells, hive.source, bins)
+        self.diagnostics: list[Diagnostic] = []
         self.big_data = hive.header.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
         self.partial = False
         self.keys: dict[int, tuple[KeyNode, str]] = {}
@@ -177,30 +198,33 @@ class _Carver:
         keys = self._link_keys(paths)
         self._link_live_lists(paths)
         values = tuple(value for _offset, value in sorted(self.values.items()))
+        diagnostics = (*self.map.diagnostics, *self.diagnostics)
         return Recovery(
-            self.source, keys, values, self.partial, tuple(self.diagnostics), self.scanned
+            self.source, keys, values, self.partial, diagnostics, self.scanned, self.whole_hive
         )
 
     def _regions(self) -> Iterator[tuple[Span, str, bool]]:
         """Unallocated cells, the slack of allocated cells, unmapped bin tails, remnant;
         with whether records there can only sit at cell-payload alignment (inside cells they
         do; in bytes no cell chain describes, any even offset is tried, as yarp does)."""
-        words, starts, sizes = self.map.words, self.map.starts, self.map.sizes
-        live_nodes = self.live_nodes
-        for index in range(len(starts)):
-            start, size = starts[index], sizes[index]
-            if size > 0:
-                yield Span(start + 4, start + size), Place.FREE, True
-            elif size <= -48:  # room for a record's tail plus the smallest vk after it
-                payload = start + 4
-                if words[payload >> 2] & 0xFFFF == _SIG_NK:
-                    live_nodes.append(start)  # for the value-list slack of live keys
-                used = _record_length(words, payload, -size - 4)
-                if used is not None and -size - 4 - used >= VK.size:
-                    yield Span(start + 4 + used, start - size), Place.SLACK, True
-        for span in self.map.unmapped:
+        words, live_nodes = self.map.words, self.live_nodes
+        unmapped = list(self.map.unmapped)  # the chosen bins' tails, not those of later lookups
+        for mapped in self.map.chosen:
+            starts, sizes = mapped.starts, mapped.sizes
+            for index in range(len(starts)):
+                start, size = starts[index], sizes[index]
+                if size > 0:
+                    yield Span(start + 4, start + size), Place.FREE, True
+                elif size <= -48:  # room for a record's tail plus the smallest vk after it
+                    payload = start + 4
+                    if words[payload >> 2] & 0xFFFF == _SIG_NK:
+                        live_nodes.append(start)  # for the value-list slack of live keys
+                    used = _record_length(words, payload, -size - 4)
+                    if used is not None and -size - 4 - used >= VK.size:
+                        yield Span(start + 4 + used, start - size), Place.SLACK, True
+        for span in unmapped:
             yield span, Place.FREE, False
-        if self.map.remnant is not None:
+        if self.whole_hive and self.map.remnant is not None:
             yield self.map.remnant, Place.REMNANT, False
 
     def _scan(self, span: Span, place: str, *, aligned: bool) -> bool:
@@ -302,8 +326,8 @@ class _Carver:
         return b"".join(parts), DataState.INTACT
 
     def _lost_state(self, offset: int) -> str:
-        index = self.map.containing(offset)
-        if index is not None and self.map.sizes[index] < 0:
+        found = self.map.containing(offset)
+        if found is not None and found[1] < 0:
             return DataState.REUSED
         return DataState.UNREADABLE
 
@@ -343,10 +367,10 @@ class _Carver:
         count, list_offset = node.number_of_values, node.values_list_offset
         if count == 0 or not self._free(list_offset, 4 + 4 * count):
             return ()
-        index = self.map.containing(list_offset)
+        found = self.map.containing(list_offset)
         capacity = count
-        if index is not None and self.map.starts[index] == list_offset:
-            capacity = max(count, (self.map.sizes[index] - 4) // 4)  # a free cell: size > 0
+        if found is not None and found[0] == list_offset:
+            capacity = max(count, (found[1] - 4) // 4)  # a free cell: size > 0
         entries = offset_array(self.image, capacity, list_offset + 4 + _DATA_START)
         return self._attach(entries[:count], key_offset, path, Link.DELETED_KEY) + self._attach(
             entries[count:], key_offset, path, Link.DELETED_KEY_SLACK
@@ -464,7 +488,7 @@ def _plausible_key(node: KeyNode, cell_map: CellMap) -> bool:
     moment = filetime_to_datetime(node.last_written)
     if moment is None or not _YEAR_MIN <= moment.year <= _YEAR_MAX:
         return False
-    most = (len(cell_map) or 1) + 1  # every subkey or value needs a cell of its own
+    most = cell_map.cells.data_size // 8 + 1  # every subkey or value needs a cell of its own
     return node.number_of_subkeys <= most and node.number_of_values <= most
 
 
