@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hiveparse.rds.facts import Carve, collect_facts
 from tests.rds.conftest import LICENSING_CORE, REG_DWORD, HostBuilder, by_id, dword, indicators
 
 AS_OF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -47,3 +48,21 @@ def test_a_changed_mode_shows_both_values():
     finding = by_id(host.findings(AS_OF))["rds.recovered.deleted_settings"]
     assert "LicensingMode = 4" in finding.detail
     assert "now 2" in finding.detail
+
+
+def test_the_near_carve_scans_only_bins_around_the_licensing_keys():
+    host = _host()
+    for number in range(400):  # bulk far from the licensing keys
+        host.sys_value(rf"Filler\Key{number:03d}", "Data", REG_DWORD, dword(number))
+    host.deleted_value(LICENSING_CORE, "LicensingMode", REG_DWORD, dword(4))
+    near = collect_facts(host.evidence())
+    whole = collect_facts(host.evidence(), carve=Carve.ALL)
+    assert [f.location.fact for f in near.recovered] == ["mode.local"]
+    assert [f.location.fact for f in whole.recovered] == ["mode.local"]
+    (scan_near,) = near.recoveries
+    (scan_all,) = whole.recoveries
+    assert scan_near["scope"] == "bins around the licensing keys"
+    assert scan_all["scope"] == "whole hive"
+    scanned = sum(scan_near["scanned_bytes"].values())
+    assert scanned < sum(scan_all["scanned_bytes"].values())
+    assert collect_facts(host.evidence(), carve=Carve.OFF).recovered == []
