@@ -50,6 +50,7 @@ class CellMap:
         self.unmapped: list[Span] = []
         self.diagnostics: list[Diagnostic] = []
         self._mapped: dict[int, BinCells] = {}
+        self._tails: dict[int, Span] = {}  # bin offset -> its unmapped tail
         # The hive bins data as little-endian int32s: cell sizes (and the record fields that
         # carving reads) sit at 4-aligned offsets, so no struct call per cell.
         image = cells.image
@@ -76,6 +77,7 @@ class CellMap:
             size = -raw if raw < 0 else raw
             if size < _ALIGN or size % _ALIGN or position + size > end:
                 self.unmapped.append(Span(position, end))
+                self._tails[hive_bin.offset] = Span(position, end)
                 self.diagnostics.append(
                     Diagnostic(
                         "recover.cell_chain_broken",
@@ -119,12 +121,16 @@ class CellMap:
         """Whether ``length`` bytes from ``relative`` lie inside one unallocated cell (or in
         an unmapped bin tail, or in the remnant after the counted bins)."""
         end = relative + length
-        found = self.containing(relative)
-        if found is not None:
-            start, size = found
-            return size > 0 and end <= start + size
-        spans = [*self.unmapped, *([self.remnant] if self.remnant else [])]
-        return any(span.start <= relative and end <= span.end for span in spans)
+        hive_bin = self.bin_at(relative)
+        if hive_bin is None:
+            span = self.remnant
+        else:
+            found = self.containing(relative)
+            if found is not None:
+                start, size = found
+                return size > 0 and end <= start + size
+            span = self._tails.get(hive_bin.offset)
+        return span is not None and span.start <= relative and end <= span.end
 
     def allocated_at(self, relative: int) -> bool:
         """Whether an allocated cell starts exactly at ``relative``."""
