@@ -94,8 +94,11 @@ def analyze(
 
     if fail_on is not None and fail_on not in SEVERITY_ORDER:
         raise UsageError(f"--fail-on must be one of {', '.join(SEVERITY_ORDER)}")
+    for named in [*(security or []), *(masterkeys or [])]:
+        if not named.exists():
+            raise UsageError(f"{str(named)!r} does not exist")
     if output is not None:
-        check_output(output, evidence)
+        check_output(output, [*evidence, *(security or []), *(masterkeys or [])])
     analysis = run_analysis(
         evidence,
         as_of=_parse_as_of(as_of),
@@ -107,7 +110,11 @@ def analyze(
     )
     documents = [host_document(host, analysis) for host in analysis.hosts]
     fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)
-    sink: TextIO = sys.stdout if output is None else open_output(output, evidence, "x")
+    sink: TextIO = (
+        sys.stdout
+        if output is None
+        else open_output(output, [*evidence, *(security or []), *(masterkeys or [])], "x")
+    )
     try:
         _write(documents, analysis, fmt, sink)
     finally:

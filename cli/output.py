@@ -44,3 +44,14 @@ def open_output(output: Path, evidence: Sequence[Path], mode: str) -> BinaryIO |
         return cast(TextIO, target.open("x", encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"cannot write {str(output)!r}: {error.strerror or error}") from error
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: control characters (ESC and the rest) shown escaped, so that
+    names carved or read from hostile evidence cannot move the cursor or retitle the window."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )

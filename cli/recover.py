@@ -9,6 +9,7 @@ import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, chosen_format
+from .output import printable
 
 
 def recover(
@@ -42,6 +43,10 @@ def recover(
             "recover reads hive files: a .reg export keeps no deleted data", source=opened.path
         )
     recovery = carve(hive)
+    # The hive's own anomalies (truncation, a dirty hive without its logs, ...) bound what
+    # carving could see: they are reported, and an error among them makes the result partial.
+    diagnostics = [*opened.all_diagnostics, *recovery.diagnostics]
+    partial = recovery.partial or records.is_partial(diagnostics)
     keys = [
         recovered_key_record(item, mounted.mount)
         for item in sorted(recovery.keys, key=lambda found: (found.path, found.offset))
@@ -70,8 +75,8 @@ def recover(
         ),
         "values_without_key_count": len(unplaced),
         "scanned_bytes": recovery.scanned_bytes,
-        "partial": recovery.partial,
-        "diagnostics": records.diagnostics_record(list(recovery.diagnostics)),
+        "partial": partial,
+        "diagnostics": records.diagnostics_record(diagnostics),
     }
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
@@ -84,7 +89,7 @@ def recover(
         from hiveparse.report.render import write_json  # noqa: PLC0415
 
         write_json(document, sys.stdout)
-    raise typer.Exit(EXIT_PARTIAL if recovery.partial else EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
 
 
 def _where(record: dict[str, Any]) -> str:
@@ -101,7 +106,7 @@ def _value_line(value: dict[str, Any]) -> str:
         shown = str(value["decoded"])
     if len(shown) > 96:
         shown = shown[:93] + "..."
-    return f"    {name}    {value['type']}    {shown}    [{_where(value)}]\n"
+    return f"    {printable(name)}    {value['type']}    {printable(shown)}    [{_where(value)}]\n"
 
 
 def _write_table(document: dict[str, Any], out: TextIO) -> None:
@@ -111,7 +116,7 @@ def _write_table(document: dict[str, Any], out: TextIO) -> None:
     for key in keys:
         state = "" if key["path_complete"] else "  (path incomplete)"
         twin = "  (a live key of this name exists: older copy)" if key["live_twin"] else ""
-        out.write(f"\n{key['path']}{state}{twin}\n")
+        out.write(f"\n{printable(key['path'])}{state}{twin}\n")
         out.write(f"    last written {key['last_written']}    [{_where(key)}]\n")
         for value in key["values"]:
             out.write(_value_line(value))
@@ -119,7 +124,7 @@ def _write_table(document: dict[str, Any], out: TextIO) -> None:
     for value in document["values_of_live_keys"]:
         by_key.setdefault(value["key_path"], []).append(value)
     for path, values in by_key.items():
-        out.write(f"\n{path}  (live key; deleted values left in its value list)\n")
+        out.write(f"\n{printable(path)}  (live key; deleted values left in its value list)\n")
         for value in values:
             out.write(_value_line(value))
     if loose:

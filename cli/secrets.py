@@ -8,8 +8,9 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from .errors import EXIT_OK
+from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import Format, FormatOpt, chosen_format
+from .output import printable
 
 
 def secrets(
@@ -33,15 +34,28 @@ def secrets(
     from hiveparse.rds.lsa_secrets import host_secrets  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
-    hosts, evidence_items = host_secrets(evidence, reveal=reveal_secrets)
+    hosts, evidence_items, unreadable = host_secrets(evidence, reveal=reveal_secrets)
     if not hosts:
-        raise UsageError("no host with both a SYSTEM and a SECURITY hive among the evidence")
+        problems = "; ".join(f"{item['path']}: {item['error']}" for item in unreadable[:3])
+        raise UsageError(
+            "no host with both a SYSTEM and a SECURITY hive among the evidence"
+            + (f" ({problems})" if problems else "")
+        )
+    diagnostics = [d for item in evidence_items for d in item.all_diagnostics]
+    partial = (
+        bool(unreadable)
+        or records.is_partial(diagnostics)
+        or any(host["error"] or any(s["error"] for s in host["secrets"]) for host in hosts)
+    )
     document: dict[str, Any] = {
         "schema_version": records.SCHEMA_VERSION,
         "tool": records.tool_record(),
         "evidence": [records.evidence_record(item) for item in evidence_items],
         "revealed": reveal_secrets,
         "hosts": hosts,
+        "unreadable": unreadable,
+        "partial": partial,
+        "diagnostics": records.diagnostics_record(diagnostics),
     }
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
@@ -54,7 +68,7 @@ def secrets(
         from hiveparse.report.render import write_json  # noqa: PLC0415
 
         write_json(document, sys.stdout)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
 
 
 def _write_table(hosts: list[dict[str, Any]], out: TextIO) -> None:
@@ -70,11 +84,11 @@ def _write_table(hosts: list[dict[str, Any]], out: TextIO) -> None:
         )
         for secret in host["secrets"]:
             size = secret["length"] if secret["length"] is not None else "?"
-            line = f"    {secret['name']}  {secret['slot']}  {size} bytes"
+            line = f"    {printable(secret['name'])}  {secret['slot']}  {size} bytes"
             if secret["updated"]:
                 line += f"  updated {secret['updated']}"
             if secret["error"]:
-                line += f"  ({secret['error']})"
+                line += f"  ({printable(secret['error'])})"
             if "value" in secret:
                 line += f"  {secret['value']}"
             out.write(line + "\n")

@@ -11,6 +11,7 @@ import typer
 from .errors import EXIT_OK
 from .options import Format, FormatOpt, chosen_format
 
+_MAX_BLOB_FILE = 1 << 20  # a timebomb blob is a few hundred bytes
 _NEEDS_KEYS = (
     "the expiry is inside the encrypted data: it needs the machine's DPAPI keys "
     "(SYSTEM + SECURITY hives and the S-1-5-18 master keys)"
@@ -52,6 +53,9 @@ def timebomb(
         found.append(({"argument": blob if len(blob) < 80 else blob[:77] + "..."}, data))
     else:
         found = _from_evidence(from_evidence or [])
+    for named in keys_from or []:
+        if not named.exists():
+            raise UsageError(f"{str(named)!r} does not exist")
     keys = _KeyMaterial([*(from_evidence or []), *(keys_from or [])])
     found_records: list[dict[str, Any]] = []
     for where, raw in found:
@@ -109,6 +113,10 @@ def _blob_bytes(text: str) -> bytes:
         is_file = False
     if is_file:
         try:
+            if path.stat().st_size > _MAX_BLOB_FILE:
+                raise UsageError(
+                    f"{text!r} is larger than {_MAX_BLOB_FILE} bytes: not a timebomb blob"
+                )
             return path.read_bytes()
         except OSError as error:
             raise EvidenceError(f"cannot read: {error.strerror or error}", source=text) from error

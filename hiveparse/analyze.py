@@ -113,7 +113,7 @@ def analyze(
         decryption = decrypt_grace(facts, evidence, keys)
         if decryption is not None:
             state.grace.apply_decryption(decryption, as_of)
-        diagnostics: list[Diagnostic] = list(facts.notes) + keys.notes
+        diagnostics: list[Diagnostic] = [*analysis.discovery_notes, *facts.notes, *keys.notes]
         for item in evidence:
             diagnostics.extend(item.all_diagnostics)
         analysis.hosts.append(

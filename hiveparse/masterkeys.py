@@ -20,6 +20,7 @@ from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
 SYSTEM_SID = "S-1-5-18"
 MAX_FILE = 64 * 1024  # real master key files are under 1 KiB
 MAX_FILES_SEEN = 200_000  # a bound on the directory walk
+MAX_NOTES = 50  # notes about unusable files, at most (a hostile folder could hold millions)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys, *, by_content: bool
         data = path.read_bytes()
         named = parse_master_key_file(data).guid.lower()
     except (OSError, ValueError, HiveparseError) as error:
-        if guid is not None:
+        if guid is not None and len(keys.notes) < MAX_NOTES:
             keys.notes.append(
                 Diagnostic(
                     "masterkey.unreadable",
@@ -98,12 +99,20 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys, *, by_content: bool
     keys.files.setdefault(named, MasterKeyFileRef(named, str(path), scope, data))
 
 
-def _system_key_folders(root: Path) -> Iterator[Path]:
+def _system_key_folders(root: Path, keys: MasterKeys) -> Iterator[Path]:
     """Every ``...\\Protect\\S-1-5-18`` folder below ``root`` (case-insensitive), bounded."""
     seen = 0
     for folder, subfolders, files in os.walk(root):
         seen += len(subfolders) + len(files)
         if seen > MAX_FILES_SEEN:
+            keys.notes.append(
+                Diagnostic(
+                    "masterkey.search_limit",
+                    f"stopped looking for master key folders after {MAX_FILES_SEEN} entries",
+                    Location(str(root)),
+                    Severity.WARNING,
+                )
+            )
             return
         here = Path(folder)
         if here.name.upper() == SYSTEM_SID and here.parent.name.upper() == "PROTECT":
@@ -128,7 +137,7 @@ def find_master_keys(paths: Iterable[Path], *, given: bool = False) -> MasterKey
         folders = (
             [path, *(p for p in path.iterdir() if p.is_dir())]
             if given
-            else list(_system_key_folders(path))
+            else list(_system_key_folders(path, keys))
         )
         for folder in folders:
             for entry in sorted(folder.iterdir()):

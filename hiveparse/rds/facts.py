@@ -31,6 +31,10 @@ from hiveparse.values import decode_value
 _CONTROL_SET_RE = re.compile(r"^ControlSet\d{3}$", re.IGNORECASE)
 _LITERAL_CCS = "CurrentControlSet"
 UNKNOWN_CONTROL_SET = "<unknown ControlSet>"
+# A deleted value no list ties to a key is placed by its name only for these facts: their
+# value names are the licensing component's own (ComputerName, PortNumber and the like occur
+# in many keys, so their name alone says nothing about where the value was).
+NAME_PLACEABLE = ("grace.", "mode.", "servers.")
 
 
 @dataclass(frozen=True)
@@ -339,7 +343,9 @@ def _place_recovered(
         matches = [
             location
             for location in locations
-            if location.value is not None and fold_name(location.value) == wanted
+            if location.value is not None
+            and fold_name(location.value) == wanted
+            and location.fact.startswith(NAME_PLACEABLE)
         ]
         if len({location.key for location in matches}) != 1:
             continue  # the name alone does not say where the value was

@@ -57,13 +57,22 @@ def _secrets_record(system: Hive, security: Hive, *, reveal: bool) -> dict[str, 
     }
 
 
-def host_secrets(paths: list[Path], *, reveal: bool) -> tuple[list[dict[str, Any]], list[Evidence]]:
-    """One record per host that has both a SYSTEM and a SECURITY hive."""
+def host_secrets(
+    paths: list[Path], *, reveal: bool
+) -> tuple[list[dict[str, Any]], list[Evidence], list[dict[str, str]]]:
+    """One record per host that has both a SYSTEM and a SECURITY hive, the evidence opened,
+    and the inputs that could not be read (path, error)."""
     from hiveparse.discover import discover_evidence  # noqa: PLC0415
     from hiveparse.hosts import group_hosts  # noqa: PLC0415
 
     discovery = discover_evidence(paths)
-    opened = [open_evidence(found.path) for found in discovery.files]
+    unreadable = [{"path": item.path, "error": item.message} for item in discovery.errors]
+    opened = []
+    for found in discovery.files:
+        try:
+            opened.append(open_evidence(found.path))
+        except HiveparseError as error:
+            unreadable.append({"path": str(found.path), "error": str(error)})
     hosts: list[dict[str, Any]] = []
     for group in group_hosts(opened):
         system = _first(group.evidence, HiveType.SYSTEM)
@@ -78,4 +87,4 @@ def host_secrets(paths: list[Path], *, reveal: bool) -> tuple[list[dict[str, Any
                 **_secrets_record(system[1], security[1], reveal=reveal),
             }
         )
-    return hosts, opened
+    return hosts, opened, unreadable

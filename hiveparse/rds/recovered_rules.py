@@ -3,7 +3,8 @@
 A licensing mode, license server list or policy value that was deleted leaves its record in a
 free cell until the space is reused (hiveparse.sources.regf.recover). What it held tells a
 responder what the host was configured with before, and that someone removed it. The grace
-timebomb is left to rds.grace.reset_suspected, which weighs it with the other indicators.
+timebomb is left to rds.grace.reset_suspected, which weighs it with the other indicators;
+context facts (computer name, RDP port, product) are not licensing settings and are left out.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from hiveparse.values import decode_value
 CONFIGURATION_FACTS = frozenset(
     {"mode.policy", "mode.local", "servers.policy", "servers.local", "servers.legacy_key"}
 )
-GRACE_FACTS = frozenset({"grace.timebomb", "grace.timebomb_beta", "grace.key"})
 
 
 def _text(type_id: int, raw: bytes) -> str:
@@ -52,14 +52,17 @@ def _stale_copy(fact: Fact, live: Fact | None) -> bool:
     value = fact.value
     if not isinstance(value, DeletedValue) or live is None or live.value is None:
         return False
-    return value.data_available and value.raw == live.value.raw
+    # Lost data beside a live value of the same name is what a policy refresh or a
+    # ControlSet copy leaves (delete, then write again): not evidence of a removal.
+    return not value.data_available or value.raw == live.value.raw
 
 
 def rule_recovered_settings(state: LicensingState) -> Iterator[Finding]:
     """Deleted licensing settings recovered from free cells (DESIGN: deleted flag)."""
     found: list[tuple[Fact, Fact | None]] = []
     for fact in state.facts.recovered:
-        if fact.location.fact in GRACE_FACTS or not isinstance(fact.value, DeletedValue):
+        licensing = fact.location.fact.startswith(("mode.", "servers.", "cert.", "policy."))
+        if not licensing or not isinstance(fact.value, DeletedValue):
             continue
         live = _live(state, fact)
         if not _stale_copy(fact, live):

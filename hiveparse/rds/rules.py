@@ -711,11 +711,10 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
     """DESIGN catalogue, §10: a deleted timebomb value carved from unallocated hive space.
 
     A deleted copy whose data equals the live timebomb is an old copy of the same value,
-    not a deletion, and is left out. Otherwise the record shows that a timebomb was
-    deleted; with its data intact and a live timebomb present, that a different one existed
-    before (the value was re-created). Where only the value's name ties it to GracePeriod
-    (its key record is gone), or its data was overwritten while a live timebomb exists, the
-    indicator is UNCERTAIN.
+    not a deletion, and is left out; so is one whose data is lost while a live timebomb
+    exists (a refreshed ControlSet copy leaves exactly that). Otherwise the record shows that
+    a timebomb was deleted; with its data intact and a live timebomb present, that a
+    different one existed before (the value was re-created).
     """
     facts = state.facts
     live = state.grace.timebomb.value if state.grace.timebomb else None
@@ -724,8 +723,8 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
         value = fact.value
         if not isinstance(value, DeletedValue):
             continue
-        if live is not None and value.data_available and value.raw == live.raw:
-            continue
+        if live is not None and (not value.data_available or value.raw == live.raw):
+            continue  # a copy of the live timebomb, or lost data beside it: no evidence
         inferred = isinstance(fact.key, InferredKey)
         where = (
             "a value record whose name only GracePeriod uses"
@@ -744,9 +743,7 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
             what = "its blob is intact and no live timebomb exists"
         # A name only GracePeriod uses places the value as surely as its key record would;
         # what stays open is whether lost data was a copy of the live timebomb.
-        uncertain = fact.location.status == Status.UNCERTAIN or (
-            live is not None and not value.data_available
-        )
+        uncertain = fact.location.status == Status.UNCERTAIN
         data: dict[str, Any] = {
             "cell_offset": value.provenance.offset,
             "data_state": value.data_state,

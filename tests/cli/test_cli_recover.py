@@ -63,3 +63,24 @@ def test_recover_key_outside_the_hive_is_a_usage_error(corpus: Path) -> None:
     result = run("recover", corpus / "hives/yarp/DeletedTreeHive", r"HKCU\Software")
     assert result.returncode == 2
     assert "cannot lie in" in result.stderr
+
+
+def test_recover_table_escapes_control_characters(tmp_path: Path) -> None:
+    # A deleted value whose name would retitle the terminal (OSC) if printed raw.
+    from hiveparse.model import HiveType, ValueType  # noqa: PLC0415
+    from hiveparse.sources.memory import MemoryHive  # noqa: PLC0415
+    from hiveparse.sources.regf.edit import delete_value  # noqa: PLC0415
+    from hiveparse.sources.regf.writer import write_hive_with_layout  # noqa: PLC0415
+
+    hostile = "\x1b]0;owned\x07"
+    hive = MemoryHive(HiveType.SOFTWARE)
+    hive.root().ensure("Vendor").set_value(hostile, int(ValueType.REG_DWORD), b"\x01\x00\x00\x00")
+    image, layout = write_hive_with_layout(hive)
+    edited = bytearray(image)
+    delete_value(edited, layout, "Vendor", hostile)
+    path = tmp_path / "SOFTWARE"
+    path.write_bytes(bytes(edited))
+    result = run("recover", path, "-f", "table")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b]0;owned\\x07" in result.stdout

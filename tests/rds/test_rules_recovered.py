@@ -66,3 +66,16 @@ def test_the_near_carve_scans_only_bins_around_the_licensing_keys():
     scanned = sum(scan_near["scanned_bytes"].values())
     assert scanned < sum(scan_all["scanned_bytes"].values())
     assert collect_facts(host.evidence(), carve=Carve.OFF).recovered == []
+
+
+def test_context_values_are_not_licensing_settings():
+    # A deleted ComputerName (placed by name alone it could be any of many keys) and a
+    # deleted RDP port are not reported as deleted licensing settings.
+    host = _host()
+    host.deleted_value(
+        r"{ccs}\Control\ComputerName\ComputerName", "ComputerName", REG_DWORD, dword(1)
+    )
+    host.deleted_value(r"{ccs}\Control\Terminal Server\WinStations\RDP-Tcp", "PortNumber",
+                       REG_DWORD, dword(3390))  # fmt: skip
+    assert "rds.recovered.deleted_settings" not in by_id(host.findings(AS_OF))
+

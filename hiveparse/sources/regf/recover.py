@@ -59,6 +59,7 @@ _NULS_MAX = 5  # a few NULs occur in real names (yarp accepts up to 5 as well)
 _PATH_DEPTH_MAX = 512
 _YEAR_MIN, _YEAR_MAX = 1970, 2100
 _KEY_HIVE_ENTRY = 0x0004
+_LIST_SLACK_ENTRIES = 8  # entries past a deleted key's count read as its list's slack
 
 
 class Place(StrEnum):
@@ -175,6 +176,9 @@ class _Carver:
         self.keys: dict[int, tuple[KeyNode, str]] = {}
         self.values: dict[int, RecoveredValue] = {}
         self.live_nodes: list[int] = []  # allocated cells holding a key node
+        self._live_children: dict[int, set[str]] = {}  # live parent -> folded child names
+        self._lists_read: set[int] = set()  # value lists already given to a key
+        self._data_left = 2 * len(self.image) + (1 << 20)  # bytes of data returned, at most
         self.scanned: dict[str, int] = {str(place): 0 for place in Place}
 
     # -- scanning ---------------------------------------------------------------------------
@@ -306,8 +310,30 @@ class _Carver:
         ):
             return self._big_data(offset, size)
         if self._free(offset, 4 + size):
+            if not self._spend(size):
+                return None, DataState.UNREADABLE
             return self._read(offset + 4, size), DataState.INTACT
         return None, self._lost_state(offset)
+
+    def _spend(self, size: int) -> bool:
+        """Count returned data against a budget of twice the file (crafted records can all
+        point at one large free cell, each asking for its own copy); False once it is spent,
+        which makes the result partial."""
+        self._data_left -= size
+        if self._data_left >= 0:
+            return True
+        if not self.partial:
+            self.partial = True
+            self.diagnostics.append(
+                Diagnostic(
+                    "recover.data_budget",
+                    "deleted values claim more data than twice the file holds; the rest of "
+                    "their data is not read",
+                    Location(self.source),
+                    Severity.ERROR,
+                )
+            )
+        return False
 
     def _big_data(self, offset: int, size: int) -> tuple[bytes | None, str]:
         _signature, count, list_offset = DB.packer.unpack_from(self.image, offset + 4 + _DATA_START)
@@ -321,6 +347,8 @@ class _Carver:
             chunk = min(remaining, regf.BIG_DATA_SEGMENT_SIZE)
             if not self._free(segment, 4 + chunk):
                 return None, self._lost_state(segment)
+            if not self._spend(chunk):
+                return None, DataState.UNREADABLE
             parts.append(self._read(segment + 4, chunk))
             remaining -= chunk
         return b"".join(parts), DataState.INTACT
@@ -365,12 +393,17 @@ class _Carver:
 
     def _key_values(self, key_offset: int, node: KeyNode, path: str) -> tuple[RecoveredValue, ...]:
         count, list_offset = node.number_of_values, node.values_list_offset
-        if count == 0 or not self._free(list_offset, 4 + 4 * count):
+        if count == 0 or list_offset in self._lists_read:
+            return ()  # a list belongs to one key: the first record that names it
+        if not self._free(list_offset, 4 + 4 * count):
             return ()
+        self._lists_read.add(list_offset)
         found = self.map.containing(list_offset)
         capacity = count
         if found is not None and found[0] == list_offset:
-            capacity = max(count, (found[1] - 4) // 4)  # a free cell: size > 0
+            # A free cell may have merged with its neighbours: only the few entries a list
+            # of this count can have left behind are read as its slack.
+            capacity = max(count, min((found[1] - 4) // 4, count + _LIST_SLACK_ENTRIES))
         entries = offset_array(self.image, capacity, list_offset + 4 + _DATA_START)
         return self._attach(entries[:count], key_offset, path, Link.DELETED_KEY) + self._attach(
             entries[count:], key_offset, path, Link.DELETED_KEY_SLACK
@@ -403,6 +436,9 @@ class _Carver:
             list_offset = words[(start + 4 + _NK_VALUES_LIST_AT) >> 2] & 0xFFFFFFFF
             if list_offset % 8 or not 32 <= list_offset < limit - 4:
                 continue  # also NO_CELL
+            if list_offset in self._lists_read:
+                continue
+            self._lists_read.add(list_offset)
             size = words[list_offset >> 2]
             capacity = (-size - 4) // 4
             if size >= 0 or capacity <= count or list_offset - size > limit:
@@ -463,17 +499,17 @@ class _Carver:
     def _has_live_twin(self, node: KeyNode) -> bool:
         """Whether the parent is live and lists a key of the same name (then the record is
         an older copy of a live key, left behind when Windows moved it)."""
-        if not self.map.allocated_at(node.parent):
-            return False
-        parent = self._node_at(node.parent)
-        if parent is None:
-            return False
-        hive = self.hive
-        for offset in hive.subkey_offsets(node.parent, parent, name_hint=node.name):
-            child = self._node_at(offset)
-            if child is not None and fold_name(child.name) == fold_name(node.name):
-                return True
-        return False
+        names = self._live_children.get(node.parent)
+        if names is None:
+            names = set()
+            parent = self._node_at(node.parent) if self.map.allocated_at(node.parent) else None
+            if parent is not None:  # each live parent's subkeys are read once
+                for offset in self.hive.subkey_offsets(node.parent, parent):
+                    child = self._node_at(offset)
+                    if child is not None:
+                        names.add(fold_name(child.name))
+            self._live_children[node.parent] = names
+        return fold_name(node.name) in names
 
 
 def _plausible_name(name: str, limit: int, *, allow_empty: bool) -> bool:

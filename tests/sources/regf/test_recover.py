@@ -122,3 +122,22 @@ def test_carving_leaves_the_hive_diagnostics_alone(corpus: Path, hive_name: str)
     before = list(hive.diagnostics)
     recover(hive)
     assert hive.diagnostics == before
+
+
+def test_records_sharing_one_free_data_cell_are_not_copied_without_bound() -> None:
+    # Crafted: hundreds of deleted value records in one free cell, all naming the same large
+    # free data cell. Each would get its own 16,000-byte copy; the data budget (twice the
+    # file) stops that and says the result is partial.
+    image, layout = _written()
+    delete_value(image, layout, KEY, "blob")
+    first, second = layout.big_data[(KEY, "blob")].segments
+    record = struct.pack("<2sHIIIHH", b"vk", 1, 16000, second, 3, 1, 0) + b"x" + bytes(3)
+    start = first + 4 + 4096
+    for index in range(600):
+        at = start + 24 * index
+        image[at : at + 24] = record
+    recovery = recover(open_hive("crafted", data=bytes(image)))
+    assert recovery.partial
+    assert "recover.data_budget" in [d.code for d in recovery.diagnostics]
+    returned = sum(len(v.raw or b"") for v in recovery.values)
+    assert returned <= 2 * len(image) + (1 << 20)
