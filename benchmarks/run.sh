@@ -184,12 +184,12 @@ say "report"
 "$PY" "$HERE/report.py" "$RES"
 
 # Results name files relative to the repository and the corpus, never by this machine's paths.
-"$PY" - "$RES" "$REPO" "$CORPUS" "$BIN" "$TMP" <<'PYEOF'
+"$PY" - "$RES" "$REPO" "$CORPUS" "$BIN" "$TMP" "$TMP_BUILD" <<'PYEOF'
 import pathlib, sys
-res, repo, corpus, bindir, tmp = sys.argv[1:]
+res, repo, corpus, bindir, tmp, build = sys.argv[1:]
 pairs = [(str(pathlib.Path(corpus).resolve()), "corpus"), (corpus, "corpus"),
          (str(pathlib.Path(repo).resolve()) + "/", ""), (repo + "/", ""),
-         (bindir + "/", ""), (tmp, "$TMP")]
+         (bindir + "/", ""), (tmp, "$TMP"), (build, "$BUILD")]
 for path in pathlib.Path(res).iterdir():
     text = path.read_text()
     for old, new in pairs:
