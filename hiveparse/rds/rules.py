@@ -102,7 +102,8 @@ RCM_FACTS = (
 NO_LICENSE_SERVER_MESSAGE = "no Remote Desktop License Servers available to provide a license"
 ESTIMATED_EXPIRY = (
     "the expiry is estimated as the GracePeriod key's last write + 120 days, since the "
-    "timebomb itself is a DPAPI blob that is not decrypted here (§5.2, §5.5: UNCERTAIN)"
+    "timebomb (a DPAPI blob) could not be decrypted without the machine's keys: "
+    "grace_period.decryption names what was missing (§5.2, §5.5: UNCERTAIN)"
 )
 
 # ---------------------------------------------------------------------------------------
