@@ -45,6 +45,7 @@ def query(
     """List a key (and its subtree with -s): values, types, data, last-written times."""
     from hiveparse.evidence import open_evidence  # noqa: PLC0415 - fast --help
     from hiveparse.model import walk  # noqa: PLC0415
+    from hiveparse.paths import full_key_path  # noqa: PLC0415
     from hiveparse.registry import Registry  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
@@ -62,7 +63,7 @@ def query(
                 else iter([found.key])
             )
             for item in keys:
-                full = f"{mount}\\{item.path}" if item.path else mount
+                full = full_key_path(mount, item.path)
                 yield records.key_record(
                     item,
                     full,

@@ -77,16 +77,15 @@ class _KeyMaterial:
 
     def __init__(self, paths: list[Path]) -> None:
         from hiveparse.discover import discover_evidence  # noqa: PLC0415
-        from hiveparse.evidence import open_evidence  # noqa: PLC0415
-        from hiveparse.masterkeys import find_master_keys  # noqa: PLC0415
-        from hiveparse.rds.grace_decrypt import security_hives, system_hives  # noqa: PLC0415
+        from hiveparse.evidence import open_evidence, regf_hives  # noqa: PLC0415
+        from hiveparse.masterkeys import gather_master_keys  # noqa: PLC0415
+        from hiveparse.model import HiveType  # noqa: PLC0415
 
         self.wanted = bool(paths)
         opened = [open_evidence(found.path) for found in discover_evidence(paths).files]
-        self.systems = system_hives(opened)
-        self.securities = security_hives(opened)
-        self.master_keys = find_master_keys(paths)
-        self.master_keys.add(find_master_keys(paths, given=True))
+        self.systems = [hive for _path, hive in regf_hives(opened, HiveType.SYSTEM)]
+        self.securities = regf_hives(opened, HiveType.SECURITY)
+        self.master_keys = gather_master_keys(volumes=paths, named=paths)
 
     def decrypt(self, blob: bytes) -> dict[str, Any]:
         from hiveparse.rds.grace_decrypt import decrypt_timebomb_blob  # noqa: PLC0415

@@ -89,7 +89,7 @@ def analyze(
     by ``security`` / ``masterkeys``, which serve every host.
     """
     from hiveparse.hosts import group_hosts  # noqa: PLC0415
-    from hiveparse.masterkeys import find_master_keys  # noqa: PLC0415
+    from hiveparse.masterkeys import gather_master_keys  # noqa: PLC0415
     from hiveparse.rds.client_license import client_state  # noqa: PLC0415
     from hiveparse.rds.grace_decrypt import decrypt_grace  # noqa: PLC0415
     from hiveparse.rds.rules import evaluate  # noqa: PLC0415
@@ -98,8 +98,7 @@ def analyze(
     named_security, more_unreadable, more_notes = _open_all(
         security, encoding=encoding, engine="hiveparse"
     )
-    keys = find_master_keys(paths)
-    keys.add(find_master_keys(masterkeys, given=True))
+    keys = gather_master_keys(volumes=paths, named=masterkeys)
     analysis = Analysis(
         as_of=as_of,
         unreadable=unreadable + more_unreadable,

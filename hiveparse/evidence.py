@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hiveparse.errors import Diagnostic, EvidenceError, NotRegf
-from hiveparse.model import EvidenceFormat, Hive
+from hiveparse.model import EvidenceFormat, Hive, HiveType
 from hiveparse.paths import default_mount
 
 _SNIFF_BYTES = 4096
@@ -56,6 +56,17 @@ class Evidence:
         for mounted in self.hives:
             merged.update(dict.fromkeys(mounted.hive.diagnostics))
         return list(merged)
+
+
+def regf_hives(evidence: list[Evidence], hive_type: HiveType) -> list[tuple[str, Hive]]:
+    """(path, hive) of every REGF hive of ``hive_type`` among the evidence, in order (the key
+    material of the DPAPI chain lives in hive files only, never in .reg exports)."""
+    return [
+        (item.path, mounted.hive)
+        for item in evidence
+        for mounted in item.hives
+        if mounted.hive.hive_type == hive_type and item.format == EvidenceFormat.REGF
+    ]
 
 
 def sha256_file(path: Path) -> str:

@@ -144,3 +144,11 @@ def find_master_keys(paths: Iterable[Path], *, given: bool = False) -> MasterKey
                 if entry.is_file():
                     _read_key_file(entry, _scope(entry), keys, by_content=given)
     return keys
+
+
+def gather_master_keys(*, volumes: Iterable[Path], named: Iterable[Path]) -> MasterKeys:
+    """The master keys where Windows keeps them under the ``volumes`` folders, then every
+    master key file ``named`` (or inside a named folder); the first file of a GUID wins."""
+    keys = find_master_keys(volumes)
+    keys.add(find_master_keys(named, given=True))
+    return keys

@@ -159,6 +159,11 @@ def locate(path: RegistryPath) -> HiveLocation:
     return HiveLocation(root, HiveType.UNKNOWN, "\\".join(parts))
 
 
+def full_key_path(mount: str, path: str) -> str:
+    """A key's full path: its hive's mount, then the path inside the hive ("" for the root)."""
+    return f"{mount}\\{path}" if path else mount
+
+
 def default_mount(hive_type: HiveType, fallback_name: str = "HIVE") -> str:
     """Where a hive file of ``hive_type`` is mounted when it is opened alone."""
     for name, mounted in _HKLM_MOUNTS.items():

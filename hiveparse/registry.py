@@ -14,7 +14,7 @@ from hiveparse.controlset import resolve_current_control_set
 from hiveparse.errors import KeyNotFound, UsageError
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.model import HiveType, Key
-from hiveparse.paths import is_full_path, locate, parse_registry_path
+from hiveparse.paths import full_key_path, is_full_path, locate, parse_registry_path
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Located:
 
     @property
     def full_path(self) -> str:
-        return f"{self.mounted.mount}\\{self.key.path}" if self.key.path else self.mounted.mount
+        return full_key_path(self.mounted.mount, self.key.path)
 
 
 class Registry:

@@ -40,7 +40,7 @@ from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regf.edit import delete_value
-from hiveparse.sources.regf.writer import write_hive, write_hive_with_layout
+from hiveparse.sources.regf.writer import write_hive_with_layout
 
 if not __package__:  # run as a script: put the repository, not samples/, on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -764,9 +764,7 @@ def rdsh_image(folder: Path) -> list[Path]:
         grace.set_value(TIMEBOMB, REG_BINARY, material.timebomb)
     paths = write_volume(folder, system, material)
     config = paths[0].parent
-    config.joinpath("SOFTWARE").write_bytes(
-        write_hive(software, hive_file_name="\\SystemRoot\\System32\\Config\\SOFTWARE")
-    )
+    config.joinpath("SOFTWARE").write_bytes(_hive_image(software, "SOFTWARE"))
     return [*paths, config / "SOFTWARE"]
 
 

@@ -21,6 +21,7 @@ from hiveparse.errors import Location as Place
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
+from hiveparse.paths import full_key_path
 from hiveparse.rds.locations import CCS, LOCATIONS, Location
 from hiveparse.sources.regf.cells import HiveBin
 from hiveparse.sources.regf.hive import RegfHive, RegfKey
@@ -68,8 +69,7 @@ class Fact:
 
     @property
     def full_key_path(self) -> str:
-        path = self.key.path
-        return f"{self.mounted.mount}\\{path}" if path else self.mounted.mount
+        return full_key_path(self.mounted.mount, self.key.path)
 
     def evidence_record(self) -> dict[str, Any]:
         """The provenance of this fact, as every finding and report section shows it."""

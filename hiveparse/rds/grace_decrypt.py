@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from hiveparse.errors import HiveparseError
-from hiveparse.evidence import Evidence
+from hiveparse.evidence import Evidence, regf_hives
 from hiveparse.filetime import iso_z
 from hiveparse.masterkeys import MasterKeys
 from hiveparse.model import Hive, HiveType
@@ -52,24 +52,6 @@ class GraceDecryption:
         }
 
 
-def security_hives(evidence: list[Evidence]) -> list[tuple[str, Hive]]:
-    return [
-        (item.path, mounted.hive)
-        for item in evidence
-        for mounted in item.hives
-        if mounted.hive.hive_type == HiveType.SECURITY and item.format == "regf"
-    ]
-
-
-def system_hives(evidence: list[Evidence]) -> list[Hive]:
-    return [
-        mounted.hive
-        for item in evidence
-        for mounted in item.hives
-        if mounted.hive.hive_type == HiveType.SYSTEM and item.format == "regf"
-    ]
-
-
 def decrypt_grace(
     facts: FactSet, evidence: list[Evidence], master_keys: MasterKeys
 ) -> GraceDecryption | None:
@@ -79,8 +61,9 @@ def decrypt_grace(
     if timebomb is None and lsa_timebomb is None:
         return None
     systems = [timebomb.mounted.hive] if timebomb is not None else []
-    systems += [hive for hive in system_hives(evidence) if hive not in systems]
-    securities = security_hives(evidence)
+    systems += [hive for _path, hive in regf_hives(evidence, HiveType.SYSTEM)]
+    systems = list(dict.fromkeys(systems))  # the timebomb's own SYSTEM first, once
+    securities = regf_hives(evidence, HiveType.SECURITY)
     if timebomb is None:
         if not (systems and securities):
             needed = "the SYSTEM hive (boot key)" if not systems else "the SECURITY hive"

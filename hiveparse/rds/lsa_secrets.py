@@ -10,17 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from hiveparse.errors import HiveparseError
-from hiveparse.evidence import Evidence, open_evidence
+from hiveparse.evidence import Evidence, open_evidence, regf_hives
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import Hive, HiveType
-
-
-def _first(group: list[Evidence], hive_type: HiveType) -> tuple[str, Hive] | None:
-    for item in group:
-        for mounted in item.hives:
-            if mounted.hive.hive_type == hive_type and item.format == "regf":
-                return item.path, mounted.hive
-    return None
 
 
 def _secrets_record(system: Hive, security: Hive, *, reveal: bool) -> dict[str, Any]:
@@ -75,10 +67,11 @@ def host_secrets(
             unreadable.append({"path": str(found.path), "error": str(error)})
     hosts: list[dict[str, Any]] = []
     for group in group_hosts(opened):
-        system = _first(group.evidence, HiveType.SYSTEM)
-        security = _first(group.evidence, HiveType.SECURITY)
-        if system is None or security is None:
+        systems = regf_hives(group.evidence, HiveType.SYSTEM)
+        securities = regf_hives(group.evidence, HiveType.SECURITY)
+        if not (systems and securities):
             continue
+        system, security = systems[0], securities[0]
         hosts.append(
             {
                 "host": group.label,

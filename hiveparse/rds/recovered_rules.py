@@ -49,12 +49,8 @@ def _stale_copy(fact: Fact, live: Fact | None) -> bool:
     """An older copy of what is still there (a moved key, a rewritten value), not a deletion."""
     if isinstance(fact.key, DeletedKey) and fact.key.record.live_twin:
         return True
-    value = fact.value
-    if not isinstance(value, DeletedValue) or live is None or live.value is None:
-        return False
-    # Lost data beside a live value of the same name is what a policy refresh or a
-    # ControlSet copy leaves (delete, then write again): not evidence of a removal.
-    return not value.data_available or value.raw == live.value.raw
+    value, live_value = fact.value, None if live is None else live.value
+    return isinstance(value, DeletedValue) and value.adds_nothing_to(live_value)
 
 
 def rule_recovered_settings(state: LicensingState) -> Iterator[Finding]:

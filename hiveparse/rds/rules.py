@@ -724,7 +724,7 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
         value = fact.value
         if not isinstance(value, DeletedValue):
             continue
-        if live is not None and (not value.data_available or value.raw == live.raw):
+        if value.adds_nothing_to(live):
             continue  # a copy of the live timebomb, or lost data beside it: no evidence
         inferred = isinstance(fact.key, InferredKey)
         where = (

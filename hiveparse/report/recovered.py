@@ -6,6 +6,7 @@ from typing import Any
 
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import fold_name, type_name
+from hiveparse.paths import full_key_path
 from hiveparse.sources.regf.recover import RecoveredKey, RecoveredValue
 from hiveparse.values import decode_value
 
@@ -32,18 +33,14 @@ def recovered_value_record(value: RecoveredValue, mount: str) -> dict[str, Any]:
         "cell_offset": value.offset,
         "file_offset": value.file_offset,
         "key_cell_offset": value.key_offset,
-        "key_path": None if value.key_path is None else full_path(mount, value.key_path),
+        "key_path": None if value.key_path is None else full_key_path(mount, value.key_path),
         "link": value.link,
     }
 
 
-def full_path(mount: str, path: str) -> str:
-    return f"{mount}\\{path}" if path else mount
-
-
 def recovered_key_record(key: RecoveredKey, mount: str) -> dict[str, Any]:
     return {
-        "path": full_path(mount, key.path),
+        "path": full_key_path(mount, key.path),
         "name": key.name,
         "path_complete": key.path_complete,
         "deleted": True,

@@ -57,6 +57,14 @@ class DeletedValue(Value):
     def data_available(self) -> bool:
         return self.record.data_state in (DataState.INLINE, DataState.INTACT)
 
+    def adds_nothing_to(self, live: Value | None) -> bool:
+        """Whether this record says nothing beyond a live value of the same name: its data
+        equals the live data, or is lost while the value lives (what a policy refresh or a
+        ControlSet copy leaves behind: delete, then write again)."""
+        if live is None:
+            return False
+        return not self.data_available or self.raw == live.raw
+
 
 class DeletedKey(Key):
     """A recovered key record. Its deleted subkeys are separate records (not linked here)."""
