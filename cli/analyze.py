@@ -17,6 +17,7 @@ from .options import (
     EngineOpt,
     Format,
     FormatOpt,
+    GroupBy,
     chosen_format,
 )
 from .output import check_output, open_output
@@ -84,12 +85,22 @@ def analyze(
             "hive), or not at all (off).",
         ),
     ] = CarveScope.NEAR,
+    group: Annotated[
+        GroupBy,
+        typer.Option(
+            "--group",
+            help="How inputs become hosts: auto (a Windows volume or collection, else one "
+            "folder; never across folders), folder (one folder, whatever the layout), name "
+            "(auto, then the same ComputerName merged across folders), none (one file each).",
+        ),
+    ] = GroupBy.AUTO,
 ) -> None:
     """Licensing mode, license servers, grace period, client licences and RDP exposure,
     with findings, evidence and the safe fix."""
     from hiveparse.analyze import analyze as run_analysis  # noqa: PLC0415
     from hiveparse.analyze import host_document  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
+    from hiveparse.hosts import Grouping  # noqa: PLC0415
     from hiveparse.rds.facts import Carve  # noqa: PLC0415
 
     if fail_on is not None and fail_on not in SEVERITY_ORDER:
@@ -107,6 +118,7 @@ def analyze(
         carve=Carve(carve.value),
         security=security or [],
         masterkeys=masterkeys or [],
+        grouping=Grouping(group.value),
     )
     documents = [host_document(host, analysis) for host in analysis.hosts]
     fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)
@@ -120,11 +132,8 @@ def analyze(
     finally:
         if output is not None:
             sink.close()
-    for item in analysis.unreadable:
-        from .errors import say_warning  # noqa: PLC0415
-
-        say_warning(f"{item.path}: {item.error}")
-    if not analysis.hosts:
+    _warn(analysis, documents, table=fmt == Format.TABLE)
+    if not any(host.evidence for host in analysis.hosts):
         from .errors import say_error  # noqa: PLC0415
 
         if not analysis.unreadable:
@@ -138,6 +147,30 @@ def analyze(
         if worst and max(worst) >= threshold:
             raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
+
+
+def _warn(analysis: Any, documents: list[dict[str, Any]], *, table: bool) -> None:
+    """One line on stderr per problem: the inputs that could not be read and what no host
+    explains, always; in table mode also every warning and error of every host."""
+    from .errors import say_warning  # noqa: PLC0415
+
+    lines: list[str] = [f"{item.path}: {item.error}" for item in analysis.unreadable]
+    lines += [str(note) for note in analysis.unplaced]
+    if table:
+        for document in documents:
+            lines += [
+                _diagnostic_line(d) for d in document["diagnostics"] if d["severity"] != "info"
+            ]
+    for line in dict.fromkeys(lines):
+        say_warning(line)
+
+
+def _diagnostic_line(record: dict[str, Any]) -> str:
+    from hiveparse.errors import Location  # noqa: PLC0415
+
+    where = str(Location(record["source"], record["offset"], record["line"], record["column"]))
+    text = f"{record['message']} [{record['code']}]"
+    return f"{where}: {text}" if where else text
 
 
 def _write(documents: list[dict[str, Any]], analysis: Any, fmt: Format, sink: TextIO) -> None:

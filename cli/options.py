@@ -24,6 +24,15 @@ class CarveScope(StrEnum):
     OFF = "off"
 
 
+class GroupBy(StrEnum):
+    """hiveparse.hosts.Grouping, declared here so --help needs no import of the grouping."""
+
+    AUTO = "auto"
+    FOLDER = "folder"
+    NAME = "name"
+    NONE = "none"
+
+
 class Engine(StrEnum):
     HIVEPARSE = "hiveparse"
     REGIPY = "regipy"

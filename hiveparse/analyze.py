@@ -2,23 +2,36 @@
 
 Pipeline (one direction): discover evidence → open each file read-only → group inputs into
 hosts → facts per host → licensing state → findings → report documents. An input that
-cannot be read does not stop the others; the report then says it is partial.
+cannot be read does not stop the others: it is reported with the host of its folder (which
+is then partial), or in a document of its own when no host shares its folder.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
-from hiveparse.evidence import Evidence, open_evidence
+from hiveparse.evidence import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
+from hiveparse.model import EvidenceFormat, HiveType
+from hiveparse.rds.changes import script_changes
 from hiveparse.rds.facts import Carve, collect_facts
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
+
+if TYPE_CHECKING:
+    from hiveparse.hosts import Grouping, HostGroup
+    from hiveparse.masterkeys import MasterKeys
+    from hiveparse.rds.grace_decrypt import GraceDecryption
+    from hiveparse.rds.rulebook import Judgement
+
+# The hive types the licensing analysis reads; coverage is reported for each.
+COVERED_HIVES = (HiveType.SYSTEM, HiveType.SOFTWARE, HiveType.SECURITY)
 
 
 @dataclass
@@ -27,6 +40,31 @@ class Unreadable:
     error: str
     kind: str
 
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class SupportingFile:
+    """A file that changed the result without being registry evidence of its own: a
+    transaction log that was applied, a master key or SECURITY hive used for decryption."""
+
+    path: str
+    sha256: str | None
+    size: int | None
+    role: str
+    used_by: str | None = None  # the evidence file it served
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "format": "file",
+            "role": self.role,
+            "used_by": self.used_by,
+        }
+
 
 @dataclass
 class HostReport:
@@ -34,13 +72,25 @@ class HostReport:
     reasons: list[str]
     evidence: list[Evidence]
     state: LicensingState
-    findings: list[Any]
+    judgement: Judgement
     client: dict[str, Any]
     diagnostics: list[Diagnostic]
+    case: str = ""
+    argument: str | None = None
+    folder: str = ""
+    roles: dict[str, str] = field(default_factory=dict)  # evidence path -> its role
+    supporting: list[SupportingFile] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Any]:
+        return self.judgement.findings
 
     @property
     def partial(self) -> bool:
-        return any(d.severity == Severity.ERROR for d in self.diagnostics)
+        return bool(self.unreadable) or any(
+            d.severity == Severity.ERROR for d in self.diagnostics
+        )
 
 
 @dataclass
@@ -49,26 +99,137 @@ class Analysis:
     hosts: list[HostReport] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
     discovery_notes: list[Diagnostic] = field(default_factory=list)
+    # Diagnostics no host's inputs explain (reported on stderr, never in a host document).
+    unplaced: list[Diagnostic] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
         return bool(self.unreadable) or any(host.partial for host in self.hosts)
 
 
-def _open_all(
-    paths: Sequence[Path], *, encoding: str | None, engine: str
-) -> tuple[list[Evidence], list[Unreadable], list[Diagnostic]]:
+@dataclass
+class _Opened:
+    evidence: list[Evidence] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    notes: list[Diagnostic] = field(default_factory=list)
+    arguments: dict[str, str] = field(default_factory=dict)  # evidence path -> argument
+
+
+def _open_all(paths: Sequence[Path], *, encoding: str | None, engine: str) -> _Opened:
     from hiveparse.discover import discover_evidence  # noqa: PLC0415
 
     discovery = discover_evidence(list(paths))
-    opened: list[Evidence] = []
-    unreadable = [Unreadable(item.path, item.message, item.kind) for item in discovery.errors]
+    opened = _Opened(notes=list(discovery.diagnostics))
+    opened.unreadable = [Unreadable(e.path, e.message, e.kind) for e in discovery.errors]
     for found in discovery.files:
+        opened.arguments[str(found.path)] = str(found.argument)
         try:
-            opened.append(open_evidence(found.path, engine=engine, encoding=encoding))
+            opened.evidence.append(open_evidence(found.path, engine=engine, encoding=encoding))
         except HiveparseError as error:
-            unreadable.append(Unreadable(str(found.path), str(error), type(error).__name__))
-    return opened, unreadable, list(discovery.diagnostics)
+            kind = type(error).__name__
+            opened.unreadable.append(Unreadable(str(found.path), str(error), kind))
+    return opened
+
+
+def _absolute(path: str) -> str:
+    return os.path.normcase(os.path.normpath(Path(path).absolute()))
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _owners(path: str, groups: list[HostGroup], *, folder_level: bool) -> list[HostGroup]:
+    """The hosts a diagnostic or an unreadable file at ``path`` belongs to: the host whose
+    folder holds it; for a problem with a whole folder (a limit reached, an unreadable
+    directory), every host found below that folder."""
+    where = _absolute(path)
+    holding = [g for g in groups if _inside(where, _absolute(g.folder))]
+    if holding:
+        deepest = max(len(_absolute(g.folder)) for g in holding)
+        return [g for g in holding if len(_absolute(g.folder)) == deepest]
+    if folder_level:
+        return [g for g in groups if _inside(_absolute(g.folder), where)]
+    return []
+
+
+_FOLDER_CODES = frozenset(
+    {"discover.limit_reached", "discover.too_deep", "discover.unreadable", "discover.no_evidence"}
+)
+
+
+def _host_keys(group: HostGroup, keys: MasterKeys, named: Sequence[Path]) -> MasterKeys:
+    """The master keys of one host: those under its own folder (a volume's Protect), and
+    every file the user named (--masterkeys serves every host)."""
+    from hiveparse.masterkeys import MasterKeys  # noqa: PLC0415
+
+    folder = _absolute(group.folder)
+    named_paths = [_absolute(str(path)) for path in named]
+    mine = MasterKeys(notes=[n for n in keys.notes if n.location.source is not None and
+                             _inside(_absolute(n.location.source), folder)])  # fmt: skip
+    for guid, ref in keys.files.items():
+        where = _absolute(ref.path)
+        if _inside(where, folder) or any(_inside(where, given) for given in named_paths):
+            mine.files[guid] = ref
+    return mine
+
+
+def _supporting(
+    evidence: list[Evidence], decryption: GraceDecryption | None, keys: MasterKeys
+) -> list[SupportingFile]:
+    files: list[SupportingFile] = []
+    for item in evidence:
+        for mounted in item.hives:
+            for log in mounted.hive.logs_applied:
+                try:
+                    digest, size = sha256_file(Path(log)), Path(log).stat().st_size
+                except OSError:
+                    digest, size = None, None
+                files.append(
+                    SupportingFile(log, digest, size, "transaction log applied", item.path)
+                )
+    if decryption is not None and decryption.master_key_file is not None:
+        import hashlib  # noqa: PLC0415
+
+        ref = next((r for r in keys.files.values() if r.path == decryption.master_key_file), None)
+        if ref is not None:
+            files.append(
+                SupportingFile(
+                    ref.path,
+                    hashlib.sha256(ref.data).hexdigest(),
+                    len(ref.data),
+                    "DPAPI master key that opened the grace-period timebomb",
+                )
+            )
+    return files
+
+
+def _roles(evidence: list[Evidence], decryption: GraceDecryption | None) -> dict[str, str]:
+    """What each input is to the host: the hive it gives, a copy of one, key material."""
+    hive_files: dict[HiveType, str] = {}
+    for item in evidence:
+        if item.format == EvidenceFormat.REGF:
+            for mounted in item.hives:
+                hive_files.setdefault(mounted.hive.hive_type, item.path)
+    roles: dict[str, str] = {}
+    for item in evidence:
+        types = [mounted.hive.hive_type for mounted in item.hives]
+        if item.format == EvidenceFormat.REGF:
+            converted = any(m.hive.written_by_converter for m in item.hives)
+            kind = "hive written by hiveparse convert" if converted else "hive"
+            roles[item.path] = f"{'/'.join(types) or 'unknown'} {kind}"
+            continue
+        copied = [f"{t} ({hive_files[t]})" for t in types if t in hive_files]
+        if copied:
+            roles[item.path] = f".reg export: a second source for {', '.join(copied)}"
+        else:
+            what = "/".join(types) or "no hive"
+            kind = "change script" if item.reg_deletions_total else "export"
+            roles[item.path] = f".reg {kind} ({what})"
+    security = None if decryption is None else decryption.security_hive
+    if security is not None and security in roles:
+        roles[security] += "; opened the LSA secrets for decryption"
+    return roles
 
 
 def analyze(
@@ -80,53 +241,124 @@ def analyze(
     carve: Carve = Carve.NEAR,
     security: Sequence[Path] = (),
     masterkeys: Sequence[Path] = (),
+    grouping: Grouping | None = None,
 ) -> Analysis:
     """``carve``: how much of each hive's unallocated space is searched for deleted
-    licensing records (the bins around the licensing keys by default).
+    licensing records (the bins around the licensing keys by default). ``grouping``: how
+    inputs become hosts (:class:`~hiveparse.hosts.Grouping`, auto by default).
 
-    The grace period's end is decrypted when the key material is there: SECURITY hives and
-    master key files found in the evidence folders (laid out as a Windows volume) or named
-    by ``security`` / ``masterkeys``, which serve every host.
+    The grace period's end is decrypted when the key material is there: the SECURITY hive
+    and master key files of the host's own folder (laid out as a Windows volume), or those
+    named by ``security`` / ``masterkeys``, which serve every host.
     """
-    from hiveparse.hosts import group_hosts  # noqa: PLC0415
+    from hiveparse.hosts import Grouping, group_hosts  # noqa: PLC0415
     from hiveparse.masterkeys import gather_master_keys  # noqa: PLC0415
-    from hiveparse.rds.client_license import client_state  # noqa: PLC0415
-    from hiveparse.rds.grace_decrypt import decrypt_grace  # noqa: PLC0415
-    from hiveparse.rds.rules import evaluate  # noqa: PLC0415
 
-    opened, unreadable, notes = _open_all(paths, encoding=encoding, engine=engine)
-    named_security, more_unreadable, more_notes = _open_all(
-        security, encoding=encoding, engine="hiveparse"
-    )
+    opened = _open_all(paths, encoding=encoding, engine=engine)
+    named = _open_all(security, encoding=encoding, engine="hiveparse")
     keys = gather_master_keys(volumes=paths, named=masterkeys)
     analysis = Analysis(
         as_of=as_of,
-        unreadable=unreadable + more_unreadable,
-        discovery_notes=notes + more_notes,
+        unreadable=opened.unreadable + named.unreadable,
+        discovery_notes=opened.notes + named.notes,
     )
-    for group in group_hosts(opened):
-        facts = collect_facts(group.evidence, carve=carve)
-        state = build_state(facts, as_of)
-        evidence = list(group.evidence)
-        evidence += [item for item in named_security if item not in evidence]
-        decryption = decrypt_grace(facts, evidence, keys)
-        if decryption is not None:
-            state.grace.apply_decryption(decryption, as_of)
-        diagnostics: list[Diagnostic] = [*analysis.discovery_notes, *facts.notes, *keys.notes]
-        for item in evidence:
-            diagnostics.extend(item.all_diagnostics)
+    groups = group_hosts(
+        opened.evidence, grouping=grouping or Grouping.AUTO, arguments=opened.arguments
+    )
+    placed: dict[int, list[Diagnostic]] = {id(g): [] for g in groups}
+    for note in analysis.discovery_notes:
+        source = note.location.source
+        owners = [] if source is None else _owners(
+            source, groups, folder_level=note.code in _FOLDER_CODES
+        )
+        for owner in owners:
+            placed[id(owner)].append(note)
+        if not owners and note.severity != Severity.INFO:
+            analysis.unplaced.append(note)
+    lost: dict[int, list[Unreadable]] = {id(g): [] for g in groups}
+    orphans: list[Unreadable] = []
+    for item in analysis.unreadable:
+        owners = _owners(item.path, groups, folder_level=False)
+        for owner in owners:
+            lost[id(owner)].append(item)
+        if not owners:
+            orphans.append(item)
+    for group in groups:
+        host_keys = _host_keys(group, keys, masterkeys)
         analysis.hosts.append(
-            HostReport(
-                label=group.label,
-                reasons=list(group.reasons),
-                evidence=evidence,
-                state=state,
-                findings=evaluate(state),
-                client=client_state(facts),
-                diagnostics=diagnostics,
+            _host_report(
+                group, analysis, named.evidence, host_keys, placed[id(group)], carve
             )
         )
+        analysis.hosts[-1].unreadable = lost[id(group)]
+    for orphan in orphans:
+        analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, paths))
     return analysis
+
+
+def _host_report(
+    group: HostGroup,
+    analysis: Analysis,
+    named_security: list[Evidence],
+    keys: MasterKeys,
+    notes: list[Diagnostic],
+    carve: Carve,
+) -> HostReport:
+    from hiveparse.rds.client_license import client_state  # noqa: PLC0415
+    from hiveparse.rds.grace_decrypt import decrypt_grace  # noqa: PLC0415
+    from hiveparse.rds.rulebook import judge_host  # noqa: PLC0415
+
+    facts = collect_facts(group.evidence, carve=carve)
+    state = build_state(facts, analysis.as_of)
+    evidence = list(group.evidence)
+    evidence += [item for item in named_security if item not in evidence]
+    decryption = decrypt_grace(facts, evidence, keys)
+    if decryption is not None:
+        state.grace.apply_decryption(decryption, analysis.as_of)
+    diagnostics: list[Diagnostic] = [*notes, *facts.notes, *keys.notes]
+    for item in evidence:
+        diagnostics.extend(item.all_diagnostics)
+    return HostReport(
+        label=group.label,
+        reasons=list(group.reasons),
+        evidence=evidence,
+        state=state,
+        judgement=judge_host(state),
+        client=client_state(facts),
+        diagnostics=list(dict.fromkeys(diagnostics)),
+        case=group.case,
+        argument=group.argument,
+        folder=group.folder,
+        roles=_roles(evidence, decryption),
+        supporting=_supporting(evidence, decryption, keys),
+    )
+
+
+def _unreadable_report(
+    item: Unreadable, analysis: Analysis, arguments: dict[str, str], paths: Sequence[Path]
+) -> HostReport:
+    """A document for an input no host shares a folder with: nothing could be read."""
+    from hiveparse.hosts import case_of  # noqa: PLC0415
+    from hiveparse.rds.rulebook import Judgement  # noqa: PLC0415
+
+    folder = str(Path(item.path).parent)
+    argument = arguments.get(item.path) or next(
+        (str(p) for p in paths if _inside(_absolute(item.path), _absolute(str(p)))), None
+    )
+    facts = collect_facts([])
+    return HostReport(
+        label=f"unreadable input ({item.path})",
+        reasons=["nothing in this input could be read, and no other input shares its folder"],
+        evidence=[],
+        state=build_state(facts, analysis.as_of),
+        judgement=Judgement(),
+        client={"hwid": None, "licenses": []},
+        diagnostics=[unreadable_diagnostic(item)],
+        case=case_of(folder, argument),
+        argument=argument,
+        folder=folder,
+        unreadable=[item],
+    )
 
 
 def _control_set_record(state: LicensingState) -> dict[str, Any] | None:
@@ -148,13 +380,22 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
         record["control_set"] = (
             current if any(m.hive.hive_type == "SYSTEM" for m in item.hives) else None
         )
+        record["role"] = host.roles.get(item.path)
         evidence.append(record)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": tool_record(),
         "as_of": iso_z(analysis.as_of),
-        "host": {"label": host.label, "grouping": host.reasons},
+        "host": {
+            "label": host.label,
+            "case": host.case,
+            "argument": host.argument,
+            "folder": host.folder,
+            "grouping": host.reasons,
+            "identity": state.identity.to_dict(),
+        },
         "evidence": evidence,
+        "supporting_files": [item.to_dict() for item in host.supporting],
         "control_sets": _control_set_record(state),
         "licensing": {
             "mode": state.mode.to_dict(),
@@ -169,8 +410,12 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
             "facts": [fact.evidence_record() for fact in state.facts.recovered],
         },
         "findings": [finding.to_dict() for finding in host.findings],
+        "changes": script_changes(state.facts).to_list(),
+        "coverage": state.facts.coverage.to_list(COVERED_HIVES),
+        "not_judged": [item.to_dict() for item in host.judgement.not_judged],
+        "not_applicable": [item.to_dict() for item in host.judgement.not_applicable],
         "partial": host.partial,
-        "unreadable": [u.__dict__ for u in analysis.unreadable],
+        "unreadable": [item.to_dict() for item in host.unreadable],
         "diagnostics": [d.to_dict() for d in host.diagnostics],
     }
 

@@ -13,10 +13,14 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hiveparse.errors import Diagnostic, EvidenceError, NotRegf
 from hiveparse.model import EvidenceFormat, Hive, HiveType
-from hiveparse.paths import default_mount
+from hiveparse.paths import HiveLocation, default_mount
+
+if TYPE_CHECKING:
+    from hiveparse.coverage import TreeCoverage
 
 _SNIFF_BYTES = 4096
 _HASH_CHUNK = 1 << 20
@@ -36,6 +40,17 @@ class RegDeletion:
     value_name: str | None  # None for a key deletion
     line: int
 
+    @property
+    def location(self) -> HiveLocation | None:
+        """The hive mount and path it deletes in (None for a path without a root key)."""
+        from hiveparse.errors import UsageError  # noqa: PLC0415
+        from hiveparse.paths import locate, parse_registry_path  # noqa: PLC0415
+
+        try:
+            return locate(parse_registry_path(self.key_path))
+        except UsageError:
+            return None
+
 
 @dataclass
 class Evidence:
@@ -49,6 +64,7 @@ class Evidence:
     reg_encoding: str | None = None
     reg_deletions: list[RegDeletion] = field(default_factory=list)
     reg_deletions_total: int = 0
+    reg_coverage: TreeCoverage | None = None  # the subtrees a .reg file exported
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:

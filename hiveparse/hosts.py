@@ -60,9 +60,10 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path, PurePath
 
 from hiveparse.controlset import read_control_sets
@@ -74,6 +75,7 @@ from hiveparse.model import EvidenceFormat, Hive, HiveType, Key
 __all__ = [
     "MACHINE_HIVE_TYPES",
     "ComputerName",
+    "Grouping",
     "HostGroup",
     "group_hosts",
     "read_computer_name",
@@ -132,6 +134,9 @@ class HostGroup:
     computer_name: str | None = None
     snapshot: str = "live"  # or "RegBack copy", "repair copy", "restore point snapshot"
     hints: dict[str, str] = field(default_factory=dict)
+    folder: str = ""  # the folder the host stands for (a volume root, a ticket folder)
+    case: str = ""  # that folder relative to the EVIDENCE argument ("." for the argument)
+    argument: str | None = None  # the EVIDENCE argument it was found under
 
     @property
     def paths(self) -> list[str]:
@@ -480,91 +485,166 @@ def _name_groups(groups: list[_Group]) -> None:
             )
 
 
-def _hive_types(item: _Item) -> set[HiveType]:
-    return {mounted.hive.hive_type for mounted in item.evidence.hives}
-
-
 def _folder_of(path: str) -> str:
     return os.path.normcase(os.path.normpath(Path(path).absolute().parent))
 
 
-def _merge_unnamed_reg(groups: list[_Group], item: _Item) -> None:
-    """A .reg file that names no computer joins the one host whose files share its folder
-    (a customer's SYSTEM.reg and SOFTWARE.reg side by side); else it stands alone."""
-    folder = _folder_of(item.path)
-    near = [g for g in groups if any(_folder_of(other.path) == folder for other in g.items)]
-    brings = _hive_types(item)
-    if len(near) == 1 and not brings & set().union(*(_hive_types(i) for i in near[0].items)):
-        # It must bring hives the host lacks (SOFTWARE beside a SYSTEM): a second SYSTEM is
-        # another machine, and a folder of many tickets must not collapse into one host.
-        near[0].add(
-            item,
-            f"{PurePath(item.path).name} states no ComputerName; it lies in the same folder "
-            f"as the host's other evidence, taken as the same machine",
-        )
-        return
-    why = "single input: a .reg file that states no ComputerName"
-    if len(near) > 1:
-        why += f" (its folder holds the evidence of {len(near)} hosts: not merged)"
-    groups.append(_alone(item, why))
+def _hosts_in_folder(groups: list[_Group], folder: str) -> list[_Group]:
+    """The live groups holding a file of ``folder`` (hives, or .reg files placed before)."""
+    return [
+        g
+        for g in groups
+        if g.snapshot == "live" and any(_folder_of(item.path) == folder for item in g.items)
+    ]
 
 
-def _merge_reg_files(groups: list[_Group], reg_items: list[_Item]) -> None:
-    reg_hosts: dict[str, _Group] = {}
-    unnamed: list[_Item] = []
-    for item in reg_items:
-        by_folded = {n.name.casefold(): n for n in item.names}
-        distinct = sorted(by_folded.values(), key=lambda n: n.name.casefold())
-        if not distinct:
-            unnamed.append(item)  # placed once every named file has found its host
-            continue
-        if len(distinct) > 1:
-            why = (
-                "single input: a .reg file that states several ComputerNames ("
-                + ", ".join(repr(n.name) for n in distinct)
-                + ")"
+def _stated_name(item: _Item) -> ComputerName | str | None:
+    """The one ComputerName a .reg file states; None when it states none; "several" when it
+    states more than one."""
+    distinct = {n.name.casefold(): n for n in item.names}
+    if not distinct:
+        return None
+    if len(distinct) > 1:
+        return "several"
+    return next(iter(distinct.values()))
+
+
+def _place_named(
+    groups: list[_Group], folder: str, stated: ComputerName, items: list[_Item]
+) -> None:
+    folded = stated.name.casefold()
+    here = _hosts_in_folder(groups, folder)
+    matches = [g for g in here if g.computer_name and g.computer_name.casefold() == folded]
+    unnamed = [g for g in here if not g.computer_name]
+    where = f"{stated.where()}"
+    if len(matches) == 1 or (not matches and len(here) == 1 and unnamed):
+        host = matches[0] if matches else unnamed[0]
+        if host.computer_name is None:
+            host.computer_name = stated.name
+        for item in items:
+            host.add(
+                item,
+                f"{item.file_name} lies in the same folder and states ComputerName "
+                f"{stated.name!r} ({where})",
             )
-            groups.append(_alone(item, why))
-            continue
-        stated = distinct[0]
-        folded = stated.name.casefold()
-        reason = f"same ComputerName {stated.name!r} in {stated.where()} of {item.path}"
-        hosts = [
-            g
-            for g in groups
-            if g.snapshot == "live"
-            and not g.inherited_name
-            and g.computer_name
-            and g.computer_name.casefold() == folded
-            and any(not i.is_reg for i in g.items)
-        ]
-        if len(hosts) == 1:
-            hosts[0].add(item, reason)
-            continue
-        if len(hosts) > 1:
-            where = ", ".join(g.where for g in hosts)
+        return
+    if len(matches) > 1:
+        for item in items:
             alone = _alone(
                 item,
-                f"ComputerName {stated.name!r} in {stated.where()} names several hosts "
-                f"({where}): not merged into any",
+                f"ComputerName {stated.name!r} in {where} names several hosts in its folder: "
+                "not merged into any",
             )
             alone.computer_name = stated.name
             groups.append(alone)
+        return
+    group = _Group(
+        [items[0]],
+        [f"ComputerName {stated.name!r} in {where} of {items[0].file_name}"],
+        f"folder {items[0].place.anchor}",
+        computer_name=stated.name,
+    )
+    for item in items[1:]:
+        group.add(
+            item, f"{item.file_name}: the same folder and the same ComputerName {stated.name!r}"
+        )
+    groups.append(group)
+
+
+def _place_reg_files(groups: list[_Group], reg_items: list[_Item]) -> None:
+    """.reg files join a host only in their own folder: the one whose SYSTEM states the same
+    ComputerName; a file that states none joins the folder's only host. Files of several
+    machines in one folder (different names) are kept apart; different folders never meet."""
+    by_folder: dict[str, list[_Item]] = defaultdict(list)
+    for item in reg_items:
+        by_folder[_folder_of(item.path)].append(item)
+    for folder, items in sorted(by_folder.items()):
+        named: dict[str, tuple[ComputerName, list[_Item]]] = {}
+        unnamed: list[_Item] = []
+        for item in items:
+            stated = _stated_name(item)
+            if stated is None:
+                unnamed.append(item)
+            elif isinstance(stated, str):
+                listed = ", ".join(repr(n.name) for n in item.names)
+                why = f"single input: a .reg file that states several ComputerNames ({listed})"
+                groups.append(_alone(item, why))
+            else:
+                named.setdefault(stated.name.casefold(), (stated, []))[1].append(item)
+        for _folded, (stated, members) in sorted(named.items()):
+            _place_named(groups, folder, stated, members)
+        if not unnamed:
             continue
-        host = reg_hosts.get(folded)
-        if host is None:
-            host = _Group(
-                [item],
-                [f"ComputerName {stated.name!r} in {stated.where()} of {item.path}"],
-                item.path,
-                computer_name=stated.name,
+        here = _hosts_in_folder(groups, folder)
+        if len(here) == 1:
+            for item in unnamed:
+                here[0].add(
+                    item,
+                    f"{item.file_name} states no ComputerName; it lies in the same folder as "
+                    "the host's other evidence, taken as the same machine",
+                )
+        elif not here:
+            anchor = unnamed[0].place.anchor
+            reason = (
+                "single input: a .reg file that states no ComputerName"
+                if len(unnamed) == 1
+                else f"same folder {anchor}: .reg files that state no ComputerName"
             )
-            reg_hosts[folded] = host
-            groups.append(host)
+            where = f"folder {anchor}" if len(unnamed) > 1 else unnamed[0].path
+            group = _Group([unnamed[0]], [reason], where)
+            for item in unnamed[1:]:
+                group.add(item)
+            groups.append(group)
         else:
-            host.add(item, reason)
-    for item in unnamed:
-        _merge_unnamed_reg(groups, item)
+            why = (
+                "single input: a .reg file that states no ComputerName (its folder holds the "
+                f"evidence of {len(here)} hosts: not merged)"
+            )
+            groups.extend(_alone(item, why) for item in unnamed)
+
+
+def _has_system_hive(group: _Group) -> bool:
+    return any(item.hive_type == HiveType.SYSTEM for item in group.items)
+
+
+def _merge_by_name(groups: list[_Group]) -> list[_Group]:
+    """--group name: live hosts that state the same ComputerName become one, across folders
+    (never two groups that each hold a SYSTEM hive file: those stay two machines)."""
+    kept: list[_Group] = []
+    by_name: dict[str, _Group] = {}
+    for group in sorted(groups, key=lambda g: g.first_path):
+        name = group.computer_name.casefold() if group.computer_name else None
+        target = by_name.get(name) if name and group.snapshot == "live" else None
+        if target is not None and not (_has_system_hive(target) and _has_system_hive(group)):
+            for item in group.items:
+                target.add(
+                    item,
+                    f"{item.path}: the same ComputerName {group.computer_name!r} "
+                    "(merged by name on request: --group name)",
+                )
+            continue
+        if target is not None:
+            group.reasons.append(
+                f"ComputerName {group.computer_name!r} also names {target.where}: kept apart, "
+                "since two SYSTEM hives never share a host"
+            )
+        if name and group.snapshot == "live" and name not in by_name:
+            by_name[name] = group
+        kept.append(group)
+    return kept
+
+
+def _folder_groups(items: list[_Item]) -> list[_Group]:
+    """--group folder: the files of one folder are one host, whatever the layout (two hives
+    of one machine type still never share a host)."""
+    by_folder: dict[str, list[_Item]] = defaultdict(list)
+    for item in items:
+        if not item.is_reg:
+            by_folder[_folder_of(item.path)].append(item)
+    groups: list[_Group] = []
+    for members in by_folder.values():
+        groups.extend(_loose_groups(members, str(Path(members[0].path).parent)))
+    return groups
 
 
 def _label(group: _Group) -> str:
@@ -577,16 +657,79 @@ def _label(group: _Group) -> str:
     return f"unnamed host ({group.where})"
 
 
-def group_hosts(evidence: list[Evidence]) -> list[HostGroup]:
-    """Group opened evidence into hosts by the rules in the module docstring."""
+class Grouping(StrEnum):
+    """How inputs are grouped into hosts (``analyze --group``)."""
+
+    AUTO = "auto"  # a machine's layout (volume, collection) or one folder; never across folders
+    FOLDER = "folder"  # the files of one folder, whatever the layout
+    NAME = "name"  # auto, then hosts with the same ComputerName merged across folders
+    NONE = "none"  # every file a host of its own
+
+
+def _anchor_folder(group: _Group) -> str:
+    """The folder a host stands for: a Windows volume's (or collection drive's) root, else
+    the folder of its files."""
+    first = min(group.items, key=lambda item: item.path)
+    place = first.place
+    if place.kind != "loose" and place.volume_display:
+        return place.volume_display
+    return str(Path(first.path).parent)
+
+
+def case_of(anchor: str, argument: str | None) -> str:
+    """The anchor relative to the EVIDENCE argument it was found under ("." for itself)."""
+    if argument is None:
+        return anchor
+    base = Path(argument)
+    if not Path(os.path.normpath(base.absolute())).is_dir():
+        base = base.parent
+    absolute_anchor = os.path.normpath(Path(anchor).absolute())
+    absolute_base = os.path.normpath(base.absolute())
+    if absolute_anchor == absolute_base:
+        return "."
+    if absolute_anchor.startswith(absolute_base.rstrip(os.sep) + os.sep):
+        return os.path.relpath(absolute_anchor, absolute_base)
+    return anchor
+
+
+def _groups(items: list[_Item], grouping: Grouping) -> list[_Group]:
+    hives = [item for item in items if not item.is_reg]
+    regs = [item for item in items if item.is_reg]
+    if grouping == Grouping.NONE:
+        groups = [_alone(item, "single input: every file is a host of its own (--group none)")
+                  for item in items]  # fmt: skip
+        _name_groups(groups)
+        for group in groups:
+            if not group.computer_name and group.items[0].is_reg:
+                stated = _stated_name(group.items[0])
+                if isinstance(stated, ComputerName):
+                    group.computer_name = stated.name
+        return groups
+    groups = _folder_groups(hives) if grouping == Grouping.FOLDER else _location_groups(hives)
+    _name_groups(groups)
+    _place_reg_files(groups, regs)
+    groups = [group for group in groups if group.items]
+    if grouping == Grouping.NAME:
+        groups = _merge_by_name(groups)
+    return groups
+
+
+def group_hosts(
+    evidence: list[Evidence],
+    *,
+    grouping: Grouping = Grouping.AUTO,
+    arguments: Mapping[str, str] | None = None,
+) -> list[HostGroup]:
+    """Group opened evidence into hosts by the rules in the module docstring.
+
+    ``arguments`` maps an evidence path to the EVIDENCE argument it was found under, so that
+    each host can name its *case*: its folder relative to that argument.
+    """
     unique: dict[str, Evidence] = {}
     for given in evidence:  # the same file opened twice is one piece of evidence
         unique.setdefault(os.path.normcase(os.path.normpath(Path(given.path).absolute())), given)
     items = sorted((_facts(e) for e in unique.values()), key=lambda i: i.path)
-    groups = _location_groups([item for item in items if not item.is_reg])
-    _name_groups(groups)
-    _merge_reg_files(groups, [item for item in items if item.is_reg])
-    groups = [group for group in groups if group.items]
+    groups = _groups(items, grouping)
     groups.sort(key=lambda g: g.first_path)
     result: list[HostGroup] = []
     seen_labels: dict[str, int] = defaultdict(int)
@@ -605,6 +748,8 @@ def group_hosts(evidence: list[Evidence]) -> list[HostGroup]:
         reasons = list(group.reasons) + notes
         if len(unique) == 1 and not any(r.startswith("single input") for r in reasons):
             reasons.insert(0, "single input")
+        anchor = _anchor_folder(group)
+        argument = None if arguments is None else arguments.get(members[0].path)
         result.append(
             HostGroup(
                 label=label,
@@ -613,6 +758,9 @@ def group_hosts(evidence: list[Evidence]) -> list[HostGroup]:
                 computer_name=group.computer_name,
                 snapshot=group.snapshot,
                 hints=hints,
+                folder=anchor,
+                case=case_of(anchor, argument),
+                argument=argument,
             )
         )
     return result

@@ -286,6 +286,12 @@ class Hive(ABC):
     def logs_applied(self) -> list[str]:
         return []
 
+    @property
+    def written_by_converter(self) -> bool:
+        """True for a hive ``hiveparse convert`` wrote from a .reg file: its key times and
+        security descriptors are the converter's fixed choices, not evidence."""
+        return False
+
     def find(self, relative_path: str) -> Key | None:
         return self.root().find(relative_path)
 

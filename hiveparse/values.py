@@ -95,3 +95,22 @@ def decode_pair(type_id: int, raw: bytes) -> tuple[DecodedValue, str | None]:
     if type_id == _REG_QWORD:
         return (_U64_LE(raw)[0], None) if len(raw) == 8 else (raw, "value.qword_size")
     return raw, None
+
+
+def show_value(decoded: object, *, limit: int = 80) -> str:
+    """A decoded value for a sentence: strings in double quotes as they are (no escaped
+    backslashes), lists comma separated, bytes as hex, numbers in decimal; control
+    characters escaped; long text cut with an ellipsis."""
+    if decoded is None:
+        text = "nothing"
+    elif isinstance(decoded, bytes | bytearray):
+        text = f"hex {bytes(decoded).hex()}"
+    elif isinstance(decoded, str):
+        text = f'"{decoded.rstrip(chr(0))}"'
+    elif isinstance(decoded, list | tuple):
+        text = "[" + ", ".join(show_value(item, limit=limit) for item in decoded) + "]"
+    else:
+        text = str(decoded)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

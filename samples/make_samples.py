@@ -276,6 +276,7 @@ class Machine:
     booted: str  # last boot: Select is rewritten then
     product: str = "Windows Server 2019 Standard"
     installation_type: str = "Server"
+    product_type: str = "ServerNT"  # Control\ProductOptions: WinNT on a workstation
     edition: str = "ServerStandard"
     build: str = "17763"
     release: str = "1809"
@@ -333,6 +334,10 @@ def machine_system(machine: Machine, fill: Callable[[MemoryKey, int], None]) -> 
         _set(
             control_set.ensure(r"Control\ComputerName\ComputerName"),
             {"ComputerName": (REG_SZ, sz(machine.name))},
+        )
+        _set(
+            control_set.ensure(r"Control\ProductOptions"),
+            {"ProductType": (REG_SZ, sz(machine.product_type))},
         )
         _set(
             control_set.ensure(TERMINAL_SERVER),
@@ -514,6 +519,7 @@ def rds_session_host_system() -> MemoryHive:
             control.ensure("ComputerName\\ComputerName"),
             {"ComputerName": (ValueType.REG_SZ, sz("RDSH-01"))},
         )
+        _set(control.ensure("ProductOptions"), {"ProductType": (ValueType.REG_SZ, sz("ServerNT"))})
         terminal = control.ensure("Terminal Server")
         _set(
             terminal,
@@ -674,6 +680,7 @@ def rdp_client_temporary_cal() -> dict[str, Payload]:
         "2026-03-05T07:58:02",
         product="Windows 10 Enterprise",
         installation_type="Client",
+        product_type="WinNT",
         edition="Enterprise",
         build="19045",
         release="2009",

@@ -9,7 +9,13 @@ import pytest
 
 from hiveparse.discover import discover_evidence
 from hiveparse.evidence import Evidence, open_evidence
-from hiveparse.hosts import HostGroup, group_hosts, read_computer_name, read_software_hints
+from hiveparse.hosts import (
+    Grouping,
+    HostGroup,
+    group_hosts,
+    read_computer_name,
+    read_software_hints,
+)
 from hiveparse.sources.regtext import loads
 from tests.test_discover import (
     build_velociraptor,
@@ -234,53 +240,93 @@ def test_no_evidence_no_hosts() -> None:
 # --- .reg files ------------------------------------------------------------------------------
 
 
-def test_reg_file_joins_the_host_it_names(tmp_path: Path) -> None:
+def test_reg_file_in_another_folder_is_another_host(tmp_path: Path) -> None:
+    # The export names the volume's machine, but lies in another folder: by default folders
+    # are never crossed, whatever the ComputerName says.
     build_windows_volume(tmp_path / "case" / "C", "RDSH-01")
     export = put(tmp_path / "case" / "exports" / "rds.reg", reg_file("rdsh-01"))
-    groups = by_label(group_hosts(opened(tmp_path / "case")))
+    groups = group_hosts(opened(tmp_path / "case"))
+    alone = next(g for g in groups if str(export) in g.paths)
+    assert alone.paths == [str(export)]
+    assert alone.computer_name == "rdsh-01"
+    assert all(str(export) not in g.paths for g in groups if g is not alone)
+
+
+def test_group_by_name_merges_the_export_on_request(tmp_path: Path) -> None:
+    build_windows_volume(tmp_path / "case" / "C", "RDSH-01")
+    export = put(tmp_path / "case" / "exports" / "rds.reg", reg_file("rdsh-01"))
+    groups = by_label(group_hosts(opened(tmp_path / "case"), grouping=Grouping.NAME))
     live = groups["RDSH-01"]
     assert str(export) in live.paths
-    assert has_reason(
-        live,
-        "same ComputerName 'rdsh-01' in "
-        "SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName",
-        str(export),
-    )
+    assert has_reason(live, "the same ComputerName 'rdsh-01'", "--group name")
     assert str(export) not in groups["RDSH-01 (RegBack copy)"].paths
 
 
-def test_reg_files_without_a_matching_hive(tmp_path: Path) -> None:
+def test_reg_files_of_one_folder_are_one_host(tmp_path: Path) -> None:
     anonymous = put(tmp_path / "a.reg", reg_file(None))
     first = put(tmp_path / "b.reg", reg_file("WEB-01", literal_ccs=False))
     second = put(tmp_path / "c.reg", reg_file("web-01"))
-    groups = by_label(group_hosts(opened(tmp_path)))
-    assert set(groups) == {f"unnamed host ({anonymous})", "WEB-01"}
-    assert groups[f"unnamed host ({anonymous})"].reasons == [
-        "single input: a .reg file that states no ComputerName"
-    ]
-    web = groups["WEB-01"]
-    assert web.paths == [str(first), str(second)]
+    (web,) = group_hosts(opened(tmp_path))
+    assert web.label == "WEB-01"
+    assert web.paths == [str(anonymous), str(first), str(second)]
     assert has_reason(web, "ComputerName 'WEB-01' in SYSTEM\\ControlSet001\\Control")
-    assert has_reason(web, "same ComputerName 'web-01'", str(second))
+    assert has_reason(web, "c.reg: the same folder and the same ComputerName 'WEB-01'")
+    assert has_reason(web, "a.reg states no ComputerName", "same folder")
 
 
-def test_reg_file_naming_two_hosts_is_not_merged(tmp_path: Path) -> None:
-    put(tmp_path / "a" / "SYSTEM", system_hive("TWIN"))
-    put(tmp_path / "b" / "SYSTEM", system_hive("TWIN"))
-    export = put(tmp_path / "twin.reg", reg_file("TWIN"))
-    groups = group_hosts(opened(tmp_path))
-    alone = next(g for g in groups if g.paths == [str(export)])
-    assert has_reason(alone, "names several hosts", "not merged")
-    assert (alone.computer_name, alone.label) == ("TWIN", "TWIN [3]")
-    assert all(len(g.evidence) == 1 for g in groups)
+def test_reg_files_of_two_machines_in_one_folder_stay_apart(tmp_path: Path) -> None:
+    one = put(tmp_path / "one.reg", reg_file("WEB-01"))
+    two = put(tmp_path / "two.reg", reg_file("WEB-02"))
+    anonymous = put(tmp_path / "x.reg", reg_file(None))
+    groups = by_label(group_hosts(opened(tmp_path)))
+    assert groups["WEB-01"].paths == [str(one)]
+    assert groups["WEB-02"].paths == [str(two)]
+    (alone,) = [g for g in groups.values() if g.paths == [str(anonymous)]]
+    assert has_reason(alone, "its folder holds the evidence of 2 hosts", "not merged")
 
 
-def test_reg_file_with_a_regf_host_elsewhere(tmp_path: Path) -> None:
-    loose = put(tmp_path / "evidence_001.bin", system_hive("LOOSE-01"))
-    export = put(tmp_path / "export.reg", reg_file("LOOSE-01"))
-    [group] = group_hosts(opened(tmp_path))
-    assert group.paths == [str(loose), str(export)]
-    assert group.label == "LOOSE-01"
+def test_two_customers_with_one_computer_name_are_two_hosts(tmp_path: Path) -> None:
+    # Ticket folders of two customers whose session hosts are both called RDS01.
+    first = put(tmp_path / "tickets" / "4711" / "SYSTEM.reg", reg_file("RDS01"))
+    second = put(tmp_path / "tickets" / "4712" / "SYSTEM.reg", reg_file("RDS01"))
+    groups = group_hosts(
+        opened(tmp_path / "tickets"),
+        arguments={str(first): str(tmp_path / "tickets"), str(second): str(tmp_path / "tickets")},
+    )
+    assert [(g.paths, g.case) for g in groups] == [([str(first)], "4711"), ([str(second)], "4712")]
+    assert [g.label for g in groups] == ["RDS01", "RDS01 [2]"]
+
+
+def test_group_none_keeps_every_file_apart(tmp_path: Path) -> None:
+    build_windows_volume(tmp_path / "C", "RDSH-01")
+    evidence = opened(tmp_path)
+    groups = group_hosts(evidence, grouping=Grouping.NONE)
+    assert sorted(p for g in groups for p in g.paths) == sorted(e.path for e in evidence)
+    assert all(len(g.paths) == 1 for g in groups)
+    assert len(groups) == len(evidence) > 5
+
+
+def test_group_folder_ignores_the_volume_layout(tmp_path: Path) -> None:
+    files = build_windows_volume(tmp_path / "C", "RDSH-01")
+    groups = group_hosts(opened(tmp_path), grouping=Grouping.FOLDER)
+    config = next(g for g in groups if str(files["SYSTEM"]) in g.paths)
+    # The user profile hive is in another folder: not joined without the layout rule.
+    assert str(files["alice/NTUSER.DAT"]) not in config.paths
+    assert str(files["SOFTWARE"]) in config.paths
+
+
+def test_case_is_the_folder_relative_to_the_argument(tmp_path: Path) -> None:
+    volume = tmp_path / "collection" / "host-a" / "C"
+    files = build_windows_volume(volume, "RDSH-01")
+    evidence = opened(tmp_path / "collection")
+    arguments = {item.path: str(tmp_path / "collection") for item in evidence}
+    live = by_label(group_hosts(evidence, arguments=arguments))["RDSH-01"]
+    assert live.case == str(Path("host-a") / "C")
+    assert live.folder == str(volume)
+    loose = put(tmp_path / "single" / "SYSTEM", system_hive("LOOSE-01"))
+    (alone,) = group_hosts([open_evidence(loose)], arguments={str(loose): str(loose)})
+    assert alone.case == "."
+    assert files
 
 
 def test_computer_name_readers() -> None:
@@ -307,10 +353,12 @@ def test_order_does_not_depend_on_input_order(tmp_path: Path) -> None:
     assert [(g.label, g.paths, g.reasons) for g in group_hosts(shuffled)] == expected
     firsts = [g.paths[0] for g in group_hosts(evidence)]
     assert firsts == sorted(firsts)
+    # loose/x.reg names RDSH-01, not the LOOSE-01 hive beside it: another machine.
     assert [g.label for g in group_hosts(evidence)] == [
         "RDSH-01",
         "RDSH-01 (RegBack copy)",
         "LOOSE-01",
+        "RDSH-01 [2]",
         "VELO-01",
     ]
 
@@ -379,9 +427,11 @@ def test_unnamed_reg_bringing_another_hive_joins_the_host_in_its_folder(tmp_path
     assert has_reason(group, "SOFTWARE.reg states no ComputerName", "same folder")
 
 
-def test_unnamed_reg_with_a_hive_the_host_has_stands_alone(tmp_path: Path) -> None:
+def test_second_export_of_a_hive_type_joins_as_another_source(tmp_path: Path) -> None:
+    # Two SOFTWARE exports beside a named SYSTEM.reg: one ticket, one machine; where the two
+    # exports disagree the report shows both (evidence.conflict), it does not split them.
     put(tmp_path / "ticket" / "SYSTEM.reg", _system_reg("RDS-7"))
     put(tmp_path / "ticket" / "SOFTWARE.reg", _software_reg())
     put(tmp_path / "ticket" / "more-software.reg", _software_reg())
-    groups = group_hosts(opened(tmp_path / "ticket"))
-    assert sorted(len(g.evidence) for g in groups) == [1, 2]
+    (group,) = group_hosts(opened(tmp_path / "ticket"))
+    assert len(group.evidence) == 3

@@ -28,7 +28,8 @@ from hiveparse.rds.client_license import decode_store
 from hiveparse.rds.facts import FactSet, collect_facts
 from hiveparse.rds.findings import Finding
 from hiveparse.rds.locations import TIMEBOMB_RTM
-from hiveparse.rds.rules import acl_indicators, evaluate
+from hiveparse.rds.rulebook import evaluate
+from hiveparse.rds.rules import acl_indicators
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.security import parse_security_descriptor
 from hiveparse.sources.regtext import iter_operations

@@ -391,6 +391,11 @@ _BASE_FIELDS = (
 )
 
 
+
+def _key_time(fact: Fact, key: Key) -> int | None:
+    """A key's last write where it is evidence (not for .reg input or a converted hive)."""
+    return None if fact.mounted.hive.written_by_converter else key.last_written
+
 def _value_record(fact: Fact, key: Key, value: Value) -> dict[str, Any]:
     """Provenance of one value read below a fact's key (the fact's source, this key/value)."""
     base = fact.evidence_record()
@@ -402,8 +407,8 @@ def _value_record(fact: Fact, key: Key, value: Value) -> dict[str, Any]:
             "value_name": value.name,
             "type": value.type_name,
             "raw": value.raw.hex(),
-            "key_last_write": filetime_iso(key.last_written),
-            "key_last_write_raw": key.last_written,
+            "key_last_write": filetime_iso(_key_time(fact, key)),
+            "key_last_write_raw": _key_time(fact, key),
             "cell_offset": provenance.offset,
             "line": provenance.line,
             "deleted": provenance.deleted,
@@ -465,7 +470,7 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
         key_name=key.name,
         index=None if match is None else int(match.group(1)),
         view=view,
-        key_last_write=filetime_iso(key.last_written),
+        key_last_write=filetime_iso(_key_time(fact, key)),
         scope=scope,
         company=company,
         product_id=product_id,

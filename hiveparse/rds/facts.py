@@ -16,13 +16,14 @@ from enum import StrEnum
 from typing import Any
 
 from hiveparse.controlset import read_control_sets
+from hiveparse.coverage import HostCoverage, source_coverage
 from hiveparse.errors import Diagnostic, Severity
 from hiveparse.errors import Location as Place
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.paths import full_key_path
-from hiveparse.rds.locations import CCS, LOCATIONS, Location
+from hiveparse.rds.locations import BY_FACT, CCS, LOCATIONS, Location
 from hiveparse.sources.regf.cells import HiveBin
 from hiveparse.sources.regf.hive import RegfHive, RegfKey
 from hiveparse.sources.regf.recover import RecoveredValue, Recovery, bins_around, recover
@@ -71,6 +72,21 @@ class Fact:
     def full_key_path(self) -> str:
         return full_key_path(self.mounted.mount, self.key.path)
 
+    @property
+    def key_time(self) -> int | None:
+        """The key's last-written FILETIME where it is evidence: None for a .reg file (it has
+        none) and for a hive hiveparse convert wrote (every key carries its chosen time)."""
+        if self.mounted.hive.written_by_converter:
+            return None
+        return self.key.last_written
+
+    @property
+    def security_descriptor(self) -> bytes | None:
+        """The key's security descriptor where it is evidence (see :attr:`key_time`)."""
+        if self.mounted.hive.written_by_converter:
+            return None
+        return self.key.security_descriptor
+
     def evidence_record(self) -> dict[str, Any]:
         """The provenance of this fact, as every finding and report section shows it."""
         value = self.value
@@ -93,8 +109,8 @@ class Fact:
             "type": None if value is None else value.type_name,
             "raw": None if value is None else value.raw.hex(),
             "decoded": decoded,
-            "key_last_write": filetime_iso(self.key.last_written),
-            "key_last_write_raw": self.key.last_written,
+            "key_last_write": filetime_iso(self.key_time),
+            "key_last_write_raw": self.key_time,
             "cell_offset": provenance.offset,
             "line": provenance.line,
             "deleted": provenance.deleted,
@@ -145,12 +161,13 @@ class FactSet:
     facts: list[Fact] = field(default_factory=list)
     hive_types: set[HiveType] = field(default_factory=set)
     control_sets: dict[str, dict[str, Any]] = field(default_factory=dict)  # per evidence path
-    reg_only: bool = False  # every input was a .reg file (no times, no owners)
+    reg_only: bool = False  # every input was a .reg file or converted from one: no times/owners
     notes: list[Diagnostic] = field(default_factory=list)
     deletions: list[Deletion] = field(default_factory=list)  # of licensing locations
     deletions_total: int = 0  # every deletion in the .reg inputs
     recovered: list[Fact] = field(default_factory=list)  # deleted records, carved
     recoveries: list[dict[str, Any]] = field(default_factory=list)  # what each carve scanned
+    coverage: HostCoverage = field(default_factory=lambda: HostCoverage([]))
 
     def all(self, fact_id: str) -> list[Fact]:
         return [fact for fact in self.facts if fact.location.fact == fact_id]
@@ -166,6 +183,16 @@ class FactSet:
 
     def has_hive(self, hive_type: HiveType) -> bool:
         return hive_type in self.hive_types
+
+    def absent(self, fact_id: str) -> bool | None:
+        """Whether the location is known to be empty: False when the current fact exists,
+        True when it does not and the evidence covers its place (a hive, or a regedit export
+        of a subtree holding it), None when the evidence cannot tell."""
+        if self.get(fact_id) is not None:
+            return False
+        location = BY_FACT[fact_id]
+        token = CCS if location.per_control_set else None
+        return True if self.coverage.covers(location.hive, location.key, token) else None
 
     def recovered_all(self, fact_id: str) -> list[Fact]:
         """Deleted records of a location, carved from the hives' unallocated space."""
@@ -234,6 +261,7 @@ def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> Non
             facts.facts.append(
                 Fact(location, evidence, mounted, key, value, control_set, is_current)
             )
+    facts.coverage.sources.append(source_coverage(evidence, mounted, current))
 
 
 def _component_matches(pattern: str, name: str) -> bool:
@@ -446,6 +474,13 @@ def _recovered_facts(
     _place_recovered(recovery, evidence, mounted, facts)
 
 
+def _timeless(evidence: Evidence) -> bool:
+    """An input without key times or owners: a .reg file, or a hive converted from one."""
+    if evidence.format == EvidenceFormat.REG:
+        return True
+    return bool(evidence.hives) and all(m.hive.written_by_converter for m in evidence.hives)
+
+
 def collect_facts(evidence: list[Evidence], *, carve: Carve = Carve.NEAR) -> FactSet:
     """Read every location of the table from one host's evidence (hives before .reg files).
 
@@ -454,7 +489,7 @@ def collect_facts(evidence: list[Evidence], *, carve: Carve = Carve.NEAR) -> Fac
     """
     facts = FactSet()
     ordered = sorted(evidence, key=lambda item: item.format != EvidenceFormat.REGF)
-    facts.reg_only = bool(ordered) and all(e.format == EvidenceFormat.REG for e in ordered)
+    facts.reg_only = bool(ordered) and all(_timeless(item) for item in ordered)
     for item in ordered:
         for mounted in item.hives:
             _hive_facts(item, mounted, facts)

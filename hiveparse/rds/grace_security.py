@@ -48,7 +48,7 @@ def grace_key_security(state: LicensingState) -> GraceKeySecurityInfo | None:
     fact = state.grace.key_fact
     if fact is None:
         return None
-    raw = fact.key.security_descriptor
+    raw = fact.security_descriptor
     if raw is None:
         return None
     base = fact.evidence_record()

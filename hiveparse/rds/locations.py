@@ -36,6 +36,7 @@ TERMINAL_SERVER_KEY = rf"{CCS}\Control\Terminal Server"
 RDP_TCP_KEY = rf"{CCS}\Control\Terminal Server\WinStations\RDP-Tcp"
 TERMSERVICE_PARAMETERS = rf"{CCS}\Services\TermService\Parameters"
 COMPONENT_CACHE = r"Microsoft\ServerManager\ServicingStorage\ServerComponentCache"
+CURRENT_VERSION = r"Microsoft\Windows NT\CurrentVersion"
 
 _DWORD = (int(ValueType.REG_DWORD),)
 _SZ = (int(ValueType.REG_SZ), int(ValueType.REG_EXPAND_SZ))
@@ -162,6 +163,17 @@ LOCATIONS: tuple[Location, ...] = (
          "1 low, 2 client compatible, 3 high, 4 FIPS"),
     _loc("rdp.ssl_cert_hash", S, RDP_TCP_KEY, "SSLCertificateSHA1Hash", _BINARY, OK, "§8",
          "thumbprint of the chosen TLS certificate"),
+    # Group Policy counterparts of the RDP-Tcp settings ('Require user authentication ... by
+    # using Network Level Authentication', 'Require use of specific security layer ...', 'Set
+    # client connection encryption level'): Windows uses them instead of the listener's own
+    # value (WMI PolicySourceUserAuthenticationRequired / ...SecurityLayer /
+    # ...MinEncryptionLevel; the ADMX and the DISA STIGs name the values).
+    _loc("rdp.nla.policy", W, TS_POLICY_KEY, "UserAuthentication", _DWORD, OK, "§8",
+         "policy: 1 = Network Level Authentication required", Layer.POLICY),
+    _loc("rdp.security_layer.policy", W, TS_POLICY_KEY, "SecurityLayer", _DWORD, OK, "§8",
+         "policy: 0 = RDP security, 1 = negotiate, 2 = TLS", Layer.POLICY),
+    _loc("rdp.min_encryption.policy", W, TS_POLICY_KEY, "MinEncryptionLevel", _DWORD, OK,
+         "§8", "policy: 1 low, 2 client compatible, 3 high, 4 FIPS", Layer.POLICY),
     # -- client licence store (§7) -----------------------------------------------------------
     _loc("client.hwid", W, r"Microsoft\MSLicensing\HardwareID", "ClientHWID", _BINARY, OK,
          "§7.1", "client hardware id (five DWORDs)"),
@@ -174,10 +186,36 @@ LOCATIONS: tuple[Location, ...] = (
     # -- identity ------------------------------------------------------------------------------
     _loc("host.computer_name", S, rf"{CCS}\Control\ComputerName\ComputerName", "ComputerName",
          _SZ, OK, "§8.1", "the host's NetBIOS name"),
-    _loc("host.product_name", W, r"Microsoft\Windows NT\CurrentVersion", "ProductName", _SZ,
-         OK, "§8", "Windows edition"),
-    _loc("host.installation_type", W, r"Microsoft\Windows NT\CurrentVersion",
-         "InstallationType", _SZ, OK, "§8", "Server / Client / Server Core"),
+    _loc("host.product_name", W, CURRENT_VERSION, "ProductName", _SZ, OK, "§8",
+         "Windows edition"),
+    _loc("host.installation_type", W, CURRENT_VERSION, "InstallationType", _SZ, OK, "§8",
+         "Server / Client / Server Core"),
+    _loc("host.product_type", S, rf"{CCS}\Control\ProductOptions", "ProductType", _SZ, OK,
+         "identity", "WinNT = workstation, ServerNT = server, LanmanNT = domain controller"),
+    _loc("host.edition_id", W, CURRENT_VERSION, "EditionID", _SZ, OK, "identity",
+         "edition (ServerStandard, Enterprise, ServerRdsh, ...)"),
+    _loc("host.current_version", W, CURRENT_VERSION, "CurrentVersion", _SZ, OK, "identity",
+         "NT version (5.1 XP, 5.2 Server 2003, 6.x Vista to 8.1; 6.3 stays on 10 and later)"),
+    _loc("host.build", W, CURRENT_VERSION, "CurrentBuildNumber", _SZ, OK, "identity",
+         "build number (below 6000: Windows XP / Server 2003 and older)"),
+    _loc("host.build_alt", W, CURRENT_VERSION, "CurrentBuild", _SZ, OK, "identity",
+         "build number (second copy)"),
+    _loc("host.display_version", W, CURRENT_VERSION, "DisplayVersion", _SZ, OK, "identity",
+         "feature release (21H2, 22H2, ...)"),
+    _loc("host.release_id", W, CURRENT_VERSION, "ReleaseId", _SZ, OK, "identity",
+         "feature release before DisplayVersion existed (1607, 1809, ...)"),
+    _loc("host.service_pack", W, CURRENT_VERSION, "CSDVersion", _SZ, OK, "identity",
+         "service pack"),
+    _loc("host.install_date", W, CURRENT_VERSION, "InstallDate", _DWORD, OK, "identity",
+         "installation time, seconds since 1970 UTC (reset by feature upgrades)"),
+    _loc("host.dns_domain", S, rf"{CCS}\Services\Tcpip\Parameters", "Domain", _SZ, OK,
+         "identity", "primary DNS suffix (the AD domain of a domain member; empty otherwise)"),
+    _loc("host.nv_domain", S, rf"{CCS}\Services\Tcpip\Parameters", "NV Domain", _SZ, OK,
+         "identity", "primary DNS suffix as configured"),
+    _loc("host.primary_domain", SEC, r"Policy\PolPrDmN", "", _ANY, UNSURE, "identity",
+         "LSA primary domain name: the domain, or the workgroup of a machine outside a domain"),
+    _loc("host.primary_domain_sid", SEC, r"Policy\PolPrDmS", "", _ANY, UNSURE, "identity",
+         "LSA primary domain SID: empty outside a domain"),
 )  # fmt: skip
 
 BY_FACT: dict[str, Location] = {location.fact: location for location in LOCATIONS}

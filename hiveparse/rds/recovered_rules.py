@@ -10,7 +10,6 @@ context facts (computer name, RDP port, product) are not licensing settings and 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Fact
@@ -18,7 +17,7 @@ from hiveparse.rds.findings import Basis, Finding, Indicator, Severity
 from hiveparse.rds.locations import Status
 from hiveparse.rds.state import LicensingState
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
-from hiveparse.values import decode_value
+from hiveparse.values import decode_value, show_value
 
 # Facts whose removal changes how the host licenses: a deleted one is worth a medium finding.
 CONFIGURATION_FACTS = frozenset(
@@ -27,8 +26,7 @@ CONFIGURATION_FACTS = frozenset(
 
 
 def _text(type_id: int, raw: bytes) -> str:
-    decoded: Any = decode_value(type_id, raw).value
-    return f"hex {decoded.hex()[:48]}" if isinstance(decoded, bytes) else repr(decoded)
+    return show_value(decode_value(type_id, raw).value, limit=60)
 
 
 def _shown(value: DeletedValue) -> str:

@@ -336,3 +336,11 @@ RECOVERED_SETTINGS = " ".join(
         DIAGNOSER,
     )
 )
+
+EVIDENCE_CONFLICT = (
+    "Establish which input shows the machine as it is: a .reg export is a snapshot of the "
+    "moment it was taken, a hive of the moment it was copied (its key last-write times say "
+    "when each key changed). Collect the machine's hives again (reg save HKLM\\SYSTEM, a "
+    "volume shadow copy or a KAPE / Velociraptor collection) rather than trusting either. If "
+    "the inputs are of two machines, keep them apart: analyze --group folder (or none)."
+)

@@ -75,30 +75,21 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
-from hiveparse.model import HiveType
 from hiveparse.rds import remediation
 from hiveparse.rds.client_license import ClientLicense, decode_store
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.findings import Basis, Confidence, Finding, Indicator, Severity
+from hiveparse.rds.identity import Era
 from hiveparse.rds.locations import CCS, LOCATIONS, Layer, Status
 from hiveparse.rds.state import GRACE_PERIOD_DAYS, MODE_BY_CODE, LicensingState, Mode, mode_of
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
+from hiveparse.values import show_value
 
 Rule = Callable[[LicensingState], Iterable[Finding]]
 
 EXPIRING_WINDOW_DAYS = 15  # §5.3: the service warns from 15 days before expiry
 DEFAULT_RDP_PORT = 3389  # §8
 LICENSED_MODES = frozenset({2, 4, 6})  # §3.1: per device, per user, AAD per user
-RCM_FACTS = (
-    "mode.local",
-    "grace.key",
-    "grace.timebomb",
-    "grace.timebomb_beta",
-    "cert.certificate",
-    "cert.x509",
-    "cert.x509_id",
-    "cert.x509_2",
-)
 NO_LICENSE_SERVER_MESSAGE = "no Remote Desktop License Servers available to provide a license"
 ESTIMATED_EXPIRY = (
     "the expiry is estimated as the GracePeriod key's last write + 120 days, since the "
@@ -108,10 +99,6 @@ ESTIMATED_EXPIRY = (
 
 # ---------------------------------------------------------------------------------------
 # shared helpers
-
-
-def _session_host(state: LicensingState) -> bool:
-    return state.role.session_host is True
 
 
 def _dword_of(fact: Fact | None) -> int | None:
@@ -125,40 +112,38 @@ def _mode_label(code: int | None) -> str:
     return "absent" if code is None else f"{code} ({mode_of(code)})"
 
 
-def legacy_era(state: LicensingState) -> bool:
-    """XP / Server 2003 shape: ``Terminal Server\\Licensing Core`` and nothing under RCM.
-
-    The table has no location for the RCM key itself, so "no RCM" means none of the RCM
-    values or keys it lists exists in the current ControlSet (§3.2).
-    """
-    facts = state.facts
-    return state.mode.legacy_core is not None and all(facts.get(f) is None for f in RCM_FACTS)
-
-
-REG_ABSENCE = (
-    "the input is .reg only, and an export can leave keys out, so an absence is weaker "
-    "evidence than in a hive (§8.2)"
-)
-
-
-def _absence_doubts(state: LicensingState, *layers: Layer) -> list[str]:
-    """Reasons to doubt an "absent" conclusion: hives not supplied, partial .reg exports."""
-    reasons = []
-    if Layer.POLICY in layers and not state.facts.has_hive(HiveType.SOFTWARE):
-        reasons.append("no SOFTWARE hive was supplied, so the Group Policy layer is unknown")
-    if Layer.LOCAL in layers and not state.facts.has_hive(HiveType.SYSTEM):
-        reasons.append("no SYSTEM hive was supplied, so the local layer is unknown")
-    if state.facts.reg_only:
-        reasons.append(REG_ABSENCE)
-    return reasons
-
-
-def _licensing_configured(state: LicensingState) -> bool:
-    return state.mode.code in LICENSED_MODES and bool(state.servers.effective)
+def _licensing_configured(state: LicensingState) -> bool | None:
+    """Mode and license servers both set (None when a layer the evidence cannot show could
+    still set what is missing)."""
+    configured = state.mode.code in LICENSED_MODES and bool(state.servers.effective)
+    if configured:
+        return True
+    mode_unknown = state.mode.code not in MODE_BY_CODE and state.mode.layers_unknown
+    servers_unknown = not state.servers.effective and state.servers.layers_unknown
+    return None if mode_unknown or servers_unknown else False
 
 
 def _x509(state: LicensingState) -> Fact | None:
     return state.facts.get("cert.x509") or state.facts.get("cert.legacy_x509")
+
+
+def _no_x509(state: LicensingState, *, required: bool) -> bool | None:
+    """True when neither X509 Certificate location holds a value and the evidence covers
+    both; None when it cannot tell."""
+    answers = [state.absent(f, required=required) for f in ("cert.x509", "cert.legacy_x509")]
+    if False in answers:
+        return False
+    return None if None in answers else True
+
+
+def _no_timebomb(state: LicensingState, *, required: bool) -> bool | None:
+    """True when no timebomb value exists (either name) and the evidence covers the key."""
+    answers = [
+        state.absent(f, required=required) for f in ("grace.timebomb", "grace.timebomb_beta")
+    ]
+    if False in answers:
+        return False
+    return None if None in answers else True
 
 
 def _grace_over(state: LicensingState) -> bool:
@@ -198,16 +183,15 @@ def _expiry_indicator(state: LicensingState) -> Indicator:
 def rule_mode_not_configured(state: LicensingState) -> Iterator[Finding]:
     """§3.1, §9.1, §9.3: mode 5 or absent in both layers on an RD Session Host."""
     mode = state.mode
-    if not _session_host(state) or legacy_era(state):
+    if mode.effective not in (Mode.NOT_CONFIGURED, Mode.ABSENT, Mode.UNKNOWN):
         return
-    if mode.effective not in (Mode.NOT_CONFIGURED, Mode.ABSENT):
-        return
-    basis = Basis().facts_from((mode.policy, mode.local)).role(state.role)
     # A policy value the evidence does not show could still set the mode; when the mode is
     # absent altogether, the local layer could too.
-    layers = (Layer.POLICY, Layer.LOCAL) if mode.effective == Mode.ABSENT else (Layer.POLICY,)
-    for reason in _absence_doubts(state, *layers):
-        basis.rule(reason)
+    if mode.layer != Layer.POLICY and not state.absent("mode.policy"):
+        return
+    if mode.layer is None and not state.absent("mode.local"):
+        return
+    basis = Basis().facts_from((mode.policy, mode.local)).role(state.role)
     over = _grace_over(state)
     if over:
         if state.grace.ended:
@@ -363,14 +347,20 @@ def _legacy_server_hints(state: LicensingState) -> list[tuple[Fact, list[str]]]:
 def rule_servers_none(state: LicensingState) -> Iterator[Finding]:
     """§4.4, §4.2: no license server in any layer on a session host."""
     servers, grace = state.servers, state.grace
-    if not _session_host(state) or servers.effective or _legacy_server_hints(state):
+    if servers.effective or _legacy_server_hints(state):
         return
-    if legacy_era(state):
-        return  # 2003 discovery differs (mailslot broadcast in workgroups): rds.mode.legacy
+    # Each layer either holds an empty list (a fact) or must be known to be empty.
+    for fact_id in ("servers.policy", "servers.local", "servers.legacy_key",
+                    "servers.win2000_default"):  # fmt: skip
+        if state.absent(fact_id) is None:
+            return
     basis = Basis().facts_from((servers.policy_fact, servers.local_fact)).role(state.role)
-    for reason in _absence_doubts(state, Layer.POLICY, Layer.LOCAL):
-        basis.rule(reason)
-    urgent = grace.expired is True or (not grace.present and not grace.ended)
+    never_started = (
+        not grace.ended
+        and _no_timebomb(state, required=False) is True
+        and state.absent("grace.ended", required=False) is True
+    )
+    urgent = grace.expired is True or never_started
     if grace.expired is True:
         state_text = "the grace period has expired"
         _rest_on_expiry(basis, state).indicator(_expiry_indicator(state), counts=False)
@@ -436,7 +426,7 @@ def rule_servers_anomaly(state: LicensingState) -> Iterator[Finding]:
         fact = servers.policy_fact if anomaly.layer == Layer.POLICY else servers.local_fact
         basis.fact(fact).indicator(Indicator(
             "server_list_anomaly",
-            f"{anomaly.layer} entry {anomaly.entry!r}: {_ANOMALY_TEXT[anomaly.kind]}",
+            f"{anomaly.layer} entry {show_value(anomaly.entry)}: {_ANOMALY_TEXT[anomaly.kind]}",
             "§4.1",
             Status.CONFIRMED,
             {"kind": anomaly.kind, "layer": str(anomaly.layer), "entry": anomaly.entry},
@@ -469,19 +459,36 @@ def rule_servers_anomaly(state: LicensingState) -> Iterator[Finding]:
 
 
 def _grace_severity(state: LicensingState, scale: tuple[Severity, Severity, Severity]) -> Severity:
-    if not _licensing_configured(state):
+    configured = _licensing_configured(state)
+    if configured is False:
         return scale[0]
-    return scale[1] if _x509(state) is None else scale[2]
+    if configured is None:
+        return scale[1]
+    return scale[2] if _x509(state) is not None else scale[1]
 
 
 def _configuration_text(state: LicensingState) -> str:
-    if not _licensing_configured(state):
+    configured = _licensing_configured(state)
+    if configured is None:
+        unknown = sorted({str(layer) for layer in state.mode.layers_unknown}
+                         | {str(layer) for layer in state.servers.layers_unknown})  # fmt: skip
+        return (
+            f"Whether licensing is configured cannot be told: the evidence does not show the "
+            f"{' or '.join(unknown)} layer (mode {_mode_label(state.mode.code)}, license "
+            f"servers: {', '.join(state.servers.effective) or 'none seen'})"
+        )
+    if not configured:
         return (
             f"Licensing is not fully configured (mode {_mode_label(state.mode.code)}, license "
             f"servers: {', '.join(state.servers.effective) or 'none'}), so nothing replaces "
             "the grace period"
         )
     if _x509(state) is None:
+        if _no_x509(state, required=False) is None:
+            return (
+                "Mode and license servers are configured; whether the host holds an X509 "
+                "Certificate from a license server is not in the evidence (§6A)"
+            )
         return (
             "Mode and license servers are configured, but no X509 Certificate shows that the "
             "host ever obtained a license-server certificate (§6A)"
@@ -526,6 +533,11 @@ def rule_grace_expiry(state: LicensingState) -> Iterator[Finding]:
     """§5.3, §3.4: expired (0 days left) or within 15 days; LicensingGracePeriodEnded wins."""
     grace = state.grace
     if grace.ended or grace.expires is None or grace.days_left is None:
+        return
+    if grace.days_left > EXPIRING_WINDOW_DAYS:
+        return
+    # A permanent licence (LicensingGracePeriodEnded) makes the timebomb irrelevant (§5.3).
+    if not state.absent("grace.ended"):
         return
     if grace.days_left <= 0:
         yield _grace_finding(state, expired=True)
@@ -612,13 +624,17 @@ def _role_reasons(state: LicensingState) -> list[str]:
     return Basis().role(state.role).uncertain
 
 
-def _absence_indicators(state: LicensingState) -> list[ScoredIndicator]:
+def _absence_indicators(state: LicensingState, *, required: bool) -> list[ScoredIndicator]:
     """§10 rows 2-3: the key or the value is missing on a session host without a licence."""
     grace = state.grace
-    if not _session_host(state) or grace.ended:
+    if state.role.session_host is not True or grace.ended:
         return []
+    if not state.absent("grace.ended", required=required):
+        return []  # a permanent licence may have ended the grace period
     role = state.role.basis
     if grace.key_fact is None:
+        if not state.absent("grace.key", required=required):
+            return []
         return [ScoredIndicator(Indicator(
             "grace_key_missing",
             "RCM\\GracePeriod is missing on an RD Session Host; reset scripts delete the whole "
@@ -627,8 +643,8 @@ def _absence_indicators(state: LicensingState) -> list[ScoredIndicator]:
             "§10, §5.5",
             Status.UNCERTAIN,  # CONFIRMED behaviour, but the interpretation is analysis
             {"expected_key": rf"{CCS}\Control\Terminal Server\RCM\GracePeriod"},
-        ), list(role), _role_reasons(state) + _absence_doubts(state))]  # fmt: skip
-    if grace.timebomb is None:
+        ), list(role), _role_reasons(state))]  # fmt: skip
+    if grace.timebomb is None and _no_timebomb(state, required=required):
         return [ScoredIndicator(Indicator(
             "timebomb_missing",
             "the GracePeriod key has no timebomb value on an RD Session Host without "
@@ -653,7 +669,7 @@ def _rewrite_indicator(state: LicensingState) -> list[ScoredIndicator]:
     references = [
         (fact, moment)
         for fact in (state.facts.get("role.termservice"), state.mode.local)
-        if fact is not None and (moment := filetime_to_datetime(fact.key.last_written or 0))
+        if fact is not None and (moment := filetime_to_datetime(fact.key_time or 0))
     ]
     if not references:
         return []
@@ -757,7 +773,7 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
             data["blob"] = decode_blob_header(value.raw).to_dict()
         found.append(ScoredIndicator(Indicator(
             "deleted_timebomb_recovered",
-            f"a deleted timebomb value {value.name!r} was recovered at cell offset "
+            f"a deleted timebomb value {show_value(value.name)} was recovered at cell offset "
             f"0x{value.record.offset:x} ({value.record.location} space), from {where}; {what}",
             "§10, §5.5",
             Status.UNCERTAIN if uncertain else Status.CONFIRMED,
@@ -767,14 +783,18 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
 
 
 def reset_indicators(
-    state: LicensingState, security: GraceKeySecurity | None = None
+    state: LicensingState, security: GraceKeySecurity | None = None, *, required: bool = True
 ) -> list[ScoredIndicator]:
-    """Every grace-reset indicator available for this host (§10), each with its basis."""
-    if not state.facts.has_hive(HiveType.SYSTEM) or legacy_era(state):
+    """Every grace-reset indicator available for this host (§10), each with its basis.
+
+    ``required`` is False where the indicators only shade another finding (the tooltip
+    policy): an absence the evidence cannot settle then goes unrecorded.
+    """
+    if state.role.session_host is False or state.identity.era.era == Era.NT5:
         return []
     if state.grace.lsa_fact is not None:
         return []  # XP / 2003 storage: the registry indicators do not apply
-    scored = _absence_indicators(state) + _rewrite_indicator(state)
+    scored = _absence_indicators(state, required=required) + _rewrite_indicator(state)
     scored += _expiry_beyond_grace(state) + _recovered_deleted(state)
     for indicator in acl_indicators(security):
         scored.append(ScoredIndicator(indicator, [f for f in (state.grace.key_fact,) if f]))
@@ -835,12 +855,14 @@ def rule_grace_reset_suspected(state: LicensingState) -> Iterator[Finding]:
 def rule_cert_never_licensed(state: LicensingState) -> Iterator[Finding]:
     """§6A, §9.2: no X509 Certificate and grace expired or absent on a session host."""
     grace = state.grace
-    if not _session_host(state) or not state.facts.has_hive(HiveType.SYSTEM):
-        return
-    if _x509(state) is not None or grace.ended or legacy_era(state):
+    if _x509(state) is not None or grace.ended:
         return
     expired = grace.expired is True
     if not expired and grace.present:
+        return
+    if not _no_x509(state, required=True) or not state.absent("grace.ended"):
+        return
+    if not expired and not _no_timebomb(state, required=True):
         return
     basis = (
         Basis()
@@ -850,8 +872,6 @@ def rule_cert_never_licensed(state: LicensingState) -> Iterator[Finding]:
             "([JAGILBER], §6A: UNCERTAIN)"
         )
     )
-    for reason in _absence_doubts(state):
-        basis.rule(reason)
     if expired:
         _rest_on_expiry(basis, state).indicator(_expiry_indicator(state), counts=False)
         grace_text = f"the grace period expired on {iso_z(grace.expires)}"
@@ -949,33 +969,34 @@ def rule_client_temporary_license(state: LicensingState) -> Iterator[Finding]:
 
 def _deny_fact(state: LicensingState) -> Fact | None:
     """The fDenyTSConnections that decided state.rdp.enabled (policy before local, §8)."""
-    policy = state.facts.get("rdp.deny.policy")
-    if _dword_of(policy) is not None:
-        return policy
-    local = state.facts.get("rdp.deny.local")
-    return local if _dword_of(local) is not None else None
+    return state.rdp.settings["enabled"].decided_by
 
 
-def _rdp_basis(state: LicensingState) -> Basis:
-    basis = Basis().fact(_deny_fact(state))
-    if not state.facts.has_hive(HiveType.SOFTWARE):
-        basis.rule("no SOFTWARE hive was supplied, so a policy fDenyTSConnections is unknown")
-    return basis
+def _policy_known(state: LicensingState, setting: str, fact_id: str) -> bool:
+    """A setting decided by the local layer holds only when no policy value overrides it:
+    the evidence must show the policy layer (else the rule cannot judge)."""
+    decided = state.rdp.settings[setting]
+    return decided.layer == Layer.POLICY or state.absent(fact_id) is True
 
 
-NLA_POLICY_GAP = (
-    "a Group Policy 'Require user authentication ... Network Level Authentication' value "
-    "could enforce NLA regardless, and the reference does not list its location (§8)"
-)
+def _layer_words(state: LicensingState, setting: str) -> str:
+    layer = state.rdp.settings[setting].layer
+    return "Group Policy" if layer == Layer.POLICY else "the RDP-Tcp listener"
 
 
 def rule_rdp_nla_disabled(state: LicensingState) -> Iterator[Finding]:
-    """§8: UserAuthentication = 0 on RDP-Tcp while remote connections are allowed."""
+    """§8: Network Level Authentication not required (policy before RDP-Tcp) while remote
+    connections are allowed."""
     rdp = state.rdp
     if rdp.enabled is not True or rdp.nla is not False:
         return
-    basis = _rdp_basis(state).fact(state.facts.get("rdp.nla")).rule(NLA_POLICY_GAP)
-    basis.context(state.facts.get("rdp.security_layer"))
+    if not _policy_known(state, "nla", "rdp.nla.policy"):
+        return
+    if not _policy_known(state, "enabled", "rdp.deny.policy"):
+        return
+    nla, layer = rdp.settings["nla"], rdp.settings["security_layer"]
+    basis = Basis().fact(_deny_fact(state)).fact(nla.decided_by)
+    basis.context(layer.decided_by)
     rdp_security = rdp.security_layer_code == 0
     layer_text = (
         " The security layer is also 0 (RDP security: no TLS), so the server is authenticated "
@@ -987,8 +1008,8 @@ def rule_rdp_nla_disabled(state: LicensingState) -> Iterator[Finding]:
         "rdp.nla.disabled",
         Severity.HIGH if rdp_security else Severity.MEDIUM,
         "Network Level Authentication is not required for RDP",
-        "RDP-Tcp UserAuthentication is 0 while remote connections are allowed: the logon "
-        "screen is reachable before any authentication (§8)." + layer_text,
+        f"UserAuthentication is 0 in {_layer_words(state, 'nla')} while remote connections are "
+        "allowed: the logon screen is reachable before any authentication (§8)." + layer_text,
         basis,
         remediation.NLA_DISABLED,
     )
@@ -1014,12 +1035,13 @@ def rule_rdp_port_nondefault(state: LicensingState) -> Iterator[Finding]:
 def rule_rdp_enabled(state: LicensingState) -> Iterator[Finding]:
     """§8: fDenyTSConnections = 0 (policy before local)."""
     rdp = state.rdp
-    if rdp.enabled is not True:
+    if rdp.enabled is not True or not _policy_known(state, "enabled", "rdp.deny.policy"):
         return
     nla = {True: "required", False: "not required", None: "unknown"}[rdp.nla]
-    basis = _rdp_basis(state)
-    for fact_id in ("rdp.port", "rdp.nla", "rdp.security_layer"):
-        basis.context(state.facts.get(fact_id))
+    basis = Basis().fact(_deny_fact(state))
+    basis.context(state.facts.get("rdp.port"))
+    for setting in ("nla", "security_layer"):
+        basis.context(rdp.settings[setting].decided_by)
     deny = _deny_fact(state)
     layer = deny.location.layer if deny is not None else None
     yield Finding.build(
@@ -1165,7 +1187,7 @@ def rule_policy_tooltip_hidden(state: LicensingState) -> Iterator[Finding]:
     if _dword_of(fact) != 1:
         return
     basis = Basis().fact(fact)
-    scored = reset_indicators(state)
+    scored = reset_indicators(state, required=False)
     text = (
         "Group Policy hides the licensing notifications (mode not configured, days of grace "
         "left) from administrators (§4.3). Hardening baselines set it too, so on its own it "
@@ -1203,9 +1225,10 @@ def rule_reg_only_limits(state: LicensingState) -> Iterator[Finding]:
         if fact.evidence.path in seen:
             continue
         seen.add(fact.evidence.path)
+        what = "a .reg export" if fact.evidence.format == "reg" else "converted from a .reg"
         basis.indicator(Indicator(
             "reg_only_input",
-            f"{fact.evidence.path} is a .reg export",
+            f"{fact.evidence.path} is {what}",
             "§8.2",
             Status.CONFIRMED,
             {"source": fact.evidence.path, "sha256": fact.evidence.sha256,
@@ -1218,8 +1241,9 @@ def rule_reg_only_limits(state: LicensingState) -> Iterator[Finding]:
         "rds.reg_only_limits",
         Severity.INFO,
         "Input is .reg only: owners, ACLs and last-write times cannot be checked",
-        "Every input is a .reg export, which by format carries no security descriptors "
-        "(owner / DACL) and no key last-write times (§8.2). The GracePeriod owner/ACL checks "
+        "Every input is a .reg export (or a hive hiveparse convert wrote from one), which by "
+        "format carries no security descriptors (owner / DACL) and no key last-write times "
+        "(§8.2). The GracePeriod owner/ACL checks "
         "and the last-write based checks (grace-period expiry estimate, key re-creation) "
         "cannot run, so their absence from this report proves nothing.",
         basis,
@@ -1227,22 +1251,15 @@ def rule_reg_only_limits(state: LicensingState) -> Iterator[Finding]:
     )
 
 
-_LEGACY_PRODUCTS = ("windows xp", "server 2003", "windows 2000")
-
-
 def rule_mode_legacy(state: LicensingState) -> Iterator[Finding]:
     """§3.2, §5.1, §4.1: XP / Server 2003 ``Terminal Server\\Licensing Core`` without RCM."""
-    if not legacy_era(state):
+    legacy = state.mode.legacy_core
+    if legacy is None:
         return
-    basis = Basis().fact(state.mode.legacy_core)
-    product = state.facts.get("host.product_name")
-    name = product.decoded if product is not None else None
-    if isinstance(name, str) and any(tag in name.lower() for tag in _LEGACY_PRODUCTS):
-        basis.fact(product)
-        era = f"ProductName '{name}' confirms the era"
-    else:
+    era = state.identity.era
+    basis = Basis().fact(legacy).context(state.facts.get("host.product_name"))
+    if era.status == Status.UNCERTAIN:
         basis.rule("'no RCM values means a pre-2008 host' is an inference (§3.2: UNCERTAIN)")
-        era = "no ProductName confirms the era"
     concurrent = state.facts.get("mode.legacy_concurrent")
     basis.fact(concurrent)
     extra = (
@@ -1251,12 +1268,13 @@ def rule_mode_legacy(state: LicensingState) -> Iterator[Finding]:
         if concurrent is not None
         else ""
     )
+    product = state.identity.product_name
     yield Finding.build(
         "rds.mode.legacy",
         Severity.INFO,
         "Windows XP / Server 2003 era Terminal Services licensing",
-        "The host has the XP / Server 2003 'Terminal Server\\Licensing Core' key and none of "
-        f"the RCM values of Windows Server 2008 and later ({era}). On these versions the "
+        f"The host{f' ({product})' if product else ''} has the XP / Server 2003 'Terminal "
+        f"Server\\Licensing Core' key and is of that era ({era.basis}). On these versions the "
         "grace-period timebomb is an LSA secret in the SECURITY hive and license servers are "
         "hinted by LicenseServers subkeys, so the 2008+ mode, grace and certificate findings "
         f"do not apply (§3.2, §4.1, §5.1).{extra}",
@@ -1277,7 +1295,7 @@ def rule_license_server_present(state: LicensingState) -> Iterator[Finding]:
     )
     db_path = state.facts.get("license_server.db_path")
     basis.context(db_path).context(state.facts.get("role.licensing_install_state"))
-    db_text = f" Database directory: {db_path.decoded}." if db_path is not None else ""
+    db_text = f" Database directory: {show_value(db_path.decoded)}." if db_path else ""
     yield Finding.build(
         "rds.license_server.present",
         Severity.INFO,
@@ -1289,88 +1307,13 @@ def rule_license_server_present(state: LicensingState) -> Iterator[Finding]:
     )
 
 
-from hiveparse.rds.recovered_rules import rule_recovered_settings  # noqa: E402
-from hiveparse.rds.script_rules import (  # noqa: E402 - they build on the helpers above
-    ABSENCE_BASED,
-    rule_change_script,
-    rule_client_store_reset,
-    rule_grace_reset_script,
-)
-
-RULES: tuple[Rule, ...] = (
-    rule_mode_not_configured,
-    rule_mode_invalid,
-    rule_mode_policy_overrides_local,
-    rule_mode_legacy,
-    rule_servers_none,
-    rule_servers_anomaly,
-    rule_grace_expiry,
-    rule_grace_reset_suspected,
-    rule_cert_never_licensed,
-    rule_client_temporary_license,
-    rule_rdp_nla_disabled,
-    rule_rdp_port_nondefault,
-    rule_rdp_enabled,
-    rule_controlset_differs,
-    rule_policy_tooltip_hidden,
-    rule_reg_only_limits,
-    rule_license_server_present,
-    rule_grace_reset_script,
-    rule_client_store_reset,
-    rule_change_script,
-    rule_recovered_settings,
-)
-
-FINDING_IDS: tuple[str, ...] = (
-    "rds.mode.not_configured",
-    "rds.mode.invalid",
-    "rds.mode.policy_overrides_local",
-    "rds.mode.legacy",
-    "rds.servers.none",
-    "rds.servers.anomaly",
-    "rds.grace.expired",
-    "rds.grace.expiring",
-    "rds.grace.reset_suspected",
-    "rds.cert.never_licensed",
-    "rds.client.temporary_license",
-    "rdp.nla.disabled",
-    "rdp.port.nondefault",
-    "rdp.enabled",
-    "rds.controlset.differs",
-    "rds.policy.tooltip_hidden",
-    "rds.reg_only_limits",
-    "rds.license_server.present",
-    "rds.grace.reset_script",
-    "rds.client.store_reset",
-    "rds.reg.change_script",
-    "rds.recovered.deleted_settings",
-)
-"""Every id a rule can emit (stable: scripts key on them)."""
-
-
-def evaluate(state: LicensingState, rules: Sequence[Rule] = RULES) -> list[Finding]:
-    """Run every rule; findings sorted by severity (critical first), then id.
-
-    When the host's only inputs are .reg change scripts, findings that rest on something
-    being absent are dropped: a script need not list what the machine already holds.
-    """
-    findings = [finding for rule in rules for finding in rule(state)]
-    facts = state.facts
-    if facts.reg_only and facts.deletions_total:
-        findings = [f for f in findings if f.id not in ABSENCE_BASED]
-    return sorted(findings, key=lambda finding: finding.sort_key)
-
-
 __all__ = [
-    "FINDING_IDS",
-    "RULES",
+    "COMPARED_FACTS",
     "Confidence",
     "Finding",
     "GraceKeySecurity",
-    "Rule",
     "Severity",
     "acl_indicators",
-    "evaluate",
     "grace_reset_finding",
     "reset_indicators",
 ]

@@ -17,6 +17,7 @@ from hiveparse.rds.locations import Status
 from hiveparse.rds.state import LicensingState
 
 GRACE_FACTS = frozenset({"grace.timebomb", "grace.timebomb_beta", "grace.key"})
+MAX_LISTED = 12  # operations named in the finding's detail; the report's changes has all
 CLIENT_FACTS = frozenset({"client.store", "client.store_wow64", "client.hwid", "client.hwid_wow64"})
 
 
@@ -94,16 +95,24 @@ def rule_change_script(state: LicensingState) -> Iterator[Finding]:
     total = state.facts.deletions_total
     if not total:
         return
+    from hiveparse.rds.changes import script_changes  # noqa: PLC0415
+
     licensing = state.facts.deletions
+    changes = script_changes(state.facts).changes
+    shown = "; ".join(change.words for change in changes[:MAX_LISTED])
+    extra = len(changes) - MAX_LISTED
+    more = f"; and {extra} more (see changes)" if extra > 0 else ""
+    doing = f" Imported, it does this at the licensing locations: {shown}{more}." if changes else ""
     yield Finding.build(
         "rds.reg.change_script",
         Severity.INFO,
         "The .reg input is a change script (it deletes keys or values)",
         f"The .reg input deletes {total} key(s) or value(s), {len(licensing)} of them at "
-        "licensing locations. The report describes what the file would write; checks that "
+        f"licensing locations.{doing} The report describes what the file would write; checks "
+        "that "
         "rest on something being absent (no license server, no timebomb, no certificate) "
-        "are not made for a change script, since the script need not list what the "
-        "machine already holds.",
+        "are not judged from a change script, since the script need not list what the "
+        "machine already holds (see not_judged).",
         Basis().indicator(
             Indicator(
                 "change_script",
@@ -115,15 +124,3 @@ def rule_change_script(state: LicensingState) -> Iterator[Finding]:
         ),
         remediation.CHANGE_SCRIPT,
     )
-
-
-# Findings that rest on something being absent: meaningless for a change script alone.
-ABSENCE_BASED = frozenset(
-    {
-        "rds.mode.not_configured",
-        "rds.servers.none",
-        "rds.cert.never_licensed",
-        "rds.grace.reset_suspected",
-        "rds.reg_only_limits",
-    }
-)

@@ -15,8 +15,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
-from hiveparse.model import HiveType
 from hiveparse.rds.facts import Fact, FactSet
+from hiveparse.rds.identity import Era, HostIdentity, build_identity
+from hiveparse.rds.judge import Judge
 from hiveparse.rds.locations import Layer, Status
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Mode(StrEnum):
     REMOTE_ADMIN = "remote_admin"
     INVALID = "invalid"
     ABSENT = "absent"
+    UNKNOWN = "unknown"  # not in the evidence, and the evidence does not cover its place
 
 
 # §3.1: the codes Windows gives a meaning to. 3 is documented nowhere at runtime; 7 is
@@ -64,6 +66,11 @@ def _dword(fact: Fact | None) -> int | None:
     return decoded if isinstance(decoded, int) and fact.type_ok else None
 
 
+def _unknown_layers(facts: FactSet, *pairs: tuple[str, Layer]) -> list[Layer]:
+    """The layers whose value is not in the evidence and whose place it does not cover."""
+    return [layer for fact_id, layer in pairs if facts.absent(fact_id) is None]
+
+
 @dataclass
 class ModeState:
     effective: Mode
@@ -74,6 +81,9 @@ class ModeState:
     policy: Fact | None
     local: Fact | None
     legacy_core: Fact | None
+    # Layers the evidence cannot show (no SOFTWARE: a policy value could still override the
+    # local one). The effective mode is as far as the evidence goes.
+    layers_unknown: list[Layer] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +92,7 @@ class ModeState:
             "layer": str(self.layer) if self.layer else None,
             "policy_code": self.policy_code,
             "local_code": self.local_code,
+            "layers_unknown": [str(layer) for layer in self.layers_unknown],
             "legacy_licensing_core": self.legacy_core is not None,
             "evidence": [f.evidence_record() for f in (self.policy, self.local) if f],
         }
@@ -91,6 +102,7 @@ def build_mode(facts: FactSet) -> ModeState:
     policy, local = facts.get("mode.policy"), facts.get("mode.local")
     policy_code, local_code = _dword(policy), _dword(local)
     legacy = facts.get("mode.legacy_core")
+    unknown = _unknown_layers(facts, ("mode.policy", Layer.POLICY), ("mode.local", Layer.LOCAL))
     # A LicensingMode that is not a 4-byte REG_DWORD is present but unusable: invalid, not
     # absent (the layer that holds it still wins over the one below).
     for fact, code, layer in (
@@ -99,8 +111,11 @@ def build_mode(facts: FactSet) -> ModeState:
     ):
         if fact is not None:
             effective = mode_of(code) if code is not None else Mode.INVALID
-            return ModeState(effective, code, layer, policy_code, local_code, policy, local, legacy)
-    return ModeState(Mode.ABSENT, None, None, None, None, None, None, legacy)
+            return ModeState(
+                effective, code, layer, policy_code, local_code, policy, local, legacy, unknown
+            )
+    effective = Mode.UNKNOWN if unknown else Mode.ABSENT
+    return ModeState(effective, None, None, None, None, None, None, legacy, unknown)
 
 
 @dataclass
@@ -113,12 +128,13 @@ class ServerAnomaly:
 @dataclass
 class ServersState:
     effective: list[str]
-    layer: str  # policy | local | discovery
+    layer: str  # policy | local | discovery | unknown
     policy: list[str] | None
     local: list[str] | None
     policy_fact: Fact | None
     local_fact: Fact | None
     anomalies: list[ServerAnomaly] = field(default_factory=list)
+    layers_unknown: list[Layer] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +142,7 @@ class ServersState:
             "layer": self.layer,
             "policy": self.policy,
             "local": self.local,
+            "layers_unknown": [str(layer) for layer in self.layers_unknown],
             "anomalies": [
                 {"kind": a.kind, "entry": a.entry, "layer": str(a.layer)} for a in self.anomalies
             ],
@@ -175,13 +192,19 @@ def build_servers(facts: FactSet) -> ServersState:
             anomalies.append(ServerAnomaly("wrong_type", local_fact.value_type, Layer.LOCAL))
     policy = [e.strip() for e in policy_raw if e.strip()] if policy_raw is not None else None
     local = [e.strip() for e in local_raw if e.strip()] if local_raw is not None else None
+    unknown = _unknown_layers(
+        facts, ("servers.policy", Layer.POLICY), ("servers.local", Layer.LOCAL)
+    )
     if policy:
         effective, layer = policy, "policy"
     elif local:
         effective, layer = local, "local"
     else:
-        effective, layer = [], "discovery"
-    return ServersState(effective, layer, policy, local, policy_fact, local_fact, anomalies)
+        # Automatic discovery only when no layer names a server, as far as can be seen.
+        effective, layer = [], "unknown" if unknown else "discovery"
+    return ServersState(
+        effective, layer, policy, local, policy_fact, local_fact, anomalies, unknown
+    )
 
 
 @dataclass
@@ -200,6 +223,7 @@ class GraceState:
     lsa_fact: Fact | None
     blob: dict[str, Any] | None = None
     decryption: dict[str, Any] | None = None  # what the offline DPAPI chain found
+    as_of: datetime | None = None
 
     def apply_decryption(self, decryption: GraceDecryption, as_of: datetime) -> None:
         """Take the decrypted end over the estimate; keep the estimate when it failed."""
@@ -213,6 +237,14 @@ class GraceState:
     def expired(self) -> bool | None:
         return None if self.days_left is None else self.days_left <= 0
 
+    @property
+    def days_past(self) -> int | None:
+        """Whole days from the end of the grace period to the analysis date, once it is over
+        (an XP timebomb that ran out years ago says so)."""
+        if self.expires is None or self.as_of is None or self.expires > self.as_of:
+            return None
+        return (self.as_of - self.expires).days
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "present": self.present,
@@ -224,6 +256,7 @@ class GraceState:
             "expires": iso_z(self.expires),
             "expires_source": self.expires_source,
             "days_left": self.days_left,
+            "days_past": self.days_past,
             "decryption": self.decryption,
             "ended": self.ended,
             "evidence": [
@@ -249,7 +282,7 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
     timebomb = facts.get("grace.timebomb") or facts.get("grace.timebomb_beta")
     ended_fact = facts.get("grace.ended")
     lsa_fact = facts.get("grace.lsa_timebomb")
-    key_last_write = key_fact.key.last_written if key_fact else None
+    key_last_write = key_fact.key_time if key_fact else None
     expires = None
     source = None
     if timebomb is not None and key_last_write:
@@ -281,7 +314,44 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
         ended_fact=ended_fact,
         lsa_fact=lsa_fact,
         blob=blob,
+        as_of=as_of,
     )  # fmt: skip
+
+
+@dataclass
+class LayeredSetting:
+    """A DWORD that Group Policy and the local (RDP-Tcp / Terminal Server) layer can both set;
+    the policy value wins where it is a valid DWORD (§3.3, §8)."""
+
+    value: int | None
+    layer: Layer | None
+    policy: Fact | None
+    local: Fact | None
+    policy_unknown: bool  # no policy value seen, and the evidence does not cover its place
+
+    @property
+    def decided_by(self) -> Fact | None:
+        return self.policy if self.layer == Layer.POLICY else self.local
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "layer": None if self.layer is None else str(self.layer),
+            "policy": _dword(self.policy),
+            "local": _dword(self.local),
+            "policy_unknown": self.policy_unknown,
+        }
+
+
+def layered(facts: FactSet, policy_id: str, local_id: str) -> LayeredSetting:
+    policy, local = facts.get(policy_id), facts.get(local_id)
+    policy_value, local_value = _dword(policy), _dword(local)
+    unknown = policy_value is None and facts.absent(policy_id) is None
+    if policy_value is not None:
+        return LayeredSetting(policy_value, Layer.POLICY, policy, local, False)
+    if local_value is not None:
+        return LayeredSetting(local_value, Layer.LOCAL, policy, local, unknown)
+    return LayeredSetting(None, None, policy, local, unknown)
 
 
 @dataclass
@@ -293,6 +363,7 @@ class RdpState:
     security_layer_code: int | None
     min_encryption_level: int | None
     facts: list[Fact]
+    settings: dict[str, LayeredSetting] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -302,40 +373,56 @@ class RdpState:
             "security_layer": self.security_layer,
             "security_layer_code": self.security_layer_code,
             "min_encryption_level": self.min_encryption_level,
+            "layers": {name: setting.to_dict() for name, setting in self.settings.items()},
             "evidence": [f.evidence_record() for f in self.facts],
         }
 
 
 def build_rdp(facts: FactSet) -> RdpState:
-    deny_policy, deny_local = facts.get("rdp.deny.policy"), facts.get("rdp.deny.local")
-    deny = _dword(deny_policy)
-    if deny is None:
-        deny = _dword(deny_local)
+    deny = layered(facts, "rdp.deny.policy", "rdp.deny.local")
+    nla = layered(facts, "rdp.nla.policy", "rdp.nla")
+    layer = layered(facts, "rdp.security_layer.policy", "rdp.security_layer")
+    encryption = layered(facts, "rdp.min_encryption.policy", "rdp.min_encryption")
     port = facts.get("rdp.port")
-    nla = facts.get("rdp.nla")
-    layer = facts.get("rdp.security_layer")
-    encryption = facts.get("rdp.min_encryption")
-    layer_code = _dword(layer)
-    nla_code = _dword(nla)
-    used = [f for f in (deny_policy, deny_local, port, nla, layer, encryption) if f]
+    settings = {
+        "enabled": deny,
+        "nla": nla,
+        "security_layer": layer,
+        "min_encryption_level": encryption,
+    }
+    used = [
+        fact
+        for setting in settings.values()
+        for fact in (setting.policy, setting.local)
+        if fact is not None
+    ]
+    if port is not None:
+        used.insert(2, port)
     return RdpState(
-        enabled=None if deny is None else deny == 0,
+        enabled=None if deny.value is None else deny.value == 0,
         port=_dword(port),
-        nla=None if nla_code is None else nla_code == 1,
-        security_layer=None if layer_code is None else SECURITY_LAYERS.get(layer_code, "invalid"),
-        security_layer_code=layer_code,
-        min_encryption_level=_dword(encryption),
+        nla=None if nla.value is None else nla.value == 1,
+        security_layer=None if layer.value is None else SECURITY_LAYERS.get(layer.value, "invalid"),
+        security_layer_code=layer.value,
+        min_encryption_level=encryption.value,
         facts=used,
+        settings=settings,
     )
+
+
+# LicensingMode codes SessEnv writes only on a session host (§3.1, [SESSENV]).
+SERVER_MODE_CODES = frozenset({2, 4, 5, 6, 7})
+ADMIN_MODE_CODES = frozenset({0, 1})  # personal / remote administration (§3.1, WMI)
 
 
 @dataclass
 class RoleState:
-    """Whether the host is an RD Session Host, and how sure we are."""
+    """Whether the host is an RD Session Host, why, and how sure we are."""
 
     session_host: bool | None
     basis: list[Fact]
     status: Status
+    reason: str  # in plain words: what decided it (or why it could not be told)
     # The host's certificate values under RCM (§6A), decoded: see server_certificate.
     session_host_certificates: SessionHostCertificates | None = None
 
@@ -344,28 +431,113 @@ class RoleState:
         return {
             "session_host": self.session_host,
             "status": str(self.status),
+            "reason": self.reason,
             "evidence": [f.evidence_record() for f in self.basis],
             "session_host_certificates": None if certificates is None else certificates.to_dict(),
         }
 
 
-def build_role(facts: FactSet, mode: ModeState) -> RoleState:
+def _product(identity: HostIdentity) -> str:
+    return f", {identity.product_name}" if identity.product_name else ""
+
+
+def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleState:
+    """An RD Session Host is a server SKU with the RD Session Host role, or a 2000 / 2003
+    terminal server in application mode (§8). A workstation never is one, except Windows
+    Enterprise multi-session, which hosts sessions the same way."""
+    product_type = facts.get("host.product_type")
+    edition = facts.get("host.edition_id")
+    kind_fact = product_type or facts.get("host.installation_type")
+    if identity.kind == "workstation" and kind_fact is not None:
+        if identity.multi_session:
+            return RoleState(
+                True,
+                [f for f in (kind_fact, edition) if f],
+                Status.UNCERTAIN,
+                f"Windows Enterprise multi-session (EditionID {identity.edition_id}) hosts "
+                "several remote sessions like an RD Session Host",
+            )
+        return RoleState(
+            False,
+            [kind_fact],
+            Status.CONFIRMED,
+            f"a workstation ({identity.kind_basis}{_product(identity)})",
+        )
     install = facts.get("role.rdsh_install_state")
     install_state = _dword(install)
     if install is not None and install_state is not None:
         # §8: InstallState 0 is CONFIRMED "not enabled"; other values are UNCERTAIN.
-        status = Status.CONFIRMED if install_state == 0 else Status.UNCERTAIN
-        return RoleState(install_state != 0, [install], status)
+        if install_state == 0:
+            return RoleState(
+                False, [install], Status.CONFIRMED, "the RD Session Host role is not enabled "
+                "(ServerComponentCache RDS-RD-Server InstallState 0)"
+            )  # fmt: skip
+        return RoleState(
+            True,
+            [install],
+            Status.UNCERTAIN,
+            f"ServerComponentCache RDS-RD-Server InstallState {install_state} (only 0, "
+            "'not enabled', is documented)",
+        )
     app_server = facts.get("role.app_server")
-    if mode.local_code in (2, 4, 5, 6, 7) and mode.local is not None:
-        # SessEnv writes a server-mode LicensingMode only where the RDSH role is installed.
-        return RoleState(True, [mode.local], Status.UNCERTAIN)
-    if _dword(app_server) == 1 and app_server is not None and facts.has_hive(HiveType.SYSTEM):
-        return RoleState(True, [app_server], Status.UNCERTAIN)
-    if facts.has_hive(HiveType.SYSTEM):
-        basis = [f for f in (mode.local, app_server) if f]
-        return RoleState(False, basis, Status.UNCERTAIN)
-    return RoleState(None, [], Status.UNCERTAIN)
+    app_mode = _dword(app_server)
+    if identity.era.era == Era.NT5 and app_server is not None and app_mode is not None:
+        # §8: TSAppCompat is CONFIRMED for 2000 / 2003: 1 application server, 0 remote admin.
+        if app_mode == 1:
+            return RoleState(
+                True, [app_server], Status.CONFIRMED,
+                "a Windows 2000 / Server 2003 terminal server in application mode "
+                "(TSAppCompat 1)",
+            )  # fmt: skip
+        return RoleState(
+            False, [app_server], Status.CONFIRMED,
+            f"Terminal Services in remote administration mode (TSAppCompat {app_mode})",
+        )  # fmt: skip
+    if mode.local is not None and mode.local_code in SERVER_MODE_CODES:
+        return RoleState(
+            True,
+            [mode.local],
+            Status.UNCERTAIN,
+            f"the local LicensingMode is {mode.local_code}, which SessEnv writes only where the "
+            "RD Session Host role is installed",
+        )
+    if app_server is not None and app_mode == 1:
+        return RoleState(
+            True,
+            [app_server],
+            Status.UNCERTAIN,
+            "TSAppCompat 1 (application server mode; its meaning after Server 2003 is "
+            "UNCERTAIN)",
+        )
+    if mode.local is not None and mode.local_code in ADMIN_MODE_CODES:
+        return RoleState(
+            False,
+            [mode.local],
+            Status.UNCERTAIN,
+            f"the local LicensingMode is {mode.local_code} ({mode_of(mode.local_code)}): "
+            "Remote Desktop for administration, not an RD Session Host",
+        )
+    no_component = facts.absent("role.rdsh_install_state") is True
+    if no_component and facts.absent("mode.local") is True:
+        kind = identity.kind or "host"
+        return RoleState(
+            False,
+            [f for f in (product_type, app_server) if f],
+            Status.UNCERTAIN,
+            f"a {kind} with no trace of the RD Session Host role (no RDS-RD-Server "
+            "component, no local LicensingMode)",
+        )
+    traces = (
+        "the RD Session Host role's traces (SOFTWARE ServerComponentCache\\RDS-RD-Server, "
+        "the RCM LicensingMode in SYSTEM)"
+    )
+    reason = (
+        f"a {identity.kind}, but {traces} are not in the evidence"
+        if identity.kind is not None
+        else f"neither the product type (SYSTEM Control\\ProductOptions) nor {traces} "
+        "are in the evidence"
+    )
+    return RoleState(None, [f for f in (product_type, app_server) if f], Status.UNCERTAIN, reason)
 
 
 @dataclass
@@ -375,20 +547,28 @@ class LicensingState:
     grace: GraceState
     rdp: RdpState
     role: RoleState
+    identity: HostIdentity
     facts: FactSet
     as_of: datetime
+    judge: Judge
 
     @property
     def certificates(self) -> SessionHostCertificates | None:
         """The session host's decoded certificate values (``Certificate``, ``X509 ...``)."""
         return self.role.session_host_certificates
 
+    def absent(self, fact_id: str, *, required: bool = True) -> bool | None:
+        """Whether a location is known to be empty; None where the evidence cannot tell
+        (recorded as not judged unless ``required`` is False). See :class:`Judge`."""
+        return self.judge.absent(fact_id, required=required)
+
 
 def build_state(facts: FactSet, as_of: datetime) -> LicensingState:
     from hiveparse.rds.server_certificate import session_host_certificates  # noqa: PLC0415
 
+    identity = build_identity(facts)
     mode = build_mode(facts)
-    role = build_role(facts, mode)
+    role = build_role(facts, mode, identity)
     role.session_host_certificates = session_host_certificates(facts, as_of)
     return LicensingState(
         mode=mode,
@@ -396,6 +576,8 @@ def build_state(facts: FactSet, as_of: datetime) -> LicensingState:
         grace=build_grace(facts, as_of),
         rdp=build_rdp(facts),
         role=role,
+        identity=identity,
         facts=facts,
         as_of=as_of,
+        judge=Judge(facts),
     )

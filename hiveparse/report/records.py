@@ -30,13 +30,31 @@ def evidence_record(evidence: Evidence) -> dict[str, Any]:
         "size": evidence.size,
         "format": str(evidence.format),
         "hive": str(first.hive_type) if first else None,
-        "mounts": [{"mount": m.mount, "hive": str(m.hive.hive_type)} for m in evidence.hives],
+        "mounts": _mounts(evidence),
         "dirty": first.dirty if first else None,
         "logs_applied": first.logs_applied if first else [],
         "engine": first.engine if first else None,
         "reg_header": evidence.reg_header,
         "encoding": evidence.reg_encoding,
     }
+
+
+def _mounts(evidence: Evidence) -> list[dict[str, Any]]:
+    """The hive mounts an input touches: those it holds keys for and, for a .reg change
+    script, those it only deletes from (a script that deletes under SOFTWARE touches it)."""
+    mounts: list[dict[str, Any]] = [
+        {"mount": m.mount, "hive": str(m.hive.hive_type), "deletes_only": False}
+        for m in evidence.hives
+    ]
+    seen = {m.mount.upper() for m in evidence.hives}
+    for deletion in evidence.reg_deletions:
+        location = deletion.location
+        if location is not None and location.mount.upper() not in seen:
+            seen.add(location.mount.upper())
+            mounts.append(
+                {"mount": location.mount, "hive": str(location.hive_type), "deletes_only": True}
+            )
+    return mounts
 
 
 def value_record(value: Value) -> dict[str, Any]:

@@ -194,6 +194,91 @@ _DECRYPTION: dict[str, Any] = {
     },
 }
 
+_LAYERS = {"type": "array", "items": {"enum": ["policy", "local"]}}
+
+# host.identity (hiveparse.rds.identity): who the host is, as its evidence states it.
+_IDENTITY: dict[str, Any] = {
+    "type": "object",
+    "required": ["computer_name", "product_name", "kind", "build", "era", "domain_joined"],
+    "properties": {
+        "computer_name": _NULLABLE_STR,
+        "product_name": _NULLABLE_STR,
+        "edition_id": _NULLABLE_STR,
+        "installation_type": _NULLABLE_STR,
+        "product_type": _NULLABLE_STR,
+        "kind": {"enum": ["workstation", "server", "domain controller", None]},
+        "kind_basis": _NULLABLE_STR,
+        "version": _NULLABLE_STR,
+        "build": _NULLABLE_INT,
+        "display_version": _NULLABLE_STR,
+        "service_pack": _NULLABLE_STR,
+        "install_date": _ISO_Z,
+        "install_date_raw": _NULLABLE_INT,
+        "dns_domain": _NULLABLE_STR,
+        "primary_domain": _NULLABLE_STR,
+        "domain_sid": _NULLABLE_STR,
+        "domain_joined": _NULLABLE_BOOL,
+        "era": {"enum": ["nt5", "nt6", None]},
+        "era_meaning": _NULLABLE_STR,
+        "era_basis": _NULLABLE_STR,
+        "era_status": {"enum": ["CONFIRMED", "UNCERTAIN"]},
+        "problems": {"type": "array", "items": {"type": "string"}},
+        "evidence": {"type": "array", "items": _FACT_EVIDENCE},
+    },
+}
+
+# coverage[] (hiveparse.coverage): where an absence in the evidence is evidence of absence.
+_COVERAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["hive", "source", "kind", "roots"],
+    "properties": {
+        "hive": {"type": "string"},
+        "source": _NULLABLE_STR,
+        "mount": _NULLABLE_STR,
+        "kind": {"enum": ["hive", "converted_hive", "reg_export", "change_script", "missing"]},
+        "control_set": _NULLABLE_STR,
+        "roots": {
+            "description": "null: the whole hive; else the exported subtrees (covers: whether "
+            "an absence below the root counts)",
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "required": ["path", "covers"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "line": _NULLABLE_INT,
+                    "covers": {"type": "boolean"},
+                    "reason": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+_NOT_JUDGED: dict[str, Any] = {
+    "type": "object",
+    "required": ["rule", "findings", "fact", "premise", "reason", "settle_with"],
+    "properties": {
+        "rule": {"type": "string"},
+        "findings": {"type": "array", "items": {"type": "string"}},
+        "fact": {"type": "string"},
+        "premise": {"type": "string"},
+        "reason": {"type": "string"},
+        "settle_with": {"type": "string"},
+    },
+}
+
+_NOT_APPLICABLE: dict[str, Any] = {
+    "type": "object",
+    "required": ["rule", "findings", "premise", "reason"],
+    "properties": {
+        "rule": {"type": "string"},
+        "findings": {"type": "array", "items": {"type": "string"}},
+        "premise": {"type": "string"},
+        "reason": {"type": "string"},
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://hiveparse.invalid/schema/analyze-1.json",
@@ -218,10 +303,18 @@ SCHEMA: dict[str, Any] = {
         "as_of": {"type": "string", "pattern": r"Z$"},
         "host": {
             "type": "object",
-            "required": ["label", "grouping"],
+            "required": ["label", "case", "grouping", "identity"],
             "properties": {
                 "label": {"type": "string"},
+                "case": {
+                    "description": "the host's folder relative to the EVIDENCE argument it "
+                    "was found under ('.' for the argument itself)",
+                    "type": "string",
+                },
+                "argument": _NULLABLE_STR,
+                "folder": {"type": "string"},
                 "grouping": {"type": "array", "items": {"type": "string"}},
+                "identity": _IDENTITY,
             },
         },
         "evidence": {
@@ -247,6 +340,24 @@ SCHEMA: dict[str, Any] = {
                     "dirty": _NULLABLE_BOOL,
                     "logs_applied": {"type": "array", "items": {"type": "string"}},
                     "control_set": _NULLABLE_STR,
+                    "role": _NULLABLE_STR,
+                },
+            },
+        },
+        "supporting_files": {
+            "description": "files that changed the result without being registry evidence "
+            "themselves: transaction logs applied, the master key that opened the timebomb",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "sha256", "role"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+                    "size": _NULLABLE_INT,
+                    "format": {"const": "file"},
+                    "role": {"type": "string"},
+                    "used_by": _NULLABLE_STR,
                 },
             },
         },
@@ -268,12 +379,14 @@ SCHEMA: dict[str, Any] = {
                                 "remote_admin",
                                 "invalid",
                                 "absent",
+                                "unknown",
                             ]
                         },
                         "code": _NULLABLE_INT,
                         "layer": {"enum": ["policy", "local", None]},
                         "policy_code": _NULLABLE_INT,
                         "local_code": _NULLABLE_INT,
+                        "layers_unknown": _LAYERS,
                         "evidence": {"type": "array", "items": _FACT_EVIDENCE},
                     },
                 },
@@ -282,9 +395,10 @@ SCHEMA: dict[str, Any] = {
                     "required": ["effective", "layer", "policy", "local"],
                     "properties": {
                         "effective": {"type": "array", "items": {"type": "string"}},
-                        "layer": {"enum": ["policy", "local", "discovery"]},
+                        "layer": {"enum": ["policy", "local", "discovery", "unknown"]},
                         "policy": {"type": ["array", "null"], "items": {"type": "string"}},
                         "local": {"type": ["array", "null"], "items": {"type": "string"}},
+                        "layers_unknown": _LAYERS,
                         "anomalies": {"type": "array", "items": {"type": "object"}},
                         "evidence": {"type": "array", "items": _FACT_EVIDENCE},
                     },
@@ -310,6 +424,7 @@ SCHEMA: dict[str, Any] = {
                         "expires": _ISO_Z,
                         "expires_source": {"enum": ["decrypted", "lsa_secret", "estimated", None]},
                         "days_left": _NULLABLE_INT,
+                        "days_past": _NULLABLE_INT,
                         "decryption": _DECRYPTION,
                         "ended": {"type": "boolean"},
                         "evidence": {"type": "array", "items": _FACT_EVIDENCE},
@@ -317,10 +432,11 @@ SCHEMA: dict[str, Any] = {
                 },
                 "role": {
                     "type": "object",
-                    "required": ["session_host", "status"],
+                    "required": ["session_host", "status", "reason"],
                     "properties": {
                         "session_host": _NULLABLE_BOOL,
                         "status": {"enum": ["CONFIRMED", "UNCERTAIN"]},
+                        "reason": {"type": "string"},
                         "evidence": {"type": "array", "items": _FACT_EVIDENCE},
                         "session_host_certificates": _SESSION_HOST_CERTIFICATES,
                     },
@@ -357,6 +473,20 @@ SCHEMA: dict[str, Any] = {
                 "port": _NULLABLE_INT,
                 "nla": _NULLABLE_BOOL,
                 "security_layer": {"enum": ["rdp", "negotiate", "tls", "invalid", None]},
+                "layers": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["value", "layer", "policy", "local", "policy_unknown"],
+                        "properties": {
+                            "value": _NULLABLE_INT,
+                            "layer": {"enum": ["policy", "local", None]},
+                            "policy": _NULLABLE_INT,
+                            "local": _NULLABLE_INT,
+                            "policy_unknown": {"type": "boolean"},
+                        },
+                    },
+                },
             },
         },
         "findings": {
@@ -405,7 +535,42 @@ SCHEMA: dict[str, Any] = {
                 "facts": {"type": "array", "items": _FACT_EVIDENCE},
             },
         },
+        "changes": {
+            "description": "what the host's .reg inputs do at the licensing locations, with "
+            "their lines and meaning (a .reg file is a change script)",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["source", "line", "action", "key_path", "meaning"],
+                "properties": {
+                    "source": {"type": "string"},
+                    "line": _NULLABLE_INT,
+                    "action": {"enum": ["set", "delete_key", "delete_value"]},
+                    "key_path": {"type": "string"},
+                    "value_name": _NULLABLE_STR,
+                    "data": _NULLABLE_STR,
+                    "control_set": _NULLABLE_STR,
+                    "meaning": {"type": "string"},
+                    "facts": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "coverage": {"type": "array", "items": _COVERAGE},
+        "not_judged": {"type": "array", "items": _NOT_JUDGED},
+        "not_applicable": {"type": "array", "items": _NOT_APPLICABLE},
         "partial": {"type": "boolean"},
+        "unreadable": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "error", "kind"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "error": {"type": "string"},
+                    "kind": {"type": "string"},
+                },
+            },
+        },
         "diagnostics": {"type": "array", "items": {"type": "object"}},
     },
 }

@@ -1,7 +1,13 @@
-"""The readable summary of analyze reports, for a terminal (rich)."""
+"""The readable summary of analyze reports, for a terminal (rich).
+
+It reads the host documents (the JSON contract) and nothing else, so what a person sees is
+what a script gets. Nothing is printed as a Python value: a missing value reads "unknown" or
+"none", and every line says where it comes from.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TextIO
 
 _STYLE = {
@@ -10,31 +16,115 @@ _STYLE = {
     "medium": "yellow",
     "low": "cyan",
     "info": "dim",
+    "error": "bold red",
+    "warning": "yellow",
 }
+MAX_DIAGNOSTICS = 12  # per host; the JSON report has them all
+
+
+def _or(value: Any, missing: str = "unknown") -> str:
+    return missing if value is None or value == "" else str(value)
+
+
+def _identity(host: dict[str, Any]) -> str:
+    identity = host["identity"]
+    parts = [_or(identity["product_name"], "Windows product unknown")]
+    kind = identity["kind"]
+    build = identity["build"]
+    detail = ", ".join(
+        part
+        for part in (kind, f"build {build}" if build is not None else None,
+                     identity.get("service_pack"))
+        if part
+    )  # fmt: skip
+    if detail:
+        parts[0] += f" ({detail})"
+    domain = identity["primary_domain"] or identity["dns_domain"]
+    if identity["domain_joined"] is False and domain:
+        parts.append(f"workgroup {domain}")
+    elif domain:
+        parts.append(f"domain {domain}")
+    if identity.get("install_date"):
+        parts.append(f"installed {identity['install_date']}")
+    return "; ".join(parts)
+
+
+def _mode(mode: dict[str, Any]) -> str:
+    effective = str(mode["effective"])
+    if effective == "unknown":
+        return "unknown: no layer that could set it is in the evidence"
+    text = effective
+    if mode["code"] is not None:
+        text += f" (code {mode['code']}, {mode['layer']} layer)"
+    elif effective == "absent":
+        text += " (no LicensingMode in either layer)"
+    unknown = mode.get("layers_unknown") or []
+    if unknown and mode["layer"] != "policy":
+        text += f"; the {' and '.join(unknown)} layer is not in the evidence"
+    return text
 
 
 def _servers(servers: dict[str, Any]) -> str:
-    names = ", ".join(servers["effective"]) or "none (automatic discovery)"
-    return f"{names}  [{servers['layer']}]"
+    layer = servers["layer"]
+    if servers["effective"]:
+        return f"{', '.join(servers['effective'])} ({layer} layer)"
+    if layer == "unknown":
+        return "none seen; the layers that could name them are not all in the evidence"
+    return "none (automatic discovery)"
 
 
 def _grace(grace: dict[str, Any]) -> str:
     if grace["ended"]:
-        return "ended (a permanent licence was received)"
+        return "ended: LicensingGracePeriodEnded (the host received a permanent licence)"
     if not grace["present"]:
-        return "no timebomb"
+        return "no timebomb in the evidence"
     if grace["expires"] is None:
-        return f"timebomb present ({grace['storage']}); expiry unknown"
-    source = grace["expires_source"]
-    return f"expires {grace['expires']} ({source}), {grace['days_left']} day(s) left"
+        return f"timebomb present ({_or(grace['storage'])}); its end is unknown"
+    source = {
+        "decrypted": "decrypted",
+        "lsa_secret": "decrypted LSA secret",
+        "estimated": "estimated: key write + 120 days",
+    }.get(grace["expires_source"], _or(grace["expires_source"]))
+    if grace.get("days_past") is not None:
+        return f"ended {grace['expires']} ({source}), {grace['days_past']} day(s) before as-of"
+    return f"ends {grace['expires']} ({source}), {grace['days_left']} day(s) left"
+
+
+def _decryption(grace: dict[str, Any]) -> str | None:
+    decryption = grace.get("decryption")
+    if not decryption:
+        return None
+    status = decryption["status"]
+    if status in ("decrypted", "lsa_secret"):
+        via = decryption.get("master_key_file") or decryption.get("security_hive")
+        return f"{status} with {via}" if via else status
+    if status == "missing_keys":
+        return "not decrypted, missing: " + "; ".join(decryption["missing"])
+    return f"failed: {_or(decryption.get('error'))}"
+
+
+def _role(role: dict[str, Any]) -> str:
+    answer = {True: "yes", False: "no", None: "cannot be told"}[role["session_host"]]
+    return f"{answer} ({role['status']}: {role['reason']})"
 
 
 def _rdp(rdp: dict[str, Any]) -> str:
     if rdp["enabled"] is None:
-        return "unknown"
+        return "unknown (fDenyTSConnections is not in the evidence)"
     state = "enabled" if rdp["enabled"] else "disabled"
-    nla = {True: "NLA on", False: "NLA OFF", None: "NLA ?"}[rdp["nla"]]
-    return f"{state}, port {rdp['port']}, {nla}, security layer {rdp['security_layer']}"
+    nla = {True: "NLA required", False: "NLA NOT required", None: "NLA unknown"}[rdp["nla"]]
+    return f"{state}, port {_or(rdp['port'])}, {nla}, security layer {_or(rdp['security_layer'])}"
+
+
+def _diagnostic(record: dict[str, Any]) -> str:
+    where = [_or(record["source"], "")]
+    if record["line"] is not None:
+        column = record["column"]
+        where.append(f"{record['line']}:{column}" if column is not None else str(record["line"]))
+    if record["offset"] is not None:
+        where.append(f"offset 0x{record['offset']:x}")
+    place = ": ".join(part for part in where if part)
+    return f"{place}: {record['message']} [{record['code']}]" if place else record["message"]
 
 
 def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
@@ -44,47 +134,119 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
 
     console = Console(file=sink, highlight=False, soft_wrap=False)
     for document in documents:
+        host = document["host"]
         licensing = document["licensing"]
-        mode = licensing["mode"]
+        case = f"case {host['case']}, " if host.get("case") not in (None, "") else ""
         console.rule(
-            f"[bold]{escape(document['host']['label'])}[/bold]  (as of {document['as_of']})"
+            f"[bold]{escape(host['label'])}[/bold]  ({escape(case)}as of {document['as_of']})"
         )
+        console.print(f"  {_identity(host)}", markup=False)
         for evidence in document["evidence"]:
+            role = evidence.get("role") or f"{evidence['format']} {_or(evidence['hive'], '')}"
             console.print(
-                f"  {evidence['path']}  {evidence['format']} {evidence['hive'] or ''}  "
-                f"sha256 {evidence['sha256'][:16]}…",
-                markup=False,
+                f"  {evidence['path']}  {role}  sha256 {evidence['sha256'][:16]}…", markup=False
             )
+        for extra in document.get("supporting_files", []):
+            digest = (extra["sha256"] or "unreadable")[:16]
+            console.print(f"  {extra['path']}  {extra['role']}  sha256 {digest}…", markup=False)
         facts = Table(show_header=False, box=None, pad_edge=False)
-        facts.add_row(
-            "licensing mode", escape(f"{mode['effective']} (code {mode['code']}, {mode['layer']})")
-        )
+        facts.add_row("session host", escape(_role(licensing["role"])))
+        facts.add_row("licensing mode", escape(_mode(licensing["mode"])))
         facts.add_row("license servers", escape(_servers(licensing["license_servers"])))
-        facts.add_row("grace period", escape(_grace(licensing["grace_period"])))
+        grace = licensing["grace_period"]
+        facts.add_row("grace period", escape(_grace(grace)))
+        decryption = _decryption(grace)
+        if decryption is not None:
+            facts.add_row("decryption", escape(decryption))
         client = licensing["client"]
         if client.get("hwid") or client.get("licenses"):
             facts.add_row(
                 "client store",
-                f"HWID {client.get('hwid')}, {len(client.get('licenses', []))} licence(s)",
-            )
+                escape(f"HWID {_or(client.get('hwid'), 'none')}, "
+                       f"{len(client.get('licenses', []))} licence(s)"),
+            )  # fmt: skip
         facts.add_row("RDP", escape(_rdp(document["rdp"])))
         console.print(facts)
-        findings = Table(title="findings", show_lines=False, expand=False)
-        for column in ("severity", "id", "title", "confidence"):
-            findings.add_column(column)
-        for finding in document["findings"]:
-            findings.add_row(
-                f"[{_STYLE.get(finding['severity'], '')}]{finding['severity']}[/]",
-                escape(finding["id"]),
-                escape(finding["title"]),
-                finding["confidence"],
-            )
+        _changes(console, document, escape)
+        _findings(console, document, escape, Table)
+        _unjudged(console, document, escape)
+        _problems(console, document, escape)
+
+
+def _changes(console: Any, document: dict[str, Any], escape: Any) -> None:
+    """For a change script: what importing it would do at the licensing locations."""
+    scripts = {e["path"] for e in document["evidence"] if "change script" in (e.get("role") or "")}
+    changes = [c for c in document.get("changes", []) if c["source"] in scripts]
+    if not changes:
+        return
+    console.print("\n[bold]what the change script does[/bold] (if imported):")
+    for change in changes:
+        where = f"line {change['line']}: " if change["line"] is not None else ""
+        if change["action"] == "set":
+            what = f"sets {change['value_name']} = {change['data']} ({change['meaning']})"
+        else:
+            what = change["meaning"]
+        console.print(f"  {escape(Path(change['source']).name)} {escape(where + what)}")
+
+
+def _findings(console: Any, document: dict[str, Any], escape: Any, table: Any) -> None:
+    findings = table(title="findings", show_lines=False, expand=False)
+    for column in ("severity", "id", "title", "confidence"):
+        findings.add_column(column)
+    for finding in document["findings"]:
+        findings.add_row(
+            f"[{_STYLE.get(finding['severity'], '')}]{finding['severity']}[/]",
+            escape(finding["id"]),
+            escape(finding["title"]),
+            finding["confidence"],
+        )
+    if document["findings"]:
         console.print(findings)
-        for finding in document["findings"]:
-            if finding["severity"] in ("critical", "high", "medium"):
-                console.print(
-                    f"\n[bold]{escape(finding['id'])}[/bold]: {escape(finding['detail'])}"
-                )
-                console.print(f"  [green]fix:[/green] {escape(finding['remediation'])}")
-        if document["partial"]:
-            console.print("[red]partial: some evidence could not be read (see diagnostics)[/red]")
+    else:
+        console.print("  no findings")
+    shown: dict[str, str] = {}  # remediation text -> the finding that printed it
+    for finding in document["findings"]:
+        if finding["severity"] not in ("critical", "high", "medium"):
+            continue
+        console.print(f"\n[bold]{escape(finding['id'])}[/bold]: {escape(finding['detail'])}")
+        first = shown.get(finding["remediation"])
+        if first is None:
+            shown[finding["remediation"]] = finding["id"]
+            console.print(f"  [green]fix:[/green] {escape(finding['remediation'])}")
+        else:
+            console.print(f"  [green]fix:[/green] as for {escape(first)} above")
+
+
+def _unjudged(console: Any, document: dict[str, Any], escape: Any) -> None:
+    if document.get("not_judged"):
+        console.print("\n[bold]not judged[/bold] (the evidence does not cover a premise):")
+        for item in document["not_judged"]:
+            console.print(
+                f"  {escape(', '.join(item['findings']))}: needs {escape(item['premise'])}; "
+                f"{escape(item['reason'])}. Settle with {escape(item['settle_with'])}."
+            )
+    inapplicable = document.get("not_applicable") or []
+    if inapplicable:
+        reasons: dict[str, list[str]] = {}
+        for item in inapplicable:
+            reasons.setdefault(item["reason"], []).extend(item["findings"])
+        console.print("\n[bold]not applicable[/bold]:")
+        for reason, ids in reasons.items():
+            console.print(f"  {escape(', '.join(ids))}: {escape(reason)}")
+
+
+def _problems(console: Any, document: dict[str, Any], escape: Any) -> None:
+    problems = [d for d in document["diagnostics"] if d["severity"] != "info"]
+    if problems:
+        console.print("\n[bold]diagnostics[/bold]:")
+        for record in problems[:MAX_DIAGNOSTICS]:
+            style = _STYLE.get(record["severity"], "")
+            console.print(f"  [{style}]{record['severity']}[/] {escape(_diagnostic(record))}")
+        if len(problems) > MAX_DIAGNOSTICS:
+            console.print(f"  ... and {len(problems) - MAX_DIAGNOSTICS} more (see the JSON report)")
+    if document["partial"]:
+        unreadable = document.get("unreadable") or []
+        what = "; ".join(f"{u['path']}: {u['error']}" for u in unreadable) or (
+            "see the diagnostics above"
+        )
+        console.print(f"[red]partial: some evidence could not be read ({escape(what)})[/red]")

@@ -1,4 +1,4 @@
-"""LSA policy key and LSA secrets in a SECURITY hive (declarations only).
+"""LSA policy key, primary domain and LSA secrets in a SECURITY hive (declarations only).
 
 Layouts from the project's DPAPI reference, which follows impacket's ``secretsdump``
 (``LSA_SECRET``, ``LSA_SECRET_BLOB``, ``LSA_SECRET_XP``) and DPAPIck:
@@ -101,3 +101,16 @@ dpapi_system = Struct(
     "machine_key" / Bytes(20) * "pre-key of Protect\\S-1-5-18\\<guid>",
     "user_key" / Bytes(20) * "pre-key of Protect\\S-1-5-18\\User\\<guid>",
 )
+
+# -- the LSA policy's primary domain (Policy\PolPrDmN, Policy\PolPrDmS) -----------------------
+
+lsa_unicode_string = Struct(
+    "length" / Int16ul * "bytes of the name, without a terminating NUL",
+    "maximum_length" / Int16ul * "bytes of the buffer, the NUL included",
+    "buffer_offset" / Int32ul * "a former pointer, stored as the offset of the name: 8",
+    "rest" / GreedyBytes * "the UTF-16LE name (and its NUL) from buffer_offset on",
+)
+"""The default value of ``Policy\\PolPrDmN``: the primary domain's name as a self-relative
+UNICODE_STRING (the domain of a member, the workgroup of a machine outside a domain; seen
+in the corpus SECURITY hives). ``Policy\\PolPrDmS`` holds the domain's SID, and is empty
+outside a domain."""

@@ -15,13 +15,14 @@ from typing import Any
 
 import pytest
 
+from hiveparse.coverage import CoveredRoot, RootsCoverage
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
-from hiveparse.rds.facts import collect_facts
+from hiveparse.rds.facts import FactSet, collect_facts
 from hiveparse.rds.findings import Finding
 from hiveparse.rds.locations import TIMEBOMB_RTM
-from hiveparse.rds.rules import evaluate
+from hiveparse.rds.rulebook import evaluate
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf.edit import delete_value
@@ -70,8 +71,12 @@ class HostBuilder:
         software: bool = True,
         fmt: EvidenceFormat = EvidenceFormat.REGF,
         current: int = 1,
+        exported: tuple[str, ...] = ("",),
     ) -> None:
+        """``exported``: for .reg input, the subtrees each file exported as regedit does
+        (relative to the hive; "" = the whole hive). Keys outside them are not covered."""
         self.format = fmt
+        self.exported = exported
         self.system = MemoryHive(HiveType.SYSTEM, source="/evidence/SYSTEM", format=fmt)
         self.software = MemoryHive(HiveType.SOFTWARE, source="/evidence/SOFTWARE", format=fmt)
         self.with_system, self.with_software = system, software
@@ -182,9 +187,12 @@ class HostBuilder:
                 items.append(self._system_with_deletions())
             elif wanted:
                 suffix = ".reg" if self.format == EvidenceFormat.REG else ""
+                coverage = None
+                if self.format == EvidenceFormat.REG:
+                    coverage = RootsCoverage([CoveredRoot(root, True) for root in self.exported])
                 items.append(Evidence(
                     path=f"{hive.source}{suffix}", size=0, sha256="0" * 64, format=self.format,
-                    hives=[MountedHive(mount, hive)],
+                    hives=[MountedHive(mount, hive)], reg_coverage=coverage,
                 ))  # fmt: skip
         return items
 
@@ -199,8 +207,11 @@ class HostBuilder:
             format=EvidenceFormat.REGF, hives=[MountedHive(r"HKEY_LOCAL_MACHINE\SYSTEM", hive)],
         )  # fmt: skip
 
+    def state_facts(self) -> FactSet:
+        return collect_facts(self.evidence())
+
     def state(self, as_of: datetime) -> LicensingState:
-        return build_state(collect_facts(self.evidence()), as_of)
+        return build_state(self.state_facts(), as_of)
 
     def findings(self, as_of: datetime) -> list[Finding]:
         return evaluate(self.state(as_of))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from hiveparse.model import EvidenceFormat
 from hiveparse.rds.locations import TIMEBOMB_BETA
+from hiveparse.rds.rulebook import judge_host
 from tests.rds.conftest import (
     GRACE,
     LICENSING_CORE,
@@ -117,16 +118,18 @@ def test_mode_absent_in_both_layers_is_not_configured():
     assert "absent from both the Group Policy and the local (RCM) layer" in finding.detail
 
 
-def test_system_hive_alone_lowers_confidence_for_the_unseen_policy_layer():
+def test_system_hive_alone_leaves_the_mode_not_judged():
     host = HostBuilder(software=False)
     host.sys_key(r"{ccs}\Services\TermService", written=AS_OF - 31 * DAY)
     host.local_mode(5).local_servers(["ls1.contoso.com"]).timebomb(AS_OF - 30 * DAY).x509()
-    findings = by_id(host.findings(AS_OF))
-    assert set(findings) == {"rds.mode.not_configured"}
-    finding = findings["rds.mode.not_configured"]
-    # role inferred from LicensingMode 5 (UNCERTAIN) + policy layer unknown → low
-    assert finding.confidence == "low"
-    assert "no SOFTWARE hive was supplied" in finding.detail
+    judgement = judge_host(host.state(AS_OF))
+    # Mode 5 locally, but a Group Policy LicensingMode in SOFTWARE (not given) would win.
+    assert judgement.findings == []
+    (missing,) = [item for item in judgement.not_judged if item.rule == "mode_not_configured"]
+    assert missing.fact == "mode.policy"
+    assert missing.findings == ("rds.mode.not_configured",)
+    assert "no SOFTWARE hive or export is in the evidence" in missing.reason
+    assert r"HKLM\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services" in missing.settle_with
 
 
 def test_workstation_mode_1_with_role_absent_is_not_not_configured():
@@ -436,24 +439,20 @@ def test_grace_ended_value_location_is_termservice_parameters():
 # -- .reg inputs: absences are weaker (§8.2) ------------------------------------------------
 
 
-def test_reg_export_without_the_grace_key_lowers_absence_findings():
+def test_full_reg_export_covers_absences_like_a_hive():
     host = HostBuilder(fmt=EvidenceFormat.REG).session_host(installed=AS_OF - 10 * DAY)
     host.local_mode(5)
     findings = by_id(host.findings(AS_OF))
+    # Whole-hive exports (the builder's default) cover every absence; only the role
+    # (InstallState 1, UNCERTAIN) lowers the confidence, as for hives.
     assert summary(list(findings.values())) == {
-        # role (UNCERTAIN) + a policy value the export may have left out
-        ("rds.mode.not_configured", "high", "low"),
-        # role + .reg absence
-        ("rds.servers.none", "high", "low"),
-        # role + JAGILBER + .reg absence
-        ("rds.cert.never_licensed", "medium", "low"),
-        # role + indicator + .reg absence
-        ("rds.grace.reset_suspected", "medium", "low"),
+        ("rds.mode.not_configured", "high", "medium"),
+        ("rds.servers.none", "high", "medium"),  # no timebomb, no LicensingGracePeriodEnded
+        ("rds.cert.never_licensed", "medium", "low"),  # role + JAGILBER
+        ("rds.grace.reset_suspected", "medium", "low"),  # role + UNCERTAIN indicator
         ("rds.reg_only_limits", "info", "high"),
         RDP_ON,
     }
-    detail = findings["rds.servers.none"].detail
-    assert "an export can leave keys out" in detail
     # Records from a .reg file have no last-write time and no cell offset.
     record = fact_records(findings["rds.mode.not_configured"], "mode.local")[0]
     assert (record["format"], record["key_last_write"], record["cell_offset"]) == (

@@ -45,8 +45,8 @@ def test_nla_off_with_rdp_on_is_medium():
     host = licensed()
     host.sys_value(RDP_TCP, "UserAuthentication", REG_DWORD, dword(0))
     findings = by_id(host.findings(AS_OF))
-    # The NLA policy location is not in the reference, so confidence drops once.
-    assert summary(list(findings.values())) == {("rdp.nla.disabled", "medium", "medium"), RDP_ON}
+    # SOFTWARE shows no policy UserAuthentication, so the listener's 0 decides (§8).
+    assert summary(list(findings.values())) == {("rdp.nla.disabled", "medium", "high"), RDP_ON}
     finding = findings["rdp.nla.disabled"]
     (nla,) = fact_records(finding, "rdp.nla")
     assert (nla["value_name"], nla["raw"]) == ("UserAuthentication", "00000000")
@@ -59,7 +59,7 @@ def test_nla_off_and_rdp_security_layer_is_high():
     host.sys_value(RDP_TCP, "UserAuthentication", REG_DWORD, dword(0))
     host.sys_value(RDP_TCP, "SecurityLayer", REG_DWORD, dword(0))
     finding = by_id(host.findings(AS_OF))["rdp.nla.disabled"]
-    assert (finding.severity, finding.confidence) == ("high", "medium")
+    assert (finding.severity, finding.confidence) == ("high", "high")
     assert "no TLS" in finding.detail
 
 
@@ -209,7 +209,7 @@ def test_server_2003_shape_is_legacy_and_skips_2008_findings():
     # the 2008+ findings apply.
     assert summary(list(findings.values())) == {("rds.mode.legacy", "info", "medium")}
     finding = findings["rds.mode.legacy"]
-    assert "ProductName 'Microsoft Windows Server 2003' confirms the era" in finding.detail
+    assert "is of that era (ProductName 'Microsoft Windows Server 2003')" in finding.detail
     assert {r["fact"] for r in finding.evidence} == {"mode.legacy_core", "host.product_name"}
 
 

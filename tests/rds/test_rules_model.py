@@ -11,7 +11,8 @@ import pytest
 from hiveparse.model import EvidenceFormat
 from hiveparse.rds import remediation, rules
 from hiveparse.rds.findings import Basis, Confidence, Finding, Severity, confidence_for
-from hiveparse.rds.rules import FINDING_IDS, RULES, evaluate
+from hiveparse.rds.locations import BY_FACT
+from hiveparse.rds.rulebook import FINDING_IDS, RULES, RuleSpec, evaluate
 from tests.rds.conftest import (
     LICENSING_CORE,
     RDP_TCP,
@@ -95,7 +96,7 @@ def test_troubled_host_raises_the_expected_set():
         ("rds.mode.policy_overrides_local", "low", "high"),
         ("rds.servers.anomaly", "low", "high"),
         ("rds.client.temporary_license", "low", "high"),
-        ("rdp.nla.disabled", "medium", "medium"),
+        ("rdp.nla.disabled", "medium", "high"),  # SOFTWARE shows no NLA policy
         ("rdp.port.nondefault", "low", "high"),
         ("rdp.enabled", "info", "high"),
         ("rds.license_server.present", "info", "medium"),
@@ -107,9 +108,11 @@ SCRIPT_IDS = {"rds.grace.reset_script", "rds.client.store_reset", "rds.reg.chang
 
 def test_every_catalogue_id_is_exercised(all_findings: list[Finding]):
     # The .reg change-script ids need a parsed script: test_rules_script.py exercises them;
-    # the carved-settings id needs a hive with deleted cells: test_rules_recovered.py.
+    # the carved-settings id needs a hive with deleted cells: test_rules_recovered.py; a
+    # conflict needs two sources of one hive: tests/rds/test_conflicts.py.
     assert {finding.id for finding in all_findings} == set(FINDING_IDS) - SCRIPT_IDS - {
-        "rds.recovered.deleted_settings"
+        "rds.recovered.deleted_settings",
+        "evidence.conflict",
     }
 
 
@@ -233,16 +236,27 @@ def test_severity_rank_orders_critical_first():
     assert Severity.CRITICAL.rank < Severity.INFO.rank
 
 
-def test_rules_are_an_explicit_tuple_of_functions():
+def test_rules_are_an_explicit_tuple_of_declarations():
     assert isinstance(RULES, tuple)
-    modules = {rules.__name__, "hiveparse.rds.script_rules", "hiveparse.rds.recovered_rules"}
-    assert all(callable(rule) and rule.__module__ in modules for rule in RULES)
-    assert len(set(RULES)) == len(RULES)
+    modules = {
+        rules.__name__,
+        "hiveparse.rds.script_rules",
+        "hiveparse.rds.recovered_rules",
+        "hiveparse.rds.conflicts",
+    }
+    assert all(isinstance(spec, RuleSpec) for spec in RULES)
+    assert all(callable(spec.run) and spec.run.__module__ in modules for spec in RULES)
+    assert len({spec.run for spec in RULES}) == len(RULES)
+    assert len(set(FINDING_IDS)) == len(FINDING_IDS)  # each id has one rule
+    for spec in RULES:
+        assert set(spec.absences) <= set(spec.reads), spec.name
+        assert set(spec.reads) <= set(BY_FACT), spec.name
 
 
 def test_evaluate_runs_only_the_given_rules():
     state = troubled_host().state(AS_OF)
-    only = evaluate(state, rules=(rules.rule_rdp_enabled,))
+    (rdp_enabled,) = [spec for spec in RULES if spec.run is rules.rule_rdp_enabled]
+    only = evaluate(state, rules=(rdp_enabled,))
     assert [finding.id for finding in only] == ["rdp.enabled"]
 
 

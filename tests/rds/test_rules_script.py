@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hiveparse.evidence import open_evidence
 from hiveparse.rds.facts import collect_facts
-from hiveparse.rds.rules import evaluate
+from hiveparse.rds.rulebook import evaluate
 from hiveparse.rds.state import build_state
 
 AS_OF = datetime(2026, 3, 6, 12, tzinfo=UTC)

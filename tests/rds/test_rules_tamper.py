@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hiveparse.rds.locations import TIMEBOMB_RTM
-from hiveparse.rds.rules import acl_indicators, evaluate, grace_reset_finding, reset_indicators
+from hiveparse.rds.rulebook import evaluate
+from hiveparse.rds.rules import acl_indicators, grace_reset_finding, reset_indicators
 from tests.rds.conftest import (
     DPAPI_BLOB,
     GRACE,

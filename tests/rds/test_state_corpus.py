@@ -9,6 +9,7 @@ import pytest
 
 from hiveparse.evidence import open_evidence
 from hiveparse.rds.facts import collect_facts
+from hiveparse.rds.locations import Layer
 from hiveparse.rds.state import Mode, build_state
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
@@ -50,7 +51,9 @@ def test_xp_system_hives_use_the_old_licensing_core_path(corpus: Path, relative:
     assert state.mode.legacy_core.key.path.endswith(r"Control\Terminal Server\Licensing Core")
     assert "RCM" not in state.mode.legacy_core.key.path
     assert state.mode.local is None
-    assert state.mode.effective == Mode.ABSENT
+    # No SOFTWARE hive: a Group Policy LicensingMode cannot be ruled out.
+    assert state.mode.effective == Mode.UNKNOWN
+    assert state.mode.layers_unknown == [Layer.POLICY]
 
 
 def test_control_set_is_taken_from_select(corpus: Path):

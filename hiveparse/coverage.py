@@ -1,0 +1,157 @@
+"""What the evidence of one host covers: where an absence is evidence of absence.
+
+A conclusion such as "no GracePeriod key" or "no license server" rests on something not
+being there. It may be drawn only where the input could have shown it:
+
+* a hive file covers its whole tree;
+* a hive written by ``hiveparse convert`` covers only what its source .reg file covered
+  (the marker in its base block carries that, see :mod:`hiveparse.schemas.converted`);
+* a regedit export covers the subtrees it exported (the rule is in
+  :mod:`hiveparse.sources.regtext.coverage`); a hand-written snippet covers only the keys
+  and values it names, and a change script nothing by absence;
+* a hive type no input supplies covers nothing.
+
+Paths here are relative to the hive (``ControlSet001\\Control\\Terminal Server``); the
+caller resolves ``CurrentControlSet`` to the ControlSet each source uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.model import EvidenceFormat, HiveType, fold_name
+
+WHOLE_HIVE = "hive"
+CONVERTED_HIVE = "converted_hive"
+REG_EXPORT = "reg_export"
+CHANGE_SCRIPT = "change_script"
+MISSING = "missing"
+
+
+class TreeCoverage(Protocol):
+    """Which subtrees of one hive mount a source covers."""
+
+    def covers(self, mount: str, relative: str) -> bool: ...
+
+    def to_dict(self) -> Any: ...
+
+
+class _WholeTree:
+    def covers(self, mount: str, relative: str) -> bool:
+        return True
+
+    def to_dict(self) -> Any:
+        return None
+
+
+@dataclass(frozen=True)
+class CoveredRoot:
+    """A subtree a source exported: absences at or below ``path`` count when ``covers``."""
+
+    path: str  # relative to the hive ("" for the root)
+    covers: bool
+    line: int | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "covers": self.covers, "reason": self.reason}
+
+
+class RootsCoverage:
+    """Coverage given as exported roots (a converted hive's marker)."""
+
+    def __init__(self, roots: list[CoveredRoot]) -> None:
+        self.roots = roots
+        self._covering = [fold_name(root.path) for root in roots if root.covers]
+
+    def covers(self, mount: str, relative: str) -> bool:
+        wanted = fold_name(relative)
+        return any(
+            not root or wanted == root or wanted.startswith(root + "\\") for root in self._covering
+        )
+
+    def to_dict(self) -> Any:
+        return [root.to_dict() for root in self.roots]
+
+
+@dataclass(frozen=True)
+class SourceCoverage:
+    """One hive mount of one input, and what it covers."""
+
+    evidence: Evidence
+    mounted: MountedHive
+    kind: str  # WHOLE_HIVE | CONVERTED_HIVE | REG_EXPORT | CHANGE_SCRIPT
+    tree: TreeCoverage
+    control_set: str | None  # the ControlSet this source's CurrentControlSet means
+
+    @property
+    def hive_type(self) -> HiveType:
+        return self.mounted.hive.hive_type
+
+    def covers(self, relative: str) -> bool:
+        return self.tree.covers(self.mounted.mount, relative)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hive": str(self.hive_type),
+            "source": self.evidence.path,
+            "mount": self.mounted.mount,
+            "kind": self.kind,
+            "control_set": self.control_set,
+            "roots": self.tree.to_dict(),
+        }
+
+
+def source_coverage(
+    evidence: Evidence, mounted: MountedHive, control_set: str | None
+) -> SourceCoverage:
+    """What one hive mount of an input covers (see the module docstring)."""
+    if evidence.format == EvidenceFormat.REG:
+        coverage = evidence.reg_coverage
+        kind = CHANGE_SCRIPT if evidence.reg_deletions_total else REG_EXPORT
+        tree: TreeCoverage = coverage if coverage is not None else RootsCoverage([])
+        return SourceCoverage(evidence, mounted, kind, tree, control_set)
+    origin = getattr(mounted.hive, "origin", None)
+    if origin is not None:
+        return SourceCoverage(
+            evidence, mounted, CONVERTED_HIVE, origin.tree_coverage(), control_set
+        )
+    return SourceCoverage(evidence, mounted, WHOLE_HIVE, _WholeTree(), control_set)
+
+
+@dataclass
+class HostCoverage:
+    """Every source of one host, and the hive types none supplies."""
+
+    sources: list[SourceCoverage]
+
+    def covers(self, hive_type: HiveType, key: str, control_set_token: str | None) -> bool:
+        """Whether some source of ``hive_type`` covers ``key``. When ``control_set_token``
+        is given, it stands in ``key`` for the ControlSet each source uses, and a source
+        that uses none covers nothing there."""
+        for source in self.sources:
+            if source.hive_type != hive_type:
+                continue
+            path = key
+            if control_set_token is not None:
+                if source.control_set is None:
+                    continue
+                path = key.replace(control_set_token, source.control_set, 1)
+            if source.covers(path):
+                return True
+        return False
+
+    def missing(self, wanted: tuple[HiveType, ...]) -> list[HiveType]:
+        present = {source.hive_type for source in self.sources}
+        return [hive_type for hive_type in wanted if hive_type not in present]
+
+    def to_list(self, wanted: tuple[HiveType, ...]) -> list[dict[str, Any]]:
+        records = [source.to_dict() for source in self.sources if source.hive_type in wanted]
+        records += [
+            {"hive": str(hive_type), "source": None, "mount": None, "kind": MISSING,
+             "control_set": None, "roots": []}
+            for hive_type in self.missing(wanted)
+        ]  # fmt: skip
+        return records
