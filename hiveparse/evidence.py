@@ -13,10 +13,14 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hiveparse.errors import Diagnostic, EvidenceError, NotRegf
 from hiveparse.model import EvidenceFormat, Hive, HiveType
 from hiveparse.paths import default_mount
+
+if TYPE_CHECKING:
+    from hiveparse.sources.regtext.coverage import RegCoverage
 
 _SNIFF_BYTES = 4096
 _HASH_CHUNK = 1 << 20
@@ -49,6 +53,8 @@ class Evidence:
     reg_encoding: str | None = None
     reg_deletions: list[RegDeletion] = field(default_factory=list)
     reg_deletions_total: int = 0
+    # For a .reg file: the subtrees it shows entirely (an absence counts only there).
+    reg_coverage: RegCoverage | None = None
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
@@ -143,6 +149,7 @@ def open_evidence(
             for op in parsed.deletions
         ],
         reg_deletions_total=parsed.deletions_total,
+        reg_coverage=parsed.coverage,
     )
 
 
