@@ -425,7 +425,7 @@ def _inspect_input(path: Path, source: str) -> tuple[int, str, int]:
                 digest.update(chunk)
     except OSError as error:
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
-    detected = sniff_format(prefix)
+    detected = sniff_format(prefix, whole_file=stat.st_size <= len(prefix))
     if detected == EvidenceFormat.REGF:
         raise NotRegf(
             "this is a registry hive already (REGF), not a .reg file", source=source, offset=0

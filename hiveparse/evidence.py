@@ -83,12 +83,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sniff_format(prefix: bytes) -> EvidenceFormat | None:
+def sniff_format(prefix: bytes, *, whole_file: bool = False) -> EvidenceFormat | None:
+    """The format ``prefix`` (a file's first bytes; ``whole_file``: all of it) announces."""
     if prefix[:4] == b"regf":
         return EvidenceFormat.REGF
     from hiveparse.sources.regtext import detect_reg  # noqa: PLC0415 - keeps start-up light
 
-    return EvidenceFormat.REG if detect_reg(prefix) else None
+    return EvidenceFormat.REG if detect_reg(prefix, whole_file=whole_file) else None
 
 
 def open_evidence(
@@ -116,7 +117,7 @@ def open_evidence(
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
     if size == 0:
         raise NotRegf("empty file: neither a registry hive nor a .reg file", source=source)
-    detected = sniff_format(prefix)
+    detected = sniff_format(prefix, whole_file=size <= len(prefix))
     if detected is None:
         raise NotRegf(
             "neither a registry hive (no 'regf' signature) nor a .reg file "

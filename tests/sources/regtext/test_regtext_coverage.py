@@ -130,6 +130,9 @@ def test_a_four_line_file_covers_the_key_it_sets() -> None:
     assert _roots(regfile, SYSTEM) == [(TS + "\\RCM\\Licensing Core", 2, True)]
     assert regfile.coverage.covers(SYSTEM, TS + "\\RCM\\Licensing Core")
     assert not regfile.coverage.covers(SYSTEM, TS + "\\RCM\\GracePeriod")
+    # Without the closing blank line the file may have been cut after its last line.
+    cut = loads(text[:-2])
+    assert _roots(cut, SYSTEM) == [(TS + "\\RCM\\Licensing Core", 2, False)]
 
 
 def test_a_change_script_covers_nothing() -> None:
