@@ -65,8 +65,10 @@ class RegCoverage:
     )
 
     def roots(self, mount: str) -> tuple[ExportRoot, ...]:
-        """The roots under ``mount`` (compared case-insensitively), in file order."""
-        wanted = fold_name(mount)
+        """The roots under ``mount`` (any root spelling, any case), in file order."""
+        from hiveparse.sources.regtext.snapshot import location_of  # noqa: PLC0415 - a cycle
+
+        wanted = fold_name(location_of(mount).mount)
         for name, roots in self.mounts.items():
             if fold_name(name) == wanted:
                 return roots
@@ -204,73 +206,73 @@ class CoverageCollector:
     # -- the result -----------------------------------------------------------------------
 
     def finish(self) -> RegCoverage:
-        change_script = self._first_deletion is not None
         mounts: dict[str, tuple[ExportRoot, ...]] = {}
         for folded_mount, keys in self._mounts.items():
             declared = keys.declared
-            roots = [
-                folded
-                for folded in keys.written
-                if not folded or folded.rpartition("\\")[0] not in declared
-            ]
+            root_of = _roots_of(declared)
+            roots = [folded for folded in keys.written if root_of[folded] == folded]
             below = _roots_below(roots)
-            spoiled = self._spoiled_roots(folded_mount, declared)
+            spoiled: dict[str, str] = {}
+            for (mount, folded), reason in self._spoiled.items():
+                if mount == folded_mount:
+                    spoiled.setdefault(root_of[folded], reason)
+            members: dict[str, tuple[int, int]] = {}  # root -> (keys, last line)
+            for folded, line in declared.items():
+                count, last = members.get(root_of[folded], (0, 0))
+                members[root_of[folded]] = (count + 1, max(last, line))
             out: list[ExportRoot] = []
             for folded in roots:
-                line = declared[folded]
-                if change_script:
-                    covers, reason = (
-                        False,
-                        (
-                            f"the file is a change script (it deletes at line "
-                            f"{self._first_deletion}): it need not show what the machine holds"
-                        ),
+                covers = False
+                if self._first_deletion is not None:
+                    reason = (
+                        f"the file is a change script (it deletes at line "
+                        f"{self._first_deletion}): it need not show what the machine holds"
                     )
                 elif folded in spoiled:
-                    covers, reason = False, spoiled[folded]
+                    reason = spoiled[folded]
                 elif folded in below:
                     other = below[folded]
-                    covers, reason = (
-                        False,
-                        (
-                            f"the root at line {declared[other]} "
-                            f"({brief_path(keys.written[other], 120)!r}) lies below it without the "
-                            "key lines in between: only part of this subtree was exported"
-                        ),
+                    shown = brief_path(keys.written[other], 120)
+                    reason = (
+                        f"the root at line {declared[other]} ({shown!r}) lies below it without "
+                        "the key lines in between: only part of this subtree was exported"
                     )
                 else:
-                    covers, reason = (
-                        True,
-                        (
-                            "every key line below it has the key lines of all its parents, "
-                            "as regedit exports a subtree"
-                        ),
+                    covers = True
+                    count, last = members[folded]
+                    lines = "line" if count == 1 else "lines"
+                    reason = (
+                        f"exported whole, as regedit exports a subtree: {count} key {lines} "
+                        f"(from line {declared[folded]} to {last}), each with the key lines of "
+                        "all its parents"
                     )
-                out.append(ExportRoot(keys.written[folded], line, covers, reason))
+                out.append(ExportRoot(keys.written[folded], declared[folded], covers, reason))
             out.sort(key=lambda root: root.line)
             mounts[keys.mount] = tuple(out)
-        return RegCoverage(mounts, change_script)
+        return RegCoverage(mounts, self._first_deletion is not None)
 
-    def _spoiled_roots(self, folded_mount: str, declared: dict[str, int]) -> dict[str, str]:
-        """Root -> the reason of the first spoiled key line below it."""
-        out: dict[str, str] = {}
-        root_of: dict[str, str] = {}  # memo over the chains walked
-        for (mount, folded), reason in self._spoiled.items():
-            if mount != folded_mount:
-                continue
-            chain = []
-            key = folded
-            while key not in root_of:
-                chain.append(key)
-                parent = key.rpartition("\\")[0]
-                if not key or parent not in declared:
-                    break
-                key = parent
-            root = root_of.get(key, key)
-            for item in chain:
-                root_of[item] = root
-            out.setdefault(root, reason)
-        return out
+
+def _roots_of(declared: dict[str, int]) -> dict[str, str]:
+    """Each declared key -> its root: the top of the chain of declared parents above it.
+
+    Each key is walked once (what a walk finds is kept for every key on its way), so the
+    work is linear in the length of the declared paths, however deep they are.
+    """
+    root_of: dict[str, str] = {}
+    for folded in declared:
+        chain = []
+        key = folded
+        while key not in root_of:
+            chain.append(key)
+            parent = key.rpartition("\\")[0]
+            if not key or parent not in declared:
+                root_of[key] = key
+                break
+            key = parent
+        root = root_of[key]
+        for item in chain:
+            root_of[item] = root
+    return root_of
 
 
 def _roots_below(roots: list[str]) -> dict[str, str]:

@@ -62,6 +62,14 @@ def test_the_sample_covers_the_grace_period_key_even_where_it_is_missing() -> No
     )
     evidence = open_evidence(SAMPLES / "friday-afternoon-rdsh" / "SYSTEM.reg")
     assert evidence.reg_coverage == regfile.coverage
+    # The reason counts the key lines: those of the file, counted here from its text.
+    text = (SAMPLES / "friday-afternoon-rdsh" / "SYSTEM.reg").read_bytes()[2:].decode("utf-16-le")
+    headers = [n for n, line in enumerate(text.split("\r\n"), 1) if line.startswith("[")]
+    (root,) = regfile.coverage.roots("HKLM\\SYSTEM")
+    assert root.reason == (
+        f"exported whole, as regedit exports a subtree: {len(headers)} key lines (from line 3 "
+        f"to {headers[-1]}), each with the key lines of all its parents"
+    )
 
 
 def test_an_export_of_one_subtree_covers_that_subtree_only() -> None:
