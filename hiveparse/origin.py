@@ -154,6 +154,8 @@ def decode_origin(area: bytes) -> HiveOrigin | None:
         document = json.loads(text.decode("utf-8"))
     except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _corrupt(f"the payload is not compressed JSON ({error})", 0) from error
+    except RecursionError as error:  # JSON nested beyond Python's stack: never an origin
+        raise _corrupt("the payload's JSON is nested too deeply", 0) from error
     try:
         return _from_payload(document)
     except (KeyError, TypeError, ValueError) as error:

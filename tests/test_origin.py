@@ -308,3 +308,29 @@ def test_info_shows_where_a_converted_hive_came_from(tmp_path: Path, corpus: Pat
     ordinary = runner.invoke(app, ["info", str(corpus / "hives/regipy/SAM"), "-f", "json"])
     assert json.loads(ordinary.stdout)["written_by"] is None
     assert "written by" not in runner.invoke(app, ["info", str(corpus / "hives/regipy/SAM")]).stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"[" * 200_000,  # nested past Python's stack
+        b"[]",
+        b'{"tool": 1}',
+        b'{"coverage": [1], "deletions": []}',
+        b"\xff\xfe not utf-8",
+        b"NaN",
+    ],
+    ids=["deep", "list", "wrong-type", "wrong-item", "not-utf8", "nan"],
+)
+def test_hostile_payloads_are_typed_errors(text: bytes) -> None:
+    payload = zlib.compress(text, 9)
+    assert len(payload) <= schema.MAX_PAYLOAD_SIZE
+    head = b"hiveparse-origin" + struct.pack("<HH", 1, len(payload)) + payload
+    with pytest.raises(CorruptStructure):
+        decode_origin(head + bytes(regf.RESERVED_AREA_SIZE - len(head)))
+    # A zlib bomb is cut off at 1 MiB of JSON.
+    bomb = zlib.compress(b" " * (2 << 20), 9)
+    assert len(bomb) <= schema.MAX_PAYLOAD_SIZE
+    head = b"hiveparse-origin" + struct.pack("<HH", 1, len(bomb)) + bomb
+    with pytest.raises(CorruptStructure, match="too large"):
+        decode_origin(head + bytes(regf.RESERVED_AREA_SIZE - len(head)))
