@@ -72,6 +72,13 @@ def _write_text(document: dict[str, Any]) -> None:
             f"last written {header['last_written']}\n"
         )
         out.write(f"  embedded   {header['embedded_file_name']!r}\n")
+    origin = document.get("written_by")
+    if origin:
+        out.write(
+            f"  written by {origin['tool']} {origin['version']} from {origin['source_name']!r} "
+            f"(sha256 {origin['source_sha256']}), every key stamped "
+            f"{origin['last_written_time']}\n"
+        )
     if "dirty" in document:
         out.write(f"  dirty      {document['dirty']}\n")
         out.write(f"  logs found {', '.join(document['logs_found']) or '-'}\n")

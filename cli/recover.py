@@ -11,6 +11,8 @@ from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, chosen_format
 from .output import printable
 
+_NOT_FROM_REG = "recover reads hive files: a .reg export keeps no deleted data"
+
 
 def recover(
     evidence: EvidenceArg,
@@ -22,6 +24,7 @@ def recover(
     slack and the remnant after the hive bins. With KEY: deleted keys at or below it."""
     from hiveparse.errors import KeyNotFound, Unsupported  # noqa: PLC0415 - fast --help
     from hiveparse.evidence import open_evidence  # noqa: PLC0415
+    from hiveparse.model import EvidenceFormat  # noqa: PLC0415
     from hiveparse.registry import Registry  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.recovered import (  # noqa: PLC0415
@@ -33,15 +36,15 @@ def recover(
     from hiveparse.sources.regf.recover import recover as carve  # noqa: PLC0415
 
     opened = open_evidence(evidence, apply_logs=not no_logs)
+    if opened.format == EvidenceFormat.REG:
+        raise Unsupported(_NOT_FROM_REG, source=opened.path)
     resolved = Registry([opened]).resolve(key)
     if not resolved:
         raise KeyNotFound(f"key {key!r} cannot lie in {opened.path}")
     _evidence, mounted, relative = resolved[0]
     hive = mounted.hive
     if not isinstance(hive, RegfHive):
-        raise Unsupported(
-            "recover reads hive files: a .reg export keeps no deleted data", source=opened.path
-        )
+        raise Unsupported(_NOT_FROM_REG, source=opened.path)
     recovery = carve(hive)
     # The hive's own anomalies (truncation, a dirty hive without its logs, ...) bound what
     # carving could see: they are reported, and an error among them makes the result partial.

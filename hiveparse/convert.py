@@ -19,7 +19,13 @@ diagnostic so that nobody mistakes it for evidence:
   as ``HKEY_USERS\\<SID>_Classes``; ``ROOT`` otherwise;
 * **embedded file name** — where Windows keeps the hive (``\\SystemRoot\\System32\\Config\\
   SYSTEM``, ``\\??\\C:\\Users\\user\\ntuser.dat``, ...); empty for an unknown hive type;
-* **security** — every key gets Windows' usual HKLM key ACL (the writer's default).
+* **security** — every key gets Windows' usual HKLM key ACL (the writer's default);
+* **origin** — the base block carries hiveparse's origin marker (:mod:`hiveparse.origin`,
+  in an area no reader interprets and no checksum covers): the .reg file's base name, sha256
+  and size, the mount, the synthetic time, the file's export roots under the mount with
+  whether each covers its subtree, and its deletions there. Our reader reports it
+  (``RegfHive.origin``, ``regf.written_by_hiveparse``), so a converted hive is never taken
+  for one Windows wrote.
 
 Output files are named after the hive type (``SYSTEM``, ``SOFTWARE``, ``NTUSER.DAT``,
 ``UsrClass.dat``, ...); when two mounts of one .reg file would get the same name, the mount
@@ -39,7 +45,7 @@ import stat as stat_module
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from hiveparse.errors import (
     Diagnostic,
@@ -52,6 +58,7 @@ from hiveparse.errors import (
 )
 from hiveparse.filetime import EPOCH_1601, datetime_to_filetime, filetime_iso
 from hiveparse.model import EvidenceFormat, HiveType, fold_name, walk
+from hiveparse.origin import HiveOrigin, OriginDeletion, OriginRoot, encode_origin
 from hiveparse.paths import (
     CMI_CREATE_HIVE,
     HKCC,
@@ -63,6 +70,7 @@ from hiveparse.paths import (
     is_full_path,
 )
 from hiveparse.sources.memory import MemoryHive
+from hiveparse.sources.regtext.coverage import RegCoverage
 from hiveparse.sources.regtext.header import RegHeader
 from hiveparse.sources.regtext.operations import CreateKey, DeleteKey, DeleteValue
 from hiveparse.sources.regtext.reader import RegReader
@@ -87,6 +95,7 @@ _FILETIME_UNIX_EPOCH = 116_444_736_000_000_000  # 1970-01-01 as a FILETIME
 _SNIFF_BYTES = 4096
 _HASH_CHUNK = 1 << 20
 _MAX_NAME_PART = 100  # characters of a mount kept in an output file name
+_MAX_KEPT_DELETIONS = 10_000  # per mount, for the origin marker (which holds far fewer)
 
 _CONFIG = "\\SystemRoot\\System32\\Config\\"
 _USER = "\\??\\C:\\Users\\user\\"
@@ -142,6 +151,7 @@ class ConvertedHive:
     keys: int  # the root included
     values: int
     file_name: str = ""  # the name given to this hive's file when -o is a directory
+    origin: HiveOrigin | None = None  # what the base block's origin marker holds
 
     @property
     def size(self) -> int:
@@ -218,6 +228,9 @@ class _Parsed:
     deletions: dict[str, _Deletions] = field(default_factory=dict)  # folded mount -> counts
     # folded mount -> {HKEY_CLASSES_ROOT or HKEY_CURRENT_CONFIG: first key line naming it}
     linked: dict[str, dict[str, int]] = field(default_factory=dict)
+    coverage: RegCoverage = field(default_factory=RegCoverage)
+    # folded mount -> the deletions under it (at most _MAX_KEPT_DELETIONS), for the marker
+    deleted: dict[str, list[OriginDeletion]] = field(default_factory=dict)
 
 
 # --- the library entry points -------------------------------------------------------------
@@ -283,6 +296,10 @@ def convert_reg_file(
     hives: list[ConvertedHive] = []
     for mount, snapshot in parsed.hives.items():
         own = _hive_notes(source, mount, snapshot, parsed)
+        wanted = _origin(source, size, digest, mount, filetime, parsed)
+        marker, stored = encode_origin(wanted)
+        if not stored.complete:
+            own.append(_incomplete_origin_note(source, mount, wanted, stored))
         notes.extend(own)
         hives.append(
             _write(
@@ -292,6 +309,8 @@ def convert_reg_file(
                 diagnostics=(*parsed.diagnostics, time_note, *own),
                 minor_version=minor_version,
                 check=check,
+                marker=marker,
+                origin=stored,
             )
         )
     return RegConversion(
@@ -425,7 +444,7 @@ def _inspect_input(path: Path, source: str) -> tuple[int, str, int]:
                 digest.update(chunk)
     except OSError as error:
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
-    detected = sniff_format(prefix)
+    detected = sniff_format(prefix, whole_file=stat.st_size <= len(prefix))
     if detected == EvidenceFormat.REGF:
         raise NotRegf(
             "this is a registry hive already (REGF), not a .reg file", source=source, offset=0
@@ -444,6 +463,7 @@ def _parse(path: Path, source: str, *, encoding: str | None, strict: bool) -> _P
     (which the snapshot applies and forgets)."""
     reader = RegReader(path, encoding=encoding, strict=strict, source=source)
     deletions: dict[str, _Deletions] = {}
+    deleted: dict[str, list[OriginDeletion]] = {}
     linked: dict[str, dict[str, int]] = {}
     with reader:
         builder = SnapshotBuilder(
@@ -461,13 +481,24 @@ def _parse(path: Path, source: str, *, encoding: str | None, strict: bool) -> _P
             elif isinstance(op, DeleteKey | DeleteValue):
                 target = op.path if isinstance(op, DeleteKey) else op.key_path
                 mount = canonical_mount(location_of(target).mount)
-                deletions.setdefault(fold_name(mount), _Deletions(mount)).add(
-                    key=isinstance(op, DeleteKey), line=op.line
-                )
+                folded = fold_name(mount)
+                counted = deletions.setdefault(folded, _Deletions(mount))
+                counted.add(key=isinstance(op, DeleteKey), line=op.line)
+                kept = deleted.setdefault(folded, [])
+                if len(kept) < _MAX_KEPT_DELETIONS:
+                    name = None if isinstance(op, DeleteKey) else op.name
+                    kept.append(OriginDeletion(target, name, op.line))
             builder.apply(op)
     reader.sink.finish()
     return _Parsed(
-        reader.header, reader.encoding, reader.diagnostics, builder.hives, deletions, linked
+        reader.header,
+        reader.encoding,
+        reader.diagnostics,
+        builder.hives,
+        deletions,
+        linked,
+        builder.coverage(),
+        deleted,
     )
 
 
@@ -492,6 +523,29 @@ def _root_name(mount: str, hive_type: HiveType) -> str:
     return _UNKNOWN_ROOT_NAME
 
 
+def _origin(
+    source: str, size: int, digest: str, mount: str, filetime: int, parsed: _Parsed
+) -> HiveOrigin:
+    """What the marker of ``mount``'s hive says, before it is fitted into the base block."""
+    folded = fold_name(mount)
+    deleted = parsed.deleted.get(folded, [])
+    counted = parsed.deletions.get(folded)
+    capped = counted is not None and counted.keys + counted.values > len(deleted)
+    return HiveOrigin(
+        # The base name only: a path of the examiner's machine never goes into the hive.
+        source_name=PureWindowsPath(source).name,
+        source_sha256=digest,
+        source_size=size,
+        mount=mount,
+        last_written=filetime,
+        coverage=tuple(
+            OriginRoot(root.path, root.line, root.covers) for root in parsed.coverage.roots(mount)
+        ),
+        deletions=tuple(deleted),
+        complete=not capped,
+    )
+
+
 def _write(
     mount: str,
     snapshot: MemoryHive,
@@ -500,6 +554,8 @@ def _write(
     diagnostics: tuple[Diagnostic, ...],
     minor_version: int,
     check: bool,
+    marker: bytes | None = None,
+    origin: HiveOrigin | None = None,
 ) -> ConvertedHive:
     from hiveparse.sources.regf.writer import write_hive  # noqa: PLC0415
 
@@ -512,13 +568,14 @@ def _write(
         root_name=root_name,
         hive_file_name=embedded,
         last_written=filetime,
+        marker=marker,
     )
     keys = values = 0
     for key in walk(snapshot.root()):
         keys += 1
         values += sum(1 for _ in key.values())
     if check:
-        _check_read_back(mount, snapshot, data, filetime, root_name)
+        _check_read_back(mount, snapshot, data, filetime, root_name, origin)
     return ConvertedHive(
         mount=mount,
         hive_type=hive_type,
@@ -530,11 +587,17 @@ def _write(
         last_written=filetime,
         keys=keys,
         values=values,
+        origin=origin,
     )
 
 
 def _check_read_back(
-    mount: str, snapshot: MemoryHive, data: bytes, filetime: int, root_name: str
+    mount: str,
+    snapshot: MemoryHive,
+    data: bytes,
+    filetime: int,
+    root_name: str,
+    origin: HiveOrigin | None,
 ) -> None:
     """Our reader must find exactly the snapshot in what the writer produced."""
     from hiveparse.sources.regf import open_hive  # noqa: PLC0415
@@ -549,6 +612,8 @@ def _check_read_back(
             differences.append(f"root name {root.name!r}, not {root_name!r}")
         if hive.header is None or hive.header.last_written != filetime:
             differences.append("the base block's last-written time is not the one chosen")
+        if hive.origin != origin:
+            differences.append("the origin marker does not read back as written")
         differences.extend(
             f"{key.path!r} last written at {key.last_written}"
             for key in walk(root)
@@ -635,6 +700,30 @@ def _hive_notes(source: str, mount: str, snapshot: MemoryHive, parsed: _Parsed) 
             )
         )
     return notes
+
+
+def _incomplete_origin_note(
+    source: str, mount: str, origin: HiveOrigin, stored: HiveOrigin
+) -> Diagnostic:
+    if len(stored.deletions) < len(origin.deletions) or len(stored.coverage) < len(origin.coverage):
+        dropped = " and ".join(
+            what
+            for what, kept, wanted in (
+                ("its deletions", stored.deletions, origin.deletions),
+                ("its export roots", stored.coverage, origin.coverage),
+            )
+            if len(kept) < len(wanted)
+        )
+        why = f"the marker in the base block has no room for {dropped}"
+    else:
+        why = "the .reg file deletes more than the marker lists"
+    return _note(
+        source,
+        "convert.origin_incomplete",
+        f"the hive written for {mount} says where it came from, but {why}: it is marked "
+        "incomplete (a marker without its export roots covers nothing)",
+        Severity.INFO,
+    )
 
 
 def _orphan_deletions_note(source: str, counted: _Deletions) -> Diagnostic:

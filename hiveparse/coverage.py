@@ -31,18 +31,19 @@ MISSING = "missing"
 
 
 class TreeCoverage(Protocol):
-    """Which subtrees of one hive mount a source covers."""
+    """Which subtrees of a source's hive mounts it covers."""
 
     def covers(self, mount: str, relative: str) -> bool: ...
 
-    def to_dict(self) -> Any: ...
+    def root_records(self, mount: str) -> list[dict[str, Any]] | None:
+        """The exported roots under ``mount`` as report records (None: the whole hive)."""
 
 
 class _WholeTree:
     def covers(self, mount: str, relative: str) -> bool:
         return True
 
-    def to_dict(self) -> Any:
+    def root_records(self, mount: str) -> list[dict[str, Any]] | None:
         return None
 
 
@@ -72,7 +73,7 @@ class RootsCoverage:
             not root or wanted == root or wanted.startswith(root + "\\") for root in self._covering
         )
 
-    def to_dict(self) -> Any:
+    def root_records(self, mount: str) -> list[dict[str, Any]] | None:
         return [root.to_dict() for root in self.roots]
 
 
@@ -100,7 +101,7 @@ class SourceCoverage:
             "mount": self.mounted.mount,
             "kind": self.kind,
             "control_set": self.control_set,
-            "roots": self.tree.to_dict(),
+            "roots": self.tree.root_records(self.mounted.mount),
         }
 
 
@@ -113,11 +114,11 @@ def source_coverage(
         kind = CHANGE_SCRIPT if evidence.reg_deletions_total else REG_EXPORT
         tree: TreeCoverage = coverage if coverage is not None else RootsCoverage([])
         return SourceCoverage(evidence, mounted, kind, tree, control_set)
-    origin = getattr(mounted.hive, "origin", None)
+    origin = mounted.hive.origin
     if origin is not None:
-        return SourceCoverage(
-            evidence, mounted, CONVERTED_HIVE, origin.tree_coverage(), control_set
-        )
+        # What the .reg file it came from covered; nothing when that did not fit the marker.
+        roots = [CoveredRoot(root.path, root.covers, root.line) for root in origin.coverage]
+        return SourceCoverage(evidence, mounted, CONVERTED_HIVE, RootsCoverage(roots), control_set)
     return SourceCoverage(evidence, mounted, WHOLE_HIVE, _WholeTree(), control_set)
 
 

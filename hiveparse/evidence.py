@@ -64,7 +64,8 @@ class Evidence:
     reg_encoding: str | None = None
     reg_deletions: list[RegDeletion] = field(default_factory=list)
     reg_deletions_total: int = 0
-    reg_coverage: TreeCoverage | None = None  # the subtrees a .reg file exported
+    # For a .reg file: the subtrees it shows entirely (an absence counts only there).
+    reg_coverage: TreeCoverage | None = None
 
     @property
     def all_diagnostics(self) -> list[Diagnostic]:
@@ -93,12 +94,13 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sniff_format(prefix: bytes) -> EvidenceFormat | None:
+def sniff_format(prefix: bytes, *, whole_file: bool = False) -> EvidenceFormat | None:
+    """The format ``prefix`` (a file's first bytes; ``whole_file``: all of it) announces."""
     if prefix[:4] == b"regf":
         return EvidenceFormat.REGF
     from hiveparse.sources.regtext import detect_reg  # noqa: PLC0415 - keeps start-up light
 
-    return EvidenceFormat.REG if detect_reg(prefix) else None
+    return EvidenceFormat.REG if detect_reg(prefix, whole_file=whole_file) else None
 
 
 def open_evidence(
@@ -126,7 +128,7 @@ def open_evidence(
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
     if size == 0:
         raise NotRegf("empty file: neither a registry hive nor a .reg file", source=source)
-    detected = sniff_format(prefix)
+    detected = sniff_format(prefix, whole_file=size <= len(prefix))
     if detected is None:
         raise NotRegf(
             "neither a registry hive (no 'regf' signature) nor a .reg file "
@@ -138,7 +140,16 @@ def open_evidence(
     if detected == EvidenceFormat.REGF:
         hive = _open_regf(source, engine, strict=strict, apply_logs=apply_logs)
         mount = default_mount(hive.hive_type, file_path.name.upper())
-        return Evidence(source, size, digest, detected, [MountedHive(mount, hive)])
+        evidence = Evidence(source, size, digest, detected, [MountedHive(mount, hive)])
+        origin = hive.origin
+        if origin is not None:
+            # A hive hiveparse convert wrote cannot show what its .reg file deleted; its
+            # marker carries the deletions, so the hive reports them as the file would.
+            evidence.reg_deletions = [
+                RegDeletion(item.key_path, item.value_name, item.line) for item in origin.deletions
+            ]
+            evidence.reg_deletions_total = len(origin.deletions)
+        return evidence
     from hiveparse.sources.regtext import DeleteKey, parse_reg_file  # noqa: PLC0415
 
     parsed = parse_reg_file(source, encoding=encoding, strict=strict)
@@ -159,6 +170,7 @@ def open_evidence(
             for op in parsed.deletions
         ],
         reg_deletions_total=parsed.deletions_total,
+        reg_coverage=parsed.coverage,
     )
 
 

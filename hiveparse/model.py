@@ -15,10 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
 
 from hiveparse.errors import Diagnostic, Location, Severity
 from hiveparse.filetime import filetime_to_datetime
 from hiveparse.values import DecodedValue, decode_pair
+
+if TYPE_CHECKING:
+    from hiveparse.origin import HiveOrigin
 
 
 class ValueType(IntEnum):
@@ -287,10 +291,16 @@ class Hive(ABC):
         return []
 
     @property
+    def origin(self) -> HiveOrigin | None:
+        """What ``hiveparse convert`` recorded in a hive it wrote (its origin marker): the
+        .reg file, the synthetic time, what the file covered and deleted. None otherwise."""
+        return None
+
+    @property
     def written_by_converter(self) -> bool:
         """True for a hive ``hiveparse convert`` wrote from a .reg file: its key times and
         security descriptors are the converter's fixed choices, not evidence."""
-        return False
+        return self.origin is not None
 
     def find(self, relative_path: str) -> Key | None:
         return self.root().find(relative_path)

@@ -39,8 +39,15 @@ class Registry:
         return [(item, mounted) for item in self.evidence for mounted in item.hives]
 
     def locate(self, user_path: str | None) -> list[Located]:
-        """Every key the path names (one per evidence file that holds it)."""
+        """Every key the path names (one per evidence file that holds it).
+
+        Without a path (the root of every hive) the list may be empty: evidence can be
+        readable and hold no hive (a .reg file that only deletes, or whose key lines were all
+        rejected), and then there is nothing to list rather than a missing key.
+        """
         candidates = self._candidates(user_path)
+        if not candidates and not user_path:
+            return []
         found: list[Located] = []
         for evidence, mounted, relative in candidates:
             root = mounted.hive.root()
@@ -51,7 +58,10 @@ class Registry:
             if key is not None:
                 found.append(Located(evidence, mounted, key, control_set))
         if not found:
-            where = ", ".join(sorted({item.path for item, _m, _r in candidates})) or "the evidence"
+            searched = {item.path for item, _m, _r in candidates} or {
+                item.path for item in self.evidence
+            }
+            where = ", ".join(sorted(searched))
             raise KeyNotFound(f"key {user_path!r} not found in {where}")
         return found
 
@@ -67,9 +77,11 @@ class Registry:
         return resolved
 
     def _candidates(self, user_path: str | None) -> list[tuple[Evidence, MountedHive, str]]:
+        if not self.evidence:
+            raise UsageError("no evidence was opened")
         pairs = self.mounted()
         if not pairs:
-            raise UsageError("no hive was opened")
+            return []  # readable evidence that holds no hive: no key lies anywhere
         if not user_path or not is_full_path(user_path):
             if len(pairs) > 1 and user_path:
                 mounts = ", ".join(m.mount for _e, m in pairs)

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from hiveparse.evidence import Evidence
+from hiveparse.filetime import filetime_iso
 from hiveparse.model import walk
+from hiveparse.origin import HiveOrigin
 from hiveparse.report.records import header_record
 
 
@@ -32,8 +34,13 @@ def count_tree(evidence: Evidence) -> list[dict[str, Any]]:
     return counted
 
 
+def origin_record(origin: HiveOrigin) -> dict[str, Any]:
+    """hiveparse convert's origin marker of a hive, as ``info`` shows it."""
+    return {**origin.payload(), "last_written_time": filetime_iso(origin.last_written)}
+
+
 def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path) -> dict[str, Any]:
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = {"written_by": None}  # set for a hive hiveparse convert wrote
     if walk_all:
         summary["hives"] = count_tree(evidence)
     else:
@@ -57,4 +64,6 @@ def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path)
         summary["dirty"] = hive.dirty
         summary["logs_found"] = [str(p) for p in find_transaction_logs(logs_beside)]
         summary["logs_applied"] = hive.logs_applied
+        # A hive hiveparse convert wrote says so: its keys never lived in a registry.
+        summary["written_by"] = None if hive.origin is None else origin_record(hive.origin)
     return summary

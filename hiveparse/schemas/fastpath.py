@@ -47,7 +47,7 @@ def _field_format(con: Any) -> tuple[str, bytes | None] | None:
     if isinstance(con, construct.Const):
         inner = _field_format(con.subcon)
         return None if inner is None else (inner[0], con.value)
-    if isinstance(con, construct.Enum | construct.FlagsEnum):
+    if isinstance(con, construct.Enum | construct.FlagsEnum | construct.Default):
         return _field_format(con.subcon)
     if isinstance(con, construct.FormatField):
         return con.fmtstr[1:], None

@@ -14,6 +14,7 @@ from construct import (
     Array,
     Bytes,
     Const,
+    Default,
     FlagsEnum,
     Int8ul,
     Int16ul,
@@ -30,6 +31,11 @@ HBIN_HEADER_SIZE = 32
 HBIN_ALIGNMENT = 4096
 CELL_ALIGNMENT = 8
 CHECKSUM_SPAN = 508  # the checksum covers the first 508 bytes of the base block
+# "Reserved" after the checksum, up to the thaw fields: outside the checksum, ignored by
+# Windows and by every reader; hiveparse convert keeps its origin marker at its start
+# (hiveparse.schemas.hiveparse_origin).
+RESERVED_AREA_OFFSET = 0x200
+RESERVED_AREA_SIZE = 3528
 BIG_DATA_SEGMENT_SIZE = 16344  # bytes of value data per db segment
 BIG_DATA_MIN_MINOR_VERSION = 4  # db records exist from format 1.4 on
 INLINE_DATA_FLAG = 0x80000000  # vk data size: the data sits in the data-offset field
@@ -61,7 +67,9 @@ base_block = Struct(
     "last_reorganized_timestamp" / Int64ul,
     Padding(332),
     "checksum" / Int32ul * "XOR-32 of the first 508 bytes",
-    Padding(3528),
+    "reserved_after_checksum"
+    / Default(Bytes(RESERVED_AREA_SIZE), bytes(RESERVED_AREA_SIZE))
+    * "zeros from Windows; hiveparse convert's origin marker (schemas/hiveparse_origin.py)",
     "thaw_tm_id" / Bytes(16),
     "thaw_rm_id" / Bytes(16),
     "thaw_log_id" / Bytes(16),

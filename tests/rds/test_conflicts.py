@@ -16,7 +16,9 @@ from hiveparse.rds.conflicts import evidence_conflicts
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "friday-afternoon-rdsh"
 AS_OF = datetime(2026, 3, 6, 12, 0, 0, tzinfo=UTC)
-LICENSING_CORE = r"[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Terminal Server\RCM\Licensing Core]"
+LICENSING_CORE = (
+    r"[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Terminal Server\RCM\Licensing Core]"
+)
 
 
 def _later_export(folder: Path) -> Path:

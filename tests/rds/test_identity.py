@@ -13,7 +13,7 @@ from hiveparse.rds.locations import Status
 from tests.rds.conftest import REG_SZ, HostBuilder, sz
 
 
-def _identity(*paths: Path):  # noqa: ANN202 - a test helper
+def _identity(*paths: Path):
     return build_identity(collect_facts([open_evidence(path) for path in paths]))
 
 

@@ -78,6 +78,7 @@ def test_base_block() -> None:
         "guid_signature": b"rmtm",
         "last_reorganized_timestamp": 0,
         "checksum": checksum,
+        "reserved_after_checksum": bytes(3528),
         "thaw_tm_id": bytes(16),
         "thaw_rm_id": bytes(16),
         "thaw_log_id": bytes(16),

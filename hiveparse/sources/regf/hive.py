@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hiveparse.errors import CorruptStructure, Diagnostic, NotRegf, Severity, Truncated
+from hiveparse.errors import (
+    CorruptStructure,
+    Diagnostic,
+    HiveparseError,
+    Location,
+    NotRegf,
+    Severity,
+    Truncated,
+)
+from hiveparse.filetime import filetime_iso
 from hiveparse.model import (
     EvidenceFormat,
     Hive,
@@ -21,6 +30,7 @@ from hiveparse.model import (
     Value,
     fold_name,
 )
+from hiveparse.origin import HiveOrigin, decode_origin
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.cells import AnomalySink, CellSpace, Image
@@ -272,6 +282,7 @@ class RegfHive(Hive):
         logs_applied: list[str] | None = None,
         extra_diagnostics: list[Diagnostic] | None = None,
         header_on_disk: HiveHeader | None = None,
+        reserved_on_disk: bytes | None = None,
     ) -> None:
         self._source = source
         self.anomaly = AnomalySink(source, strict=strict)
@@ -293,6 +304,12 @@ class RegfHive(Hive):
         self._logs_applied = logs_applied or []
         self._root_node: KeyNode | None = None  # keys point at the hive, never the reverse
         self._hive_type: HiveType | None = None
+        # hiveparse convert's marker, read from the base block as it is on disk (a log
+        # replay may have replaced the base block in ``image``).
+        if reserved_on_disk is None:
+            start = regf.RESERVED_AREA_OFFSET
+            reserved_on_disk = bytes(image[start : start + regf.RESERVED_AREA_SIZE])
+        self._origin = self._read_origin(reserved_on_disk)
 
     # -- Hive interface -------------------------------------------------------------------
 
@@ -323,6 +340,11 @@ class RegfHive(Hive):
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return self.anomaly.diagnostics
+
+    @property
+    def origin(self) -> HiveOrigin | None:
+        """What ``hiveparse convert`` recorded when it wrote this hive; None for other hives."""
+        return self._origin
 
     @property
     def hive_type(self) -> HiveType:
@@ -359,6 +381,67 @@ class RegfHive(Hive):
             hive_type=self._hive_type,
             offset=offset,
         )
+
+    # -- hiveparse convert's origin marker --------------------------------------------------
+
+    def _note(self, code: str, message: str, offset: int, severity: Severity) -> None:
+        """A diagnostic that never raises, even in strict mode: the marker is no structure
+        of the hive, only a statement about it."""
+        location = Location(self._source, offset=offset)
+        self.anomaly.diagnostics.append(Diagnostic(code, message, location, severity))
+
+    def _read_origin(self, reserved: bytes) -> HiveOrigin | None:
+        try:
+            origin = decode_origin(reserved)
+        except HiveparseError as error:
+            self._note(
+                "regf.origin_marker_unreadable",
+                f"the base block holds hiveparse convert's origin marker, but {error.message}; "
+                "the hive is read as any other",
+                error.location.offset or regf.RESERVED_AREA_OFFSET,
+                Severity.WARNING,
+            )
+            return None
+        if origin is None:
+            return None
+        stamp = filetime_iso(origin.last_written) or f"FILETIME {origin.last_written}"
+        self._note(
+            "regf.written_by_hiveparse",
+            f"written by {origin.tool} {origin.version} from the .reg file "
+            f"{origin.source_name!r} (sha256 {origin.source_sha256}) for {origin.mount}: its "
+            f"keys never lived in a registry, and every last-written time is the stamp {stamp}",
+            regf.RESERVED_AREA_OFFSET,
+            Severity.INFO,
+        )
+        changed = self._times_after_conversion(origin.last_written)
+        if changed:
+            self._note(
+                "regf.converted_then_modified",
+                f"{' and '.join(changed)} differ from the stamp {stamp} that hiveparse convert "
+                "gave every key: the hive was changed after it was converted, so it no longer "
+                "holds only what the .reg file said",
+                regf.RESERVED_AREA_OFFSET,
+                Severity.WARNING,
+            )
+        return origin
+
+    def _times_after_conversion(self, stamp: int) -> list[str]:
+        """The times that no longer carry the conversion's stamp."""
+        changed: list[str] = []
+        on_disk = self.header_on_disk.last_written
+        if on_disk != stamp:
+            changed.append(f"the base block's last-written time ({_when(on_disk)})")
+        elif self._header.last_written != stamp:
+            changed.append(
+                f"the last-written time after the log replay ({_when(self._header.last_written)})"
+            )
+        try:
+            root = self.key_node(self._header.root_cell_offset)
+        except CorruptStructure:
+            root = None  # strict mode: the root's own damage is raised when it is read
+        if root is not None and root.last_written != stamp:
+            changed.append(f"the root key's last-written time ({_when(root.last_written)})")
+        return changed
 
     # -- structure access (used by keys and values) -----------------------------------------
 
@@ -678,3 +761,7 @@ class RegfHive(Hive):
         if cell is None:
             return None
         return parse_security_descriptor(cell, node.security_offset + _DATA_START, self.anomaly)
+
+
+def _when(filetime: int) -> str:
+    return filetime_iso(filetime) or f"FILETIME {filetime}"

@@ -133,6 +133,7 @@ def _open_replayed(
         )
     result = logs.replay_logs(bytes(image), log_images, source=source)
     notes.extend(result.diagnostics)
+    start = regf.RESERVED_AREA_OFFSET
     return RegfHive(
         result.data,
         source,
@@ -141,4 +142,5 @@ def _open_replayed(
         logs_applied=list(result.applied),
         extra_diagnostics=notes,
         header_on_disk=header,
+        reserved_on_disk=bytes(image[start : start + regf.RESERVED_AREA_SIZE]),
     )

@@ -17,7 +17,10 @@ document). The result is what a freshly saved (compacted) hive looks like:
 * inline data for values of at most 4 bytes (data size bit 31, "Key value: Data size"), and
   ``db`` records with 16344-byte segments for larger data from format 1.4 on ("Big data");
 * ``sk`` cells deduplicated by descriptor, linked in a flink/blink ring, with reference counts
-  ("Key security", notes 2-5).
+  ("Key security", notes 2-5);
+* optionally, a ``marker`` in the reserved area after the base block's checksum (hiveparse
+  convert's origin marker, :mod:`hiveparse.schemas.hiveparse_origin`), which changes no
+  checksum and no reader's view of the hive.
 
 :func:`write_hive_with_layout` also returns a :class:`HiveLayout`, the offset of every cell it
 wrote, so that tests can damage a chosen structure without parsing the hive back.
@@ -227,10 +230,13 @@ class _ValueRecord:
 
 
 class _Writer:
-    def __init__(self, minor_version: int, base_time: int, default_time: int | None) -> None:
+    def __init__(
+        self, minor_version: int, base_time: int, default_time: int | None, marker: bytes
+    ) -> None:
         self.minor_version = minor_version
         self.base_time = base_time
         self.default_time = default_time
+        self.marker = marker
         self.cells: list[_Cell] = []
         self.security: dict[bytes, _SecurityPlan] = {}
         self.value_records: list[_ValueRecord] = []
@@ -553,6 +559,7 @@ class _Writer:
             hive_bins_data_size=size,
             last_written=self.base_time,
             file_name=hive_file_name,
+            marker=self.marker,
         )
         return bytes(image)
 
@@ -571,6 +578,13 @@ def _child_path(parent: str, name: str) -> str:
     return f"{parent}\\{name}" if parent else name
 
 
+def _check_marker(marker: bytes) -> None:
+    if len(marker) > regf.RESERVED_AREA_SIZE:
+        raise UsageError(
+            f"a base block marker holds at most {regf.RESERVED_AREA_SIZE} bytes, not {len(marker)}"
+        )
+
+
 def build_base_block(
     *,
     minor_version: int,
@@ -579,8 +593,14 @@ def build_base_block(
     last_written: int,
     file_name: str = "",
     sequence: int = 1,
+    marker: bytes = b"",
 ) -> bytes:
-    """A base block as a clean save leaves it: equal sequence numbers, checksum set."""
+    """A base block as a clean save leaves it: equal sequence numbers, checksum set.
+
+    ``marker`` goes at the start of the reserved area after the checksum (zeros after it);
+    the area is not checksummed, so the checksum is the one of the same block without it.
+    """
+    _check_marker(marker)
     fields: dict[str, object] = {
         "primary_sequence_number": sequence,
         "secondary_sequence_number": sequence,
@@ -602,6 +622,7 @@ def build_base_block(
         "guid_signature": b"rmtm",  # "always set to the rmtm ASCII string" (Base block)
         "last_reorganized_timestamp": 0,
         "checksum": 0,
+        "reserved_after_checksum": marker.ljust(regf.RESERVED_AREA_SIZE, b"\0"),
         "thaw_tm_id": bytes(16),
         "thaw_rm_id": bytes(16),
         "thaw_log_id": bytes(16),
@@ -627,12 +648,15 @@ def write_hive_with_layout(
     root_name: str | None = None,
     hive_file_name: str = "",
     last_written: int | None = None,
+    marker: bytes | None = None,
 ) -> tuple[bytes, HiveLayout]:
     """Serialise ``hive`` as a REGF primary file and say where every cell went.
 
     Keys without a last-written time get ``last_written``; the base block's timestamp is
     ``last_written`` too, or else the newest key time in the model (0 when it has none), so
-    the output depends on nothing but the arguments.
+    the output depends on nothing but the arguments. ``marker`` (at most 3528 bytes) is
+    stored in the base block's reserved area after the checksum (see
+    :func:`hiveparse.origin.encode_origin`).
     """
     if minor_version not in _SUPPORTED_MINOR_VERSIONS:
         raise UsageError(f"REGF minor version {minor_version} is not one Windows writes (3-6)")
@@ -643,7 +667,8 @@ def write_hive_with_layout(
         base_time = max(
             (k.last_written for k in _iter_keys(root) if k.last_written is not None), default=0
         )
-    writer = _Writer(minor_version, base_time, last_written)
+    _check_marker(marker or b"")  # before the work, not after it
+    writer = _Writer(minor_version, base_time, last_written, marker or b"")
     top = writer.plan_tree(root, root.name if root_name is None else root_name)
     writer.allocate()
     image = writer.emit(hive_file_name, _nk(top).offset)
@@ -689,6 +714,7 @@ def write_hive(
     root_name: str | None = None,
     hive_file_name: str = "",
     last_written: int | None = None,
+    marker: bytes | None = None,
 ) -> bytes:
     """Serialise ``hive`` as a REGF primary file (see :func:`write_hive_with_layout`)."""
     image, _ = write_hive_with_layout(
@@ -697,5 +723,6 @@ def write_hive(
         root_name=root_name,
         hive_file_name=hive_file_name,
         last_written=last_written,
+        marker=marker,
     )
     return image

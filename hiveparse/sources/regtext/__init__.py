@@ -6,7 +6,8 @@ Two views of one file:
   (:class:`CreateKey`, :class:`DeleteKey`, :class:`SetValue`, :class:`DeleteValue`) in
   bounded memory, with the header, the detected encoding and the diagnostics on the reader;
 * :func:`parse_reg_file` / :func:`parse_reg_bytes` / :func:`loads` apply them to one
-  in-memory hive per hive mount and return a :class:`RegFile`.
+  in-memory hive per hive mount and return a :class:`RegFile`, with what the file covers
+  (:class:`RegCoverage`: the subtrees in which an absence counts).
 
 What is accepted and rejected follows Windows as Wine's conformance tests record it; see
 ``syntax.py`` and ``parser.py`` for each rule and reliability.md §3 for the edge cases.
@@ -18,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hiveparse.sources.regtext.coverage import CoverageCollector, ExportRoot, RegCoverage
     from hiveparse.sources.regtext.decoding import DEFAULT_ANSI_CODEPAGE, DEFAULT_CHUNK_SIZE
     from hiveparse.sources.regtext.diagnostics import DEFAULT_MAX_PER_CODE
     from hiveparse.sources.regtext.header import RegHeader
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 
 # Imported on first use: sniffing evidence needs only sniff.py, not the whole parser.
 _LAZY: dict[str, str] = {
+    "CoverageCollector": "hiveparse.sources.regtext.coverage",
     "CreateKey": "hiveparse.sources.regtext.operations",
     "DEFAULT_ANSI_CODEPAGE": "hiveparse.sources.regtext.decoding",
     "DEFAULT_CHUNK_SIZE": "hiveparse.sources.regtext.decoding",
@@ -43,7 +46,9 @@ _LAZY: dict[str, str] = {
     "DEFAULT_MAX_PER_CODE": "hiveparse.sources.regtext.diagnostics",
     "DeleteKey": "hiveparse.sources.regtext.operations",
     "DeleteValue": "hiveparse.sources.regtext.operations",
+    "ExportRoot": "hiveparse.sources.regtext.coverage",
     "Operation": "hiveparse.sources.regtext.operations",
+    "RegCoverage": "hiveparse.sources.regtext.coverage",
     "RegFile": "hiveparse.sources.regtext.regfile",
     "RegHeader": "hiveparse.sources.regtext.header",
     "RegReader": "hiveparse.sources.regtext.reader",
@@ -69,10 +74,13 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_MAX_LINE_LENGTH",
     "DEFAULT_MAX_PER_CODE",
+    "CoverageCollector",
     "CreateKey",
     "DeleteKey",
     "DeleteValue",
+    "ExportRoot",
     "Operation",
+    "RegCoverage",
     "RegFile",
     "RegHeader",
     "RegReader",

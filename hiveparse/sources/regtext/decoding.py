@@ -17,6 +17,7 @@ from typing import Protocol
 
 from hiveparse.errors import RegEncodingError, Severity, UsageError
 from hiveparse.sources.regtext.diagnostics import DiagnosticSink
+from hiveparse.sources.regtext.lines import TextEnd
 
 DEFAULT_ANSI_CODEPAGE = "cp1252"
 DEFAULT_CHUNK_SIZE = 1 << 20
@@ -184,10 +185,21 @@ class ChunkDecoder:
     hold them and they must survive a round trip to the raw UTF-16LE bytes. In strict mode
     an undecodable byte raises :class:`RegEncodingError`; otherwise it becomes U+FFFD and a
     diagnostic that gives its file offset.
+
+    An incomplete character at the very end of the file (an odd byte count in UTF-16, the
+    start of a UTF-8 sequence) is not a decoding problem but a cut file: it is dropped and
+    recorded in ``end`` (:class:`~hiveparse.sources.regtext.lines.TextEnd`), and the parser
+    reports the truncation with the line and column where the text ends.
     """
 
     def __init__(
-        self, detected: DetectedEncoding, *, strict: bool, source: str, sink: DiagnosticSink
+        self,
+        detected: DetectedEncoding,
+        *,
+        strict: bool,
+        source: str,
+        sink: DiagnosticSink,
+        end: TextEnd | None = None,
     ) -> None:
         codec = detected.codec
         if detected.is_utf16:
@@ -203,6 +215,7 @@ class ChunkDecoder:
         self._source = source
         self._sink = sink
         self._fed = len(detected.bom)  # file offset of the next byte fed
+        self._end = end
 
     def decode(self, data: bytes, final: bool = False) -> str:
         state = self._decoder.getstate()
@@ -212,23 +225,26 @@ class ChunkDecoder:
             return self._decoder.decode(data, final)
         except UnicodeDecodeError as e:
             offset = fed_before - len(state[0]) + e.start
-            truncated = e.reason in ("truncated data", "unexpected end of data")
-            if truncated and self._codec in (UTF16LE, UTF16BE):
-                message = (
-                    f"the file ends in the middle of a UTF-16 code unit at offset 0x{offset:x} "
-                    "(odd number of bytes)"
+            # Only the final call can meet the end of the data inside a character.
+            cut = final and e.reason in ("truncated data", "unexpected end of data")
+            if cut and self._end is not None:
+                # Part of a character carries nothing: drop it rather than invent one.
+                self._end.cut_offset = offset
+                self._end.cut_detail = (
+                    "half a UTF-16 code unit (an odd number of bytes)"
+                    if self._codec in (UTF16LE, UTF16BE)
+                    else f"an incomplete {self._codec} character"
                 )
-            else:
-                message = (
-                    f"bytes that are not valid {self._codec} at offset 0x{offset:x} ({e.reason})"
-                )
+                fallback = self._factory("ignore")
+                fallback.setstate(state)
+                text = fallback.decode(data, final)
+                self._decoder.setstate(fallback.getstate())
+                return text
+            message = f"bytes that are not valid {self._codec} at offset 0x{offset:x} ({e.reason})"
             if self._strict:
                 raise RegEncodingError(message, source=self._source, offset=offset) from e
-            # Half a UTF-16 code unit carries nothing: drop it rather than invent a character.
-            drop = truncated and self._codec in (UTF16LE, UTF16BE)
-            suffix = "; the byte is ignored" if drop else "; replaced by U+FFFD"
-            self._sink.add("reg.decode_error", message + suffix, offset=offset)
-            fallback = self._factory("ignore" if drop else "replace")
+            self._sink.add("reg.decode_error", message + "; replaced by U+FFFD", offset=offset)
+            fallback = self._factory("replace")
             fallback.setstate(state)
             text = fallback.decode(data, final)
             self._decoder.setstate(fallback.getstate())

@@ -1,12 +1,18 @@
 """Collecting diagnostics with a budget, so that a hostile file cannot grow the list for ever.
 
 Each code keeps its first ``max_per_code`` diagnostics; the rest are counted and reported as
-one ``reg.diagnostics_suppressed`` diagnostic per code when parsing finishes.
+one ``reg.diagnostics_suppressed`` diagnostic per code when parsing finishes. A listener sees
+every diagnostic as it is raised, those held back included (what a .reg file covers depends
+on every line it could not read).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hiveparse.errors import Diagnostic, Location, Severity
+
+Listener = Callable[[str, Severity, int | None], None]  # (code, severity, line)
 
 DEFAULT_MAX_PER_CODE = 1000
 
@@ -18,6 +24,7 @@ class DiagnosticSink:
         self._max = max_per_code
         self._counts: dict[str, int] = {}
         self._finished = False
+        self.listeners: list[Listener] = []
 
     def add(
         self,
@@ -29,6 +36,8 @@ class DiagnosticSink:
         offset: int | None = None,
         severity: Severity = Severity.WARNING,
     ) -> None:
+        for listener in self.listeners:
+            listener(code, severity, line)
         count = self._counts.get(code, 0) + 1
         self._counts[code] = count
         if count <= self._max:

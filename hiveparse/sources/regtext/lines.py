@@ -9,10 +9,27 @@ chunk with ``str.replace``/``str.split``, so the cost per line stays in C.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from hiveparse.errors import ResourceLimit
 
 DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024  # characters
+
+
+@dataclass(slots=True)
+class TextEnd:
+    """How the text of a file ended, filled in by the decoder and the line splitter.
+
+    Whether a file was cut can only be told at its end: ``unterminated`` is set just before
+    the last line is yielded when that line has no line break (so a reader that sees it set
+    knows it holds the last line); ``cut_offset`` is the file offset of an incomplete
+    character the decoder dropped at the very end (half a UTF-16 code unit, part of a UTF-8
+    sequence), with ``cut_detail`` saying which.
+    """
+
+    unterminated: bool = False
+    cut_offset: int | None = None
+    cut_detail: str = ""
 
 
 def _too_long(limit: int, source: str, line: int) -> ResourceLimit:
@@ -21,12 +38,15 @@ def _too_long(limit: int, source: str, line: int) -> ResourceLimit:
     )
 
 
-def iter_lines(chunks: Iterable[str], *, max_line_length: int, source: str) -> Iterator[str]:
+def iter_lines(
+    chunks: Iterable[str], *, max_line_length: int, source: str, end: TextEnd | None = None
+) -> Iterator[str]:
     """Yield each line of the text given as ``chunks``, without its line break.
 
-    A final line without a line break is yielded too; an empty string after the last line
-    break is not a line. A line longer than ``max_line_length`` characters raises
-    :class:`ResourceLimit` as soon as that much of it has been seen, so memory stays bounded.
+    A final line without a line break is yielded too (``end.unterminated`` is set before it
+    is); an empty string after the last line break is not a line. A line longer than
+    ``max_line_length`` characters raises :class:`ResourceLimit` as soon as that much of it
+    has been seen, so memory stays bounded.
     """
     pending: list[str] = []  # pieces of a line that continues into the next chunk
     pending_len = 0
@@ -62,4 +82,6 @@ def iter_lines(chunks: Iterable[str], *, max_line_length: int, source: str) -> I
             if pending_len > max_line_length:
                 raise _too_long(max_line_length, source, emitted + 1)
     if held_cr or pending:
+        if not held_cr and end is not None:
+            end.unterminated = True
         yield "".join(pending)

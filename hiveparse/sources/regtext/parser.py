@@ -5,6 +5,14 @@ State is the open key (or why there is none) and a hex value still being continu
 it becomes an ERROR diagnostic and the next line is read, as regedit skips bad lines. What
 regedit accepts but a reader should know about (a value before any key, a NUL, an unknown
 escape) is a WARNING or INFO diagnostic in both modes.
+
+A file that ends inside a line (a key line without ``]``, an open quote, ``dword:`` digits
+or hex bytes running into the end of a last line without a line break, a continued value,
+half a character) was cut: :class:`~hiveparse.errors.Truncated` in strict mode, else one
+ERROR diagnostic ``reg.truncated`` at the line and column where the text ends, so that the
+result is marked partial. A cut exactly at a line break cannot be seen; since regedit ends
+every export with a blank line, a version 5 file whose last line is a key or value line gets
+the WARNING ``reg.truncated_suspected``.
 """
 
 from __future__ import annotations
@@ -13,10 +21,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from hiveparse.errors import RegSyntaxError, ResourceLimit, Severity
+from hiveparse.errors import RegSyntaxError, ResourceLimit, Severity, Truncated
 from hiveparse.paths import canonical_root
 from hiveparse.sources.regtext.diagnostics import DiagnosticSink
 from hiveparse.sources.regtext.header import RegHeader
+from hiveparse.sources.regtext.lines import TextEnd
 from hiveparse.sources.regtext.operations import (
     CreateKey,
     DeleteKey,
@@ -36,11 +45,15 @@ from hiveparse.sources.regtext.syntax import (
     parse_data,
     parse_hex,
     parse_key_line,
+    rest_is_comment,
     skip_blanks,
     unescape,
 )
 
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+_DWORD_DIGITS = re.compile(r"[ \t]*([0-9A-Fa-f]+)")
+_HEX_TAG = re.compile(r"hex(?:\([0-9A-Fa-f]+\))?:")
+_DWORD_WIDTH = 8  # regedit writes every dword with 8 digits
 _WIN31_ROOT = "HKEY_CLASSES_ROOT"
 _CTRL_Z = "\x1a"
 
@@ -86,6 +99,7 @@ class BodyParser:
         sink: DiagnosticSink,
         max_value_size: int,
         fast_path: bool = True,
+        end: TextEnd | None = None,
     ) -> None:
         self.header = header
         self.fast_path = fast_path  # False only in tests that compare both paths
@@ -95,10 +109,20 @@ class BodyParser:
         self.max_value_size = max_value_size
         self._state = _NO_KEY_YET
         self._state_line = 0
+        # How the text ended (filled in by the decoder and the line splitter as it is read).
+        self.end = TextEnd() if end is None else end
+        self._rejected_line = 0  # the last line rejected
+        self._cut_reason: str | None = None  # why the last line, rejected, ends too early
 
     # -- reporting ------------------------------------------------------------------------
 
     def _reject(self, error: LineError, line: int) -> None:
+        self._rejected_line = line
+        if error.at_end and self.end.unterminated:
+            # The last line, without a line break, stops inside what it started: the file
+            # was cut here. Reported once the end is known (_end_of_text), in both modes.
+            self._cut_reason = error.message
+            return
         if self.strict:
             raise RegSyntaxError(error.message, source=self.source, line=line, column=error.column)
         self.sink.add(
@@ -154,8 +178,6 @@ class BodyParser:
     # -- parsing ----------------------------------------------------------------------------
 
     def operations(self, lines: Iterator[str], first_line: int = 2) -> Iterator[Operation]:
-        if self.header is RegHeader.NOT_IMPORTED:
-            return iter(())
         if self.header is RegHeader.WIN31:
             return self._win31(lines, first_line)
         return self._regedit(lines, first_line)
@@ -169,6 +191,7 @@ class BodyParser:
         fast_hex = _FAST_HEX.fullmatch
         fast_key = _FAST_KEY.fullmatch
         fast = self.fast_path
+        line = ""
         for line in lines:
             line_no += 1
             # Fast path: the exact shapes regedit writes, decided by one regex per line.
@@ -249,7 +272,9 @@ class BodyParser:
                     equals = skip_blanks(text, end)
                     if equals >= len(text) or text[equals] != "=":
                         what = "'@'" if first == "@" else "the value name"
-                        raise LineError(equals + 1, f"expected '=' after {what}")
+                        raise LineError(
+                            equals + 1, f"expected '=' after {what}", at_end=equals >= len(text)
+                        )
                     data = parse_data(text, skip_blanks(text, equals + 1))
                 except LineError as error:
                     self._reject(error, line_no)
@@ -315,15 +340,68 @@ class BodyParser:
                     ),
                     line_no,
                 )
+        self._end_of_text(line_no, line, continued)
+        if continued is not None and continued.key_path is not None:
+            yield self._finish(continued)
+
+    # -- the end of the text ------------------------------------------------------------------
+
+    def _end_of_text(self, line_no: int, last: str, continued: _Continued | None) -> None:
+        """Report a file that was cut (``reg.truncated``) or may have been (a version 5 file
+        without the closing blank line: ``reg.truncated_suspected``).
+
+        ``line_no`` and ``last`` are the number and text of the last line (``line_no`` is the
+        header's when the body is empty).
+        """
+        end = self.end
+        if end.unterminated:
+            where_line, where_column = line_no, len(last) + 1
+        else:
+            where_line, where_column = line_no + 1, 1
+        reasons: list[str] = []
         if continued is not None:
-            self.sink.add(
-                "reg.continuation_at_eof",
-                f"the file ends inside the continued value {brief(continued.name)}: "
-                "written with the bytes read so far (as newer Windows does)",
-                line=continued.line,
+            reasons.append(
+                f"inside the value {brief(continued.name)} continued from line {continued.line} "
+                "(its last line ends with '\\'; the value keeps the bytes read so far, as newer "
+                "Windows writes it)"
             )
-            if continued.key_path is not None:
-                yield self._finish(continued)
+        elif self._cut_reason is not None:
+            reasons.append(f"inside line {line_no} ({self._cut_reason})")
+        elif (
+            end.unterminated
+            and self._rejected_line != line_no
+            and self.header is not RegHeader.WIN31
+        ):
+            cut = _cut_in_data(last)
+            if cut is not None:
+                reasons.append(f"inside {cut} on line {line_no}, which has no line break")
+        if end.cut_offset is not None:
+            reasons.append(
+                f"with {end.cut_detail} at offset 0x{end.cut_offset:x}, which is ignored"
+            )
+        if reasons:
+            message = (
+                f"the file ends {'; and '.join(reasons)}: it was cut and what followed is missing"
+            )
+            if self.strict:
+                raise Truncated(message, source=self.source, line=where_line, column=where_column)
+            self.sink.add(
+                "reg.truncated",
+                message,
+                line=where_line,
+                column=where_column,
+                severity=Severity.ERROR,
+            )
+            return
+        if self.header is RegHeader.VERSION_5 and _is_key_or_value_line(last):
+            how = "without a line break" if end.unterminated else "right after its line break"
+            self.sink.add(
+                "reg.truncated_suspected",
+                f"the file ends with line {line_no}, a key or value line, {how}; regedit ends "
+                "every export with a blank line, so the file may have been cut there",
+                line=line_no,
+                column=len(last) + 1,
+            )
 
     def _continue(self, continued: _Continued, text: str, line_no: int) -> bool:
         """Feed one continuation line; True when the value is complete or dropped.
@@ -381,6 +459,7 @@ class BodyParser:
         ``;`` and ``#`` lines are comments (ours: Windows ignores every other line).
         """
         line_no = first_line - 1
+        line = ""
         for line in lines:
             line_no += 1
             text = line if "\x00" not in line else self._without_nul(line, line_no)
@@ -414,3 +493,51 @@ class BodyParser:
             path = "\\".join((root, *(part for part in below.split("\\") if part)))
             yield CreateKey(path, line_no)
             yield SetValue(path, "", REG_SZ, encode_sz(text[value_pos:]), line_no)
+        self._end_of_text(line_no, line, None)
+
+
+def _is_key_or_value_line(text: str) -> bool:
+    """A key line, a value line or a hex continuation line (a comment, a blank or Ctrl-Z line
+    is none of them)."""
+    pos = skip_blanks(text, 0)
+    return pos < len(text) and (text[pos] in '["@' or text[pos] in _HEX_CHARS)
+
+
+def _cut_in_data(text: str) -> str | None:
+    """What the last line of a file, accepted as complete but without a line break, may have
+    been cut inside: ``dword:`` digits fewer than 8 or hex bytes running to the end of the
+    line, or a key name that goes on past a ``]``. None when the line ends with something
+    closed (a quote, 8 digits, ``]``, a comment)."""
+    text = text.split("\x00", 1)[0]  # what the parser read of the line
+    pos = skip_blanks(text, 0)
+    if pos >= len(text):
+        return None
+    first = text[pos]
+    if first in _HEX_CHARS:  # the last line of a continued value
+        return "hex data" if ";" not in text else None
+    if first == "[":
+        close = text.rfind("]")
+        if close > pos and not rest_is_comment(text, close + 1):
+            return "a key line (the text after its last ']' may be the rest of the key name)"
+        return None
+    if first not in {'"', "@"}:
+        return None
+    try:
+        end = unescape(text, pos + 1, "value name")[1] if first == '"' else pos + 1
+    except LineError:
+        return None
+    equals = skip_blanks(text, end)
+    if equals >= len(text) or text[equals] != "=":
+        return None
+    data = skip_blanks(text, equals + 1)
+    if text.startswith("dword:", data):
+        digits = _DWORD_DIGITS.match(text, data + 6)
+        if digits is not None and digits.end() == len(text):
+            count = len(digits.group(1))
+            if count < _DWORD_WIDTH:
+                return f"dword data ({count} of {_DWORD_WIDTH} digits)"
+        return None
+    tag = _HEX_TAG.match(text, data)
+    if tag is not None and ";" not in text[tag.end() :] and not text.endswith("\\"):
+        return "hex data"
+    return None

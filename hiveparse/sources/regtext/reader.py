@@ -26,7 +26,7 @@ from hiveparse.sources.regtext.decoding import (
 )
 from hiveparse.sources.regtext.diagnostics import DEFAULT_MAX_PER_CODE, DiagnosticSink
 from hiveparse.sources.regtext.header import RegHeader, parse_header
-from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH, iter_lines
+from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH, TextEnd, iter_lines
 from hiveparse.sources.regtext.operations import Operation
 from hiveparse.sources.regtext.parser import BodyParser
 
@@ -92,7 +92,9 @@ class RegReader:
             # encoding when one is given (even for a file that has a BOM), else cp1252.
             wanted = None if encoding is None else normalise_codec(encoding)
             codepage = wanted if wanted is not None and wanted not in _UNICODE else None
-            decoder = ChunkDecoder(detected, strict=strict, source=self.source, sink=self._sink)
+            decoder = ChunkDecoder(
+                detected, strict=strict, source=self.source, sink=self._sink, end=self._end
+            )
             text = iter_text(stream, first[len(detected.bom) :], decoder, chunk_size)
             self._begin(text, detected, codepage or DEFAULT_ANSI_CODEPAGE)
         except BaseException:
@@ -108,14 +110,21 @@ class RegReader:
         self._max_line_length = max_line_length
         self._file = None
         self._used = False
+        self._end = TextEnd()
 
     def _begin(self, text: Iterable[str], detected: DetectedEncoding, codepage: str) -> None:
         """Split ``text`` into lines and read the header line."""
         self._detected = detected
         self.ansi_codepage = codepage
-        self._lines = iter_lines(text, max_line_length=self._max_line_length, source=self.source)
+        self._lines = iter_lines(
+            text, max_line_length=self._max_line_length, source=self.source, end=self._end
+        )
         self.header = parse_header(
-            next(self._lines, None), strict=self.strict, source=self.source, sink=self._sink
+            next(self._lines, None),
+            strict=self.strict,
+            source=self.source,
+            sink=self._sink,
+            end=self._end,
         )
 
     @classmethod
@@ -177,6 +186,7 @@ class RegReader:
             source=self.source,
             sink=self._sink,
             max_value_size=self._max_line_length,
+            end=self._end,
         )
         try:
             yield from parser.operations(self._lines)

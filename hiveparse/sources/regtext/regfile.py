@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from hiveparse.errors import Diagnostic
 from hiveparse.model import fold_name
 from hiveparse.sources.memory import MemoryHive, MemoryKey
+from hiveparse.sources.regtext.coverage import RegCoverage
 from hiveparse.sources.regtext.header import RegHeader
 from hiveparse.sources.regtext.lines import DEFAULT_MAX_LINE_LENGTH
 from hiveparse.sources.regtext.operations import DeleteKey, DeleteValue
@@ -33,6 +34,9 @@ class RegFile:
     # it. Bounded; ``deletions_total`` counts them all.
     deletions: list[DeleteKey | DeleteValue] = field(default_factory=list)
     deletions_total: int = 0
+    # The subtrees in which the file could have shown a key or value (coverage.py): an
+    # absence counts only there.
+    coverage: RegCoverage = field(default_factory=RegCoverage)
 
     @property
     def is_regedit4(self) -> bool:
@@ -74,6 +78,7 @@ def _build(reader: RegReader) -> RegFile:
         builder.hives,
         deletions,
         total,
+        builder.coverage(),
     )
 
 

@@ -21,6 +21,7 @@ from hiveparse.paths import (
     mount_type,
 )
 from hiveparse.sources.memory import MemoryHive, MemoryKey
+from hiveparse.sources.regtext.coverage import CoverageCollector, RegCoverage
 from hiveparse.sources.regtext.diagnostics import DiagnosticSink
 from hiveparse.sources.regtext.header import RegHeader
 from hiveparse.sources.regtext.operations import (
@@ -90,6 +91,14 @@ class SnapshotBuilder:
         self._declared: dict[MemoryKey, int] = {}  # key -> line of its first key line
         self._last_path: str | None = None
         self._last_key: MemoryKey | None = None
+        # What the file covers is gathered on the way (coverage.py); it must see every
+        # diagnostic, since a line that could not be read spoils the subtree it was in.
+        self._coverage = CoverageCollector()
+        sink.listeners.append(self._coverage.observe)
+
+    def coverage(self) -> RegCoverage:
+        """What the operations applied so far cover (call once they are all applied)."""
+        return self._coverage.finish()
 
     def apply(self, op: Operation) -> None:
         if isinstance(op, SetValue):
@@ -97,10 +106,12 @@ class SnapshotBuilder:
         elif isinstance(op, CreateKey):
             self._create_key(op)
         elif isinstance(op, DeleteValue):
+            self._coverage.delete(op.line)
             key = self._find(op.key_path)
             if key is not None:
                 key.delete_value(op.name)
         else:
+            self._coverage.delete(op.line)
             self._delete_key(op)
 
     # -- keys ----------------------------------------------------------------------------
@@ -125,6 +136,7 @@ class SnapshotBuilder:
 
     def _create_key(self, op: CreateKey) -> None:
         location = location_of(op.path)
+        self._coverage.declare(self._mount(location), location.relative, op.line)
         key = self._hive(location, op.line).root().ensure(location.relative, line=op.line)
         first = self._declared.setdefault(key, op.line)
         if first != op.line:

@@ -35,19 +35,29 @@ _HEX_RELAXED = re.compile(
 _HEX_BYTE = re.compile(r"[0-9A-Fa-f]{1,2}")
 _DWORD = re.compile(r"[ \t]*([0-9A-Fa-f]{1,8})[ \t]*(?:;.*)?")
 _HEX_TYPE = re.compile(r"hex(?:\(([0-9A-Fa-f]+)\))?:")
+# The start of a type tag that the line ends inside: "d", "dwor", "hex", "hex(2", "hex(2)".
+_TYPE_TAG_START = re.compile(r"d(?:w(?:o(?:r(?:d)?)?)?)?|h(?:e(?:x(?:\([0-9A-Fa-f]*\)?)?)?)?")
 
 
 _MAX_NOTES = 10  # notes of one kind kept per string
 
 
 class LineError(Exception):
-    """A line regedit would reject: ``column`` is 1-based, ``code`` a diagnostic code."""
+    """A line regedit would reject: ``column`` is 1-based, ``code`` a diagnostic code.
 
-    def __init__(self, column: int, message: str, code: str = "reg.syntax") -> None:
+    ``at_end`` says that the line ended before what it started was closed (an open quote,
+    no ``]``, nothing after ``=``, ``dwo``...): on the last line of a file without a line
+    break, that is where the file was cut.
+    """
+
+    def __init__(
+        self, column: int, message: str, code: str = "reg.syntax", *, at_end: bool = False
+    ) -> None:
         super().__init__(message)
         self.column = column
         self.message = message
         self.code = code
+        self.at_end = at_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +108,7 @@ def unescape(text: str, pos: int, what: str) -> tuple[str, int, list[Note] | Non
     backslash = text.find("\\", pos)
     if backslash < 0 or 0 <= quote < backslash:
         if quote < 0:
-            raise LineError(pos, f"unterminated {what}: no closing '\"'")
+            raise LineError(pos, f"unterminated {what}: no closing '\"'", at_end=True)
         return text[pos:quote], quote + 1, None
     start = pos
     parts: list[str] = []
@@ -110,12 +120,12 @@ def unescape(text: str, pos: int, what: str) -> tuple[str, int, list[Note] | Non
         backslash = text.find("\\", pos)
         if backslash < 0 or 0 <= quote < backslash:
             if quote < 0:
-                raise LineError(start, f"unterminated {what}: no closing '\"'")
+                raise LineError(start, f"unterminated {what}: no closing '\"'", at_end=True)
             parts.append(text[pos:quote])
             return "".join(parts), quote + 1, notes
         parts.append(text[pos:backslash])
         if backslash + 1 >= n:
-            raise LineError(start, f"unterminated {what}: the line ends after '\\'")
+            raise LineError(start, f"unterminated {what}: the line ends after '\\'", at_end=True)
         escaped = text[backslash + 1]
         if escaped in '\\"':
             parts.append(escaped)
@@ -165,7 +175,7 @@ def parse_key_line(text: str, pos: int) -> KeyLine:
     start = pos + 1
     end = text.rfind("]")
     if end < start:
-        raise LineError(len(text) + 1, "key line has no closing ']'")
+        raise LineError(len(text) + 1, "key line has no closing ']'", at_end=True)
     name_start = start
     delete = text.startswith("-", start)
     if delete:
@@ -233,7 +243,7 @@ def parse_data(text: str, pos: int) -> Data:
     must follow ``=`` directly (after blanks): ``"``, ``hex:``, ``dword:``, ``hex(N):``.
     """
     if pos >= len(text):
-        raise LineError(pos + 1, "missing value data after '='")
+        raise LineError(pos + 1, "missing value data after '='", at_end=True)
     first = text[pos]
     if first == '"':
         value, end, notes = unescape(text, pos + 1, "string")
@@ -258,12 +268,18 @@ def parse_data(text: str, pos: int) -> Data:
                 raise LineError(pos + 5, f"type hex({digits}) does not fit in 32 bits")
         raw, continues = parse_hex(text, match.end())
         return Data(type_id, raw, continues, is_hex=True)
+    at_end = _TYPE_TAG_START.fullmatch(text, pos) is not None
     if text.startswith("hex(", pos):
-        raise LineError(pos + 5, "hex(N): needs N as hexadecimal digits without '0x', then '):'")
+        raise LineError(
+            pos + 5,
+            "hex(N): needs N as hexadecimal digits without '0x', then '):'",
+            at_end=at_end,
+        )
     raise LineError(
         pos + 1,
         f"unknown value data {_excerpt(text, pos)}: expected a quoted string, 'dword:', "
         "'hex:', 'hex(N):' or '-'",
+        at_end=at_end,
     )
 
 
@@ -282,7 +298,9 @@ def parse_dword(text: str, pos: int) -> bytes:
     if match is None:
         found = text[pos:].strip(BLANKS)
         raise LineError(
-            pos + 1, f"dword data must be 1 to 8 hex digits, found {_excerpt(found, 0)}"
+            pos + 1,
+            f"dword data must be 1 to 8 hex digits, found {_excerpt(found, 0)}",
+            at_end=not found,
         )
     return int(match.group(1), 16).to_bytes(4, "little")
 

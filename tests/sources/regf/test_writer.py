@@ -525,6 +525,16 @@ def test_rejects_what_regf_cannot_hold() -> None:
         write_hive(hive)
 
 
+def test_a_marker_fills_the_reserved_area_and_nothing_else() -> None:
+    plain = write_hive(rich_hive(), last_written=T0)
+    marked = write_hive(rich_hive(), last_written=T0, marker=b"M" * 3528)
+    assert marked[:512] == plain[:512]  # the checksummed bytes and the checksum itself
+    assert marked[512:4040] == b"M" * 3528  # up to the thaw fields at 0xFC8
+    assert marked[4040:] == plain[4040:]
+    with pytest.raises(UsageError, match="at most 3528 bytes, not 3529"):
+        write_hive(rich_hive(), marker=b"M" * 3529)
+
+
 def test_c1_control_names_are_stored_as_latin1() -> None:
     hive = MemoryHive()
     hive.root().add_key("a\x85b")

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.errors import EvidenceError, HiveparseError, RegSyntaxError, UsageError
+from hiveparse.errors import (
+    EvidenceError,
+    HiveparseError,
+    RegSyntaxError,
+    Unsupported,
+    UsageError,
+)
 from hiveparse.sources.regtext import (
     CreateKey,
     DeleteKey,
@@ -28,6 +34,7 @@ TEXT = (
     '"ClientHWID"=-\r\n'
     '"bad"=dword:0x1\r\n'
     "[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\MSLicensing\\Store\\LICENSE000]\r\n"
+    "\r\n"  # regedit ends a file with a blank line (else: reg.truncated_suspected)
 )
 DATA = b"\xff\xfe" + TEXT.encode("utf-16-le")
 HWID = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\MSLicensing\\HardwareID"
@@ -170,11 +177,17 @@ def test_diagnostics_are_capped_per_code() -> None:
     ]
 
 
-def test_header_not_imported_yields_nothing_in_lenient_mode() -> None:
-    reader = RegReader(io.BytesIO(b'REGEDIT4 FOO\r\n[HKEY_CURRENT_USER\\A]\r\n"a"="b"\r\n'))
-    assert reader.header is RegHeader.NOT_IMPORTED
-    assert list(reader.operations()) == []
-    assert [d.code for d in reader.diagnostics] == ["reg.header_not_imported"]
+@pytest.mark.parametrize("strict", [True, False])
+def test_header_windows_imports_nothing_from_is_unsupported(strict: bool) -> None:
+    """Windows accepts 'REGEDIT4 FOO' and imports nothing: no result, in either mode."""
+    data = b'REGEDIT4 FOO\r\n[HKEY_CURRENT_USER\\A]\r\n"a"="b"\r\n\r\n'
+    with pytest.raises(Unsupported) as caught:
+        RegReader(io.BytesIO(data), strict=strict, source="x.reg")
+    assert str(caught.value) == (
+        "x.reg: 1:1: unsupported .reg header 'REGEDIT4 FOO': hiveparse reads "
+        "'Windows Registry Editor Version 5.00', 'REGEDIT4' and Windows 3.1 'REGEDIT' files; "
+        "Windows accepts this header but imports nothing from the file"
+    )
 
 
 def test_only_hiveparse_errors_escape_for_odd_inputs() -> None:

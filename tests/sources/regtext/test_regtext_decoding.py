@@ -37,7 +37,7 @@ def test_bom_decides_and_is_reported(data: bytes, encoding: str, bom: bytes) -> 
 def test_any_chunk_size_gives_the_same_result(chunk_size: int, codec: str) -> None:
     """Multi-byte characters and surrogate pairs split across reads decode correctly."""
     boms = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-8": b"\xef\xbb\xbf"}
-    data = boms[codec] + (V5 + BODY * 3).encode(codec)
+    data = boms[codec] + (V5 + BODY * 3 + "\r\n").encode(codec)  # regedit's closing blank line
     reader, ops = _ops(data, chunk_size=chunk_size)
     _, expected = _ops(data)
     assert ops == expected
@@ -78,7 +78,7 @@ def test_utf16_without_bom_is_refused_in_both_modes(codec: str, name: str) -> No
 
 
 def test_utf16_without_bom_read_when_asked() -> None:
-    data = (V5 + BODY).encode("utf-16-le")
+    data = (V5 + BODY + "\r\n").encode("utf-16-le")
     reader, ops = _ops(data, encoding="utf-16-le")
     assert reader.encoding == "utf-16-le"
     assert len(ops) == 2
@@ -95,7 +95,7 @@ def test_python_utf16_auto_codec_is_refused() -> None:
 
 
 def test_encoding_parameter_does_not_override_a_bom() -> None:
-    data = b"\xff\xfe" + (V5 + BODY).encode("utf-16-le")
+    data = b"\xff\xfe" + (V5 + BODY + "\r\n").encode("utf-16-le")
     reader, _ = _ops(data, encoding="cp1251")
     assert reader.encoding == "utf-16-le"
     assert [d.code for d in reader.diagnostics] == ["reg.encoding_overridden"]

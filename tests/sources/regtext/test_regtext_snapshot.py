@@ -83,7 +83,7 @@ def test_delete_key_removes_the_subtree_and_later_lines_recreate() -> None:
         + '[HKEY_CURRENT_USER\\A\\B\\C]\r\n"v"="x"\r\n'
         + "[-HKEY_CURRENT_USER\\A\\B]\r\n"
         + "[HKEY_CURRENT_USER\\A\\B]\r\n"
-        + "[-HKEY_CURRENT_USER\\Not\\There]\r\n"
+        + "[-HKEY_CURRENT_USER\\Not\\There]\r\n\r\n"
     )
     b = regfile.find("HKCU\\A\\B")
     assert b is not None and b.provenance.line == 6
@@ -92,7 +92,9 @@ def test_delete_key_removes_the_subtree_and_later_lines_recreate() -> None:
 
 
 def test_deleting_a_whole_hive_mount() -> None:
-    regfile = loads(V5 + "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE]\r\n")
+    regfile = loads(
+        V5 + "[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE]\r\n\r\n"
+    )
     assert regfile.hives == {}
     assert [(d.code, d.location.line) for d in regfile.diagnostics] == [("reg.hive_deleted", 4)]
 
@@ -100,7 +102,7 @@ def test_deleting_a_whole_hive_mount() -> None:
 def test_value_deletion_and_duplicates() -> None:
     regfile = loads(
         V5 + '[HKEY_CURRENT_USER\\A]\r\n"a"="1"\r\n"b"="2"\r\n"A"=dword:3\r\n"b"=-\r\n'
-        '"b"="again"\r\n'
+        '"b"="again"\r\n\r\n'
     )
     key = regfile.find("HKCU\\A")
     assert key is not None
