@@ -154,7 +154,10 @@ def _warn(analysis: Any, documents: list[dict[str, Any]], *, table: bool) -> Non
     explains, always; in table mode also every warning and error of every host."""
     from .errors import say_warning  # noqa: PLC0415
 
-    lines: list[str] = [f"{item.path}: {item.error}" for item in analysis.unreadable]
+    lines: list[str] = [
+        item.error if item.error.startswith(item.path) else f"{item.path}: {item.error}"
+        for item in analysis.unreadable
+    ]
     lines += [str(note) for note in analysis.unplaced]
     if table:
         for document in documents:

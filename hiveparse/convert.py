@@ -293,10 +293,19 @@ def convert_reg_file(
         for folded, counted in parsed.deletions.items()
         if folded not in written_mounts
     )
+    # Deletions under a mount that gets no hive travel in the first hive's marker, so that
+    # the converted hives still report everything the file deletes, once.
+    orphans = [
+        deletion
+        for folded, deleted in parsed.deleted.items()
+        if folded not in written_mounts
+        for deletion in deleted
+    ]
     hives: list[ConvertedHive] = []
     for mount, snapshot in parsed.hives.items():
         own = _hive_notes(source, mount, snapshot, parsed)
-        wanted = _origin(source, size, digest, mount, filetime, parsed)
+        wanted = _origin(source, size, digest, mount, filetime, parsed, orphans)
+        orphans = []
         marker, stored = encode_origin(wanted)
         if not stored.complete:
             own.append(_incomplete_origin_note(source, mount, wanted, stored))
@@ -524,11 +533,18 @@ def _root_name(mount: str, hive_type: HiveType) -> str:
 
 
 def _origin(
-    source: str, size: int, digest: str, mount: str, filetime: int, parsed: _Parsed
+    source: str,
+    size: int,
+    digest: str,
+    mount: str,
+    filetime: int,
+    parsed: _Parsed,
+    elsewhere: list[OriginDeletion],
 ) -> HiveOrigin:
-    """What the marker of ``mount``'s hive says, before it is fitted into the base block."""
+    """What the marker of ``mount``'s hive says, before it is fitted into the base block
+    (``elsewhere``: deletions under mounts that get no hive of their own)."""
     folded = fold_name(mount)
-    deleted = parsed.deleted.get(folded, [])
+    deleted = [*parsed.deleted.get(folded, []), *elsewhere]
     counted = parsed.deletions.get(folded)
     capped = counted is not None and counted.keys + counted.values > len(deleted)
     return HiveOrigin(
@@ -732,7 +748,8 @@ def _orphan_deletions_note(source: str, counted: _Deletions) -> Diagnostic:
         source,
         "convert.deletions_not_represented",
         f"the .reg file deletes under {counted.mount} ({counted.describe()}) and leaves no key "
-        "there, so no hive is written for it; deletions cannot be represented in a hive",
+        "there, so no hive is written for it; deletions cannot be represented in a hive (the "
+        "origin marker of the first hive written lists them)",
         Severity.WARNING,
         counted.first_line,
     )
