@@ -245,7 +245,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         rule_policy_tooltip_hidden,
         ("rds.policy.tooltip_hidden",),
-        reads=("policy.hide_tooltip", *RESET_READS),
+        reads=("policy.hide_tooltip", *RESET_READS, *ROLE_FACTS),
         absences=RESET_ABSENCES,
         summary="licensing notifications hidden by policy (with reset indicators: medium)",
     ),
