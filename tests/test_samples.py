@@ -10,6 +10,7 @@ what their stories in samples/README.md say.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -490,3 +491,29 @@ def test_hives_open_without_anomalies(case: str):
         evidence = open_evidence(path)
         problems = [d for d in evidence.all_diagnostics if d.severity != Severity.INFO]
         assert problems == [], f"{path.name}: {problems}"
+
+
+# --- (d) the README tells what analyze says ------------------------------------------------
+
+
+def _readme_findings() -> dict[str, set[str]]:
+    """Per case section of samples/README.md, the ids of its "- `id`" bullet lines."""
+    sections: dict[str, set[str]] = {}
+    case = None
+    for line in (SAMPLES / "README.md").read_text().splitlines():
+        heading = re.match(r"^\*\*([a-z0-9-]+)\*\* — ", line)
+        if heading:
+            case = heading.group(1)
+            sections[case] = set()
+        bullet = re.match(r"^- `((?:rds|rdp|evidence)\.[a-z0-9_.]+)`", line)
+        if bullet and case is not None:
+            sections[case].add(bullet.group(1))
+    return sections
+
+
+def test_readme_lists_exactly_what_analyze_reports_for_each_case():
+    told = _readme_findings()
+    assert set(told) == set(make_samples.CASES) | set(make_samples.VOLUME_CASES)
+    for case, expected in told.items():
+        (host,) = analyze([SAMPLES / case], as_of=AS_OF).hosts
+        assert {finding.id for finding in host.findings} == expected, case
