@@ -19,7 +19,7 @@ def count_tree(evidence: Evidence) -> list[dict[str, Any]]:
             keys += 1
             for value in key.values():
                 values += 1
-                _ = value.raw
+                value.check_data()  # its anomalies, without holding its data
         counted.append(
             {
                 "mount": mounted.mount,
