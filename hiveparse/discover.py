@@ -96,6 +96,7 @@ __all__ = [
     "classify_head",
     "describe_location",
     "discover_evidence",
+    "evidence_tree",
 ]
 
 SNIFF_BYTES = 4096  # the most read from any file while searching
@@ -306,6 +307,40 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
         ):
             return placed("restore_point", "restore point snapshot", folder, i)
     return Placement("loose file" + suffix, "loose", folder, _norm(folder))
+
+
+def evidence_tree(path: str | os.PathLike[str]) -> Path:
+    """The folder tree a piece of evidence belongs to (absolute, links not resolved), for the
+    rule that nothing is written inside evidence. A directory is its own tree. A file in a
+    Windows volume layout (config, RegBack, repair, a restore point, a user, service or
+    system profile: :func:`describe_location`; or anything below ``Windows\\System32``, such as
+    master key files) belongs to the volume's root, or to the
+    collection's root when the volume is a drive-letter folder of a collection (KAPE's
+    ``C``, Velociraptor's ``uploads/auto/C%3A``: the folder above ``uploads``). A loose file
+    belongs to its own folder."""
+    absolute = Path(_absolute(path))
+    if absolute.is_dir():
+        return absolute
+    placement = describe_location(absolute)
+    if placement.kind != "loose" and placement.volume_display is not None:
+        volume = Path(placement.volume_display)
+    else:
+        # Other files of a Windows installation (master keys in System32\Microsoft\Protect).
+        low = [part.casefold() for part in absolute.parts]
+        system = [
+            i for i in range(len(low) - 2) if low[i] in _WINDOWS_DIRS and low[i + 1] == "system32"
+        ]
+        if not system:
+            return absolute.parent
+        volume = Path(*absolute.parts[: system[-1]])
+    if not _DRIVE_RE.match(unquote(volume.name, errors="replace")):
+        return volume
+    root = volume.parent
+    if unquote(root.name, errors="replace").casefold() in _ACCESSOR_DIRS:
+        root = root.parent
+    if root.name.casefold() == "uploads":  # Velociraptor: uploads/ sits in the collection
+        root = root.parent
+    return root
 
 
 # --- results ---------------------------------------------------------------------------------

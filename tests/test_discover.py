@@ -37,6 +37,7 @@ from hiveparse.discover import (
     classify_head,
     describe_location,
     discover_evidence,
+    evidence_tree,
 )
 from hiveparse.errors import Severity, UsageError
 from hiveparse.evidence import open_evidence, sniff_format
@@ -878,3 +879,33 @@ def test_config_glob_with_subfolders(tmp_path: Path) -> None:
     assert {log.path for log in discovery.logs} == {files["SYSTEM.LOG1"], files["SYSTEM.LOG2"]}
     assert [d.location.source for d in discovery.with_code(NO_EVIDENCE)] == [str(config / "TxR")]
     assert discovery.exit_code == 0  # a folder without evidence is a note, nothing was missed
+
+
+# --- the evidence tree (output policy) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("relative", "tree"),
+    [
+        ("mnt/win/Windows/System32/config/SYSTEM", "mnt/win"),
+        ("mnt/win/WINNT/system32/config/RegBack/SAM", "mnt/win"),
+        ("mnt/win/Windows/repair/SAM", "mnt/win"),
+        ("mnt/win/Users/alice/NTUSER.DAT", "mnt/win"),
+        ("mnt/win/Users/alice/AppData/Local/Microsoft/Windows/UsrClass.dat", "mnt/win"),
+        ("mnt/win/Windows/System32/Microsoft/Protect/S-1-5-18/User/k", "mnt/win"),
+        ("kape/C/Windows/System32/config/SOFTWARE", "kape"),
+        ("velo/uploads/auto/C%3A/Windows/System32/config/SYSTEM", "velo"),
+        ("velo/uploads/ntfs/%5C%5C.%5CC%3A/Users/bob/NTUSER.DAT", "velo"),
+        ("loose/evidence_001.bin", "loose"),
+        ("loose/Windows/SYSTEM", "loose/Windows"),
+    ],
+)
+def test_evidence_tree_of_a_file(tmp_path: Path, relative: str, tree: str) -> None:
+    assert evidence_tree(tmp_path / relative) == tmp_path / tree
+
+
+def test_evidence_tree_of_a_directory_is_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "C" / "Windows" / "System32" / "config"
+    folder.mkdir(parents=True)
+    assert evidence_tree(folder) == folder
+    assert evidence_tree(Path(os.path.relpath(folder))) == folder  # made absolute
