@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,11 +12,12 @@ import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import EncodingOpt, Format, FormatOpt, StrictOpt, chosen_format
+from .output import check_output, check_output_folder, create_output_folder
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from hiveparse.convert import RegConversion, WrittenHive
+    from hiveparse.convert import PlannedOutput, RegConversion, WrittenHive
 
 
 def convert(
@@ -22,12 +25,13 @@ def convert(
         Path, typer.Argument(help="A .reg file (a regedit export or a change script).")
     ],
     output: Annotated[
-        Path,
+        str,
         typer.Option(
             "--output",
             "-o",
-            help="The hive file to create, or an existing directory to get one file per "
-            "hive mount (SYSTEM, SOFTWARE, NTUSER.DAT, ...). Never overwritten.",
+            help="The hive file to create; or a directory to get one file per hive mount "
+            "(SYSTEM, SOFTWARE, NTUSER.DAT, ...): an existing one, or a new one written with "
+            "a trailing / (created). Never overwritten, never inside the evidence's folder.",
         ),
     ],
     mount: Annotated[
@@ -54,16 +58,21 @@ def convert(
     from hiveparse.convert import (  # noqa: PLC0415 - fast --help
         convert_reg_file,
         plan_outputs,
-        refuse_unsafe_output,
-        write_outputs,
     )
     from hiveparse.report.records import is_partial  # noqa: PLC0415
 
-    refuse_unsafe_output(reg_file, output)
+    # A trailing slash names a directory, which is created when it does not exist yet.
+    wants_folder = output.endswith(("/", os.sep, os.altsep or "/"))
+    target = Path(output)
+    folder = wants_folder or target.is_dir()
+    create = check_output_folder(target, [reg_file])[1] if folder else False
+    if not folder:
+        check_output(target, [reg_file])
     conversion = convert_reg_file(
         reg_file, encoding=encoding, strict=strict, last_written=_parse_timestamp(timestamp)
     )
-    written = write_outputs(plan_outputs(conversion, output, mount=mount))
+    planned = plan_outputs(conversion, target, mount=mount, directory=folder)
+    written = _write(planned, target if create else None, reg_file)
     document = _document(conversion, written)
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
@@ -77,6 +86,26 @@ def convert(
         else:
             write_json(document, sys.stdout)
     raise typer.Exit(EXIT_PARTIAL if is_partial(list(conversion.diagnostics)) else EXIT_OK)
+
+
+def _write(
+    planned: list[PlannedOutput], new_folder: Path | None, reg_file: Path
+) -> list[WrittenHive]:
+    """Check every planned file against the output policy, then write them all (creating
+    ``new_folder`` first); on failure nothing written here is left behind."""
+    from hiveparse.convert import write_outputs  # noqa: PLC0415
+
+    if new_folder is not None:
+        create_output_folder(new_folder)
+    try:
+        for item in planned:
+            check_output(item.path, [reg_file])
+        return write_outputs(planned)
+    except BaseException:
+        if new_folder is not None:
+            with contextlib.suppress(OSError):
+                new_folder.rmdir()  # only when empty: write_outputs removed its own files
+        raise
 
 
 def _parse_timestamp(text: str | None) -> datetime | None:

@@ -17,6 +17,7 @@ from .options import (
     NoLogsOpt,
     chosen_format,
 )
+from .output import printable
 
 
 def info(
@@ -82,6 +83,8 @@ def _write_text(document: dict[str, Any]) -> None:
     if "dirty" in document:
         out.write(f"  dirty      {document['dirty']}\n")
         out.write(f"  logs found {', '.join(document['logs_found']) or '-'}\n")
+        for refused in document.get("logs_refused", []):
+            out.write(f"  not used   {printable(refused['path'])}: {refused['reason']}\n")
         out.write(f"  applied    {', '.join(document['logs_applied']) or '-'}\n")
     diagnostics = document["diagnostics"]
     out.write(f"  anomalies  {len(diagnostics)}\n")

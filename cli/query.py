@@ -30,7 +30,13 @@ def query(
         bool, typer.Option("--recursive", "-s", help="Every key below KEY too (reg query /s).")
     ] = False,
     values: Annotated[
-        bool, typer.Option("--values", "-v", help="List each key's values with their data.")
+        bool,
+        typer.Option(
+            "--values",
+            "-v",
+            help="Accepted for compatibility and ignored: values are always listed, as "
+            "reg query does.",
+        ),
     ] = False,
     security: Annotated[
         bool,
@@ -42,7 +48,9 @@ def query(
     strict: StrictOpt = False,
     no_logs: NoLogsOpt = False,
 ) -> None:
-    """List a key (and its subtree with -s): values, types, data, last-written times."""
+    """List a key as reg query does: its values (name, type, data), then its subkeys; with -s
+    every key below it as well. Every format carries the values and last-written times."""
+    del values  # values are always listed (reg query does); -v stays accepted
     from hiveparse.evidence import open_evidence  # noqa: PLC0415 - fast --help
     from hiveparse.model import walk  # noqa: PLC0415
     from hiveparse.paths import full_key_path  # noqa: PLC0415
@@ -67,7 +75,7 @@ def query(
                 yield records.key_record(
                     item,
                     full,
-                    with_values=values,
+                    with_values=True,
                     control_set=found.control_set,
                     with_security=security,
                 )

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .errors import EXIT_OK
+from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE, say_error, say_warning
 from .options import Format, FormatOpt, chosen_format
+from .output import printable
+
+if TYPE_CHECKING:
+    from hiveparse.crypto.timebomb import LsaTimebomb, LsaTimebombSecrets, LsaTimebombSlot
+    from hiveparse.evidence import Evidence
 
 _MAX_BLOB_FILE = 1 << 20  # a timebomb blob is a few hundred bytes
+_MISSING_SYSTEM_HIVE = (
+    "the SYSTEM hive (Vista and later keep the timebomb in its RCM\\GracePeriod key; "
+    "its boot key opens the XP / Server 2003 LSA secret)"
+)
+_MISSING_SECURITY_HIVE = (
+    "the SECURITY hive (XP and Server 2003 keep the timebomb as its LSA secret "
+    "L$RTMTIMEBOMB_1320153D-8DA3-4e8e-B27B-0D888223A588)"
+)
 _NEEDS_KEYS = (
     "the expiry is inside the encrypted data: it needs the machine's DPAPI keys "
     "(SYSTEM + SECURITY hives and the S-1-5-18 master keys)"
@@ -26,7 +39,10 @@ def timebomb(
     from_evidence: Annotated[
         list[Path] | None,
         typer.Option(
-            "--from", help="Read every timebomb value (every ControlSet) from hives or .reg files."
+            "--from",
+            help="Read every timebomb from hives or .reg files: the RCM\\GracePeriod value of "
+            "every ControlSet (Vista and later) and the L$RTMTIMEBOMB_ LSA secret of a "
+            "SECURITY hive (XP / Server 2003, opened with the SYSTEM hive's boot key).",
         ),
     ] = None,
     keys_from: Annotated[
@@ -40,50 +56,86 @@ def timebomb(
     output_format: FormatOpt = None,
 ) -> None:
     """Decode a grace-period timebomb: DPAPI header, master key, algorithms, lengths; with
-    the machine's keys (--keys, or a volume given to --from), the exact expiry."""
+    the machine's keys (--keys, or a volume given to --from), the exact expiry. On XP / 2003
+    the timebomb is an LSA secret, decrypted when SYSTEM and SECURITY are in the evidence."""
     from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
     if (blob is None) == (not from_evidence):
         raise UsageError("give a blob (hex or file) or --from EVIDENCE, not both and not neither")
+    for named in keys_from or []:
+        if not named.exists():
+            raise UsageError(f"{str(named)!r} does not exist")
+    searched = _Opened(from_evidence or [])
+    keys = _KeyMaterial(searched, _Opened(keys_from or []))
     found: list[tuple[dict[str, Any], bytes]] = []
     if blob is not None:
         data = _blob_bytes(blob)
         found.append(({"argument": blob if len(blob) < 80 else blob[:77] + "..."}, data))
     else:
-        found = _from_evidence(from_evidence or [])
-    for named in keys_from or []:
-        if not named.exists():
-            raise UsageError(f"{str(named)!r} does not exist")
-    keys = _KeyMaterial([*(from_evidence or []), *(keys_from or [])])
+        found = _blob_values(searched.evidence)
     found_records: list[dict[str, Any]] = []
     for where, raw in found:
-        item: dict[str, Any] = {"where": where, "header": decode_blob_header(raw).to_dict()}
+        item: dict[str, Any] = {
+            "kind": "dpapi_blob",
+            "where": where,
+            "header": decode_blob_header(raw).to_dict(),
+        }
         item |= keys.decrypt(raw)
         found_records.append(item)
+    missing: list[str] = []
+    if from_evidence:
+        found_records += keys.lsa_timebomb_records()
+        if not found_records and searched.evidence:
+            missing = keys.missing_for_timebombs()
     fmt = chosen_format(output_format)
     if fmt == Format.JSONL:
         write_jsonl(found_records, sys.stdout)
     elif fmt == Format.JSON:
-        write_json({"timebombs": found_records}, sys.stdout)
+        write_json({"timebombs": found_records, "missing": missing}, sys.stdout)
     else:
-        _write_text(found_records)
-    raise typer.Exit(EXIT_OK)
+        _write_text(found_records, missing)
+    if fmt == Format.JSONL:  # the other formats carry it in their output
+        for what in missing:
+            say_warning(f"no timebomb found; missing {what}")
+    if from_evidence and not searched.evidence:
+        for line in searched.problems:
+            say_error(line)
+        raise typer.Exit(EXIT_UNREADABLE)
+    for line in searched.problems:
+        say_warning(line)
+    raise typer.Exit(EXIT_PARTIAL if searched.problems else EXIT_OK)
 
 
-class _KeyMaterial:
-    """The SYSTEM / SECURITY hives and master key files among some paths (files or folders)."""
+class _Opened:
+    """The registry evidence found in some paths (files or folders), opened once."""
 
     def __init__(self, paths: list[Path]) -> None:
         from hiveparse.discover import discover_evidence  # noqa: PLC0415
-        from hiveparse.evidence import open_evidence, regf_hives  # noqa: PLC0415
+        from hiveparse.evidence import open_evidence  # noqa: PLC0415
+
+        self.paths = paths
+        discovery = discover_evidence(paths)
+        self.evidence = [open_evidence(found.path) for found in discovery.files]
+        self.problems = [str(error) for error in discovery.errors]
+        if paths and not discovery.files and not discovery.errors:
+            self.problems.append("no registry evidence found in " + ", ".join(map(str, paths)))
+
+
+class _KeyMaterial:
+    """The SYSTEM / SECURITY hives and master key files among the evidence and --keys."""
+
+    def __init__(self, searched: _Opened, given: _Opened) -> None:
+        from hiveparse.evidence import regf_hives  # noqa: PLC0415
         from hiveparse.masterkeys import gather_master_keys  # noqa: PLC0415
         from hiveparse.model import HiveType  # noqa: PLC0415
 
+        paths = [*searched.paths, *given.paths]
+        opened = [*searched.evidence, *given.evidence]
         self.wanted = bool(paths)
-        opened = [open_evidence(found.path) for found in discover_evidence(paths).files]
-        self.systems = [hive for _path, hive in regf_hives(opened, HiveType.SYSTEM)]
+        self.evidence = {item.path: item for item in opened}
+        self.systems = regf_hives(opened, HiveType.SYSTEM)
         self.securities = regf_hives(opened, HiveType.SECURITY)
         self.master_keys = gather_master_keys(volumes=paths, named=paths)
 
@@ -92,7 +144,8 @@ class _KeyMaterial:
 
         if not self.wanted:
             return {"expires": None, "expires_source": None, "expires_note": _NEEDS_KEYS}
-        result = decrypt_timebomb_blob(blob, self.systems, self.securities, self.master_keys)
+        systems = [hive for _path, hive in self.systems]
+        result = decrypt_timebomb_blob(blob, systems, self.securities, self.master_keys)
         note = result.error or ("; ".join(f"missing {m}" for m in result.missing) or None)
         return {
             "expires": result.to_dict()["expires"],
@@ -100,6 +153,96 @@ class _KeyMaterial:
             "expires_note": note,
             "decryption": result.to_dict(),
         }
+
+    def lsa_timebomb_records(self) -> list[dict[str, Any]]:
+        """One record per slot of every XP / 2003 timebomb secret (L$RTMTIMEBOMB_...)."""
+        from hiveparse.crypto.timebomb import open_lsa_timebombs  # noqa: PLC0415
+
+        records: list[dict[str, Any]] = []
+        for secrets in open_lsa_timebombs(self.securities, self.systems):
+            readings = {(r.name, r.slot): r for r in secrets.timebombs}
+            records.extend(
+                _lsa_record(self.evidence, secrets, slot, readings.get((slot.name, slot.slot)))
+                for slot in secrets.slots
+            )
+        return records
+
+    def missing_for_timebombs(self) -> list[str]:
+        """What the evidence would need to hold a timebomb hiveparse can read."""
+        missing = []
+        if not self.systems:
+            missing.append(_MISSING_SYSTEM_HIVE)
+        if not self.securities:
+            missing.append(_MISSING_SECURITY_HIVE)
+        return missing
+
+
+def _lsa_record(
+    evidence: dict[str, Any],
+    secrets: LsaTimebombSecrets,
+    stored: LsaTimebombSlot,
+    reading: LsaTimebomb | None,
+) -> dict[str, Any]:
+    """An LSA timebomb slot: where it is, which hives opened it, its FILETIME (never the
+    key or any other plaintext: a plaintext that is no FILETIME is described, not shown)."""
+    from hiveparse.crypto.lsa import SECRETS  # noqa: PLC0415
+    from hiveparse.crypto.timebomb import TimebombStatus  # noqa: PLC0415
+    from hiveparse.filetime import filetime_iso  # noqa: PLC0415
+    from hiveparse.rds.grace_decrypt import GraceDecryption  # noqa: PLC0415
+
+    source = evidence.get(secrets.security)
+    where = {
+        "source": secrets.security,
+        "sha256": None if source is None else source.sha256,
+        "hive": "SECURITY",
+        "key_path": f"HKEY_LOCAL_MACHINE\\SECURITY\\{SECRETS}\\{stored.name}\\{stored.slot}",
+        "secret": stored.name,
+        "slot": stored.slot,
+        "slot_written": filetime_iso(stored.written_filetime),
+        "slot_written_raw": stored.written_filetime,
+    }
+    steps: dict[str, str | None] = {}
+    if secrets.system is not None:
+        steps = {
+            "boot_key_control_set": secrets.boot_key_control_set,
+            "lsa_era": secrets.lsa_era,
+            "secret": f"{stored.name} {stored.slot}",
+        }
+    if reading is None:
+        result = GraceDecryption(
+            "missing_keys" if secrets.missing else "failed",
+            security_hive=secrets.security,
+            missing=list(secrets.missing),
+            error="; ".join(secrets.errors) or None,
+        )
+    elif reading.reading.status is TimebombStatus.FILETIME:
+        result = GraceDecryption(
+            "lsa_secret",
+            expires=reading.reading.end,
+            filetime=reading.reading.filetime,
+            security_hive=secrets.security,
+            steps=steps,
+        )
+    else:
+        result = GraceDecryption(
+            "failed",
+            filetime=reading.reading.filetime,
+            security_hive=secrets.security,
+            steps=steps,
+            error=f"decrypted, but {reading.reading.message}",
+        )
+    decryption = result.to_dict() | {"system_hive": secrets.system}
+    note = result.error or ("; ".join(f"missing {m}" for m in result.missing) or None)
+    return {
+        "kind": "lsa_secret",
+        "where": where,
+        "header": None,
+        "expires": decryption["expires"],
+        "expires_source": "lsa_secret" if result.expires else None,
+        "expires_note": note,
+        "filetime": result.filetime,
+        "decryption": decryption,
+    }
 
 
 def _blob_bytes(text: str) -> bytes:
@@ -126,31 +269,32 @@ def _blob_bytes(text: str) -> bytes:
         raise UsageError(f"{text[:40]!r} is neither a file nor hex bytes") from error
 
 
-def _from_evidence(paths: list[Path]) -> list[tuple[dict[str, Any], bytes]]:
+def _blob_values(evidence: list[Evidence]) -> list[tuple[dict[str, Any], bytes]]:
     """Every timebomb value (every ControlSet) in the evidence, with where it was."""
-    from hiveparse.discover import discover_evidence  # noqa: PLC0415
-    from hiveparse.evidence import open_evidence  # noqa: PLC0415
     from hiveparse.rds.facts import collect_facts  # noqa: PLC0415
 
-    discovery = discover_evidence(paths)
-    evidence = [open_evidence(found.path) for found in discovery.files]
     facts = collect_facts(evidence)
     values = facts.all("grace.timebomb") + facts.all("grace.timebomb_beta")
     return [(fact.evidence_record(), fact.value.raw) for fact in values if fact.value is not None]
 
 
-def _write_text(found: list[dict[str, Any]]) -> None:
+def _write_text(found: list[dict[str, Any]], missing: list[str]) -> None:
     out = sys.stdout
     if not found:
         out.write("no timebomb value found\n")
+    for what in missing:
+        out.write(f"  missing        {what}\n")
     for item in found:
         where = item["where"]
         label = where.get("key_path", where.get("argument", "?"))
         if where.get("control_set"):
             current = ", current" if where.get("current_control_set") else ""
             label += f" ({where['control_set']}{current})"
+        out.write(f"{printable(label)}\n")
+        if item["kind"] == "lsa_secret":
+            _write_lsa_text(item)
+            continue
         header = item["header"]
-        out.write(f"{label}\n")
         out.write(f"  DPAPI-shaped   {header['dpapi_shaped']}   ({header['length']} bytes)\n")
         if header["master_key_guid"]:
             out.write(f"  master key     {header['master_key_guid']}\n")
@@ -166,3 +310,19 @@ def _write_text(found: list[dict[str, Any]]) -> None:
             out.write(f"  expires        {item['expires']} (decrypted)\n")
         else:
             out.write(f"  expires        unknown: {item['expires_note']}\n")
+
+
+def _write_lsa_text(item: dict[str, Any]) -> None:
+    out = sys.stdout
+    where, decryption = item["where"], item["decryption"]
+    out.write(f"  LSA secret     {where['slot']}, written {where['slot_written'] or '?'}\n")
+    if decryption["system_hive"]:
+        out.write(
+            f"  opened with    SYSTEM {printable(decryption['system_hive'])} (boot key "
+            f"{decryption['steps']['boot_key_control_set']}), SECURITY "
+            f"{printable(decryption['security_hive'])} (LSA {decryption['steps']['lsa_era']})\n"
+        )
+    if item["expires"]:
+        out.write(f"  expires        {item['expires']} (FILETIME {item['filetime']}, UTC)\n")
+    else:
+        out.write(f"  expires        unknown: {printable(item['expires_note'] or '?')}\n")

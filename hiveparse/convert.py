@@ -32,8 +32,9 @@ Output files are named after the hive type (``SYSTEM``, ``SOFTWARE``, ``NTUSER.D
 that is not the type's usual home is qualified (``SYSTEM-OFFLINE_SYSTEM``,
 ``NTUSER-S-1-5-21-...-1001.DAT``). Keys a .reg file gives under HKEY_CLASSES_ROOT and
 HKEY_CURRENT_CONFIG land in the SOFTWARE and SYSTEM hives, where those links lead
-(:func:`hiveparse.paths.locate`). :func:`plan_outputs` and :func:`write_outputs` never
-overwrite a file and never write over the input.
+(:func:`hiveparse.paths.locate`). :func:`write_outputs` never overwrites a file; whether a
+path may be written at all (never over, beside or inside the evidence) is decided by the
+command line's one output policy (``hiveparse.cli.output``), not here.
 """
 
 from __future__ import annotations
@@ -85,7 +86,6 @@ __all__ = [
     "convert_reg_file",
     "convert_reg_to_hives",
     "plan_outputs",
-    "refuse_unsafe_output",
     "select_hive",
     "write_outputs",
 ]
@@ -363,45 +363,36 @@ def select_hive(conversion: RegConversion, wanted: str) -> ConvertedHive:
     )
 
 
-def refuse_unsafe_output(reg_path: str | os.PathLike[str], output: Path) -> None:
-    """Fail early when ``output`` is the input file or an existing file (not a directory)."""
-    if output.is_dir():
-        return
-    if output.exists() or output.is_symlink():
-        if output.exists() and _same_file(output, Path(os.fspath(reg_path))):
-            raise UsageError(f"refusing to write over the input file {str(output)!r}")
-        raise UsageError(f"{str(output)!r} exists; refusing to overwrite it")
-
-
 def plan_outputs(
-    conversion: RegConversion, output: Path, *, mount: str | None = None
+    conversion: RegConversion,
+    output: Path,
+    *,
+    mount: str | None = None,
+    directory: bool | None = None,
 ) -> list[PlannedOutput]:
-    """Where each hive goes: ``output`` itself for one hive, or one file per hive (named
-    :attr:`ConvertedHive.file_name`) when ``output`` is an existing directory.
+    """Where each hive goes: one file per hive, named :attr:`ConvertedHive.file_name`, in
+    ``output`` when it is a directory (an existing one; ``directory=True`` for one the
+    caller will create, ``False`` to take ``output`` as a file name whatever it is), else
+    ``output`` itself for a single hive.
 
-    Refuses (UsageError) several hives without a directory, and any target that exists
-    or is the input file; nothing is written.
+    Refuses (UsageError) a .reg file with nothing to convert and several hives without a
+    directory. Nothing is written and nothing is judged about the paths themselves: the
+    caller's output policy checks every planned path.
     """
     if not conversion.hives:
         raise UsageError(_nothing_to_convert(conversion), source=conversion.source)
     hives = [select_hive(conversion, mount)] if mount is not None else list(conversion.hives)
-    if output.is_dir():
-        planned = [PlannedOutput(hive, output / hive.file_name) for hive in hives]
-    elif len(hives) > 1:
+    if output.is_dir() if directory is None else directory:
+        return [PlannedOutput(hive, output / hive.file_name) for hive in hives]
+    if len(hives) > 1:
         names = ", ".join(hive.mount for hive in hives)
         raise UsageError(
             f"the .reg file holds {len(hives)} hive mounts ({names}): choose one with "
-            "--mount, or give an existing directory as -o to write one file per mount",
+            "--mount, or give a directory as -o (an existing one, or a new one written with "
+            "a trailing /) to write one file per mount",
             source=conversion.source,
         )
-    else:
-        parent = output.parent
-        if not parent.is_dir():
-            raise UsageError(f"cannot write {str(output)!r}: {str(parent)!r} is not a directory")
-        planned = [PlannedOutput(hives[0], output)]
-    for item in planned:
-        refuse_unsafe_output(conversion.source, item.path)
-    return planned
+    return [PlannedOutput(hives[0], output)]
 
 
 def write_outputs(planned: Sequence[PlannedOutput]) -> list[WrittenHive]:
@@ -808,10 +799,3 @@ def _name_files(hives: Iterable[ConvertedHive]) -> list[ConvertedHive]:
         taken.add(fold_name(final))
         out.append(replace(hive, file_name=final))
     return out
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.samefile(b)
-    except OSError:
-        return False

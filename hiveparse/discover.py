@@ -15,11 +15,22 @@ orphan. Every other file is skipped with a diagnostic.
 Directories are searched without recursion, in sorted name order, within bounds: at most
 ``max_depth`` directory levels below the argument, at most ``max_files`` files examined in
 all, each directory entered once (by device and inode, so neither a symbolic-link loop nor
-a bind mount makes the search run for ever). Symbolic links below an argument are skipped
-unless ``follow_symlinks`` is set; an argument that is itself a link is followed, since the
-user named it. Only the first 4 KiB of a file is read, so sparse or huge files that are not
-evidence cost one small read; FIFOs, sockets and devices are never opened. Nothing is
-written, and files are opened with ``O_NOATIME`` where the system allows it.
+a bind mount makes the search run for ever). Only the first 4 KiB of a file is read, so
+sparse or huge files that are not evidence cost one small read; FIFOs, sockets and devices
+are never read (opened without blocking, then refused). Nothing is written, and files are
+opened with ``O_NOATIME`` where the system allows it.
+
+Symbolic links. An argument that is itself a link is followed, since the user named it.
+Below a directory argument, a link whose resolved target lies inside that argument's own
+folder tree is followed and noted (``discover.symlink_followed``, naming the link and its
+target); a file or folder reached both ways is listed once, under its own path, and a loop
+is entered once. A link that leads out of the tree is noted
+(``discover.symlink_outside``, a warning) and never followed or opened; a dangling link or
+a loop of links is noted (``discover.symlink_skipped``). ``follow_symlinks=True`` is the
+library's opt-in to follow links out of the tree as well. Transaction logs found beside a
+hive by name are held to the same rule within the hive's folder
+(:func:`hiveparse.sources.regf.logfiles.scan_transaction_logs`): a ``SYSTEM.LOG1`` that is
+a link out of it is noted and never used.
 
 An EVIDENCE argument that cannot be used (missing, unreadable, not a hive or .reg file, a
 transaction log without its hive) is an *error item* (:class:`DiscoveryError` in
@@ -30,8 +41,11 @@ below) whose severity says what they mean for the run:
 
 * ``warning``: something that may hold evidence we did not read (unreadable, too deep,
   limit reached, a REGF file of unknown type) or a directory with no evidence at all;
-* ``info``: files that were looked at and are not evidence, links not followed,
-  duplicates, transaction logs without their hive.
+* ``info``: files that were looked at and are not evidence, links followed inside the
+  evidence tree, dangling links and loops, duplicates, transaction logs without their hive.
+
+A symbolic link out of the evidence tree is a ``warning`` (evidence may lie at its target,
+which is not read) that does not make the run partial: not following it is the rule.
 
 Each found file also gets a *role* taken from where it lies (``config``, ``RegBack copy``,
 ``user profile alice``, ...): see :func:`describe_location`. The role is for reporting and
@@ -51,8 +65,9 @@ from urllib.parse import unquote
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
 from hiveparse.model import EvidenceFormat
+from hiveparse.safefiles import inside, link_refusal, refused_as_outside
 from hiveparse.schemas import regf
-from hiveparse.sources.regf.logfiles import find_transaction_logs
+from hiveparse.sources.regf.logfiles import RefusedLog, scan_transaction_logs
 from hiveparse.sources.regf.open import LOG_FILE_TYPES
 from hiveparse.sources.regtext import detect_reg
 
@@ -65,6 +80,8 @@ __all__ = [
     "NO_EVIDENCE",
     "ORPHAN_LOG",
     "SNIFF_BYTES",
+    "SYMLINK_FOLLOWED",
+    "SYMLINK_OUTSIDE",
     "SYMLINK_SKIPPED",
     "TOO_DEEP",
     "UNKNOWN_FILE_TYPE",
@@ -79,6 +96,7 @@ __all__ = [
     "classify_head",
     "describe_location",
     "discover_evidence",
+    "evidence_tree",
 ]
 
 SNIFF_BYTES = 4096  # the most read from any file while searching
@@ -87,7 +105,9 @@ SNIFF_BYTES = 4096  # the most read from any file while searching
 NOT_EVIDENCE = "discover.not_evidence"  # neither a REGF hive nor a .reg file
 UNREADABLE = "discover.unreadable"  # permission denied or another read error
 TOO_DEEP = "discover.too_deep"  # a directory below max_depth, not entered
-SYMLINK_SKIPPED = "discover.symlink_skipped"  # a link not followed, dangling, or a loop
+SYMLINK_SKIPPED = "discover.symlink_skipped"  # a dangling link, a loop of links
+SYMLINK_FOLLOWED = "discover.symlink_followed"  # a link inside the argument's tree, followed
+SYMLINK_OUTSIDE = "discover.symlink_outside"  # a link out of the argument's tree, not opened
 LIMIT_REACHED = "discover.limit_reached"  # max_files examined; the search stopped
 NO_EVIDENCE = "discover.no_evidence"  # a directory argument with no evidence below it
 NOT_FOUND = "discover.not_found"  # an argument that does not exist
@@ -289,6 +309,40 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
     return Placement("loose file" + suffix, "loose", folder, _norm(folder))
 
 
+def evidence_tree(path: str | os.PathLike[str]) -> Path:
+    """The folder tree a piece of evidence belongs to (absolute, links not resolved), for the
+    rule that nothing is written inside evidence. A directory is its own tree. A file in a
+    Windows volume layout (config, RegBack, repair, a restore point, a user, service or
+    system profile: :func:`describe_location`; or anything below ``Windows\\System32``, such as
+    master key files) belongs to the volume's root, or to the
+    collection's root when the volume is a drive-letter folder of a collection (KAPE's
+    ``C``, Velociraptor's ``uploads/auto/C%3A``: the folder above ``uploads``). A loose file
+    belongs to its own folder."""
+    absolute = Path(_absolute(path))
+    if absolute.is_dir():
+        return absolute
+    placement = describe_location(absolute)
+    if placement.kind != "loose" and placement.volume_display is not None:
+        volume = Path(placement.volume_display)
+    else:
+        # Other files of a Windows installation (master keys in System32\Microsoft\Protect).
+        low = [part.casefold() for part in absolute.parts]
+        system = [
+            i for i in range(len(low) - 2) if low[i] in _WINDOWS_DIRS and low[i + 1] == "system32"
+        ]
+        if not system:
+            return absolute.parent
+        volume = Path(*absolute.parts[: system[-1]])
+    if not _DRIVE_RE.match(unquote(volume.name, errors="replace")):
+        return volume
+    root = volume.parent
+    if unquote(root.name, errors="replace").casefold() in _ACCESSOR_DIRS:
+        root = root.parent
+    if root.name.casefold() == "uploads":  # Velociraptor: uploads/ sits in the collection
+        root = root.parent
+    return root
+
+
 # --- results ---------------------------------------------------------------------------------
 
 
@@ -470,7 +524,9 @@ class _Search:
         self.diagnostics: list[Diagnostic] = []
         self.seen_files: dict[tuple[int, int], Path] = {}
         self.seen_dirs: dict[tuple[int, int], Path] = {}
-        self.linked: list[tuple[Path, int, tuple[int, int] | None]] = []
+        # Entries reached through links: (path, depth, folder identity or None, target).
+        self.linked: list[tuple[Path, int, tuple[int, int] | None, str]] = []
+        self.tree = ""  # the resolved folder of the directory argument being searched
         self.evidence_seen = 0  # evidence files reached, duplicates included
 
     def note(self, code: str, message: str, where: Path, severity: Severity) -> None:
@@ -503,9 +559,16 @@ class _Search:
 
     # -- files ----------------------------------------------------------------------------
 
-    def file(self, path: Path, argument: Path, *, explicit: bool) -> None:
+    def file(
+        self, path: Path, argument: Path, *, explicit: bool, target: str | None = None
+    ) -> None:
+        """Examine one file; ``target`` is the resolved path when ``path`` is a link below a
+        directory argument (the target is opened, never the link)."""
         try:
-            head = _read_head(path, follow=explicit or self.follow)
+            if target is not None:
+                head = _read_head(Path(target), follow=False)
+            else:
+                head = _read_head(path, follow=explicit)
         except _NotRegular as special:
             self.skipped[_norm(path)] = _Skipped(path, f"{special.what}: not opened", explicit)
             return
@@ -520,14 +583,18 @@ class _Search:
         if earlier is not None:
             if _norm(earlier) in self.found:
                 self.evidence_seen += 1
+            link = f"symbolic link to {target}: " if target is not None else ""
             self.note(
                 DUPLICATE,
-                f"the same file as {earlier} (hard link, link or repeated argument): listed once",
+                f"{link}the same file as {earlier} (hard link, link or repeated argument): "
+                "listed once",
                 path,
                 Severity.INFO,
             )
             return
         self.seen_files[head.identity] = path
+        if target is not None:
+            self.followed(path, target)
         info, key = head.info, _norm(path)
         if info.kind == HeadKind.LOG:
             self.logs[key] = _Log(path, info.file_type, head.size, explicit)
@@ -571,6 +638,7 @@ class _Search:
             self.note(DUPLICATE, f"already searched as {earlier}", root, Severity.INFO)
             return
         self.seen_dirs[identity] = root
+        self.tree = os.path.realpath(root)
         before = self.evidence_seen
         stack: list[tuple[Path, int]] = [(root, 0)]
         # Entries reached through links wait until the real tree is searched, so that a
@@ -581,10 +649,11 @@ class _Search:
                 folder, depth = stack.pop()
                 stack.extend(reversed(self.list_directory(folder, depth, root)))
             elif self.linked:
-                path, depth, link_target = self.linked.pop(0)
+                path, depth, link_target, target = self.linked.pop(0)
                 if link_target is None:
-                    self.examine(path, root)
+                    self.examine(path, root, target)
                 elif self.enter(path, depth, link_target, link=True):
+                    self.followed(path, target)
                     stack.append((path, depth))
             else:
                 break
@@ -611,15 +680,15 @@ class _Search:
         for entry in entries:
             path = folder / entry.name
             try:
-                kind, identity, link = self.entry_kind(entry, path)
+                kind, identity, target = self.entry_kind(entry, path)
             except OSError as error:
                 message = f"cannot read: {_reason(error)}: skipped, evidence may be missing"
                 self.note(UNREADABLE, message, path, Severity.WARNING)
                 continue
             if kind == "skip":
                 continue
-            if link:
-                self.linked.append((path, depth + 1, identity if kind == "dir" else None))
+            if target is not None:
+                self.linked.append((path, depth + 1, identity if kind == "dir" else None, target))
             elif kind == "dir":
                 if self.enter(path, depth + 1, identity, link=False):
                     subdirectories.append((path, depth + 1))
@@ -627,7 +696,7 @@ class _Search:
                 return []
         return subdirectories
 
-    def examine(self, path: Path, root: Path) -> bool:
+    def examine(self, path: Path, root: Path, target: str | None = None) -> bool:
         """Examine a file below ``root`` within the file budget; False once it is spent."""
         if self.examined >= self.max_files:
             self.stopped = True
@@ -640,43 +709,55 @@ class _Search:
             )
             return False
         self.examined += 1
-        self.file(path, root, explicit=False)
+        self.file(path, root, explicit=False, target=target)
         return True
 
-    def entry_kind(self, entry: os.DirEntry[str], path: Path) -> tuple[str, tuple[int, int], bool]:
-        """("dir" | "file" | "skip", identity for directories, reached through a link)."""
+    def entry_kind(
+        self, entry: os.DirEntry[str], path: Path
+    ) -> tuple[str, tuple[int, int], str | None]:
+        """("dir" | "file" | "skip", identity for directories, the resolved target when the
+        entry is a symbolic link that is followed)."""
         if entry.is_symlink():
-            if not self.follow:
-                self.note(
-                    SYMLINK_SKIPPED,
-                    f"symbolic link to {path.readlink()} not followed (follow_symlinks is off)",
-                    path,
-                    Severity.INFO,
-                )
-                return "skip", (0, 0), True
-            try:
-                info = path.stat()
-            except OSError as error:
-                self.note(
-                    SYMLINK_SKIPPED,
-                    f"symbolic link that cannot be followed: {_reason(error)}",
-                    path,
-                    Severity.INFO,
-                )
-                return "skip", (0, 0), True
-            if stat.S_ISDIR(info.st_mode):
-                return "dir", (info.st_dev, info.st_ino), True
-            return "file", (0, 0), True
+            return self.link_kind(path)
         if entry.is_dir(follow_symlinks=False):
             info = entry.stat(follow_symlinks=False)
-            return "dir", (info.st_dev, info.st_ino), False
-        return "file", (0, 0), False  # regular or special: file() tells them apart
+            return "dir", (info.st_dev, info.st_ino), None
+        return "file", (0, 0), None  # regular or special: file() tells them apart
+
+    def link_kind(self, path: Path) -> tuple[str, tuple[int, int], str | None]:
+        """A link below a directory argument: followed when it resolves inside the
+        argument's tree (or anywhere with follow_symlinks), else noted and left alone."""
+        refusal = link_refusal(path, self.tree)
+        try:
+            target = os.path.realpath(path, strict=True)
+        except OSError:
+            assert refusal is not None  # a dangling link or a loop of links
+            self.note(SYMLINK_SKIPPED, refusal, path, Severity.INFO)
+            return "skip", (0, 0), None
+        if refusal is not None and not self.follow:
+            self.note(SYMLINK_OUTSIDE, refusal, path, Severity.WARNING)
+            return "skip", (0, 0), None
+        info = Path(target).stat()
+        if stat.S_ISDIR(info.st_mode):
+            return "dir", (info.st_dev, info.st_ino), target
+        return "file", (0, 0), target
+
+    def followed(self, path: Path, target: str) -> None:
+        where = "inside the evidence folder" if inside(target, self.tree) else "(follow_symlinks)"
+        self.note(
+            SYMLINK_FOLLOWED,
+            f"symbolic link to {target} {where}: followed",
+            path,
+            Severity.INFO,
+        )
 
     def enter(self, path: Path, depth: int, identity: tuple[int, int], *, link: bool) -> bool:
         earlier = self.seen_dirs.get(identity)
         if earlier is not None:
             if link:
-                message = f"symbolic link loop: leads back to {earlier}, already searched"
+                message = (
+                    f"symbolic link loop (or a second way in): leads to {earlier}, already searched"
+                )
                 self.note(SYMLINK_SKIPPED, message, path, Severity.INFO)
             else:
                 message = f"the same directory as {earlier} (bind mount?): searched once"
@@ -696,6 +777,26 @@ class _Search:
 
     # -- logs and results -----------------------------------------------------------------
 
+    def refused_logs(self, refused: Sequence[RefusedLog]) -> None:
+        """Links named like a hive's logs that lead out of its folder (or nowhere): noted
+        once (the walk may have noted the same link already), never opened."""
+        noted = {
+            (d.location.source, d.code)
+            for d in self.diagnostics
+            if d.code in (SYMLINK_OUTSIDE, SYMLINK_SKIPPED)
+        }
+        for item in refused:
+            dangling = not refused_as_outside(item.reason)
+            code = SYMLINK_SKIPPED if dangling else SYMLINK_OUTSIDE
+            if (str(item.path), code) in noted:
+                continue
+            self.note(
+                code,
+                f"named like a transaction log of the hive beside it, but a {item.reason}",
+                item.path,
+                Severity.INFO if dangling else Severity.WARNING,
+            )
+
     def finish(self) -> Discovery:
         files: list[FoundFile] = []
         attached: dict[str, tuple[Path, Path]] = {}  # log key -> (log path, hive path)
@@ -704,9 +805,12 @@ class _Search:
                 files.append(found)
                 continue
             try:
-                beside = find_transaction_logs(found.path)
+                search = scan_transaction_logs(found.path)
             except EvidenceError:
                 beside = []
+            else:
+                beside = search.logs
+                self.refused_logs(search.refused)
             files.append(replace(found, logs=tuple(beside)))
             for log_path in beside:
                 attached.setdefault(_norm(log_path), (log_path, found.path))

@@ -4,7 +4,14 @@ Windows keeps the SYSTEM account's master keys in ``Windows\\System32\\Microsoft
 S-1-5-18`` (opened with the DPAPI_SYSTEM machine key) and its ``User`` subfolder (the user
 key), one file per key, named by the key's GUID (dpapi.md §2.5). A file counts only when its
 content parses as a master key file and names the GUID its file name says; what does not is
-skipped with a note. Files are read whole, so they are size-checked first.
+skipped with a note. Files are read whole, so they are size-checked first, and opened
+without blocking (only a regular file is read).
+
+Files found in a folder (a volume's ``Protect\\S-1-5-18``, or a folder named with
+``--masterkeys``) follow the evidence rule for symbolic links (:mod:`hiveparse.safefiles`):
+a link, or a ``User`` subfolder that is a link, is followed only when it resolves inside
+the folder the user named; one that leads out of it is noted (``masterkey.link_outside``)
+and never opened. A file the user named is read even when it is a link.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
+from hiveparse.safefiles import link_refusal, read_regular_file
 
 SYSTEM_SID = "S-1-5-18"
 MAX_FILE = 64 * 1024  # real master key files are under 1 KiB
@@ -71,16 +79,15 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys, *, by_content: bool
     if guid is None and not by_content:
         return  # Preferred and other files of the folder
     try:
-        if path.stat().st_size > MAX_FILE:
-            raise ValueError(f"larger than {MAX_FILE} bytes")
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_FILE)
         named = parse_master_key_file(data).guid.lower()
     except (OSError, ValueError, HiveparseError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         if guid is not None and len(keys.notes) < MAX_NOTES:
             keys.notes.append(
                 Diagnostic(
                     "masterkey.unreadable",
-                    f"not a master key file: {error}",
+                    f"not a master key file: {reason}",
                     Location(str(path)),
                     Severity.WARNING,
                 )
@@ -97,6 +104,21 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys, *, by_content: bool
         )
         return
     keys.files.setdefault(named, MasterKeyFileRef(named, str(path), scope, data))
+
+
+def _link_allowed(path: Path, tree: str, keys: MasterKeys) -> bool:
+    """Whether ``path`` (a file or folder found below the named ``tree``) may be opened: not
+    a link, or a link resolving inside the tree. Refusals are noted, within MAX_NOTES."""
+    if not path.is_symlink():
+        return True
+    reason = link_refusal(path, tree)
+    if reason is None:
+        return True
+    if len(keys.notes) < MAX_NOTES:
+        keys.notes.append(
+            Diagnostic("masterkey.link_outside", reason, Location(str(path)), Severity.WARNING)
+        )
+    return False
 
 
 def _system_key_folders(root: Path, keys: MasterKeys) -> Iterator[Path]:
@@ -117,7 +139,7 @@ def _system_key_folders(root: Path, keys: MasterKeys) -> Iterator[Path]:
         here = Path(folder)
         if here.name.upper() == SYSTEM_SID and here.parent.name.upper() == "PROTECT":
             yield here
-            for sub in subfolders:
+            for sub in subfolders:  # linked folders are listed here too (not entered)
                 if sub.upper() == "USER":
                     yield here / sub
             subfolders.clear()
@@ -129,19 +151,26 @@ def find_master_keys(paths: Iterable[Path], *, given: bool = False) -> MasterKey
     keys = MasterKeys()
     for path in paths:
         if path.is_file():
-            if given:
+            if given:  # named by the user: read even through a link
                 _read_key_file(path, _scope(path), keys, by_content=True)
             continue
         if not path.is_dir():
             continue
+        tree = os.path.realpath(path)
         folders = (
-            [path, *(p for p in path.iterdir() if p.is_dir())]
+            [path, *(p for p in sorted(path.iterdir()) if p.is_dir())]
             if given
             else list(_system_key_folders(path, keys))
         )
         for folder in folders:
+            if folder != path and not _link_allowed(folder, tree, keys):
+                continue
             for entry in sorted(folder.iterdir()):
-                if entry.is_file():
+                if (
+                    (given or _guid_name(entry) is not None)
+                    and _link_allowed(entry, tree, keys)
+                    and entry.is_file()
+                ):
                     _read_key_file(entry, _scope(entry), keys, by_content=given)
     return keys
 

@@ -126,6 +126,11 @@ class Value(ABC):
         """Anomalies seen while reading this value (data clamped, cell overrun, ...)."""
         return ()
 
+    def check_data(self) -> None:
+        """Read the data for its anomalies only, as a walk that counts values does; a reader
+        that can checks it without copying it (memory then stays independent of its size)."""
+        _ = self.raw
+
     @property
     def type_name(self) -> str:
         return type_name(self.type_id)

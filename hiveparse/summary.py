@@ -21,7 +21,7 @@ def count_tree(evidence: Evidence) -> list[dict[str, Any]]:
             keys += 1
             for value in key.values():
                 values += 1
-                _ = value.raw
+                value.check_data()  # its anomalies, without holding its data
         counted.append(
             {
                 "mount": mounted.mount,
@@ -52,7 +52,7 @@ def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path)
         hive = evidence.hives[0].hive
         header = hive.header
         assert header is not None
-        from hiveparse.sources.regf.logfiles import find_transaction_logs  # noqa: PLC0415
+        from hiveparse.sources.regf.logfiles import scan_transaction_logs  # noqa: PLC0415
 
         on_disk = getattr(hive, "header_on_disk", header)
         summary["header"] = header_record(on_disk)
@@ -62,7 +62,11 @@ def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path)
         if cells is not None:
             summary["hive_bins"] = {"count": len(cells.bins), "trusted_data_size": cells.data_size}
         summary["dirty"] = hive.dirty
-        summary["logs_found"] = [str(p) for p in find_transaction_logs(logs_beside)]
+        search = scan_transaction_logs(logs_beside)
+        summary["logs_found"] = [str(p) for p in search.logs]
+        summary["logs_refused"] = [
+            {"path": str(item.path), "reason": item.reason} for item in search.refused
+        ]
         summary["logs_applied"] = hive.logs_applied
         # A hive hiveparse convert wrote says so: its keys never lived in a registry.
         summary["written_by"] = None if hive.origin is None else origin_record(hive.origin)

@@ -715,8 +715,10 @@ def test_cli_usage_errors(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_cli_partial_input_exits_3(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
     source = _write_v5(
-        tmp_path / "bad.reg", [r"[HKEY_CURRENT_USER\Software\X]", '"ok"="1"', "not a value"]
+        tmp_path / "in" / "bad.reg",
+        [r"[HKEY_CURRENT_USER\Software\X]", '"ok"="1"', "not a value"],
     )
     result = run(source, "-o", tmp_path / "NTUSER.DAT", "-f", "json")
     assert result.returncode == 3, result.stderr

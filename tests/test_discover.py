@@ -26,6 +26,8 @@ from hiveparse.discover import (
     NOT_EVIDENCE,
     NOT_FOUND,
     ORPHAN_LOG,
+    SYMLINK_FOLLOWED,
+    SYMLINK_OUTSIDE,
     SYMLINK_SKIPPED,
     TOO_DEEP,
     UNKNOWN_FILE_TYPE,
@@ -35,6 +37,7 @@ from hiveparse.discover import (
     classify_head,
     describe_location,
     discover_evidence,
+    evidence_tree,
 )
 from hiveparse.errors import Severity, UsageError
 from hiveparse.evidence import open_evidence, sniff_format
@@ -499,44 +502,122 @@ def test_log_given_as_an_argument(tmp_path: Path) -> None:
 # --- bounds, links, odd files ----------------------------------------------------------------
 
 
-def test_symlink_loop_is_not_followed_and_does_not_hang(tmp_path: Path) -> None:
+def notes_at(discovery: Discovery, path: Path) -> dict[str, str]:
+    """code -> message of the diagnostics about ``path``."""
+    return {d.code: d.message for d in discovery.diagnostics if d.location.source == str(path)}
+
+
+def test_links_inside_the_tree_are_followed_once_and_loops_do_not_hang(tmp_path: Path) -> None:
     root = tmp_path / "case"
     hive = put(root / "a" / "SYSTEM", system_hive("RDSH-01"))
     (root / "a" / "loop").symlink_to(root, target_is_directory=True)
     (root / "a" / "self").symlink_to(".", target_is_directory=True)
     (root / "link.bin").symlink_to(hive)
     (root / "dangling").symlink_to(tmp_path / "nowhere")
+    (root / "ring1").symlink_to(root / "ring2")
+    (root / "ring2").symlink_to(root / "ring1")
 
-    plain = discover_evidence([root])
-    assert plain.paths == [hive]
-    skipped = codes(plain)
-    for name in ("a/loop", "a/self", "link.bin", "dangling"):
-        assert skipped[str(root / name)] == {SYMLINK_SKIPPED}, name
-
-    followed = discover_evidence([root], follow_symlinks=True)
-    assert followed.paths == [hive]  # the link to the hive is the same file: listed once
-    skipped = codes(followed)
-    assert skipped[str(root / "a" / "loop")] == {SYMLINK_SKIPPED}
-    assert skipped[str(root / "a" / "self")] == {SYMLINK_SKIPPED}
-    assert skipped[str(root / "link.bin")] == {DUPLICATE}
-    assert skipped[str(root / "dangling")] == {SYMLINK_SKIPPED}
-    loop_note = next(
-        d for d in followed.diagnostics if d.location.source == str(root / "a" / "loop")
-    )
-    assert "loop" in loop_note.message
+    for follow in (False, True):
+        discovery = discover_evidence([root], follow_symlinks=follow)
+        assert discovery.paths == [hive]  # the link to the hive is the same file: listed once
+        found = codes(discovery)
+        assert found[str(root / "a" / "loop")] == {SYMLINK_SKIPPED}
+        assert found[str(root / "a" / "self")] == {SYMLINK_SKIPPED}
+        assert "loop" in notes_at(discovery, root / "a" / "loop")[SYMLINK_SKIPPED]
+        assert found[str(root / "link.bin")] == {DUPLICATE}
+        assert str(hive) in notes_at(discovery, root / "link.bin")[DUPLICATE]
+        for name in ("dangling", "ring1", "ring2"):
+            assert found[str(root / name)] == {SYMLINK_SKIPPED}, name
+        assert "dangling" in notes_at(discovery, root / "dangling")[SYMLINK_SKIPPED]
+        assert "loop of links" in notes_at(discovery, root / "ring1")[SYMLINK_SKIPPED]
+        assert discovery.exit_code == 0
 
 
-def test_symlinked_directory_followed_only_when_asked(tmp_path: Path) -> None:
-    outside = tmp_path / "outside"
-    hive = put(outside / "SOFTWARE", software_hive())
+def test_a_link_inside_the_tree_to_what_the_walk_cannot_reach_is_followed(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "case"
-    root.mkdir()
+    software = put(root / "a" / "b" / "c" / "SOFTWARE", software_hive())
+    system = put(root / "x" / "y" / "z" / "SYSTEM", system_hive("RDSH-01"))
+    (root / "shortcut").symlink_to(root / "a" / "b" / "c", target_is_directory=True)
+    (root / "system.lnk").symlink_to(system)
+    # max_depth 2: the walk stops above c/ and z/; the links reach them in one step.
+    discovery = discover_evidence([root], max_depth=2)
+    assert discovery.paths == [root / "shortcut" / "SOFTWARE", root / "system.lnk"]
+    entered = notes_at(discovery, root / "shortcut")[SYMLINK_FOLLOWED]
+    assert str(root / "a" / "b" / "c") in entered and "inside the evidence folder" in entered
+    assert str(system) in notes_at(discovery, root / "system.lnk")[SYMLINK_FOLLOWED]
+    assert {d.severity for d in discovery.with_code(SYMLINK_FOLLOWED)} == {"info"}
+    opened = [open_evidence(path).hives[0].hive.hive_type for path in discovery.paths]
+    assert opened == [HiveType.SOFTWARE, HiveType.SYSTEM]
+    assert software.exists()
+
+
+def test_links_out_of_the_tree_are_reported_and_never_opened(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    put(outside / "SOFTWARE", software_hive())
+    root = tmp_path / "case"
+    hive = put(root / "SYSTEM", system_hive("RDSH-01"))
     (root / "mounted").symlink_to(outside, target_is_directory=True)
-    assert discover_evidence([root]).files == []
-    assert discover_evidence([root], follow_symlinks=True).paths == [root / "mounted" / "SOFTWARE"]
-    # An argument that is itself a link is followed: the user named it.
+    (root / "SOFTWARE").symlink_to(outside / "SOFTWARE")
+    (root / "shadow").symlink_to("/etc/shadow")
+    before = tree_state(outside)
+    discovery = discover_evidence([root])
+    assert discovery.paths == [hive]
+    for name in ("mounted", "SOFTWARE", "shadow"):
+        (message,) = notes_at(discovery, root / name).values()
+        assert codes(discovery)[str(root / name)] == {SYMLINK_OUTSIDE}, name
+        assert "leads out of" in message and "never opened" in message
+    assert all(d.severity == "warning" for d in discovery.with_code(SYMLINK_OUTSIDE))
+    assert discovery.exit_code == 0  # the rule, not a failure: nothing readable was missed
+    assert tree_state(outside) == before  # atime included: never opened
+    # The library's opt-in follows them; an argument that is a link is followed as named.
+    assert discover_evidence([root], follow_symlinks=True).paths == [
+        root / "SOFTWARE",
+        hive,
+    ]
     assert discover_evidence([root / "mounted"]).paths == [root / "mounted" / "SOFTWARE"]
-    assert hive.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_link_to_a_fifo_out_of_the_tree_is_not_opened(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "pipe")
+    root = tmp_path / "case"
+    hive = put(root / "SYSTEM", system_hive("RDSH-01"))
+    (root / "evidence_002.bin").symlink_to(outside / "pipe")
+    (root / "SYSTEM.LOG1").symlink_to(outside / "pipe")
+    discovery = discover_evidence([root])  # would block for ever if it opened the FIFO
+    assert discovery.paths == [hive]
+    assert codes(discovery)[str(root / "evidence_002.bin")] == {SYMLINK_OUTSIDE}
+    assert codes(discovery)[str(root / "SYSTEM.LOG1")] == {SYMLINK_OUTSIDE}
+    assert discovery.files[0].logs == ()
+    # Named directly, the hive's log links are held to the same rule.
+    alone = discover_evidence([hive])
+    assert alone.files[0].logs == () and alone.logs == []
+    assert codes(alone)[str(root / "SYSTEM.LOG1")] == {SYMLINK_OUTSIDE}
+    assert "transaction log" in notes_at(alone, root / "SYSTEM.LOG1")[SYMLINK_OUTSIDE]
+
+
+def test_log_links_are_used_only_inside_the_hives_folder(tmp_path: Path) -> None:
+    root = tmp_path / "case"
+    hive = put(root / "SYSTEM", system_hive("RDSH-01"))
+    real_log = put(root / "logs" / "system.log1.bak", log_file())
+    (root / "SYSTEM.LOG1").symlink_to(real_log)  # inside the folder tree: used
+    (root / "SYSTEM.LOG2").symlink_to(tmp_path / "gone")  # dangling: noted, not used
+    (root / "SYSTEM.LOG").symlink_to("/etc/shadow")  # out of it: noted, never opened
+    discovery = discover_evidence([hive])
+    assert discovery.files[0].logs == (root / "SYSTEM.LOG1",)
+    (attached,) = discovery.logs
+    assert (attached.path, attached.hive, attached.file_type) == (
+        root / "SYSTEM.LOG1",
+        hive,
+        regf.FILE_TYPE_LOG_NEW,
+    )
+    found = codes(discovery)
+    assert found[str(root / "SYSTEM.LOG")] == {SYMLINK_OUTSIDE}
+    assert found[str(root / "SYSTEM.LOG2")] == {SYMLINK_SKIPPED}
 
 
 def test_max_depth(tmp_path: Path) -> None:
@@ -798,3 +879,33 @@ def test_config_glob_with_subfolders(tmp_path: Path) -> None:
     assert {log.path for log in discovery.logs} == {files["SYSTEM.LOG1"], files["SYSTEM.LOG2"]}
     assert [d.location.source for d in discovery.with_code(NO_EVIDENCE)] == [str(config / "TxR")]
     assert discovery.exit_code == 0  # a folder without evidence is a note, nothing was missed
+
+
+# --- the evidence tree (output policy) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("relative", "tree"),
+    [
+        ("mnt/win/Windows/System32/config/SYSTEM", "mnt/win"),
+        ("mnt/win/WINNT/system32/config/RegBack/SAM", "mnt/win"),
+        ("mnt/win/Windows/repair/SAM", "mnt/win"),
+        ("mnt/win/Users/alice/NTUSER.DAT", "mnt/win"),
+        ("mnt/win/Users/alice/AppData/Local/Microsoft/Windows/UsrClass.dat", "mnt/win"),
+        ("mnt/win/Windows/System32/Microsoft/Protect/S-1-5-18/User/k", "mnt/win"),
+        ("kape/C/Windows/System32/config/SOFTWARE", "kape"),
+        ("velo/uploads/auto/C%3A/Windows/System32/config/SYSTEM", "velo"),
+        ("velo/uploads/ntfs/%5C%5C.%5CC%3A/Users/bob/NTUSER.DAT", "velo"),
+        ("loose/evidence_001.bin", "loose"),
+        ("loose/Windows/SYSTEM", "loose/Windows"),
+    ],
+)
+def test_evidence_tree_of_a_file(tmp_path: Path, relative: str, tree: str) -> None:
+    assert evidence_tree(tmp_path / relative) == tmp_path / tree
+
+
+def test_evidence_tree_of_a_directory_is_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "C" / "Windows" / "System32" / "config"
+    folder.mkdir(parents=True)
+    assert evidence_tree(folder) == folder
+    assert evidence_tree(Path(os.path.relpath(folder))) == folder  # made absolute

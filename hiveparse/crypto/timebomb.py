@@ -7,15 +7,19 @@ or whose FILETIME falls outside 2000–2100, is reported as such with its raw by
 guessed from it.
 
 On XP and 2003 the timebomb is an LSA secret (``L$RTMTIMEBOMB_…``, dpapi.md §1, §3.5), read
-here from both ``CurrVal`` and ``OldVal`` with the secret's update times.
+here from both ``CurrVal`` and ``OldVal`` with the secret's update times;
+:func:`open_lsa_timebombs` finds, for each SECURITY hive that holds one, the SYSTEM hive whose
+boot key opens it, or says what is missing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from hiveparse.crypto.chain import open_lsa
 from hiveparse.crypto.lsa import (
     SECRET_SLOTS,
     LsaKey,
@@ -25,6 +29,7 @@ from hiveparse.crypto.lsa import (
     read_secret_value,
     secret_names,
 )
+from hiveparse.errors import HiveparseError
 from hiveparse.filetime import datetime_to_filetime, filetime_to_datetime
 from hiveparse.model import Hive, Key
 
@@ -89,18 +94,90 @@ class LsaTimebomb:
         )
 
 
+@dataclass(frozen=True)
+class LsaTimebombSlot:
+    """A stored timebomb secret slot, as listed without any key."""
+
+    name: str
+    slot: SecretSlot
+    written_filetime: int | None  # CupdTime / OupdTime
+
+
+def lsa_timebomb_slots(security: Hive | Key) -> list[LsaTimebombSlot]:
+    """Every stored ``L$RTMTIMEBOMB_…`` / ``L$BETA3TIMEBOMB_…`` slot (no key needed to list)."""
+    return [
+        LsaTimebombSlot(name, slot, read_secret_update_time(security, name, slot))
+        for name in secret_names(security)
+        if name.upper().startswith(LSA_TIMEBOMB_PREFIXES)
+        for slot in SECRET_SLOTS
+        if read_secret_value(security, name, slot) is not None
+    ]
+
+
 def read_lsa_timebombs(security: Hive | Key, lsa_key: LsaKey) -> list[LsaTimebomb]:
     """Every ``L$RTMTIMEBOMB_…`` / ``L$BETA3TIMEBOMB_…`` secret slot, decrypted and read."""
     found: list[LsaTimebomb] = []
-    for name in secret_names(security):
-        if not name.upper().startswith(LSA_TIMEBOMB_PREFIXES):
+    for stored in lsa_timebomb_slots(security):
+        value = read_secret_value(security, stored.name, stored.slot)
+        assert value is not None  # listed because it is there
+        reading = interpret_timebomb(decrypt_secret(value, lsa_key))
+        found.append(LsaTimebomb(stored.name, stored.slot, reading, stored.written_filetime))
+    return found
+
+
+@dataclass(frozen=True)
+class LsaTimebombSecrets:
+    """The timebomb secret slots of one SECURITY hive and the SYSTEM hive whose boot key
+    opened them (``timebombs``, one per slot); when none did, ``timebombs`` is empty and
+    ``missing`` or ``errors`` (one line per SYSTEM hive tried) say why."""
+
+    security: str  # the SECURITY hive's path
+    slots: tuple[LsaTimebombSlot, ...]  # what it stores
+    system: str | None = None  # the SYSTEM hive that opened them
+    boot_key_control_set: str | None = None
+    lsa_era: str | None = None
+    timebombs: tuple[LsaTimebomb, ...] = ()
+    missing: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+MISSING_SYSTEM = "the SYSTEM hive (boot key: Control\\Lsa class names)"
+
+
+def open_lsa_timebombs(
+    securities: Sequence[tuple[str, Hive]], systems: Sequence[tuple[str, Hive]]
+) -> list[LsaTimebombSecrets]:
+    """For every SECURITY hive (path, hive) holding an ``L$RTMTIMEBOMB_…`` secret, its slots
+    decrypted with the first SYSTEM hive (path, hive) whose boot key opens its LSA key (a
+    wrong boot key is caught by the LSA key's own checks, so a folder of several machines
+    pairs itself). No key or plaintext other than the FILETIME readings is kept."""
+    found: list[LsaTimebombSecrets] = []
+    for security_path, security in securities:
+        slots = tuple(lsa_timebomb_slots(security))
+        if not slots:
             continue
-        for slot in SECRET_SLOTS:
-            stored = read_secret_value(security, name, slot)
-            if stored is None:
+        if not systems:
+            found.append(LsaTimebombSecrets(security_path, slots, missing=(MISSING_SYSTEM,)))
+            continue
+        errors: list[str] = []
+        for system_path, system in systems:
+            try:
+                lsa = open_lsa(system, security)
+                readings = read_lsa_timebombs(security, lsa.lsa_key)
+            except HiveparseError as error:
+                errors.append(f"{system_path}: {error}")
                 continue
-            reading = interpret_timebomb(decrypt_secret(stored, lsa_key))
             found.append(
-                LsaTimebomb(name, slot, reading, read_secret_update_time(security, name, slot))
+                LsaTimebombSecrets(
+                    security_path,
+                    slots,
+                    system_path,
+                    lsa.boot_key.control_set,
+                    str(lsa.lsa_key.era),
+                    tuple(readings),
+                )
             )
+            break
+        else:
+            found.append(LsaTimebombSecrets(security_path, slots, errors=tuple(errors)))
     return found

@@ -30,7 +30,7 @@ def test_export_refuses_to_write_next_to_the_evidence(corpus: Path, tmp_path: Pa
     before = sorted(evidence.parent.iterdir())
     result = run("export", evidence, "-o", evidence.parent / "SAM.LOG1")
     assert result.returncode == 2
-    assert "next to the evidence" in result.stderr
+    assert "inside the evidence" in result.stderr
     assert sorted(evidence.parent.iterdir()) == before
     elsewhere = tmp_path / "out.reg"
     assert run("export", evidence, "-o", elsewhere).returncode == 0

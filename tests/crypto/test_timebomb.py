@@ -8,8 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hiveparse.crypto.chain import open_lsa
-from hiveparse.crypto.timebomb import TimebombStatus, interpret_timebomb, read_lsa_timebombs
+from hiveparse.crypto.timebomb import (
+    MISSING_SYSTEM,
+    TimebombStatus,
+    interpret_timebomb,
+    open_lsa_timebombs,
+    read_lsa_timebombs,
+)
 from hiveparse.filetime import datetime_to_filetime, filetime_to_datetime, iso_z
+from hiveparse.sources.regf.open import open_hive
 
 
 def test_bitcurator_rtm_timebomb(xp_hives, vectors):
@@ -74,3 +81,20 @@ def test_plausible_edges():
         reading = interpret_timebomb(struct.pack("<Q", datetime_to_filetime(moment)))
         assert reading.status is TimebombStatus.FILETIME
         assert reading.end == moment == filetime_to_datetime(reading.filetime or 0)
+
+
+def test_open_lsa_timebombs_finds_the_system_that_opens_each_security(xp_hives, vectors, corpus):
+    system, security = xp_hives
+    bomb = vectors("bitcurator_xp")["expected"]["timebomb_lsa_secret"]
+    other = open_hive(corpus / "hives" / "regipy" / "SYSTEM")  # another machine's boot key
+    (opened,) = open_lsa_timebombs([("SEC", security)], [("OTHER", other), ("SYS", system)])
+    assert (opened.security, opened.system, opened.lsa_era) == ("SEC", "SYS", "nt5")
+    assert [(s.name, s.slot) for s in opened.slots] == [(bomb["name"], "CurrVal")]
+    (reading,) = opened.timebombs
+    assert (reading.reading.filetime, iso_z(reading.reading.end)) == (bomb["filetime"], bomb["utc"])
+    (failed,) = open_lsa_timebombs([("SEC", security)], [("OTHER", other)])
+    assert failed.system is None and failed.timebombs == ()
+    assert len(failed.errors) == 1 and failed.errors[0].startswith("OTHER: ")
+    (alone,) = open_lsa_timebombs([("SEC", security)], [])
+    assert alone.missing == (MISSING_SYSTEM,) and alone.timebombs == ()
+    assert open_lsa_timebombs([("SYS", system)], [("SYS", system)]) == []  # no secrets there

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from hiveparse.errors import CorruptStructure, Diagnostic, Location, Severity
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
+from hiveparse.sources.regf.residency import find_aligned
 
 HBIN_HEAD = compile_fixed_head(regf.hbin_header)
 CELL_SIZE = compile_fixed_head(regf.cell_header).packer
@@ -175,9 +176,9 @@ class CellSpace:
     def _find_next_bin(self, start: int) -> int | None:
         """The next page boundary at or after ``start`` that carries an hbin signature."""
         start += (-(start - _DATA_START)) % _PAGE
-        found = self.image.find(_HBIN_SIGNATURE, start)
-        while found != -1 and (found - _DATA_START) % _PAGE:
-            found = self.image.find(_HBIN_SIGNATURE, found + 1)
+        found = find_aligned(
+            self.image, _HBIN_SIGNATURE, start, len(self.image), alignment=_PAGE, base=_DATA_START
+        )
         return None if found == -1 else found
 
     def _add_bin(self, relative: int, size: int) -> None:
@@ -271,10 +272,13 @@ class CellSpace:
             )
         return file_offset + 4, size - 4
 
-    def cell(self, relative: int, what: str) -> bytes | None:
-        """A copy of the payload of the cell at ``relative`` (see :meth:`span`)."""
+    def cell(self, relative: int, what: str, limit: int | None = None) -> bytes | None:
+        """A copy of the payload of the cell at ``relative`` (see :meth:`span`), or of its
+        first ``limit`` bytes: a record that needs a few bytes never copies a huge cell."""
         found = self.span(relative, what)
         if found is None:
             return None
         start, length = found
+        if limit is not None:
+            length = min(length, limit)
         return bytes(self.image[start : start + length])

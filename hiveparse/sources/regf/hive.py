@@ -107,6 +107,10 @@ class RegfValue(Value):
             self._raw = self._hive.value_data(self._offset, self._record)
         return self._raw
 
+    def check_data(self) -> None:
+        if self._raw is None:
+            self._hive.value_data(self._offset, self._record, keep=False)
+
     @property
     def data_size(self) -> int:
         """The data size the record claims (inline flag removed)."""
@@ -634,7 +638,10 @@ class RegfHive(Hive):
             count = fits
         return offset_array(self.image, count, start)
 
-    def value_data(self, vk_offset: int, record: ValueRecord) -> bytes:
+    def value_data(self, vk_offset: int, record: ValueRecord, *, keep: bool = True) -> bytes:
+        """The value's data, copied from its cell(s): no more than the record claims is ever
+        copied, whatever the size of the cell. With ``keep=False`` nothing is copied and b""
+        is returned: the same checks run (and record the same anomalies) at no memory cost."""
         size_field = record.data_size_field
         size = size_field & 0x7FFFFFFF
         where = vk_offset + _DATA_START
@@ -659,26 +666,31 @@ class RegfHive(Hive):
                 Severity.ERROR,
             )
             return b""
-        payload = self.cells.cell(record.data_offset, "value data")
-        if payload is None:
+        span = self.cells.span(record.data_offset, "value data")
+        if span is None:
             return b""
+        start, length = span
+        image = self.image
         if (
             size > regf.BIG_DATA_SEGMENT_SIZE
             and self._header.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
-            and payload[:2] == b"db"
+            and image[start : start + min(length, 2)] == b"db"
         ):
-            return self._big_data(record, size, payload, vk_offset)
-        if size > len(payload):
+            head = bytes(image[start : start + min(length, DB.size)])
+            return self._big_data(record, size, head, vk_offset, keep=keep)
+        if size > length:
             self.anomaly(
                 "regf.value_data_overrun",
-                f"value {record.name!r} claims {size} bytes; its data cell holds {len(payload)}",
+                f"value {record.name!r} claims {size} bytes; its data cell holds {length}",
                 where,
                 Severity.ERROR,
             )
-            size = len(payload)
-        return payload[:size]
+            size = length
+        return bytes(image[start : start + size]) if keep else b""
 
-    def _big_data(self, record: ValueRecord, size: int, payload: bytes, vk_offset: int) -> bytes:
+    def _big_data(
+        self, record: ValueRecord, size: int, payload: bytes, vk_offset: int, *, keep: bool
+    ) -> bytes:
         where = vk_offset + _DATA_START
         if size > self.cells.data_size:
             # Segments are cells of this hive, so real data cannot outgrow the hive bins:
@@ -695,10 +707,10 @@ class RegfHive(Hive):
             self.anomaly("regf.big_data_bad", "big-data record cell too small", where)
             return b""
         _signature, segments, list_offset = DB.packer.unpack_from(payload)
-        segment_list = self.cells.cell(list_offset, "big-data segment list")
-        if segment_list is None:
+        listed = self.cells.span(list_offset, "big-data segment list")
+        if listed is None:
             return b""
-        fits = len(segment_list) // 4
+        fits = listed[1] // 4
         needed = -(-size // regf.BIG_DATA_SEGMENT_SIZE)
         if segments > fits or segments < needed:
             self.anomaly(
@@ -712,7 +724,7 @@ class RegfHive(Hive):
         parts: list[bytes] = []
         remaining = size
         seen: set[int] = set()
-        for segment in offset_array(segment_list, segments):
+        for segment in offset_array(self.image, segments, listed[0]):
             if remaining <= 0:
                 break
             if segment in seen:
@@ -724,12 +736,14 @@ class RegfHive(Hive):
                 )
                 break
             seen.add(segment)
-            data = self.cells.cell(segment, "big-data segment")
-            if data is None:
+            found = self.cells.span(segment, "big-data segment")
+            if found is None:
                 break
-            chunk = data[: min(remaining, regf.BIG_DATA_SEGMENT_SIZE)]
-            parts.append(chunk)
-            remaining -= len(chunk)
+            start, length = found
+            taken = min(length, remaining, regf.BIG_DATA_SEGMENT_SIZE)
+            if keep:
+                parts.append(bytes(self.image[start : start + taken]))
+            remaining -= taken
         if remaining > 0:
             self.anomaly(
                 "regf.value_data_overrun",
@@ -742,10 +756,10 @@ class RegfHive(Hive):
     def class_name(self, key_offset: int, node: KeyNode) -> str | None:
         if node.class_name_offset == regf.NO_CELL or node.class_name_length == 0:
             return None
-        cell = self.cells.cell(node.class_name_offset, "class name")
+        cell = self.cells.cell(node.class_name_offset, "class name", node.class_name_length)
         if cell is None:
             return None
-        raw = cell[: node.class_name_length]
+        raw = cell
         if len(raw) < node.class_name_length:
             self.anomaly(
                 "regf.class_name_truncated",

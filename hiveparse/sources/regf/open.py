@@ -20,6 +20,7 @@ from hiveparse.errors import (
 from hiveparse.model import HiveHeader
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
+from hiveparse.sources.regf.logfiles import read_log_file, scan_transaction_logs
 
 MAX_LOG_SIZE = 1 << 30
 LOG_FILE_TYPES = (
@@ -88,14 +89,24 @@ def _open_replayed(
 ) -> RegfHive:
     from hiveparse.sources.regf import logs  # noqa: PLC0415 - only dirty hives need it
 
+    notes: list[Diagnostic] = []
     if log_paths is not None:
         candidates = [Path(p) for p in log_paths]
     elif data_given is None:
-        candidates = logs.find_transaction_logs(Path(source))
+        search = scan_transaction_logs(Path(source))
+        candidates = search.logs
+        notes.extend(
+            Diagnostic(
+                "regf.log.refused",
+                f"named like a transaction log of the hive, but a {refused.reason}",
+                Location(os.fspath(refused.path)),
+                Severity.WARNING,
+            )
+            for refused in search.refused
+        )
     else:
         candidates = []
     log_images: list[tuple[str, bytes]] = []
-    notes: list[Diagnostic] = []
     for candidate in candidates:
         try:
             size = candidate.stat().st_size
@@ -109,7 +120,7 @@ def _open_replayed(
                     )
                 )
                 continue
-            log_images.append((os.fspath(candidate), candidate.read_bytes()))
+            log_images.append((os.fspath(candidate), read_log_file(candidate, MAX_LOG_SIZE)))
         except OSError as error:
             notes.append(
                 Diagnostic(

@@ -22,7 +22,6 @@ in between cannot be told, which is why findings built on them say so.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,7 @@ from hiveparse.filetime import filetime_to_datetime
 from hiveparse.model import fold_name
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.cellmap import CellMap, Span
-from hiveparse.sources.regf.cells import HiveBin
+from hiveparse.sources.regf.cells import HiveBin, Image
 from hiveparse.sources.regf.hive import RegfHive
 from hiveparse.sources.regf.records import (
     DB,
@@ -48,11 +47,11 @@ from hiveparse.sources.regf.records import (
     parse_key_node,
     parse_value_record,
 )
+from hiveparse.sources.regf.residency import SCAN_WINDOW, ScanBudget
 
 _DATA_START = regf.BASE_BLOCK_SIZE
 _NK_VALUES_AT = NK.offsets["number_of_key_values"]  # u32, 4-aligned
 _NK_VALUES_LIST_AT = NK.offsets["key_values_list_offset"]
-_SIGNATURES = re.compile(rb"nk|vk")
 _KEY_NAME_MAX = 255  # characters; Windows refuses longer key names
 _VALUE_NAME_MAX = 16383
 _NULS_MAX = 5  # a few NULs occur in real names (yarp accepts up to 5 as well)
@@ -158,6 +157,35 @@ def bins_around(hive: RegfHive, offsets: list[int], spread: int) -> list[HiveBin
     return [bins[index] for index in sorted(chosen)]
 
 
+class _Finder:
+    """The next occurrence of one record signature, searched at C speed (bytes.find) and
+    remembered, so that looking for ``nk`` and ``vk`` side by side reads each byte about
+    once even where one of them is frequent and the other absent."""
+
+    __slots__ = ("found", "image", "needle", "searched_from", "searched_to")
+
+    def __init__(self, image: Image, needle: bytes) -> None:
+        self.image = image
+        self.needle = needle
+        self.found = -1
+        self.searched_from = 0
+        self.searched_to = -1  # nothing searched yet
+
+    def next(self, position: int, stop: int) -> int:
+        """The first offset in ``[position, stop)`` where the signature lies whole, or -1."""
+        if self.found >= position:
+            return self.found if self.found + len(self.needle) <= stop else -1
+        start = position
+        if self.found < 0 and self.searched_from <= position < self.searched_to:
+            # [searched_from, searched_to) holds no whole match: resume at its last byte.
+            start = max(position, self.searched_to - len(self.needle) + 1)
+        else:
+            self.searched_from = position
+        self.found = self.image.find(self.needle, start, stop)
+        self.searched_to = stop
+        return self.found
+
+
 def _silent(*_args: object, **_kwargs: object) -> None:
     """Carving tests candidates; their flaws are not anomalies of the hive."""
 
@@ -180,6 +208,7 @@ class _Carver:
         self._lists_read: set[int] = set()  # value lists already given to a key
         self._data_left = 2 * len(self.image) + (1 << 20)  # bytes of data returned, at most
         self.scanned: dict[str, int] = {str(place): 0 for place in Place}
+        self.budget = ScanBudget(self.image)
 
     # -- scanning ---------------------------------------------------------------------------
 
@@ -233,14 +262,21 @@ class _Carver:
 
     def _scan(self, span: Span, place: str, *, aligned: bool) -> bool:
         """Carve one region; False when the record budget is spent."""
-        image = self.image
+        image, budget = self.image, self.budget
         end = span.end + _DATA_START
         position = span.start + _DATA_START
-        while True:
-            found = _SIGNATURES.search(image, position, end)
-            if found is None:
-                return True
-            at = found.start()
+        keys, values = _Finder(image, b"nk"), _Finder(image, b"vk")
+        while position < end:
+            # A window at a time, so that a huge free cell is not resident all at once.
+            limit = min(end, position + SCAN_WINDOW)
+            stop = min(end, limit + 1)
+            key_at, value_at = keys.next(position, stop), values.next(position, stop)
+            if key_at < 0 and value_at < 0:
+                budget.scanned(position, limit)
+                position = limit
+                continue
+            at = value_at if key_at < 0 or 0 <= value_at < key_at else key_at
+            budget.scanned(position, at)
             if (at - _DATA_START) % (8 if aligned else 2) != (4 if aligned else 0):
                 position = at + 1
                 continue
@@ -251,6 +287,7 @@ class _Carver:
             if len(self.keys) + len(self.values) > self.max_records:
                 return False
             position = at + (length if length else 2)
+        return True
 
     def _try_key(self, at: int, end: int, place: str) -> int:
         if end - at < NK.size + 1:

@@ -42,6 +42,8 @@ from pathlib import Path
 
 import pytest
 
+from hiveparse.sources.regf import recover as recover_module
+from hiveparse.sources.regf import residency
 from hiveparse.sources.regf.hive import RegfHive
 from hiveparse.sources.regf.open import open_hive
 from hiveparse.sources.regf.recover import RecoveredKey, RecoveredValue, Recovery, recover
@@ -376,7 +378,18 @@ def _live_offset(hive: RegfHive, path: str) -> int | None:
 # --- peer truths --------------------------------------------------------------------------
 
 
+@pytest.fixture(params=[None, 13, 27], ids=["default-window", "13-byte", "27-byte"])
+def scan_window(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Carving scans free space window by window (residency.SCAN_WINDOW, 16 MiB): with
+    windows of a few bytes records straddle the boundaries, and the answers must not change
+    (odd sizes, so that a boundary also falls between the two bytes of a signature)."""
+    if request.param is not None:
+        monkeypatch.setattr(residency, "SCAN_WINDOW", request.param)
+        monkeypatch.setattr(recover_module, "SCAN_WINDOW", request.param)
+
+
 @pytest.mark.parametrize("truth", TRUTHS, ids=lambda truth: truth.relative.rsplit("/", 1)[-1])
+@pytest.mark.usefixtures("scan_window")
 def test_recovered_records_match_peer_suites(corpus: Path, truth: HiveTruth) -> None:
     hive = _open(corpus, truth.relative)
     recovery = recover(hive)

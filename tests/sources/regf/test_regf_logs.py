@@ -11,6 +11,7 @@ holds.
 from __future__ import annotations
 
 import io
+import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from Registry import Registry
 
 from hiveparse.errors import Severity, Truncated
 from hiveparse.schemas import regf, regf_log
+from hiveparse.sources.regf.logfiles import read_log_file, scan_transaction_logs
 from hiveparse.sources.regf.logs import (
     ReplayResult,
     base_block_checksum,
@@ -29,6 +31,7 @@ from hiveparse.sources.regf.logs import (
     replay_logs,
 )
 from hiveparse.sources.regf.marvin32 import marvin32, marvin32_32
+from hiveparse.sources.regf.open import open_hive
 
 SEED = regf_log.MARVIN32_LOG_SEED
 BIN = 4096
@@ -757,3 +760,73 @@ def test_corpus_clean_hives_ignore_their_logs(corpus: Path, hive: str) -> None:
     assert result.was_dirty is False
     assert result.applied == []
     assert result.data == path.read_bytes()
+
+
+# -- logs that are symbolic links ----------------------------------------------------------
+
+
+def _dirty_case(corpus: Path, folder: Path) -> Path:
+    """yarp's NewDirtyHive (dirty; its LOG1 and LOG2 replay to sequence 5) copied into
+    ``folder`` without its logs."""
+    source = corpus / "hives" / "yarp" / "NewDirtyHive1"
+    if not source.is_dir():
+        pytest.skip("yarp's NewDirtyHive1 is not in this corpus")
+    folder.mkdir(parents=True)
+    hive = folder / "NewDirtyHive"
+    hive.write_bytes((source / "NewDirtyHive").read_bytes())
+    return hive
+
+
+def test_log_links_inside_the_hives_folder_are_replayed(corpus: Path, tmp_path: Path) -> None:
+    hive = _dirty_case(corpus, tmp_path / "case")
+    source = corpus / "hives" / "yarp" / "NewDirtyHive1"
+    kept = tmp_path / "case" / "kept"
+    kept.mkdir()
+    for name in ("NewDirtyHive.LOG1", "NewDirtyHive.LOG2"):
+        (kept / name).write_bytes((source / name).read_bytes())
+        (hive.parent / name).symlink_to(kept / name)
+    search = scan_transaction_logs(hive)
+    assert search.logs == [hive.parent / "NewDirtyHive.LOG1", hive.parent / "NewDirtyHive.LOG2"]
+    assert search.refused == []
+    opened = open_hive(hive)
+    assert [Path(p).name for p in opened.logs_applied] == ["NewDirtyHive.LOG1", "NewDirtyHive.LOG2"]
+    assert opened.header.primary_sequence == 5  # as yarp's test_dirty_new1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_log_links_out_of_the_hives_folder_are_never_opened(corpus: Path, tmp_path: Path) -> None:
+    hive = _dirty_case(corpus, tmp_path / "case")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "pipe")  # opening it for reading would block for ever
+    (outside / "NewDirtyHive.LOG2").write_bytes(
+        (corpus / "hives" / "yarp" / "NewDirtyHive1" / "NewDirtyHive.LOG2").read_bytes()
+    )
+    (hive.parent / "NewDirtyHive.LOG1").symlink_to(outside / "pipe")
+    (hive.parent / "NewDirtyHive.LOG2").symlink_to(outside / "NewDirtyHive.LOG2")
+    (hive.parent / "NewDirtyHive.LOG").symlink_to(tmp_path / "nowhere")
+    search = scan_transaction_logs(hive)
+    assert search.logs == []
+    reasons = {item.path.name: item.reason for item in search.refused}
+    assert set(reasons) == {"NewDirtyHive.LOG", "NewDirtyHive.LOG1", "NewDirtyHive.LOG2"}
+    assert "dangling" in reasons["NewDirtyHive.LOG"]
+    assert (
+        "leads out of" in reasons["NewDirtyHive.LOG1"]
+        and str(outside) in reasons["NewDirtyHive.LOG1"]
+    )
+    opened = open_hive(hive)  # would hang on the FIFO
+    assert opened.logs_applied == []
+    found = {(d.code, Path(d.location.source or "").name) for d in opened.diagnostics}
+    assert ("regf.log.refused", "NewDirtyHive.LOG1") in found
+    assert ("regf.log.refused", "NewDirtyHive.LOG2") in found
+    assert ("regf.log.none", "NewDirtyHive") in found  # dirty, and no usable log
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_named_like_a_log_is_not_read(corpus: Path, tmp_path: Path) -> None:
+    hive = _dirty_case(corpus, tmp_path / "case")
+    os.mkfifo(hive.parent / "NewDirtyHive.LOG1")
+    assert scan_transaction_logs(hive).logs == []
+    with pytest.raises(OSError, match="not a regular file"):
+        read_log_file(hive.parent / "NewDirtyHive.LOG1", 1 << 20)  # opened without blocking
+    assert open_hive(hive).logs_applied == []

@@ -1,0 +1,85 @@
+"""Files found inside evidence, opened safely: the symbolic-link rule and reads that never block.
+
+Evidence discovery, transaction logs found beside a hive and master key files found in a
+volume share one rule for what was found rather than named by the user: a symbolic link is
+followed only when its resolved target lies inside the evidence's own folder tree; a link
+that leads out of it (``SYSTEM.LOG1 -> /proc/kmsg``, ``SYSTEM.LOG -> /etc/shadow``), dangles
+or loops is reported and never opened. What is opened is opened without blocking (a FIFO
+or a device put in a file's place is refused, not waited on), must be a regular file, and
+is read within a size bound.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def inside(target: str, folder: str) -> bool:
+    """Whether the resolved path ``target`` lies in the resolved folder ``folder``'s tree."""
+    try:
+        return os.path.commonpath([target, folder]) == folder
+    except ValueError:  # different drives (Windows)
+        return False
+
+
+def link_refusal(path: Path, tree: str) -> str | None:
+    """For a symbolic link ``path``: None when it resolves inside ``tree`` (a resolved
+    folder), else a sentence saying why it is not followed. Nothing is opened."""
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as error:
+        what = "a loop of links" if error.errno == errno.ELOOP else "a dangling link"
+        return f"symbolic link to {_readlink(path)} is {what}: not followed"
+    if inside(target, tree):
+        return None
+    return (
+        f"symbolic link to {_readlink(path)} leads out of {tree} (to {target}): "
+        "not followed, never opened"
+    )
+
+
+def refused_as_outside(reason: str) -> bool:
+    """Whether a :func:`link_refusal` sentence is about a link out of the tree (rather than
+    a dangling link or a loop)."""
+    return "leads out of" in reason
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:
+        return "?"
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, opened without blocking;
+    OSError for anything else (a FIFO, a device, a larger file)."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "not a regular file")
+        if info.st_size > limit:
+            raise OSError(0, f"{info.st_size} bytes, larger than {limit}")
+        chunks: list[bytes] = []
+        left = info.st_size  # a /proc file says 0 and is read as empty, never waited on
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
