@@ -20,7 +20,7 @@ from hiveparse.evidence import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.rds.changes import script_changes
-from hiveparse.rds.facts import Carve, collect_facts
+from hiveparse.rds.facts import Carve, FactSet, collect_facts
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
 
@@ -204,8 +204,12 @@ def _supporting(
     return files
 
 
-def _roles(evidence: list[Evidence], decryption: GraceDecryption | None) -> dict[str, str]:
-    """What each input is to the host: the hive it gives, a copy of one, key material."""
+def _roles(
+    evidence: list[Evidence], decryption: GraceDecryption | None, disputed: dict[str, int]
+) -> dict[str, str]:
+    """What each input is to the host: the hive it gives, a second source of one (which
+    agrees with it, or not: ``disputed`` counts the conflicts each input is part of), key
+    material."""
     hive_files: dict[HiveType, str] = {}
     for item in evidence:
         if item.format == EvidenceFormat.REGF:
@@ -221,7 +225,13 @@ def _roles(evidence: list[Evidence], decryption: GraceDecryption | None) -> dict
             continue
         copied = [f"{t} ({hive_files[t]})" for t in types if t in hive_files]
         if copied:
-            roles[item.path] = f".reg export: a second source for {', '.join(copied)}"
+            count = disputed.get(item.path, 0)
+            verdict = (
+                f"it disagrees on {count} fact(s) (see evidence.conflict)"
+                if count
+                else "a corroborating copy: it agrees wherever both show a licensing fact"
+            )
+            roles[item.path] = f".reg export: a second source for {', '.join(copied)}; {verdict}"
         else:
             what = "/".join(types) or "no hive"
             kind = "change script" if item.reg_deletions_total else "export"
@@ -230,6 +240,17 @@ def _roles(evidence: list[Evidence], decryption: GraceDecryption | None) -> dict
     if security is not None and security in roles:
         roles[security] += "; opened the LSA secrets for decryption"
     return roles
+
+
+def _disputed_inputs(facts: FactSet) -> dict[str, int]:
+    """How many conflicts each input takes part in."""
+    from hiveparse.rds.conflicts import evidence_conflicts  # noqa: PLC0415
+
+    counts: dict[str, int] = {}
+    for conflict in evidence_conflicts(facts):
+        for path in {reading.source.evidence.path for reading in conflict.readings}:
+            counts[path] = counts.get(path, 0) + 1
+    return counts
 
 
 def analyze(
@@ -329,7 +350,7 @@ def _host_report(
         case=group.case,
         argument=group.argument,
         folder=group.folder,
-        roles=_roles(evidence, decryption),
+        roles=_roles(evidence, decryption, _disputed_inputs(facts)),
         supporting=_supporting(evidence, decryption, keys),
     )
 

@@ -78,6 +78,7 @@ def test_a_hive_and_a_disagreeing_export_are_one_host_with_a_conflict(tmp_path: 
     document = host_document(host, analysis)
     roles = {Path(e["path"]).name: e["role"] for e in document["evidence"]}
     assert roles["SYSTEM.reg"].startswith(".reg export: a second source for SYSTEM")
+    assert roles["SYSTEM.reg"].endswith("it disagrees on 2 fact(s) (see evidence.conflict)")
     assert roles["SYSTEM"] == "SYSTEM hive"
 
 
@@ -86,6 +87,11 @@ def test_an_export_that_agrees_raises_nothing(tmp_path: Path) -> None:
     case.mkdir()
     for name in ("SYSTEM", "SOFTWARE", "SYSTEM.reg", "SOFTWARE.reg"):
         shutil.copy(SAMPLE / name, case / name)
-    (host,) = analyze([case], as_of=AS_OF).hosts
+    analysis = analyze([case], as_of=AS_OF)
+    (host,) = analysis.hosts
     assert evidence_conflicts(host.state.facts) == []
     assert "evidence.conflict" not in {f.id for f in host.findings}
+    roles = {Path(e["path"]).name: e["role"] for e in host_document(host, analysis)["evidence"]}
+    for export in ("SYSTEM.reg", "SOFTWARE.reg"):
+        assert roles[export].endswith("a corroborating copy: it agrees wherever both show a "
+                                      "licensing fact")  # fmt: skip
