@@ -60,6 +60,9 @@ def _with_checksum(image: bytearray) -> bytes:
     return bytes(image)
 
 
+MSLICENSING = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\MSLicensing"
+
+
 def test_a_converted_change_script_carries_its_deletions(tmp_path: Path) -> None:
     source = tmp_path / "fix-rds-licensing.reg"
     source.write_bytes(FIX.read_bytes())
@@ -69,7 +72,8 @@ def test_a_converted_change_script_carries_its_deletions(tmp_path: Path) -> None
     origin = hive.origin
     assert origin is not None
     # Line 8 of the script deletes the timebomb value; lines 3 and 5 delete keys under
-    # SOFTWARE, which gets no hive (nothing is left there), so this SYSTEM hive lists one.
+    # SOFTWARE, which gets no hive (nothing is left there): the one hive written carries
+    # those too, so that the converted script still reports everything it deletes.
     assert origin == HiveOrigin(
         source_name="fix-rds-licensing.reg",
         source_sha256=hashlib.sha256(FIX.read_bytes()).hexdigest(),
@@ -86,6 +90,8 @@ def test_a_converted_change_script_carries_its_deletions(tmp_path: Path) -> None
                 "L$RTMTIMEBOMB_1320153D-8DA3-4e8e-B27B-0D888223A588",
                 8,
             ),
+            OriginDeletion(MSLICENSING + r"\Store\LICENSE000", None, 3),
+            OriginDeletion(MSLICENSING + r"\HardwareID", None, 5),
         ),
         complete=True,
         tool="hiveparse convert",
