@@ -65,7 +65,7 @@ from urllib.parse import unquote
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
 from hiveparse.model import EvidenceFormat
-from hiveparse.safefiles import inside, link_refusal, refused_as_outside
+from hiveparse.safefiles import OPEN_FLAGS, inside, link_refusal, refused_as_outside
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.logfiles import RefusedLog, scan_transaction_logs
 from hiveparse.sources.regf.open import LOG_FILE_TYPES
@@ -449,13 +449,6 @@ class _Skipped:
     explicit: bool
 
 
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_BINARY", 0)
-)
 _O_NOATIME = getattr(os, "O_NOATIME", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -482,7 +475,7 @@ def _read_head(path: Path, *, follow: bool) -> _Head:
     """The first SNIFF_BYTES of a regular file, read-only, without touching its atime where
     allowed. Raises OSError, or _NotRegular for anything but a regular file (checked on the
     open descriptor; O_NONBLOCK keeps a FIFO from blocking the open)."""
-    flags = _OPEN_FLAGS | (0 if follow else _O_NOFOLLOW)
+    flags = OPEN_FLAGS | (0 if follow else _O_NOFOLLOW)
     try:
         fd = os.open(path, flags | _O_NOATIME)
     except PermissionError:

@@ -16,7 +16,8 @@ import os
 import stat
 from pathlib import Path
 
-_OPEN_FLAGS = (
+# Read-only, never blocking (a FIFO in a file's place), never a controlling terminal.
+OPEN_FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NONBLOCK", 0)
     | getattr(os, "O_NOCTTY", 0)
@@ -65,7 +66,7 @@ def _readlink(path: Path) -> str:
 def read_regular_file(path: Path, limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, opened without blocking;
     OSError for anything else (a FIFO, a device, a larger file)."""
-    fd = os.open(path, _OPEN_FLAGS)
+    fd = os.open(path, OPEN_FLAGS)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from hiveparse.report.schema import SCHEMA
+from tests.cli.running import hiveparse
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = "2026-03-06T12:00:00Z"
@@ -18,13 +19,7 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hiveparse", "analyze", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return hiveparse("analyze", *args, timeout=300)
 
 
 def documents(result: subprocess.CompletedProcess[str]) -> list[dict]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.running import hiveparse
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 
@@ -17,14 +18,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "rds-session-host" / 
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    # The timeout only turns a hang (a FIFO opened for reading) into a failure.
-    return subprocess.run(
-        [sys.executable, "-m", "hiveparse", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return hiveparse(*args)
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.running import hiveparse
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 SYSTEM = SAMPLES / "rds-session-host" / "SYSTEM"
@@ -20,13 +21,7 @@ CONFIG = Path("Windows", "System32", "config")
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hiveparse", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return hiveparse(*args)
 
 
 def refused(result: subprocess.CompletedProcess[str], needle: str = "inside the evidence") -> None:

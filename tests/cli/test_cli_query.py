@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli.running import hiveparse
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "rds-session-host"
 TERMINAL_SERVER = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server"
@@ -44,13 +45,7 @@ TERMINAL_SERVER_TABLE = (
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hiveparse", "query", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return hiveparse("query", *args)
 
 
 @pytest.fixture(params=["SYSTEM", "SYSTEM.reg"])

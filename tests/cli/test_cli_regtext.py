@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -19,6 +18,7 @@ from hiveparse.cli.main import app
 from typer.testing import CliRunner
 
 from hiveparse.report.schema import SCHEMA
+from tests.cli.running import hiveparse
 
 V5 = "Windows Registry Editor Version 5.00\r\n\r\n"
 REPO = Path(__file__).resolve().parents[2]
@@ -103,13 +103,7 @@ def test_recover_refuses_any_reg_file(tmp_path: Path) -> None:
 
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hiveparse", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return hiveparse(*args)
 
 
 @pytest.mark.parametrize(

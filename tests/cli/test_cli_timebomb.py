@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.cli.running import hiveparse
 
 SECRET = "L$RTMTIMEBOMB_1320153D-8DA3-4e8e-B27B-0D888223A588"
 FILETIME = 129125687750000000
@@ -21,13 +22,7 @@ EXPIRES = "2010-03-09T00:39:35Z"
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hiveparse", "timebomb", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return hiveparse("timebomb", *args)
 
 
 @pytest.fixture(scope="module")
