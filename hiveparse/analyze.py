@@ -158,20 +158,15 @@ _FOLDER_CODES = frozenset(
 )
 
 
-def _host_keys(group: HostGroup, keys: MasterKeys, named: Sequence[Path]) -> MasterKeys:
-    """The master keys of one host: those under its own folder (a volume's Protect), and
-    every file the user named (--masterkeys serves every host)."""
-    from hiveparse.masterkeys import MasterKeys  # noqa: PLC0415
+def _host_keys(group: HostGroup, named: MasterKeys) -> MasterKeys:
+    """The master keys of one host: those where Windows keeps them on the host's own volume
+    (``Microsoft\\Protect\\S-1-5-18``), never another host's, and every file the user named
+    (--masterkeys serves every host)."""
+    from hiveparse.masterkeys import MasterKeys, find_master_keys  # noqa: PLC0415
 
-    folder = _absolute(group.folder)
-    named_paths = [_absolute(str(path)) for path in named]
-    mine = MasterKeys(notes=[n for n in keys.notes if n.location.source is not None and
-                             _inside(_absolute(n.location.source), folder)])  # fmt: skip
-    for guid, ref in keys.files.items():
-        where = _absolute(ref.path)
-        if _inside(where, folder) or any(_inside(where, given) for given in named_paths):
-            mine.files[guid] = ref
-    return mine
+    keys = find_master_keys([Path(group.folder)]) if group.volume else MasterKeys()
+    keys.add(named)
+    return keys
 
 
 def _supporting(
@@ -273,11 +268,11 @@ def analyze(
     named by ``security`` / ``masterkeys``, which serve every host.
     """
     from hiveparse.hosts import Grouping, group_hosts  # noqa: PLC0415
-    from hiveparse.masterkeys import gather_master_keys  # noqa: PLC0415
+    from hiveparse.masterkeys import find_master_keys  # noqa: PLC0415
 
     opened = _open_all(paths, encoding=encoding, engine=engine)
     named = _open_all(security, encoding=encoding, engine="hiveparse")
-    keys = gather_master_keys(volumes=paths, named=masterkeys)
+    named_keys = find_master_keys(masterkeys, given=True)
     analysis = Analysis(
         as_of=as_of,
         unreadable=opened.unreadable + named.unreadable,
@@ -305,7 +300,7 @@ def analyze(
         if not owners:
             orphans.append(item)
     for group in groups:
-        host_keys = _host_keys(group, keys, masterkeys)
+        host_keys = _host_keys(group, named_keys)
         analysis.hosts.append(
             _host_report(
                 group, analysis, named.evidence, host_keys, placed[id(group)], carve

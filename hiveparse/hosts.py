@@ -135,6 +135,7 @@ class HostGroup:
     snapshot: str = "live"  # or "RegBack copy", "repair copy", "restore point snapshot"
     hints: dict[str, str] = field(default_factory=dict)
     folder: str = ""  # the folder the host stands for (a volume root, a ticket folder)
+    volume: bool = False  # the folder is a Windows volume's (or collection drive's) root
     case: str = ""  # that folder relative to the EVIDENCE argument ("." for the argument)
     argument: str | None = None  # the EVIDENCE argument it was found under
 
@@ -666,14 +667,14 @@ class Grouping(StrEnum):
     NONE = "none"  # every file a host of its own
 
 
-def _anchor_folder(group: _Group) -> str:
-    """The folder a host stands for: a Windows volume's (or collection drive's) root, else
-    the folder of its files."""
+def _anchor_folder(group: _Group) -> tuple[str, bool]:
+    """The folder a host stands for, and whether it is a Windows volume's (or a collection
+    drive's) root rather than the folder of its files."""
     first = min(group.items, key=lambda item: item.path)
     place = first.place
     if place.kind != "loose" and place.volume_display:
-        return place.volume_display
-    return str(Path(first.path).parent)
+        return place.volume_display, True
+    return str(Path(first.path).parent), False
 
 
 def case_of(anchor: str, argument: str | None) -> str:
@@ -748,7 +749,7 @@ def group_hosts(
         reasons = list(group.reasons) + notes
         if len(unique) == 1 and not any(r.startswith("single input") for r in reasons):
             reasons.insert(0, "single input")
-        anchor = _anchor_folder(group)
+        anchor, volume = _anchor_folder(group)
         argument = None if arguments is None else arguments.get(members[0].path)
         result.append(
             HostGroup(
@@ -759,6 +760,7 @@ def group_hosts(
                 snapshot=group.snapshot,
                 hints=hints,
                 folder=anchor,
+                volume=volume,
                 case=case_of(anchor, argument),
                 argument=argument,
             )

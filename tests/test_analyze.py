@@ -102,6 +102,18 @@ def test_master_keys_of_one_volume_never_serve_another(tmp_path: Path) -> None:
     assert by_folder["b"].state.grace.decryption["status"] == "missing_keys"
 
 
+def test_each_volume_decrypts_with_its_own_master_keys(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES / "rdsh-image", tmp_path / "a")
+    shutil.copytree(SAMPLES / "rdsh-image", tmp_path / "b")
+    analysis = analyze([tmp_path], as_of=AS_OF)
+    for host in analysis.hosts:
+        grace = host.state.grace
+        assert grace.expires_source == "decrypted"
+        assert grace.decryption is not None
+        # The key that opened it lies on the host's own volume, never the other one.
+        assert Path(grace.decryption["master_key_file"]).is_relative_to(Path(host.folder))
+
+
 def _strings(node: Any) -> list[str]:
     if isinstance(node, str):
         return [node]
