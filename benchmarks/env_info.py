@@ -32,14 +32,20 @@ def _cpu_model() -> str:
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results/env.json")
     versions = {}
-    for dist in ("hiveparse", "python-registry", "regipy", "libregf-python", "typer", "rich",
-                 "construct"):
+    for dist in (
+        "hiveparse",
+        "python-registry",
+        "regipy",
+        "libregf-python",
+        "typer",
+        "rich",
+        "construct",
+    ):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
-    debs = _run("dpkg-query", "-W", "-f", "${Package} ${Version}\\n", "libhivex-bin",
-                "hyperfine")
+    debs = _run("dpkg-query", "-W", "-f", "${Package} ${Version}\\n", "libhivex-bin", "hyperfine")
     repo = Path(__file__).resolve().parent.parent
     info = {
         "date_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -57,8 +63,10 @@ def main() -> int:
         "loadavg_start": os.getloadavg(),
     }
     out.write_text(json.dumps(info, indent=1) + "\n")
-    print(f"{info['date_utc']}  {info['nproc']} x {info['cpu']}  Python {info['python']}  "
-          f"load {info['loadavg_start']}")
+    print(
+        f"{info['date_utc']}  {info['nproc']} x {info['cpu']}  Python {info['python']}  "
+        f"load {info['loadavg_start']}"
+    )
     return 0
 
 

@@ -146,16 +146,23 @@ def driver(args: argparse.Namespace) -> int:
         order = engines[round_no % len(engines) :] + engines[: round_no % len(engines)]
         for engine in order:
             reps = args.reps if engine != "regipy" else max(3, args.reps // 10)
-            cmd = [sys.executable, __file__, "--child", engine, "--hive", args.hive,
-                   "--reps", str(reps)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--child",
+                engine,
+                "--hive",
+                args.hive,
+                "--reps",
+                str(reps),
+            ]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             per_engine[engine].append(json.loads(done.stdout))
     expected = _expected()
     rows = []
     for engine, runs in per_engine.items():
         row: dict[str, object] = {"engine": engine, "rounds": len(runs), "reps": runs[0]["reps"]}
-        for field in ("open_reads_ms", "open_reads_cpu_ms", "open_ms", "reads_ms",
-                      "peak_rss_mib"):
+        for field in ("open_reads_ms", "open_reads_cpu_ms", "open_ms", "reads_ms", "peak_rss_mib"):
             samples = [r[field] for r in runs]
             row[field] = round(statistics.median(samples), 3)
             row[field + "_range"] = [round(min(samples), 3), round(max(samples), 3)]
@@ -175,10 +182,12 @@ def driver(args: argparse.Namespace) -> int:
     }
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
     for row in rows:
-        print(f"{row['engine']:16} open+20 reads {row['open_reads_ms']:9.3f} ms  "
-              f"open {row['open_ms']:8.3f}  reads {row['reads_ms']:8.3f}  "
-              f"rss {row['peak_rss_mib']:.1f} MiB  values ok: {row['values_match']}",
-              file=sys.stderr)
+        print(
+            f"{row['engine']:16} open+20 reads {row['open_reads_ms']:9.3f} ms  "
+            f"open {row['open_ms']:8.3f}  reads {row['reads_ms']:8.3f}  "
+            f"rss {row['peak_rss_mib']:.1f} MiB  values ok: {row['values_match']}",
+            file=sys.stderr,
+        )
     return 0
 
 

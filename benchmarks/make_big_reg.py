@@ -22,12 +22,14 @@ from pathlib import Path
 
 WIDTH = 80  # regedit's export line width (a wrapped line is at most 80 chars incl. "\")
 
-WORDS = " ".join((
-    "Remote Desktop Services Licensing Manager Network Location Awareness Windows Update",
-    "Background Intelligent Transfer Service Diagnostic Policy Host Event Log Task Scheduler",
-    "Cryptographic Services Print Spooler Workstation Server DHCP Client DNS Cache Firewall",
-    "Audio Endpoint Builder Plug and Play Power Security Accounts Manager User Profile",
-)).split(" ")
+WORDS = " ".join(
+    (
+        "Remote Desktop Services Licensing Manager Network Location Awareness Windows Update",
+        "Background Intelligent Transfer Service Diagnostic Policy Host Event Log Task Scheduler",
+        "Cryptographic Services Print Spooler Workstation Server DHCP Client DNS Cache Firewall",
+        "Audio Endpoint Builder Plug and Play Power Security Accounts Manager User Profile",
+    )
+).split(" ")
 
 DEPENDS = ("RPCSS", "Tcpip", "Afd", "NSI", "LanmanWorkstation", "Netbt", "SamSS", "TermService")
 
@@ -114,8 +116,9 @@ def service_block(rng: random.Random, index: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
-    parser.add_argument("--size-mb", type=float, required=True,
-                        help="target size in MB (10^6 bytes)")
+    parser.add_argument(
+        "--size-mb", type=float, required=True, help="target size in MB (10^6 bytes)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     target = int(args.size_mb * 1_000_000)

@@ -30,8 +30,12 @@ def run_once(argv: list[str], timeout: float | None, discard_stdout: bool = Fals
     out_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after wait4
     err_file = tempfile.TemporaryFile()  # noqa: SIM115
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL if discard_stdout else out_file,
-                            stderr=err_file, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL if discard_stdout else out_file,
+        stderr=err_file,
+        start_new_session=True,
+    )
     timed_out = False
     deadline = None if timeout is None else start + timeout
     # wait4 blocks; poll with WNOHANG so a timeout can kill the process group
@@ -61,7 +65,8 @@ def run_once(argv: list[str], timeout: float | None, discard_stdout: bool = Fals
         "exit": proc.returncode,
         "timed_out": timed_out,
         "stdout": out.strip().splitlines()[0][:1000] if out.strip() else "",
-        "stderr_tail": err.strip()[-300:] if proc.returncode not in (0, None) and not timed_out
+        "stderr_tail": err.strip()[-300:]
+        if proc.returncode not in (0, None) and not timed_out
         else "",
     }
 
@@ -72,8 +77,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--label", default="")
-    parser.add_argument("--discard-stdout", action="append", default=[], metavar="NAME",
-                        help="send NAME's stdout to /dev/null (e.g. hivexml's XML)")
+    parser.add_argument(
+        "--discard-stdout",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="send NAME's stdout to /dev/null (e.g. hivexml's XML)",
+    )
     parser.add_argument("commands", nargs="+", help="NAME=command line")
     args = parser.parse_args()
     named = []
@@ -89,29 +99,43 @@ def main() -> int:
             result = run_once(argv, args.timeout, name in args.discard_stdout)
             runs[name].append(result)
             state = "TIMEOUT" if result["timed_out"] else f"exit {result['exit']}"
-            print(f"  {name:22} {result['wall_s']:8.3f} s  {result['maxrss_mib']:8.1f} MiB  "
-                  f"{state}  {result['stdout']}", file=sys.stderr, flush=True)
+            print(
+                f"  {name:22} {result['wall_s']:8.3f} s  {result['maxrss_mib']:8.1f} MiB  "
+                f"{state}  {result['stdout']}",
+                file=sys.stderr,
+                flush=True,
+            )
     summary = []
     for name, argv in named:
         rs = runs[name]
         ok = [r for r in rs if not r["timed_out"] and r["exit"] == 0]
-        summary.append({
-            "name": name,
-            "command": shlex.join(argv),
-            "runs": rs,
-            "timed_out": any(r["timed_out"] for r in rs),
-            "failed": any(r["exit"] != 0 and not r["timed_out"] for r in rs),
-            "median_wall_s": round(statistics.median(r["wall_s"] for r in ok), 4) if ok else None,
-            "min_wall_s": round(min(r["wall_s"] for r in ok), 4) if ok else None,
-            "max_rss_mib": round(max(r["maxrss_mib"] for r in rs), 2) if rs else None,
-            "stdout": ok[0]["stdout"] if ok else (rs[0]["stdout"] if rs else ""),
-        })
-    Path(args.out).write_text(json.dumps({
-        "label": args.label,
-        "timeout_s": args.timeout,
-        "loadavg_end": os.getloadavg(),
-        "commands": summary,
-    }, indent=1) + "\n")
+        summary.append(
+            {
+                "name": name,
+                "command": shlex.join(argv),
+                "runs": rs,
+                "timed_out": any(r["timed_out"] for r in rs),
+                "failed": any(r["exit"] != 0 and not r["timed_out"] for r in rs),
+                "median_wall_s": round(statistics.median(r["wall_s"] for r in ok), 4)
+                if ok
+                else None,
+                "min_wall_s": round(min(r["wall_s"] for r in ok), 4) if ok else None,
+                "max_rss_mib": round(max(r["maxrss_mib"] for r in rs), 2) if rs else None,
+                "stdout": ok[0]["stdout"] if ok else (rs[0]["stdout"] if rs else ""),
+            }
+        )
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "label": args.label,
+                "timeout_s": args.timeout,
+                "loadavg_end": os.getloadavg(),
+                "commands": summary,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
     return 0
 
 

@@ -33,8 +33,14 @@ def stream(path: str) -> dict:
             sets += 1
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0
-    return {"seconds": seconds, "cpu_seconds": cpu, "operations": ops, "set_values": sets,
-            "diagnostics": len(reader.diagnostics), "encoding": reader.encoding}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "operations": ops,
+        "set_values": sets,
+        "diagnostics": len(reader.diagnostics),
+        "encoding": reader.encoding,
+    }
 
 
 def snapshot(path: str) -> dict:
@@ -48,8 +54,14 @@ def snapshot(path: str) -> dict:
         for key in walk(hive.root()):
             keys += 1
             values += sum(1 for _ in key.values())
-    return {"seconds": seconds, "cpu_seconds": cpu, "keys": keys, "values": values,
-            "diagnostics": len(regfile.diagnostics), "encoding": regfile.encoding}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "keys": keys,
+        "values": values,
+        "diagnostics": len(regfile.diagnostics),
+        "encoding": regfile.encoding,
+    }
 
 
 def main() -> int:
@@ -59,9 +71,13 @@ def main() -> int:
     args = parser.parse_args()
     size = Path(args.file).stat().st_size
     result = (stream if args.mode == "stream" else snapshot)(args.file)
-    result = {"mode": args.mode, "bytes": size, **result,
-              "mb_s": round(size / result["seconds"] / 1e6, 2),
-              "mb_s_cpu": round(size / result["cpu_seconds"] / 1e6, 2)}
+    result = {
+        "mode": args.mode,
+        "bytes": size,
+        **result,
+        "mb_s": round(size / result["seconds"] / 1e6, 2),
+        "mb_s_cpu": round(size / result["cpu_seconds"] / 1e6, 2),
+    }
     result["seconds"] = round(result["seconds"], 3)
     result["cpu_seconds"] = round(result["cpu_seconds"], 3)
     print(json.dumps(result))

@@ -374,10 +374,14 @@ def main() -> int:
         out.append(f"\n(median of {chain['runs']} runs after one warm-up)\n")
         whole = medians.get("rdsh_image")
         if whole is not None:
-            targets.append(target(
-                "7", "the whole chain for one host < 300 ms in process",
-                f"{whole:.1f} ms (samples/rdsh-image: hives opened, boot key to FILETIME)",
-                whole < 300))
+            targets.append(
+                target(
+                    "7",
+                    "the whole chain for one host < 300 ms in process",
+                    f"{whole:.1f} ms (samples/rdsh-image: hives opened, boot key to FILETIME)",
+                    whole < 300,
+                )
+            )
 
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")

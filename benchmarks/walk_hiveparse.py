@@ -1,6 +1,6 @@
 """Full walk with hiveparse's own REGF reader: every key, every value decoded.
 
-    python benchmarks/walk_hiveparse.py HIVE      -> prints "KEYS VALUES"
+python benchmarks/walk_hiveparse.py HIVE      -> prints "KEYS VALUES"
 """
 
 import sys

@@ -1,6 +1,6 @@
 """Full walk with python-registry: every key (iteratively), every value's ``value()``.
 
-    python benchmarks/walk_python_registry.py HIVE      -> prints "KEYS VALUES"
+python benchmarks/walk_python_registry.py HIVE      -> prints "KEYS VALUES"
 """
 
 import sys

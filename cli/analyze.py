@@ -9,7 +9,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE, say
 from .options import (
     CarveScope,
     EncodingOpt,
@@ -150,30 +150,28 @@ def analyze(
 
 
 def _warn(analysis: Any, documents: list[dict[str, Any]], *, table: bool) -> None:
-    """One line on stderr per problem: the inputs that could not be read and what no host
-    explains, always; in table mode also every warning and error of every host."""
-    from .errors import say_warning  # noqa: PLC0415
+    """One line on stderr per problem, prefixed by its severity: the inputs that could not
+    be read and what no host explains, always; in table mode every warning and error of
+    every host too (the JSON report has them all)."""
+    from hiveparse.analyze import unreadable_diagnostic  # noqa: PLC0415
+    from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
 
-    lines: list[str] = [
-        item.error if item.error.startswith(item.path) else f"{item.path}: {item.error}"
-        for item in analysis.unreadable
-    ]
-    lines += [str(note) for note in analysis.unplaced]
+    notes: list[Diagnostic] = [unreadable_diagnostic(item) for item in analysis.unreadable]
+    notes += list(analysis.unplaced)
     if table:
         for document in documents:
-            lines += [
-                _diagnostic_line(d) for d in document["diagnostics"] if d["severity"] != "info"
+            notes += [
+                Diagnostic(
+                    d["code"],
+                    d["message"],
+                    Location(d["source"], d["offset"], d["line"], d["column"]),
+                    Severity(d["severity"]),
+                )
+                for d in document["diagnostics"]
+                if d["severity"] != "info"
             ]
-    for line in dict.fromkeys(lines):
-        say_warning(line)
-
-
-def _diagnostic_line(record: dict[str, Any]) -> str:
-    from hiveparse.errors import Location  # noqa: PLC0415
-
-    where = str(Location(record["source"], record["offset"], record["line"], record["column"]))
-    text = f"{record['message']} [{record['code']}]"
-    return f"{where}: {text}" if where else text
+    for note in dict.fromkeys(notes):
+        say(str(note.severity), str(note))
 
 
 def _write(documents: list[dict[str, Any]], analysis: Any, fmt: Format, sink: TextIO) -> None:

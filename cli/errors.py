@@ -27,14 +27,17 @@ def exit_code_for(error: HiveparseError) -> int:
     return EXIT_UNREADABLE
 
 
-def say_error(message: str) -> None:
-    """Print one line to stderr, whatever the terminal's encoding can show."""
-    line = f"hiveparse: error: {message}\n"
+def say(kind: str, message: str) -> None:
+    """Print ``hiveparse: KIND: MESSAGE`` as one line on stderr, whatever the terminal's
+    encoding can show."""
+    line = f"hiveparse: {kind}: {message}\n"
     sys.stderr.buffer.write(line.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
     sys.stderr.flush()
+
+
+def say_error(message: str) -> None:
+    say("error", message)
 
 
 def say_warning(message: str) -> None:
-    line = f"hiveparse: warning: {message}\n"
-    sys.stderr.buffer.write(line.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
-    sys.stderr.flush()
+    say("warning", message)

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from hiveparse.errors import quoted
+
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import (
     EncodingOpt,
@@ -72,16 +74,18 @@ def _write_text(document: dict[str, Any]) -> None:
             f"checksum {'ok' if header['checksum_ok'] else 'BAD'}, "
             f"last written {header['last_written']}\n"
         )
-        out.write(f"  embedded   {header['embedded_file_name']!r}\n")
+        out.write(f"  embedded   {quoted(header['embedded_file_name'] or '')}\n")
     origin = document.get("written_by")
     if origin:
         out.write(
-            f"  written by {origin['tool']} {origin['version']} from {origin['source_name']!r} "
+            f"  written by {origin['tool']} {origin['version']} from "
+            f"{quoted(origin['source_name'])} "
             f"(sha256 {origin['source_sha256']}), every key stamped "
             f"{origin['last_written_time']}\n"
         )
     if "dirty" in document:
-        out.write(f"  dirty      {document['dirty']}\n")
+        dirty = {True: "yes", False: "no", None: "unknown"}[document["dirty"]]
+        out.write(f"  dirty      {dirty}\n")
         out.write(f"  logs found {', '.join(document['logs_found']) or '-'}\n")
         for refused in document.get("logs_refused", []):
             out.write(f"  not used   {printable(refused['path'])}: {refused['reason']}\n")

@@ -21,6 +21,7 @@ from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.rds.changes import script_changes
 from hiveparse.rds.facts import Carve, FactSet, collect_facts
+from hiveparse.rds.rulebook import LICENSING_HIVES
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
 
@@ -31,17 +32,27 @@ if TYPE_CHECKING:
     from hiveparse.rds.rulebook import Judgement
 
 # The hive types the licensing analysis reads; coverage is reported for each.
-COVERED_HIVES = (HiveType.SYSTEM, HiveType.SOFTWARE, HiveType.SECURITY)
+COVERED_HIVES = LICENSING_HIVES
 
 
 @dataclass
 class Unreadable:
     path: str
-    error: str
+    error: str  # what is wrong, without the path (the location says where)
     kind: str
+    line: int | None = None
+    column: int | None = None
+    offset: int | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "error": self.error, "kind": self.kind}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "error": self.error,
+            "kind": self.kind,
+            "line": self.line,
+            "column": self.column,
+            "offset": self.offset,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,12 @@ class HostReport:
 
     @property
     def partial(self) -> bool:
+        """Something of this host could not be read, or evidence of it may have been
+        missed (a folder too deep, a link out of the evidence, an unreadable file)."""
+        from hiveparse.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
+
         return bool(self.unreadable) or any(
-            d.severity == Severity.ERROR for d in self.diagnostics
+            d.severity == Severity.ERROR or d.code in MAY_MISS_EVIDENCE for d in self.diagnostics
         )
 
 
@@ -104,7 +119,10 @@ class Analysis:
 
     @property
     def partial(self) -> bool:
-        return bool(self.unreadable) or any(host.partial for host in self.hosts)
+        from hiveparse.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
+
+        missed = any(note.code in MAY_MISS_EVIDENCE for note in self.unplaced)
+        return missed or bool(self.unreadable) or any(host.partial for host in self.hosts)
 
 
 @dataclass
@@ -126,8 +144,11 @@ def _open_all(paths: Sequence[Path], *, encoding: str | None, engine: str) -> _O
         try:
             opened.evidence.append(open_evidence(found.path, engine=engine, encoding=encoding))
         except HiveparseError as error:
-            kind = type(error).__name__
-            opened.unreadable.append(Unreadable(str(found.path), str(error), kind))
+            where = error.location
+            opened.unreadable.append(
+                Unreadable(str(found.path), error.message, type(error).__name__,
+                           where.line, where.column, where.offset)
+            )  # fmt: skip
     return opened
 
 
@@ -284,8 +305,10 @@ def analyze(
     placed: dict[int, list[Diagnostic]] = {id(g): [] for g in groups}
     for note in analysis.discovery_notes:
         source = note.location.source
-        owners = [] if source is None else _owners(
-            source, groups, folder_level=note.code in _FOLDER_CODES
+        owners = (
+            []
+            if source is None
+            else _owners(source, groups, folder_level=note.code in _FOLDER_CODES)
         )
         for owner in owners:
             placed[id(owner)].append(note)
@@ -302,11 +325,11 @@ def analyze(
     for group in groups:
         host_keys = _host_keys(group, named_keys)
         analysis.hosts.append(
-            _host_report(
-                group, analysis, named.evidence, host_keys, placed[id(group)], carve
-            )
+            _host_report(group, analysis, named.evidence, host_keys, placed[id(group)], carve)
         )
-        analysis.hosts[-1].unreadable = lost[id(group)]
+        report = analysis.hosts[-1]
+        report.unreadable = lost[id(group)]
+        report.diagnostics += [unreadable_diagnostic(item) for item in report.unreadable]
     for orphan in orphans:
         analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, paths))
     return analysis
@@ -331,9 +354,21 @@ def _host_report(
     decryption = decrypt_grace(facts, evidence, keys)
     if decryption is not None:
         state.grace.apply_decryption(decryption, analysis.as_of)
+    # Master key files are key material the decryption reads, not skipped evidence.
+    keys_read = {_absolute(ref.path) for ref in keys.files.values()}
+    notes = [
+        note
+        for note in notes
+        if note.code != "discover.not_evidence"
+        or note.location.source is None
+        or _absolute(note.location.source) not in keys_read
+    ]
     diagnostics: list[Diagnostic] = [*notes, *facts.notes, *keys.notes]
     for item in evidence:
         diagnostics.extend(item.all_diagnostics)
+    late = _after_as_of(facts, analysis.as_of)
+    if late is not None:
+        diagnostics.append(late)
     return HostReport(
         label=group.label,
         reasons=list(group.reasons),
@@ -347,6 +382,27 @@ def _host_report(
         folder=group.folder,
         roles=_roles(evidence, decryption, _disputed_inputs(facts)),
         supporting=_supporting(evidence, decryption, keys),
+    )
+
+
+def _after_as_of(facts: FactSet, as_of: datetime) -> Diagnostic | None:
+    """A warning when the evidence was written after the analysis date: days left and
+    "expired" would then be measured against a moment the evidence postdates."""
+    from hiveparse.filetime import filetime_to_datetime  # noqa: PLC0415
+
+    latest = max(
+        (fact for fact in facts.facts if fact.key_time), key=lambda f: f.key_time or 0, default=None
+    )
+    written = None if latest is None else filetime_to_datetime(latest.key_time or 0)
+    if latest is None or written is None or written <= as_of:
+        return None
+    return Diagnostic(
+        "analyze.as_of_before_evidence",
+        f"the analysis date {iso_z(as_of)} is before the evidence: {latest.full_key_path} was "
+        f"last written {iso_z(written)}; days left and expiry are measured against a date the "
+        "evidence postdates (give --as-of the moment the evidence was collected)",
+        Location(latest.evidence.path),
+        Severity.WARNING,
     )
 
 
@@ -437,4 +493,5 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
 
 
 def unreadable_diagnostic(item: Unreadable) -> Diagnostic:
-    return Diagnostic(f"input.{item.kind}", item.error, Location(item.path), Severity.ERROR)
+    where = Location(item.path, item.offset, item.line, item.column)
+    return Diagnostic(f"input.{item.kind}", item.error, where, Severity.ERROR)

@@ -19,7 +19,9 @@ diagnostic so that nobody mistakes it for evidence:
   as ``HKEY_USERS\\<SID>_Classes``; ``ROOT`` otherwise;
 * **embedded file name** — where Windows keeps the hive (``\\SystemRoot\\System32\\Config\\
   SYSTEM``, ``\\??\\C:\\Users\\user\\ntuser.dat``, ...); empty for an unknown hive type;
-* **security** — every key gets Windows' usual HKLM key ACL (the writer's default);
+* **security** — SYSTEM owns every key; the root grants SYSTEM and Administrators full
+  control and Users read, the other keys inherit it (no explicit Administrators ACE, no
+  Administrators owner: nothing that looks like the ACL a grace-period reset leaves);
 * **origin** — the base block carries hiveparse's origin marker (:mod:`hiveparse.origin`,
   in an area no reader interprets and no checksum covers): the .reg file's base name, sha256
   and size, the mount, the synthetic time, the file's export roots under the mount with
@@ -98,6 +100,32 @@ _MAX_NAME_PART = 100  # characters of a mount kept in an output file name
 _MAX_KEPT_DELETIONS = 10_000  # per mount, for the origin marker (which holds far fewer)
 
 _CONFIG = "\\SystemRoot\\System32\\Config\\"
+
+
+def _converted_security() -> tuple[bytes, bytes]:
+    """The descriptors of a converted hive: a .reg file has none, so none is made up that a
+    reader could take for evidence. SYSTEM owns every key; the root grants SYSTEM and
+    Administrators full control and Users read, and every other key inherits that (its ACEs
+    flagged INHERITED_ACE): no explicit Administrators ACE and no Administrators owner, the
+    marks a grace-period reset leaves on RCM\\GracePeriod."""
+    from hiveparse.schemas import security  # noqa: PLC0415
+    from hiveparse.security import Grant, build_security_descriptor  # noqa: PLC0415
+
+    grants = (
+        ("S-1-5-18", security.KEY_ALL_ACCESS),
+        ("S-1-5-32-544", security.KEY_ALL_ACCESS),
+        ("S-1-5-32-545", security.KEY_READ),
+    )
+    root = build_security_descriptor(
+        "S-1-5-18", "S-1-5-18", [Grant(sid, mask) for sid, mask in grants]
+    )
+    other = build_security_descriptor(
+        "S-1-5-18", "S-1-5-18", [Grant(sid, mask, inherited=True) for sid, mask in grants]
+    )
+    return root, other
+
+
+CONVERTED_SECURITY = _converted_security()
 _USER = "\\??\\C:\\Users\\user\\"
 
 # Hive type -> (file name stem, extension, embedded file name) of the file Windows keeps.
@@ -546,7 +574,8 @@ def _origin(
         mount=mount,
         last_written=filetime,
         coverage=tuple(
-            OriginRoot(root.path, root.line, root.covers) for root in parsed.coverage.roots(mount)
+            OriginRoot(root.path, root.line, root.covers, root.subtree)
+            for root in parsed.coverage.roots(mount)
         ),
         deletions=tuple(deleted),
         complete=not capped,
@@ -576,6 +605,7 @@ def _write(
         hive_file_name=embedded,
         last_written=filetime,
         marker=marker,
+        security=CONVERTED_SECURITY,
     )
     keys = values = 0
     for key in walk(snapshot.root()):

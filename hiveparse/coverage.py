@@ -3,7 +3,7 @@
 A conclusion such as "no GracePeriod key" or "no license server" rests on something not
 being there. It may be drawn only where the input could have shown it:
 
-* a hive file covers its whole tree;
+* a hive file covers its whole tree, unless reading it met an error (then nothing);
 * a hive written by ``hiveparse convert`` covers only what its source .reg file covered
   (the marker in its base block carries that, see :mod:`hiveparse.schemas.converted`);
 * a regedit export covers the subtrees it exported (the rule is in
@@ -20,11 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hiveparse.errors import Diagnostic, Severity
 from hiveparse.evidence import Evidence, MountedHive
-from hiveparse.model import EvidenceFormat, HiveType, fold_name
+from hiveparse.model import EvidenceFormat, Hive, HiveType, fold_name
 
 WHOLE_HIVE = "hive"
 CONVERTED_HIVE = "converted_hive"
+DAMAGED_HIVE = "damaged_hive"  # a hive file that could not be read entirely
 REG_EXPORT = "reg_export"
 CHANGE_SCRIPT = "change_script"
 MISSING = "missing"
@@ -39,12 +41,24 @@ class TreeCoverage(Protocol):
         """The exported roots under ``mount`` as report records (None: the whole hive)."""
 
 
-class _WholeTree:
+class HiveTree:
+    """A hive file covers its whole tree, unless reading it met an error (a hive cut short,
+    a damaged key or list, a dirty hive without its logs): then something it lacks may have
+    been lost rather than absent, and it covers nothing by absence. The reader records
+    errors as it visits cells, so the question is asked again each time."""
+
+    def __init__(self, hive: Hive) -> None:
+        self.hive = hive
+
+    def damage(self) -> Diagnostic | None:
+        """The first error met while reading the hive, if any."""
+        return next((d for d in self.hive.diagnostics if d.severity == Severity.ERROR), None)
+
     def covers(self, mount: str, relative: str) -> bool:
-        return True
+        return self.damage() is None
 
     def root_records(self, mount: str) -> list[dict[str, Any]] | None:
-        return None
+        return None if self.damage() is None else []
 
 
 @dataclass(frozen=True)
@@ -55,9 +69,16 @@ class CoveredRoot:
     covers: bool
     line: int | None = None
     reason: str = ""
+    subtree: bool = True  # False: the key itself and its values, not what lies below
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "covers": self.covers, "reason": self.reason}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "covers": self.covers,
+            "subtree": self.subtree,
+            "reason": self.reason,
+        }
 
 
 class RootsCoverage:
@@ -65,12 +86,13 @@ class RootsCoverage:
 
     def __init__(self, roots: list[CoveredRoot]) -> None:
         self.roots = roots
-        self._covering = [fold_name(root.path) for root in roots if root.covers]
+        self._covering = [(fold_name(root.path), root.subtree) for root in roots if root.covers]
 
     def covers(self, mount: str, relative: str) -> bool:
         wanted = fold_name(relative)
         return any(
-            not root or wanted == root or wanted.startswith(root + "\\") for root in self._covering
+            wanted == root or (subtree and (not root or wanted.startswith(root + "\\")))
+            for root, subtree in self._covering
         )
 
     def root_records(self, mount: str) -> list[dict[str, Any]] | None:
@@ -91,17 +113,24 @@ class SourceCoverage:
     def hive_type(self) -> HiveType:
         return self.mounted.hive.hive_type
 
+    @property
+    def damage(self) -> Diagnostic | None:
+        """For a hive file: the first error met while reading it (it then covers nothing)."""
+        return self.tree.damage() if isinstance(self.tree, HiveTree) else None
+
     def covers(self, relative: str) -> bool:
         return self.tree.covers(self.mounted.mount, relative)
 
     def to_dict(self) -> dict[str, Any]:
+        damage = self.damage
         return {
             "hive": str(self.hive_type),
             "source": self.evidence.path,
             "mount": self.mounted.mount,
-            "kind": self.kind,
+            "kind": DAMAGED_HIVE if damage is not None else self.kind,
             "control_set": self.control_set,
             "roots": self.tree.root_records(self.mounted.mount),
+            "reason": None if damage is None else f"reading it met an error: {damage}",
         }
 
 
@@ -117,9 +146,12 @@ def source_coverage(
     origin = mounted.hive.origin
     if origin is not None:
         # What the .reg file it came from covered; nothing when that did not fit the marker.
-        roots = [CoveredRoot(root.path, root.covers, root.line) for root in origin.coverage]
+        roots = [
+            CoveredRoot(root.path, root.covers, root.line, subtree=root.subtree)
+            for root in origin.coverage
+        ]
         return SourceCoverage(evidence, mounted, CONVERTED_HIVE, RootsCoverage(roots), control_set)
-    return SourceCoverage(evidence, mounted, WHOLE_HIVE, _WholeTree(), control_set)
+    return SourceCoverage(evidence, mounted, WHOLE_HIVE, HiveTree(mounted.hive), control_set)
 
 
 @dataclass
@@ -152,7 +184,7 @@ class HostCoverage:
         records = [source.to_dict() for source in self.sources if source.hive_type in wanted]
         records += [
             {"hive": str(hive_type), "source": None, "mount": None, "kind": MISSING,
-             "control_set": None, "roots": []}
+             "control_set": None, "roots": [], "reason": "no input holds this hive"}
             for hive_type in self.missing(wanted)
         ]  # fmt: skip
         return records

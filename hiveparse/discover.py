@@ -117,7 +117,9 @@ UNKNOWN_FILE_TYPE = "discover.unknown_file_type"  # 'regf' with a file type that
 DUPLICATE = "discover.duplicate"  # the same file or directory reached a second time
 
 # Diagnostics that mean evidence may have been missed (the run is partial).
-_MAY_MISS_EVIDENCE = frozenset({UNREADABLE, TOO_DEEP, LIMIT_REACHED, UNKNOWN_FILE_TYPE})
+MAY_MISS_EVIDENCE = frozenset(
+    {UNREADABLE, TOO_DEEP, LIMIT_REACHED, UNKNOWN_FILE_TYPE, SYMLINK_OUTSIDE}
+)
 
 _REGF_FILE_TYPE_OFFSET = 28
 _REGF_FILE_NAME = slice(48, 48 + 64)
@@ -413,10 +415,10 @@ class Discovery:
         """The exit code this discovery alone calls for (README "Exit codes"): 4 when no
         evidence was found, 3 when some was found but an argument could not be used or a
         diagnostic says evidence may have been missed (unreadable, too deep, limit reached,
-        unknown REGF file type), else 0."""
+        unknown REGF file type, a link out of the tree left unfollowed), else 0."""
         if not self.files:
             return 4
-        if self.errors or any(d.code in _MAY_MISS_EVIDENCE for d in self.diagnostics):
+        if self.errors or any(d.code in MAY_MISS_EVIDENCE for d in self.diagnostics):
             return 3
         return 0
 

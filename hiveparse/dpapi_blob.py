@@ -67,14 +67,26 @@ def _name(value: Any) -> str:
     return str(value) if not isinstance(value, int) or isinstance(value, bool) else f"0x{value:x}"
 
 
+def _construct_reason(error: ConstructError) -> str:
+    """construct's message in words: its path (``(parsing) -> sign -> sign``) names the field
+    where the bytes ran out or did not fit."""
+    fields = [part.strip() for part in (getattr(error, "path", None) or "").split("->")]
+    named = list(dict.fromkeys(part for part in fields if part and part != "(parsing)"))
+    where = named[0] if named else None
+    if where is None:
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    if "stream read less than specified amount" in str(error):
+        return f"the data ends inside its {where} field (cut short?)"
+    return f"its {where} field does not hold what a DPAPI blob holds there"
+
+
 def decode_blob_header(raw: bytes) -> BlobHeader:
     """Decode a DPAPI blob's header fields; never raises, every misfit is a problem."""
     stream = io.BytesIO(raw)
     try:
         parsed: Container = dpapi.dpapi_blob.parse_stream(stream)
     except ConstructError as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return BlobHeader(len(raw), False, [f"not a DPAPI blob: {reason}"])
+        return BlobHeader(len(raw), False, [f"not a DPAPI blob: {_construct_reason(error)}"])
     header = BlobHeader(
         length=len(raw),
         dpapi_shaped=True,

@@ -11,6 +11,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+def quoted(text: str) -> str:
+    """``text`` in double quotes for a message, as it is (a key path keeps single
+    backslashes, unlike ``repr``), control characters escaped so it stays one line."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return f'"{text}"'
+
+
+def shown_bytes(data: bytes) -> str:
+    """Bytes for a message: hex, with the ASCII letters beside them when there are any."""
+    letters = "".join(chr(b) if 32 <= b < 127 else "." for b in data)
+    return f"{data.hex()} ({letters!s})" if any(32 < b < 127 for b in data) else data.hex()
+
+
 class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"

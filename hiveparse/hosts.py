@@ -672,13 +672,12 @@ def _anchor_folder(group: _Group) -> tuple[str, bool]:
     drive's) root rather than the folder of its files."""
     first = min(group.items, key=lambda item: item.path)
     place = first.place
-    if place.kind != "loose" and place.volume_display:
-        return place.volume_display, True
-    return str(Path(first.path).parent), False
+    return _item_anchor(first), place.kind != "loose" and bool(place.volume_display)
 
 
 def case_of(anchor: str, argument: str | None) -> str:
-    """The anchor relative to the EVIDENCE argument it was found under ("." for itself)."""
+    """The anchor relative to the EVIDENCE argument it was found under; the folder's own
+    name when the anchor is the argument itself (``analyze tickets/4711`` is case 4711)."""
     if argument is None:
         return anchor
     base = Path(argument)
@@ -687,10 +686,17 @@ def case_of(anchor: str, argument: str | None) -> str:
     absolute_anchor = os.path.normpath(Path(anchor).absolute())
     absolute_base = os.path.normpath(base.absolute())
     if absolute_anchor == absolute_base:
-        return "."
+        return Path(absolute_base).name or "."
     if absolute_anchor.startswith(absolute_base.rstrip(os.sep) + os.sep):
         return os.path.relpath(absolute_anchor, absolute_base)
     return anchor
+
+
+def _item_anchor(item: _Item) -> str:
+    place = item.place
+    if place.kind != "loose" and place.volume_display:
+        return place.volume_display
+    return str(Path(item.path).parent)
 
 
 def _groups(items: list[_Item], grouping: Grouping) -> list[_Group]:
@@ -751,6 +757,13 @@ def group_hosts(
             reasons.insert(0, "single input")
         anchor, volume = _anchor_folder(group)
         argument = None if arguments is None else arguments.get(members[0].path)
+        # A host merged by name (--group name) spans folders: it names every case.
+        cases = sorted(
+            {
+                case_of(_item_anchor(item), None if arguments is None else arguments.get(item.path))
+                for item in members
+            }
+        )
         result.append(
             HostGroup(
                 label=label,
@@ -761,7 +774,7 @@ def group_hosts(
                 hints=hints,
                 folder=anchor,
                 volume=volume,
-                case=case_of(anchor, argument),
+                case=", ".join(cases) if len(cases) > 1 else case_of(anchor, argument),
                 argument=argument,
             )
         )

@@ -37,6 +37,7 @@ class OriginRoot:
     path: str  # relative to the mount ("" for the mount's own key)
     line: int
     covers: bool
+    subtree: bool = True  # False: it covers the key itself, not what lies below
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ class HiveOrigin:
             if not root.covers:
                 continue
             parts = [fold_name(part) for part in root.path.split("\\") if part]
-            if wanted[: len(parts)] == parts:
+            if wanted[: len(parts)] == parts and (root.subtree or len(wanted) == len(parts)):
                 return True
         return False
 
@@ -89,7 +90,12 @@ class HiveOrigin:
             "mount": self.mount,
             "last_written": self.last_written,
             "coverage": [
-                {"path": root.path, "line": root.line, "covers": root.covers}
+                {
+                    "path": root.path,
+                    "line": root.line,
+                    "covers": root.covers,
+                    "subtree": root.subtree,
+                }
                 for root in self.coverage
             ],
             "deletions": [
@@ -190,7 +196,10 @@ def _from_payload(document: Any) -> HiveOrigin:
         raise TypeError(f"payload: {type(document).__name__}")
     coverage = tuple(
         OriginRoot(
-            _typed(item, "path", str), _typed(item, "line", int), _typed(item, "covers", bool)
+            _typed(item, "path", str),
+            _typed(item, "line", int),
+            _typed(item, "covers", bool),
+            _typed(item, "subtree", bool) if "subtree" in item else True,
         )
         for item in _typed(document, "coverage", list)
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hiveparse.controlset import resolve_current_control_set
-from hiveparse.errors import KeyNotFound, UsageError
+from hiveparse.errors import KeyNotFound, UsageError, quoted
 from hiveparse.evidence import Evidence, MountedHive
 from hiveparse.model import HiveType, Key
 from hiveparse.paths import full_key_path, is_full_path, locate, parse_registry_path
@@ -62,7 +62,7 @@ class Registry:
                 item.path for item in self.evidence
             }
             where = ", ".join(sorted(searched))
-            raise KeyNotFound(f"key {user_path!r} not found in {where}")
+            raise KeyNotFound(f"key {quoted(user_path or '')} not found in {where}")
         return found
 
     def resolve(self, user_path: str | None) -> list[tuple[Evidence, MountedHive, str]]:
@@ -86,7 +86,7 @@ class Registry:
             if len(pairs) > 1 and user_path:
                 mounts = ", ".join(m.mount for _e, m in pairs)
                 raise UsageError(
-                    f"{user_path!r} has no root key and the evidence holds several hives "
+                    f"{quoted(user_path)} has no root key and the evidence holds several hives "
                     f"({mounts}); start the path with HKLM\\..., HKCU\\... or HKU\\..."
                 )
             return [(evidence, mounted, user_path or "") for evidence, mounted in pairs]

@@ -736,6 +736,7 @@ class Grant:
     sid: str
     mask: int
     container_inherit: bool = True
+    inherited: bool = False  # INHERITED_ACE: the ACE came down from the parent key
 
 
 def sid_bytes(text: str) -> bytes:
@@ -759,7 +760,10 @@ def _allowed_ace(grant: Grant) -> bytes:
     header = schema.ace_header.build(
         {
             "ace_type": "ACCESS_ALLOWED_ACE_TYPE",
-            "ace_flags": {"CONTAINER_INHERIT_ACE": grant.container_inherit},
+            "ace_flags": {
+                "CONTAINER_INHERIT_ACE": grant.container_inherit,
+                "INHERITED_ACE": grant.inherited,
+            },
             "ace_size": size,
         }
     )

@@ -48,7 +48,7 @@ from samples.cal_factory import CalSpec, build_license, derive_rsa_key, install_
 from samples.volume_factory import build_key_material, write_volume
 
 HERE = Path(__file__).resolve().parent
-WRITTEN = datetime_to_filetime(datetime(2026, 3, 6, 16, 45, 12, tzinfo=UTC))
+WRITTEN = datetime_to_filetime(datetime(2026, 3, 4, 16, 45, 12, tzinfo=UTC))
 AS_OF = datetime(2026, 3, 6, 12, 0, 0, tzinfo=UTC)
 SEED = "hiveparse-samples"
 

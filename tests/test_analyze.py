@@ -142,5 +142,6 @@ def test_table_shows_diagnostics_and_the_decryption_outcome() -> None:
     write_summary([document], table)
     text = table.getvalue()
     assert "decryption" in text and "not decrypted, missing: the SECURITY hive" in text
-    assert "case ." in text
+    # The argument is the case folder itself: the case is named after it.
+    assert "(case friday-afternoon-rdsh," in text
     json.dumps(document)  # plain JSON all the way down

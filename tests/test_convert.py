@@ -46,6 +46,7 @@ from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import parse_reg_file
 from hiveparse.verify import compare_hives
 
+REPO = Path(__file__).resolve().parents[1]
 STAMP = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 STAMP_FT = datetime_to_filetime(STAMP)
 V5 = "Windows Registry Editor Version 5.00"
@@ -727,3 +728,36 @@ def test_cli_partial_input_exits_3(tmp_path: Path) -> None:
     assert any(d["severity"] == "error" for d in document["diagnostics"])
     assert (tmp_path / "NTUSER.DAT").is_file()
     _one_line_error(run(source, "-o", tmp_path / "strict", "--strict"), 4, "bad.reg")
+
+
+# --- security descriptors -----------------------------------------------------------------------
+
+
+def test_converted_keys_carry_one_neutral_descriptor(tmp_path: Path) -> None:
+    """A .reg file has no descriptors, so the converter writes one that cannot pass for the
+    marks of a grace-period reset: SYSTEM owns every key, and below the root every ACE is
+    inherited (no explicit Administrators ACE, no Administrators owner). The SDDL is written
+    by hand from MS-DTYP 2.5.1 (A = allowed, CI = container inherit, ID = inherited,
+    KA/KR = key all access / key read, SY/BA/BU = SYSTEM, Administrators, Users)."""
+    from hiveparse.security import parse_security_descriptor  # noqa: PLC0415
+
+    source = tmp_path / "SYSTEM.reg"
+    source.write_bytes((REPO / "samples" / "grace-reset" / "SYSTEM.reg").read_bytes())
+    (planned,) = plan_outputs(convert_reg_file(source), tmp_path / "out")
+    write_outputs([planned])
+    hive = open_hive(planned.path)
+    key = hive.root()
+    for name in (
+        "ControlSet001", "Control", "Terminal Server", "RCM", "GracePeriod",
+    ):  # fmt: skip
+        found = key.subkey(name)
+        assert found is not None, name
+        key = found
+
+    def sddl(raw: bytes | None) -> str:
+        assert raw is not None
+        return parse_security_descriptor(raw).to_sddl()
+
+    grants = "(A;CI{};KA;;;SY)(A;CI{};KA;;;BA)(A;CI{};KR;;;BU)"
+    assert sddl(hive.root().security_descriptor) == "O:SYG:SYD:" + grants.format("", "", "")
+    assert sddl(key.security_descriptor) == "O:SYG:SYD:" + grants.format("ID", "ID", "ID")

@@ -325,7 +325,7 @@ def test_case_is_the_folder_relative_to_the_argument(tmp_path: Path) -> None:
     assert live.folder == str(volume)
     loose = put(tmp_path / "single" / "SYSTEM", system_hive("LOOSE-01"))
     (alone,) = group_hosts([open_evidence(loose)], arguments={str(loose): str(loose)})
-    assert alone.case == "."
+    assert alone.case == "single"  # the argument is the file: its folder names the case
     assert files
 
 

@@ -19,7 +19,7 @@ from hiveparse.cli.main import app
 from typer.testing import CliRunner
 
 from hiveparse import __version__
-from hiveparse.convert import convert_reg_file
+from hiveparse.convert import CONVERTED_SECURITY, convert_reg_file
 from hiveparse.errors import CorruptStructure, Severity
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.origin import HiveOrigin, OriginDeletion, OriginRoot, decode_origin, encode_origin
@@ -81,8 +81,9 @@ def test_a_converted_change_script_carries_its_deletions(tmp_path: Path) -> None
         mount=SYSTEM,
         last_written=STAMP_FT,
         coverage=(
-            OriginRoot(RCM + "\\GracePeriod", 7, False),
-            OriginRoot(RCM + "\\Licensing Core", 10, False),
+            # Each is one key line with nothing below: it would cover the key alone.
+            OriginRoot(RCM + "\\GracePeriod", 7, False, subtree=False),
+            OriginRoot(RCM + "\\Licensing Core", 10, False, subtree=False),
         ),
         deletions=(
             OriginDeletion(
@@ -130,7 +131,7 @@ def test_a_converted_export_covers_its_hive(tmp_path: Path) -> None:
         "source_size": EXPORT.stat().st_size,
         "mount": SYSTEM,
         "last_written": STAMP_FT,
-        "coverage": [{"path": "", "line": 3, "covers": True}],
+        "coverage": [{"path": "", "line": 3, "covers": True, "subtree": True}],
         "deletions": [],
         "complete": True,
     }
@@ -143,6 +144,7 @@ def test_the_marker_changes_nothing_else(tmp_path: Path) -> None:
         root_name=hive.root_name,
         hive_file_name=hive.embedded_file_name,
         last_written=STAMP_FT,
+        security=CONVERTED_SECURITY,
     )
     marker, _ = encode_origin(hive.origin)  # type: ignore[arg-type]
     assert len(plain) == len(hive.data)
@@ -304,11 +306,11 @@ def test_info_shows_where_a_converted_hive_came_from(tmp_path: Path, corpus: Pat
     assert written_by["source_sha256"] == hashlib.sha256(EXPORT.read_bytes()).hexdigest()
     assert written_by["last_written"] == STAMP_FT
     assert written_by["last_written_time"] == "2024-05-01T12:00:00Z"
-    assert written_by["coverage"] == [{"path": "", "line": 3, "covers": True}]
+    assert written_by["coverage"] == [{"path": "", "line": 3, "covers": True, "subtree": True}]
     table = runner.invoke(app, ["info", str(path), "-f", "table"]).stdout
     (line,) = [line for line in table.splitlines() if line.startswith("  written by ")]
     assert line == (
-        f"  written by hiveparse convert {__version__} from 'SYSTEM.reg' "
+        f'  written by hiveparse convert {__version__} from "SYSTEM.reg" '
         f"(sha256 {written_by['source_sha256']}), every key stamped 2024-05-01T12:00:00Z"
     )
     ordinary = runner.invoke(app, ["info", str(corpus / "hives/regipy/SAM"), "-f", "json"])

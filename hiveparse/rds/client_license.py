@@ -391,10 +391,10 @@ _BASE_FIELDS = (
 )
 
 
-
 def _key_time(fact: Fact, key: Key) -> int | None:
     """A key's last write where it is evidence (not for .reg input or a converted hive)."""
     return None if fact.mounted.hive.written_by_converter else key.last_written
+
 
 def _value_record(fact: Fact, key: Key, value: Value) -> dict[str, Any]:
     """Provenance of one value read below a fact's key (the fact's source, this key/value)."""

@@ -73,6 +73,12 @@ class Fact:
         return full_key_path(self.mounted.mount, self.key.path)
 
     @property
+    def from_change_script(self) -> bool:
+        """Read from a .reg change script (or a hive converted from one): what the script
+        would write when imported, not what the machine holds."""
+        return self.evidence.reg_deletions_total > 0
+
+    @property
     def key_time(self) -> int | None:
         """The key's last-written FILETIME where it is evidence: None for a .reg file (it has
         none) and for a hive hiveparse convert wrote (every key carries its chosen time)."""

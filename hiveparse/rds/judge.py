@@ -62,7 +62,13 @@ def _why_not_covered(location: Location, sources: list[SourceCoverage]) -> str:
         return f"no {location.hive} hive or export is in the evidence"
     reasons = []
     for source in mine:
-        if source.kind == CHANGE_SCRIPT:
+        damage = source.damage
+        if damage is not None:
+            reasons.append(
+                f"{source.evidence.path} could not be read entirely ({damage.message} "
+                f"[{damage.code}]), so what it lacks may have been lost rather than absent"
+            )
+        elif source.kind == CHANGE_SCRIPT:
             reasons.append(
                 f"{source.evidence.path} is a change script, which need not list what the "
                 "machine already holds"
@@ -128,8 +134,20 @@ class Judge:
             )
         answer = self.facts.absent(fact_id)
         if answer is None and required and asking is not None:
-            location = BY_FACT[fact_id]
-            record = NotJudged(
+            self._record_absence(fact_id, asking)
+        return answer
+
+    def unknown(self, fact_id: str, premise: str, reason: str, settle: str) -> None:
+        """Record a premise the evidence holds but cannot settle (a timebomb whose end no
+        key time or key material tells), for the rule being evaluated."""
+        if self.asking is not None:
+            self._record(NotJudged(self.asking.rule, self.asking.findings, fact_id, premise,
+                                   reason, settle))  # fmt: skip
+
+    def _record_absence(self, fact_id: str, asking: Asking) -> None:
+        location = BY_FACT[fact_id]
+        self._record(
+            NotJudged(
                 asking.rule,
                 asking.findings,
                 fact_id,
@@ -137,6 +155,8 @@ class Judge:
                 _why_not_covered(location, self.facts.coverage.sources),
                 settle_with(location),
             )
-            if record not in self.not_judged:
-                self.not_judged.append(record)
-        return answer
+        )
+
+    def _record(self, record: NotJudged) -> None:
+        if record not in self.not_judged:
+            self.not_judged.append(record)

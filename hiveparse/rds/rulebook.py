@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from hiveparse.model import HiveType
 from hiveparse.rds.conflicts import evidence_conflicts, rule_evidence_conflict
 from hiveparse.rds.findings import Confidence, Finding, Severity
 from hiveparse.rds.identity import Era
@@ -61,6 +62,10 @@ from hiveparse.rds.script_rules import (
 from hiveparse.rds.state import LicensingState
 
 Rule = Callable[[LicensingState], Iterable[Finding]]
+
+
+# The hives the licensing rules read: a host with none of them is not judged at all.
+LICENSING_HIVES = (HiveType.SYSTEM, HiveType.SOFTWARE, HiveType.SECURITY)
 
 
 class Premise(StrEnum):
@@ -190,7 +195,13 @@ RULES: tuple[RuleSpec, ...] = (
         rule_grace_expiry,
         ("rds.grace.expired", "rds.grace.expiring"),
         reads=(*GRACE_FACTS, "grace.lsa_timebomb", *X509_FACTS, *MODE_FACTS, *SERVER_FACTS),
-        absences=("grace.ended", *X509_FACTS),
+        absences=(
+            "grace.ended",
+            *X509_FACTS,
+            "grace.timebomb",
+            "grace.timebomb_beta",
+            "grace.lsa_timebomb",
+        ),
         premises=(Premise.SESSION_HOST,),
         summary="the grace period has ended, or ends within 15 days",
     ),
@@ -233,7 +244,7 @@ RULES: tuple[RuleSpec, ...] = (
         rule_rdp_enabled,
         ("rdp.enabled",),
         reads=(*RDP_DENY, "rdp.port", *RDP_SETTINGS),
-        absences=("rdp.deny.policy",),
+        absences=RDP_DENY,
         summary="remote connections are allowed",
     ),
     RuleSpec(
@@ -350,9 +361,7 @@ def _era_gate(state: LicensingState, wanted: Era) -> _Gate:
     if reading.era == wanted:
         return _Gate(True)
     if reading.era is not None:
-        return _Gate(
-            False, str(wanted), f"the host is {reading.era.meaning} ({reading.basis})"
-        )
+        return _Gate(False, str(wanted), f"the host is {reading.era.meaning} ({reading.basis})")
     return _Gate(
         True,
         str(wanted),
@@ -393,9 +402,7 @@ def _disputed(findings: list[Finding], state: LicensingState) -> list[Finding]:
         return findings
     adjusted = []
     for finding in findings:
-        disputed = sorted(
-            {str(record.get("fact")) for record in finding.evidence} & set(conflicts)
-        )
+        disputed = sorted({str(record.get("fact")) for record in finding.evidence} & set(conflicts))
         if not disputed or finding.id == "evidence.conflict":
             adjusted.append(finding)
             continue
@@ -417,6 +424,19 @@ def judge_host(state: LicensingState, rules: Iterable[RuleSpec] = RULES) -> Judg
     """Run every applicable rule; findings sorted by severity (critical first), then id."""
     judgement = Judgement()
     judge = state.judge
+    present = {source.hive_type for source in state.facts.coverage.sources}
+    if not present & set(LICENSING_HIVES) and not state.facts.deletions:
+        # A BCD, an Amcache or a lone user hive: nothing of RDS licensing to judge.
+        judgement.not_applicable.append(
+            NotApplicable(
+                "all",
+                FINDING_IDS,
+                "licensing_hives",
+                "the inputs hold no SYSTEM, SOFTWARE or SECURITY hive and delete nothing at a "
+                "licensing location: there is nothing of RDS licensing to judge",
+            )
+        )
+        return judgement
     for spec in rules:
         gates = _gates(spec, state)
         closed = [gate for gate in gates if not gate.applies]

@@ -88,6 +88,7 @@ from hiveparse.values import show_value
 Rule = Callable[[LicensingState], Iterable[Finding]]
 
 EXPIRING_WINDOW_DAYS = 15  # §5.3: the service warns from 15 days before expiry
+GRACE_TIMEBOMBS = ("grace.timebomb", "grace.timebomb_beta")
 DEFAULT_RDP_PORT = 3389  # §8
 LICENSED_MODES = frozenset({2, 4, 6})  # §3.1: per device, per user, AAD per user
 NO_LICENSE_SERVER_MESSAGE = "no Remote Desktop License Servers available to provide a license"
@@ -532,7 +533,10 @@ def _grace_finding(state: LicensingState, expired: bool) -> Finding:
 def rule_grace_expiry(state: LicensingState) -> Iterator[Finding]:
     """§5.3, §3.4: expired (0 days left) or within 15 days; LicensingGracePeriodEnded wins."""
     grace = state.grace
-    if grace.ended or grace.expires is None or grace.days_left is None:
+    if grace.ended:
+        return
+    if grace.expires is None or grace.days_left is None:
+        _grace_end_unknown(state)
         return
     if grace.days_left > EXPIRING_WINDOW_DAYS:
         return
@@ -543,6 +547,33 @@ def rule_grace_expiry(state: LicensingState) -> Iterator[Finding]:
         yield _grace_finding(state, expired=True)
     elif grace.days_left <= EXPIRING_WINDOW_DAYS:
         yield _grace_finding(state, expired=False)
+
+
+GRACE_END_SETTLE = (
+    "the SYSTEM hive itself (its GracePeriod key's last-write time estimates the end), or "
+    "the machine's SECURITY hive and master keys (Windows\\System32\\Microsoft\\Protect\\"
+    "S-1-5-18) to decrypt the timebomb"
+)
+
+
+def _grace_end_unknown(state: LicensingState) -> None:
+    """Say why the grace period's end cannot be judged: no timebomb where the evidence does
+    not cover its place, or a timebomb whose end nothing in the evidence tells."""
+    grace = state.grace
+    if not grace.present:
+        legacy = state.identity.era.era == Era.NT5
+        for fact_id in ("grace.lsa_timebomb",) if legacy else GRACE_TIMEBOMBS:
+            state.absent(fact_id)  # recorded as not judged where the place is not covered
+        return
+    evidence = grace.timebomb or grace.lsa_fact
+    source = evidence.evidence.path if evidence is not None else "the evidence"
+    state.judge.unknown(
+        "grace.timebomb" if grace.timebomb is not None else "grace.lsa_timebomb",
+        "the end of the grace period",
+        f"the timebomb is in {source}, but neither a key last-write time (a .reg file has "
+        "none) nor the machine's keys to decrypt it are",
+        GRACE_END_SETTLE,
+    )
 
 
 class GraceKeySecurity(Protocol):
@@ -825,11 +856,12 @@ def grace_reset_finding(
         return
     confirmed = any(not item.indicator.uncertain for item in scored)
     names = ", ".join(item.indicator.name for item in scored)
+    unchecked = security is None and _no_descriptor(state)
     detail = (
         f"Indicators of a grace-period reset: {names}. "
-        + " ".join(f"{item.indicator.description}." for item in scored)
+        + " ".join(f"{_sentence(item.indicator.description)}." for item in scored)
         + f" Confidence follows the best-supported indicator ({_best(scored).indicator.name})."
-        + (" Owner and ACL checks need the raw hive (§8.2)." if security is None else "")
+        + (" Owner and ACL checks need the raw hive (§8.2)." if unchecked else "")
     )
     yield Finding.build(
         "rds.grace.reset_suspected",
@@ -839,6 +871,17 @@ def grace_reset_finding(
         _reset_basis(scored),
         remediation.GRACE_RESET_SUSPECTED,
     )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _no_descriptor(state: LicensingState) -> bool:
+    """The GracePeriod key exists but its input carries no security descriptor that is
+    evidence (a .reg file, or a hive hiveparse convert wrote)."""
+    key = state.grace.key_fact
+    return key is not None and key.security_descriptor is None
 
 
 def rule_grace_reset_suspected(state: LicensingState) -> Iterator[Finding]:
@@ -1035,6 +1078,9 @@ def rule_rdp_port_nondefault(state: LicensingState) -> Iterator[Finding]:
 def rule_rdp_enabled(state: LicensingState) -> Iterator[Finding]:
     """§8: fDenyTSConnections = 0 (policy before local)."""
     rdp = state.rdp
+    if rdp.enabled is None:
+        state.absent("rdp.deny.local")  # not judged where SYSTEM does not show the listener
+        return
     if rdp.enabled is not True or not _policy_known(state, "enabled", "rdp.deny.policy"):
         return
     nla = {True: "required", False: "not required", None: "unknown"}[rdp.nla]
@@ -1077,12 +1123,17 @@ def _signature(fact: Fact | None) -> tuple[Any, ...]:
     return ("value", fact.value.type_id, fact.value.raw)
 
 
-def _summary(fact: Fact | None) -> str | None:
+def _summary(fact: Fact | None, *, brief: bool = False) -> str | None:
+    """What a ControlSet holds at a location; ``brief`` cuts long data for a sentence (the
+    indicator's data keeps it whole)."""
     if fact is None:
         return None
     if fact.value is None:
         return "key present"
-    return f"{fact.value.type_name} {fact.value.raw.hex()}"
+    raw = fact.value.raw
+    long = brief and len(raw) > 16
+    shown = f"{raw[:16].hex()}... ({len(raw)} bytes)" if long else raw.hex()
+    return f"{fact.value.type_name} {shown}"
 
 
 @dataclass
@@ -1128,10 +1179,11 @@ def control_set_differences(facts: FactSet) -> list[_Difference]:
 
 def _difference_indicator(diff: _Difference) -> Indicator:
     location = next(loc for loc in LOCATIONS if loc.fact == diff.fact_id)
+    current = _summary(diff.current, brief=True) or "nothing"
+    other = _summary(diff.other, brief=True) or "nothing"
     return Indicator(
         "control_set_difference",
-        f"{diff.fact_id}: {diff.current_set} has {_summary(diff.current) or 'nothing'}, "
-        f"{diff.other_set} has {_summary(diff.other) or 'nothing'}",
+        f"{diff.fact_id}: {diff.current_set} has {current}, {diff.other_set} has {other}",
         "§8.1",
         Status.CONFIRMED,
         {
@@ -1161,7 +1213,8 @@ def rule_controlset_differs(state: LicensingState) -> Iterator[Finding]:
             "that an older ControlSet keeps the pre-reset copy of the grace period is "
             "UNCERTAIN (§8.1)"
         )
-    listing = "; ".join(indicator.description for indicator in basis.indicators)
+    # Each input of the host that holds both ControlSets shows the difference: say it once.
+    listing = "; ".join(dict.fromkeys(indicator.description for indicator in basis.indicators))
     detail = (
         f"Licensing facts differ between the ControlSet Windows uses and another one: "
         f"{listing}. An older ControlSet (e.g. LastKnownGood) can keep the state from before "

@@ -445,9 +445,15 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
     """An RD Session Host is a server SKU with the RD Session Host role, or a 2000 / 2003
     terminal server in application mode (§8). A workstation never is one, except Windows
     Enterprise multi-session, which hosts sessions the same way."""
-    product_type = facts.get("host.product_type")
-    edition = facts.get("host.edition_id")
-    kind_fact = product_type or facts.get("host.installation_type")
+
+    def held(fact_id: str) -> Fact | None:
+        # A change script's values say what importing it would write, not what the host is.
+        fact = facts.get(fact_id)
+        return None if fact is None or fact.from_change_script else fact
+
+    product_type = held("host.product_type")
+    edition = held("host.edition_id")
+    kind_fact = product_type or held("host.installation_type")
     if identity.kind == "workstation" and kind_fact is not None:
         if identity.multi_session:
             return RoleState(
@@ -463,7 +469,7 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
             Status.CONFIRMED,
             f"a workstation ({identity.kind_basis}{_product(identity)})",
         )
-    install = facts.get("role.rdsh_install_state")
+    install = held("role.rdsh_install_state")
     install_state = _dword(install)
     if install is not None and install_state is not None:
         # §8: InstallState 0 is CONFIRMED "not enabled"; other values are UNCERTAIN.
@@ -479,7 +485,7 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
             f"ServerComponentCache RDS-RD-Server InstallState {install_state} (only 0, "
             "'not enabled', is documented)",
         )
-    app_server = facts.get("role.app_server")
+    app_server = held("role.app_server")
     app_mode = _dword(app_server)
     if identity.era.era == Era.NT5 and app_server is not None and app_mode is not None:
         # §8: TSAppCompat is CONFIRMED for 2000 / 2003: 1 application server, 0 remote admin.
@@ -493,10 +499,11 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
             False, [app_server], Status.CONFIRMED,
             f"Terminal Services in remote administration mode (TSAppCompat {app_mode})",
         )  # fmt: skip
-    if mode.local is not None and mode.local_code in SERVER_MODE_CODES:
+    local_mode = held("mode.local")
+    if local_mode is not None and mode.local_code in SERVER_MODE_CODES:
         return RoleState(
             True,
-            [mode.local],
+            [local_mode],
             Status.UNCERTAIN,
             f"the local LicensingMode is {mode.local_code}, which SessEnv writes only where the "
             "RD Session Host role is installed",
@@ -506,13 +513,12 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
             True,
             [app_server],
             Status.UNCERTAIN,
-            "TSAppCompat 1 (application server mode; its meaning after Server 2003 is "
-            "UNCERTAIN)",
+            "TSAppCompat 1 (application server mode; its meaning after Server 2003 is UNCERTAIN)",
         )
-    if mode.local is not None and mode.local_code in ADMIN_MODE_CODES:
+    if local_mode is not None and mode.local_code in ADMIN_MODE_CODES:
         return RoleState(
             False,
-            [mode.local],
+            [local_mode],
             Status.UNCERTAIN,
             f"the local LicensingMode is {mode.local_code} ({mode_of(mode.local_code)}): "
             "Remote Desktop for administration, not an RD Session Host",
@@ -537,6 +543,13 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
         else f"neither the product type (SYSTEM Control\\ProductOptions) nor {traces} "
         "are in the evidence"
     )
+    scripted = [f for f in ("mode.local", "role.app_server", "role.rdsh_install_state")
+                if (fact := facts.get(f)) is not None and fact.from_change_script]  # fmt: skip
+    if scripted:
+        reason += (
+            "; the values a change script would write are not taken as what the host is "
+            f"({', '.join(scripted)})"
+        )
     return RoleState(None, [f for f in (product_type, app_server) if f], Status.UNCERTAIN, reason)
 
 

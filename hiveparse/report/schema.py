@@ -235,7 +235,16 @@ _COVERAGE: dict[str, Any] = {
         "hive": {"type": "string"},
         "source": _NULLABLE_STR,
         "mount": _NULLABLE_STR,
-        "kind": {"enum": ["hive", "converted_hive", "reg_export", "change_script", "missing"]},
+        "kind": {
+            "enum": [
+                "hive",
+                "damaged_hive",
+                "converted_hive",
+                "reg_export",
+                "change_script",
+                "missing",
+            ]
+        },
         "control_set": _NULLABLE_STR,
         "roots": {
             "description": "null: the whole hive; else the exported subtrees (covers: whether "
@@ -248,10 +257,12 @@ _COVERAGE: dict[str, Any] = {
                     "path": {"type": "string"},
                     "line": _NULLABLE_INT,
                     "covers": {"type": "boolean"},
+                    "subtree": {"type": "boolean"},
                     "reason": {"type": "string"},
                 },
             },
         },
+        "reason": _NULLABLE_STR,
     },
 }
 

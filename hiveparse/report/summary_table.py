@@ -51,14 +51,17 @@ def _identity(host: dict[str, Any]) -> str:
 
 def _mode(mode: dict[str, Any]) -> str:
     effective = str(mode["effective"])
+    unknown = mode.get("layers_unknown") or []
     if effective == "unknown":
-        return "unknown: no layer that could set it is in the evidence"
+        known = [layer for layer in ("policy", "local") if layer not in unknown]
+        shown = f" (the {known[0]} layer holds no LicensingMode)" if known else ""
+        layers = "layers are" if len(unknown) > 1 else "layer is"
+        return f"unknown: the {' and '.join(unknown)} {layers} not in the evidence{shown}"
     text = effective
     if mode["code"] is not None:
         text += f" (code {mode['code']}, {mode['layer']} layer)"
     elif effective == "absent":
         text += " (no LicensingMode in either layer)"
-    unknown = mode.get("layers_unknown") or []
     if unknown and mode["layer"] != "policy":
         text += f"; the {' and '.join(unknown)} layer is not in the evidence"
     return text
@@ -140,7 +143,18 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
         console.rule(
             f"[bold]{escape(host['label'])}[/bold]  ({escape(case)}as of {document['as_of']})"
         )
+        if not document["evidence"] and document.get("unreadable"):
+            for item in document["unreadable"]:
+                console.print(f"  nothing could be read: {item['error']}", markup=False)
+            continue
         console.print(f"  {_identity(host)}", markup=False)
+        roles = [e.get("role") or "" for e in document["evidence"]]
+        if roles and all("change script" in role for role in roles):
+            console.print(
+                "  The inputs are change scripts: the state below is what importing them "
+                "would write, as far as they show it, not what the host holds.",
+                markup=False,
+            )
         for evidence in document["evidence"]:
             role = evidence.get("role") or f"{evidence['format']} {_or(evidence['hive'], '')}"
             console.print(
@@ -150,6 +164,8 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
             digest = (extra["sha256"] or "unreadable")[:16]
             console.print(f"  {extra['path']}  {extra['role']}  sha256 {digest}…", markup=False)
         facts = Table(show_header=False, box=None, pad_edge=False)
+        facts.add_column(no_wrap=True)
+        facts.add_column(overflow="fold")  # a long path folds instead of being cut off
         facts.add_row("session host", escape(_role(licensing["role"])))
         facts.add_row("licensing mode", escape(_mode(licensing["mode"])))
         facts.add_row("license servers", escape(_servers(licensing["license_servers"])))

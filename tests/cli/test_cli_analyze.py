@@ -108,6 +108,35 @@ def test_fail_on_turns_findings_into_exit_1():
     assert run(sample, "--as-of", AS_OF, "-f", "json", "--fail-on", "medium").returncode == 1
 
 
+def test_a_partial_run_exits_3_even_with_a_finding_at_fail_on(tmp_path: Path):
+    # The pair with SYSTEM cut to its first half: findings from part of the evidence are
+    # not a clean verdict, so "partial" (3) wins over --fail-on (1).
+    case = REPO / "samples" / "friday-afternoon-rdsh"
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "SOFTWARE").write_bytes((case / "SOFTWARE").read_bytes())
+    system = (case / "SYSTEM").read_bytes()
+    (folder / "SYSTEM").write_bytes(system[: len(system) // 2])
+    result = run(folder, "--as-of", AS_OF, "-f", "json", "--fail-on", "info")
+    assert result.returncode == 3, result.stderr
+    (doc,) = documents(result)
+    assert doc["partial"] is True and doc["findings"]
+
+
+def test_an_as_of_before_the_evidence_is_warned_about():
+    sample = REPO / "samples" / "rds-session-host" / "SYSTEM"
+    result = run(sample, "--as-of", "2020-01-01T00:00:00Z", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    (doc,) = documents(result)
+    (note,) = [d for d in doc["diagnostics"] if d["code"] == "analyze.as_of_before_evidence"]
+    assert note["severity"] == "warning" and "2020-01-01T00:00:00Z" in note["message"]
+    table = run(sample, "--as-of", "2020-01-01T00:00:00Z", "-f", "table")
+    (line,) = [line for line in table.stderr.splitlines() if "as_of_before_evidence" in line]
+    assert line.startswith("hiveparse: warning: ")
+    later = run(sample, "--as-of", AS_OF, "-f", "json")
+    assert "as_of_before_evidence" not in later.stdout + later.stderr
+
+
 def test_truncated_hive_gives_a_partial_report(corpus: Path, tmp_path: Path):
     data = (corpus / "hives/regipy/SYSTEM").read_bytes()
     truncated = tmp_path / "SYSTEM"

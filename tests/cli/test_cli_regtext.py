@@ -92,7 +92,7 @@ def test_a_key_in_a_file_without_hives_is_not_found(tmp_path: Path) -> None:
     result = runner.invoke(app, ["query", str(path), "HKLM\\SOFTWARE\\Microsoft"])
     assert result.exit_code == 1  # CliRunner: the KeyNotFound raised, which run() maps to 2
     assert type(result.exception).__name__ == "KeyNotFound"
-    assert str(result.exception) == f"key 'HKLM\\\\SOFTWARE\\\\Microsoft' not found in {path}"
+    assert str(result.exception) == f'key "HKLM\\SOFTWARE\\Microsoft" not found in {path}'
 
 
 def test_recover_refuses_any_reg_file(tmp_path: Path) -> None:
@@ -130,7 +130,8 @@ def test_an_unknown_header_is_one_line_naming_it(header: str, error: str, tmp_pa
         assert result.stderr == f"hiveparse: error: {path}: {error}\n"
     result = _run("analyze", path)  # nothing readable among the inputs
     assert result.returncode == 4
-    assert f"{path}: {error}\n" in result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if str(path) in line]
+    assert line.startswith(f"hiveparse: error: {path}: {error} [input.")
 
 
 def test_a_cut_export_gives_a_partial_report(tmp_path: Path) -> None:

@@ -5,12 +5,15 @@
 * a 4-line SYSTEM.reg that sets LicensingMode covers RCM\\Licensing Core only: nothing about
   the GracePeriod key or the X509 Certificate under RCM may be concluded;
 * a full export of the SYSTEM hive covers it like the hive does;
-* a change script covers nothing by absence.
+* a change script covers nothing by absence;
+* a hive that could not be read entirely (here: dirty, its logs missing) covers nothing by
+  absence, and what it shows still counts.
 """
 
 from __future__ import annotations
 
 import shutil
+import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,10 +96,54 @@ def test_a_change_script_covers_nothing_by_absence(tmp_path: Path) -> None:
         "rds.reg.change_script",
         "rds.reg_only_limits",
     }
+    # Nothing the script lacks counts as absent: whether the host has license servers, a
+    # timebomb, a certificate, RDP allowed. (The role is not taken from the LicensingMode
+    # the script would write, so no "reset" can be weighed on a session host either.)
     assert {rule for rule, _fact in _unjudged(host)} == {
         "servers_none",
-        "grace_reset_suspected",
+        "grace_expiry",
         "cert_never_licensed",
+        "rdp_enabled",
     }
+    assert host.state.role.session_host is None
+    assert "change script would write" in host.state.role.reason
     (source,) = [c for c in host.state.facts.coverage.sources if c.hive_type == "SYSTEM"]
     assert source.kind == "change_script"
+
+
+def _dirty_copy(hive: Path, target: Path) -> None:
+    """The hive with its primary sequence number one ahead of the secondary (a write that
+    never completed, REGF base block offsets 4 and 8) and its checksum recomputed."""
+    image = bytearray(hive.read_bytes())
+    (primary,) = struct.unpack_from("<I", image, 4)
+    struct.pack_into("<I", image, 4, primary + 1)
+    checksum = 0
+    for (word,) in struct.iter_unpack("<I", bytes(image[:508])):
+        checksum ^= word
+    struct.pack_into("<I", image, 508, checksum)
+    target.write_bytes(image)
+
+
+def test_a_dirty_hive_without_its_logs_covers_nothing_by_absence(tmp_path: Path) -> None:
+    case = SAMPLES / "friday-afternoon-rdsh"
+    whole = _host(case / "SYSTEM", case / "SOFTWARE", folder=tmp_path / "whole")
+    assert {"rds.servers.none", "rds.grace.expired", "rds.cert.never_licensed"} <= _ids(whole)
+    folder = tmp_path / "dirty"
+    folder.mkdir()
+    shutil.copy(case / "SOFTWARE", folder / "SOFTWARE")
+    _dirty_copy(case / "SYSTEM", folder / "SYSTEM")
+    (host,) = analyze([folder], as_of=AS_OF).hosts
+    # The log that is missing may have written the license server, the permanent licence
+    # (LicensingGracePeriodEnded) or the certificate: none of their absences counts.
+    ids = _ids(host)
+    assert not ids & {"rds.servers.none", "rds.grace.expired", "rds.cert.never_licensed"}
+    unjudged = _unjudged(host)
+    assert ("servers_none", "servers.local") in unjudged
+    assert ("grace_expiry", "grace.ended") in unjudged
+    assert ("cert_never_licensed", "cert.x509") in unjudged
+    # What the hive shows still counts: LicensingMode 5 is there.
+    assert "rds.mode.not_configured" in ids
+    (system,) = [c for c in host.state.facts.coverage.sources if c.hive_type == "SYSTEM"]
+    assert system.to_dict()["kind"] == "damaged_hive"
+    assert "regf.log.none" in system.to_dict()["reason"]
+    assert host.partial

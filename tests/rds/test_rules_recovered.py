@@ -78,4 +78,3 @@ def test_context_values_are_not_licensing_settings():
     host.deleted_value(r"{ccs}\Control\Terminal Server\WinStations\RDP-Tcp", "PortNumber",
                        REG_DWORD, dword(3390))  # fmt: skip
     assert "rds.recovered.deleted_settings" not in by_id(host.findings(AS_OF))
-

@@ -12,7 +12,7 @@ import mmap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hiveparse.errors import CorruptStructure, Diagnostic, Location, Severity
+from hiveparse.errors import CorruptStructure, Diagnostic, Location, Severity, shown_bytes
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.residency import find_aligned
@@ -123,8 +123,8 @@ class CellSpace:
                     # bin sits, so its cells are kept (python-registry and yarp do too).
                     anomaly(
                         "regf.hbin_bad_signature",
-                        f"hive bin signature {bytes(signature)!r} instead of b'hbin'; its "
-                        "offset and size fields are consistent, so the bin is read",
+                        f"hive bin signature {shown_bytes(bytes(signature))} instead of 'hbin'; "
+                        "its offset and size fields are consistent, so the bin is read",
                         position,
                         Severity.ERROR,
                     )
@@ -132,7 +132,7 @@ class CellSpace:
                     next_bin = self._find_next_bin(position + _PAGE)
                     anomaly(
                         "regf.hbin_bad_signature",
-                        f"hive bin signature {bytes(signature)!r} instead of b'hbin'"
+                        f"hive bin signature {shown_bytes(bytes(signature))} instead of 'hbin'"
                         + (f"; resynchronised at 0x{next_bin:x}" if next_bin else ""),
                         position,
                         Severity.ERROR,

@@ -18,6 +18,7 @@ from hiveparse.errors import (
     NotRegf,
     Severity,
     Truncated,
+    quoted,
 )
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import (
@@ -148,6 +149,11 @@ class RegfKey(Key):
         return self._node.name
 
     @property
+    def _shown(self) -> str:
+        """The key's path for a message: quoted, or "(root)"."""
+        return quoted(self._path) if self._path else "(root)"
+
+    @property
     def path(self) -> str:
         return self._path
 
@@ -187,8 +193,7 @@ class RegfKey(Key):
             if offset in listed:
                 self._hive.anomaly(
                     "regf.duplicate_subkey",
-                    f"key {self._path or '(root)'!r} lists the key cell 0x{offset:x} more "
-                    "than once; read once",
+                    f"key {self._shown} lists the key cell 0x{offset:x} more than once; read once",
                     offset + _DATA_START,
                 )
                 continue
@@ -201,13 +206,13 @@ class RegfKey(Key):
             if folded == previous:
                 self._hive.anomaly(
                     "regf.duplicate_subkey",
-                    f"key {self._path or '(root)'!r} lists subkey {child.name!r} twice",
+                    f"key {self._shown} lists subkey {child.name!r} twice",
                     offset + _DATA_START,
                 )
             elif folded < previous:
                 self._hive.anomaly(
                     "regf.subkey_order",
-                    f"subkeys of {self._path or '(root)'!r} are not in sorted order "
+                    f"subkeys of {self._shown} are not in sorted order "
                     f"({child.name!r} after {previous!r})",
                     self._offset + _DATA_START,
                     Severity.INFO,
@@ -231,7 +236,7 @@ class RegfKey(Key):
         if offset in lineage:
             hive.anomaly(
                 "regf.cycle",
-                f"subkey list of {self._path or '(root)'!r} points back at an ancestor key "
+                f"subkey list of {self._shown} points back at an ancestor key "
                 f"(cell 0x{offset:x}); not followed",
                 offset + _DATA_START,
                 Severity.ERROR,
@@ -266,7 +271,7 @@ class RegfKey(Key):
             if folded in names:
                 hive.anomaly(
                     "regf.duplicate_value",
-                    f"key {self._path or '(root)'!r} holds value {record.name!r} twice",
+                    f"key {self._shown} holds value {record.name!r} twice",
                     offset + _DATA_START,
                 )
             names.add(folded)

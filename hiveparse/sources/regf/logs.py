@@ -45,7 +45,7 @@ from enum import Enum
 from functools import cmp_to_key
 from typing import Any
 
-from hiveparse.errors import Diagnostic, Location, Severity, Truncated
+from hiveparse.errors import Diagnostic, Location, Severity, Truncated, shown_bytes
 from hiveparse.schemas import regf, regf_log
 from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.hashing import xor32_checksum
@@ -297,7 +297,7 @@ def _read_log(replay: _Replay, name: str, blob: bytes) -> _Log | None:
     if signature != _DIRT:
         replay.note(
             "regf.log.bad_dirty_vector",
-            f"the dirty vector signature is {bytes(signature)!r}, not {_DIRT!r}",
+            f"the dirty vector signature is {shown_bytes(bytes(signature))}, not 'DIRT'",
             where=name,
             offset=regf_log.DIRTY_VECTOR_OFFSET,
         )

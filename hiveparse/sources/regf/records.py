@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable
 from typing import NamedTuple
 
-from hiveparse.errors import Severity
+from hiveparse.errors import Severity, shown_bytes
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
 
@@ -84,7 +84,7 @@ def parse_key_node(image: Image, start: int, length: int, report: Report) -> Key
     if length < _NK_SIZE or image[start : start + 2] != b"nk":
         report(
             "regf.key_node_bad",
-            f"expected a key node (nk) but found {bytes(image[start : start + 2])!r} "
+            f"expected a key node (nk) but found {shown_bytes(bytes(image[start : start + 2]))} "
             f"({length} bytes)",
             start - 4,
             Severity.ERROR,
@@ -135,7 +135,8 @@ def parse_value_record(image: Image, start: int, length: int, report: Report) ->
     if length < _VK_SIZE or image[start : start + 2] != b"vk":
         report(
             "regf.value_record_bad",
-            f"expected a value record (vk) but found {bytes(image[start : start + 2])!r}",
+            "expected a value record (vk) but found "
+            f"{shown_bytes(bytes(image[start : start + 2]))}",
             start - 4,
             Severity.ERROR,
         )
@@ -176,7 +177,7 @@ def parse_security_descriptor(payload: bytes, file_offset: int, report: Report) 
     if len(payload) < SK.size or payload[:2] != b"sk":
         report(
             "regf.security_record_bad",
-            f"expected a security record (sk) but found {payload[:2]!r}",
+            f"expected a security record (sk) but found {shown_bytes(bytes(payload[:2]))}",
             file_offset,
             Severity.WARNING,
         )

@@ -231,12 +231,18 @@ class _ValueRecord:
 
 class _Writer:
     def __init__(
-        self, minor_version: int, base_time: int, default_time: int | None, marker: bytes
+        self,
+        minor_version: int,
+        base_time: int,
+        default_time: int | None,
+        marker: bytes,
+        security: tuple[bytes, bytes],
     ) -> None:
         self.minor_version = minor_version
         self.base_time = base_time
         self.default_time = default_time
         self.marker = marker
+        self.default_security = security  # (the root key's, every other key's)
         self.cells: list[_Cell] = []
         self.security: dict[bytes, _SecurityPlan] = {}
         self.value_records: list[_ValueRecord] = []
@@ -268,7 +274,8 @@ class _Writer:
         fallback = self.base_time if self.default_time is None else self.default_time
         plan.last_written = fallback if key.last_written is None else key.last_written
         plan.nk = self.new_cell("nk", _NK_HEAD + len(plan.name_bytes), lambda: self.render_nk(plan))
-        descriptor = key.security_descriptor or DEFAULT_SECURITY_DESCRIPTOR
+        root_sd, other_sd = self.default_security
+        descriptor = key.security_descriptor or (root_sd if plan.parent is None else other_sd)
         sec = self.security.get(descriptor)
         if sec is None:
             cell = self.new_cell("sk", _SK_HEAD + len(descriptor), lambda: b"")
@@ -649,6 +656,7 @@ def write_hive_with_layout(
     hive_file_name: str = "",
     last_written: int | None = None,
     marker: bytes | None = None,
+    security: tuple[bytes, bytes] | None = None,
 ) -> tuple[bytes, HiveLayout]:
     """Serialise ``hive`` as a REGF primary file and say where every cell went.
 
@@ -656,7 +664,9 @@ def write_hive_with_layout(
     ``last_written`` too, or else the newest key time in the model (0 when it has none), so
     the output depends on nothing but the arguments. ``marker`` (at most 3528 bytes) is
     stored in the base block's reserved area after the checksum (see
-    :func:`hiveparse.origin.encode_origin`).
+    :func:`hiveparse.origin.encode_origin`). ``security`` is the (root key, other keys)
+    descriptor pair for keys that bring none (default: :data:`DEFAULT_SECURITY_DESCRIPTOR`
+    on every key).
     """
     if minor_version not in _SUPPORTED_MINOR_VERSIONS:
         raise UsageError(f"REGF minor version {minor_version} is not one Windows writes (3-6)")
@@ -668,7 +678,8 @@ def write_hive_with_layout(
             (k.last_written for k in _iter_keys(root) if k.last_written is not None), default=0
         )
     _check_marker(marker or b"")  # before the work, not after it
-    writer = _Writer(minor_version, base_time, last_written, marker or b"")
+    pair = security or (DEFAULT_SECURITY_DESCRIPTOR, DEFAULT_SECURITY_DESCRIPTOR)
+    writer = _Writer(minor_version, base_time, last_written, marker or b"", pair)
     top = writer.plan_tree(root, root.name if root_name is None else root_name)
     writer.allocate()
     image = writer.emit(hive_file_name, _nk(top).offset)
@@ -715,6 +726,7 @@ def write_hive(
     hive_file_name: str = "",
     last_written: int | None = None,
     marker: bytes | None = None,
+    security: tuple[bytes, bytes] | None = None,
 ) -> bytes:
     """Serialise ``hive`` as a REGF primary file (see :func:`write_hive_with_layout`)."""
     image, _ = write_hive_with_layout(
@@ -724,5 +736,6 @@ def write_hive(
         hive_file_name=hive_file_name,
         last_written=last_written,
         marker=marker,
+        security=security,
     )
     return image

@@ -11,7 +11,10 @@ regedit exports the key it was asked for and every descendant, each under its ow
   are not declared. Names compare case-insensitively (:func:`hiveparse.model.fold_name`);
 * an *export root* is a declared key whose parent is not declared anywhere in the file;
 * a root *covers* its subtree only when no other root lies strictly below it (every declared
-  key below it has all the keys in between declared too);
+  key below it has all the keys in between declared too) and it has a key line below it: a
+  root named alone shows its values, but not whether it had subkeys (regedit would have
+  written them, a hand-written snippet would not, and the two look alike), so it covers the
+  key itself and nothing below;
 * a *change script* (one that deletes any key or value) covers nothing: a script need not
   list what the machine already holds;
 * a root does not cover when part of it could not be read: an ERROR diagnostic on a line
@@ -38,6 +41,7 @@ from hiveparse.sources.regtext.syntax import brief_path
 
 _SEP = "\x00"  # sorts below every character a key name can hold (a .reg line stops at NUL)
 _COVERS_HERE = ""  # a trie entry no key name can be: the path down to here is a covering root
+_KEY_ONLY = "\x00"  # another: the path down to here is a root that covers only itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +50,18 @@ class ExportRoot:
 
     path: str  # relative to the mount, as first written ("" for the mount root)
     line: int  # its first key line
-    covers: bool  # the file shows everything in its subtree
+    covers: bool  # the file shows everything in it (its subtree, or the key alone)
     reason: str  # why it covers, or why not, naming lines
+    subtree: bool = True  # False: it covers the key and its values, not what lies below
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "covers": self.covers, "reason": self.reason}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "covers": self.covers,
+            "subtree": self.subtree,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,7 @@ class RegCoverage:
                 return False
             if _COVERS_HERE in node:
                 return True
-        return False
+        return _KEY_ONLY in node  # the walk ended on a root that covers only itself
 
     def _trie(self, folded_mount: str) -> dict[str, Any] | None:
         if not self._index and self.mounts:
@@ -108,7 +119,7 @@ class RegCoverage:
                     node = trie
                     for part in fold_name(root.path).split("\\") if root.path else ():
                         node = node.setdefault(part, {})
-                    node[_COVERS_HERE] = {}
+                    node[_COVERS_HERE if root.subtree else _KEY_ONLY] = {}
                 self._index[fold_name(mount)] = trie
         return self._index.get(folded_mount)
 
@@ -244,13 +255,21 @@ class CoverageCollector:
                 else:
                     covers = True
                     count, last = members[folded]
-                    lines = "line" if count == 1 else "lines"
                     reason = (
-                        f"exported whole, as regedit exports a subtree: {count} key {lines} "
+                        f"exported whole, as regedit exports a subtree: {count} key lines "
                         f"(from line {declared[folded]} to {last}), each with the key lines of "
                         "all its parents"
                     )
-                out.append(ExportRoot(keys.written[folded], declared[folded], covers, reason))
+                subtree = members[folded][0] > 1
+                if covers and not subtree:
+                    reason = (
+                        f"the key alone (line {declared[folded]}): its values are shown, but "
+                        "no key line below it says whether it had subkeys (a regedit export "
+                        "would list them, a hand-written file need not)"
+                    )
+                out.append(
+                    ExportRoot(keys.written[folded], declared[folded], covers, reason, subtree)
+                )
             out.sort(key=lambda root: root.line)
             mounts[keys.mount] = tuple(out)
         return RegCoverage(mounts, self._first_deletion is not None)

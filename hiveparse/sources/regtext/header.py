@@ -102,6 +102,7 @@ def parse_header(
                 "or 'REGEDIT4' cut short",
                 line=1,
                 column=len(line) + 1,
+                severity=Severity.INFO,
             )
         return found
     trimmed = text.rstrip(_BLANKS)

@@ -12,7 +12,7 @@ half a character) was cut: :class:`~hiveparse.errors.Truncated` in strict mode, 
 ERROR diagnostic ``reg.truncated`` at the line and column where the text ends, so that the
 result is marked partial. A cut exactly at a line break cannot be seen; since regedit ends
 every export with a blank line, a version 5 file whose last line is a key or value line gets
-the WARNING ``reg.truncated_suspected``.
+the note (INFO) ``reg.truncated_suspected``.
 """
 
 from __future__ import annotations
@@ -398,9 +398,13 @@ class BodyParser:
             self.sink.add(
                 "reg.truncated_suspected",
                 f"the file ends with line {line_no}, a key or value line, {how}; regedit ends "
-                "every export with a blank line, so the file may have been cut there",
+                "every export with a blank line, so the file may have been cut there (what "
+                "it exported last is not taken as complete)",
                 line=line_no,
                 column=len(last) + 1,
+                # A note, not a warning: hand-written files often end this way, and the
+                # coverage of the last export root already says what it changes.
+                severity=Severity.INFO,
             )
 
     def _continue(self, continued: _Continued, text: str, line_no: int) -> bool:

@@ -119,7 +119,10 @@ def test_a_snippet_with_a_gap_has_two_roots() -> None:
     assert "root at line 5" in roots[0].reason
     assert "only part of this subtree" in roots[0].reason
     coverage = regfile.coverage
-    assert coverage.covers(SYSTEM, TS + "\\RCM\\Licensing Core\\Sub")
+    # Licensing Core is named alone: its values are shown, not whether it had subkeys.
+    assert roots[1].subtree is False
+    assert coverage.covers(SYSTEM, TS + "\\RCM\\Licensing Core")
+    assert not coverage.covers(SYSTEM, TS + "\\RCM\\Licensing Core\\Sub")
     assert not coverage.covers(SYSTEM, TS + "\\RCM\\GracePeriod")
     assert not coverage.covers(SYSTEM, TS + "\\RCM")
     assert not coverage.covers(SYSTEM, TS)
@@ -191,7 +194,9 @@ def test_a_rejected_line_spoils_the_root_it_lies_in() -> None:
         "subtree may be missing"
     )
     assert not regfile.coverage.covers(SOFTWARE, "Vendor\\A\\B")
-    assert regfile.coverage.covers(SOFTWARE, "Other\\Anything")
+    # Other is named alone (no key line below it): its values count, its subkeys do not.
+    assert regfile.coverage.covers(SOFTWARE, "Other")
+    assert not regfile.coverage.covers(SOFTWARE, "Other\\Anything")
 
 
 def test_errors_before_the_first_key_line_change_nothing() -> None:
@@ -263,7 +268,9 @@ def test_classes_root_and_current_config_land_in_their_hives() -> None:
     assert coverage.covers(SOFTWARE, "Classes\\.RDP\\Other")
     assert not coverage.covers(SOFTWARE, "Classes")
     assert not coverage.covers("HKCR", ".txt")
-    assert coverage.covers("HKCC", "System\\CurrentControlSet\\Control")
+    # The HKCC key is named alone: it covers itself, not what lies below it.
+    assert coverage.covers("HKCC", "System\\CurrentControlSet")
+    assert not coverage.covers("HKCC", "System\\CurrentControlSet\\Control")
     whole = loads(_reg("[HKEY_CLASSES_ROOT]", "[HKEY_CLASSES_ROOT\\.rdp]"))
     assert _roots(whole, SOFTWARE) == [("Classes", 3, True)]
     assert whole.coverage.covers("HKCR", ".txt")
@@ -296,7 +303,9 @@ def test_several_mounts_in_one_file() -> None:
     ]
     coverage = regfile.coverage
     assert coverage.covers("HKLM\\SYSTEM", "A\\D")
-    assert coverage.covers("HKCU", "Software\\C\\D")
+    assert coverage.covers("HKLM\\SYSTEM", "A\\E\\F")  # A has a key line below it
+    assert coverage.covers("HKCU", "Software\\C")  # named alone: the key itself
+    assert not coverage.covers("HKCU", "Software\\C\\D")
     assert not coverage.covers("HKCU", "Software")
     assert not coverage.covers("HKEY_USERS\\S-1-5-18", "Software")
 
@@ -333,7 +342,8 @@ def test_a_40000_level_key_path_stays_linear() -> None:
     for op in iter_operations(io.BytesIO(text.encode())):
         collector.apply(op)
     coverage = collector.finish()
-    assert coverage.covers(SOFTWARE, deep + "\\Below")
+    assert coverage.covers(SOFTWARE, deep)  # the deep key named alone: itself only
+    assert not coverage.covers(SOFTWARE, deep + "\\Below")
     assert not coverage.covers(SOFTWARE, "Level\\Level")
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
