@@ -17,7 +17,7 @@ caller resolves ``CurrentControlSet`` to the ControlSet each source uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from hiveparse.errors import Diagnostic, Severity
@@ -72,13 +72,7 @@ class CoveredRoot:
     subtree: bool = True  # False: the key itself and its values, not what lies below
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "covers": self.covers,
-            "subtree": self.subtree,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 class RootsCoverage:

@@ -30,7 +30,7 @@ number of declared keys, and the work is linear in the length of their paths, ho
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hiveparse.errors import Severity
@@ -55,13 +55,7 @@ class ExportRoot:
     subtree: bool = True  # False: it covers the key and its values, not what lies below
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "line": self.line,
-            "covers": self.covers,
-            "subtree": self.subtree,
-            "reason": self.reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
