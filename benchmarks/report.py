@@ -325,6 +325,78 @@ def main() -> int:
                 )
             )
 
+        analyze = rows.get("hiveparse analyze SYSTEM+SOFTWARE")
+        if analyze and base:
+            d = (analyze["median"] - base) * 1000
+            dc = (analyze["cpu"] - rows["python -c 'import typer'"]["cpu"]) * 1000
+            targets.append(
+                target(
+                    "5a",
+                    "`hiveparse analyze` SYSTEM + SOFTWARE ≤ `python -c 'import typer'` + 150 ms",
+                    f"{analyze['median'] * 1000:.1f} − {base * 1000:.1f} = {d:+.1f} ms",
+                    d <= 150,
+                    f"{dc:+.1f} ms",
+                    dc <= 150,
+                )
+            )
+
+    # 5. analyze and hive size
+    sized = load(res, "analyze_size.json")
+    if sized:
+        rows = hyperfine_rows(sized)
+        out.append("### 5. analyze on a hive and on one twice as large\n")
+        out.append("| command | median, ms | mean ± σ, ms | CPU user+sys, ms |")
+        out.append("|---|---|---|---|")
+        for name, r in rows.items():
+            out.append(
+                f"| `{name}` | {r['median'] * 1000:.1f} | {r['mean'] * 1000:.1f} ± "
+                f"{r['stddev'] * 1000:.1f} | {r['cpu'] * 1000:.1f} |"
+            )
+        out.append("")
+        single, double = rows.get("analyze single"), rows.get("analyze double")
+        if single and double:
+            grow = (double["median"] - single["median"]) * 1000
+            targets.append(
+                target(
+                    "5b",
+                    "`analyze` time does not grow with the hive beyond hashing it (≤ +50 ms "
+                    "for twice the size)",
+                    f"{grow:+.1f} ms",
+                    grow <= 50,
+                )
+            )
+
+    # 8. peak memory against the file's size
+    padded = load(res, "padded_rss.json")
+    if padded:
+        mem = measure_rows(padded)
+        out.append("### 8. Peak memory on hives grown to 1 and 3 GiB (sparse files)\n")
+        out.append("| command | median wall, s | peak RSS, MiB | exit |")
+        out.append("|---|---|---|---|")
+        for name, m in mem.items():
+            codes = sorted({run["exit"] for run in m["runs"]})
+            out.append(
+                f"| `{name}` | {m['median_wall_s']:.2f} | {m['max_rss_mib']:.1f} "
+                f"| {', '.join(map(str, codes))} |"
+            )
+        out.append("")
+        for command in ("info", "analyze"):
+            peaks = {
+                size: mem[f"{command} {size}"]["max_rss_mib"]
+                for size in ("11 MB", "3 GiB")
+                if f"{command} {size}" in mem
+            }
+            if len(peaks) == 2:
+                targets.append(
+                    target(
+                        f"9 {command}",
+                        f"`hiveparse {command}` peak RSS does not grow with the file (3 GiB "
+                        "within 32 MiB of 11 MB)",
+                        f"{peaks['11 MB']:.1f} → {peaks['3 GiB']:.1f} MiB",
+                        peaks["3 GiB"] - peaks["11 MB"] <= 32,
+                    )
+                )
+
     # 6. carving
     carve = load(res, "carve.json")
     if carve:

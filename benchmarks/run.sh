@@ -170,6 +170,25 @@ mark dpapi
 say "7. the offline LSA/DPAPI chain, in process (median of 21 runs per case)"
 "$HPY" "$HERE/bench_dpapi_chain.py" --runs 21 --out "$RES/dpapi_chain.json" >&2
 
+# --- 8. peak memory against the hive's size ---------------------------------------------------
+# The dissect-regf SYSTEM grown to 1 and 3 GiB by one more hive bin (a free cell), as sparse
+# files: info and analyze hash every byte but must not hold them; python-registry reads the
+# whole file, shown for scale on 1 GiB.
+mark padded
+say "8. peak memory: info and analyze on SYSTEM grown to 1 and 3 GiB"
+padded=()
+for size in 1024 3072; do
+    label="$((size / 1024)) GiB"
+    mkdir -p "$TMP/padded_$size"
+    "$PY" "$HERE/pad_hive.py" "$DSYSTEM" "$TMP/padded_$size/SYSTEM" "$size"
+    padded+=("info $label=$HP info $TMP/padded_$size/SYSTEM"
+             "analyze $label=$HP analyze $TMP/padded_$size/SYSTEM -f json")
+done
+"$PY" "$HERE/measure.py" --out "$RES/padded_rss.json" --runs 3 --timeout 300 --label "padded" \
+    "info 11 MB=$HP info $DSYSTEM" "analyze 11 MB=$HP analyze $DSYSTEM -f json" "${padded[@]}" \
+    "python-registry walk 1 GiB=$(walk_cmd python_registry "$TMP/padded_1024/SYSTEM")"
+rm -rf "$TMP"/padded_*
+
 # --- 3. .reg parsing -------------------------------------------------------------------------
 say "3. .reg parsing: generating UTF-16LE files of ${REG_SIZES} MB in $TMP"
 stream_cmds=()
