@@ -22,6 +22,7 @@ CELL_SIZE = compile_fixed_head(regf.cell_header).packer
 _HBIN_SIGNATURE = regf.hbin_header.subcons[0].subcon.value  # b"hbin"
 _PAGE = regf.HBIN_ALIGNMENT
 _DATA_START = regf.BASE_BLOCK_SIZE
+_CELL_OFFSET_LIMIT = 1 << 32  # cell offsets are uint32 (relative to the first bin)
 
 
 class AnomalySink:
@@ -100,6 +101,16 @@ class CellSpace:
                 end,
                 Severity.INFO,
             )
+        if end > _DATA_START + _CELL_OFFSET_LIMIT:
+            # Cell offsets are 32-bit: no bin past 4 GiB of hive bins data can be reached.
+            anomaly(
+                "regf.trailing_data",
+                f"{end - _DATA_START - _CELL_OFFSET_LIMIT} bytes past the 4 GiB of hive bins "
+                "a cell offset can reach; not read",
+                _DATA_START + _CELL_OFFSET_LIMIT,
+                Severity.INFO,
+            )
+            end = _DATA_START + _CELL_OFFSET_LIMIT
         position = _DATA_START
         while position + HBIN_HEAD.size <= end:
             head = HBIN_HEAD.packer.unpack_from(image, position)
@@ -189,10 +200,11 @@ class CellSpace:
         if len(table) < last_page:
             table.extend([0] * (last_page - len(table)))
             starts.extend([0] * (last_page - len(starts)))
-        end = relative + size
-        for page in range(first_page, last_page):
-            table[page] = end
-            starts[page] = relative
+        # One int object repeated (a slot is a reference): a bin of a GiB costs 8 bytes per
+        # page in each table, not a boxed int per page.
+        pages = last_page - first_page
+        table[first_page:last_page] = [relative + size] * pages
+        starts[first_page:last_page] = [relative] * pages
 
     def bin_end(self, relative: int) -> int:
         """Where the bin holding ``relative`` ends, or 0 if no valid bin covers it."""

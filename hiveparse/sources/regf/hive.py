@@ -222,14 +222,25 @@ class RegfKey(Key):
 
     def subkey(self, name: str) -> RegfKey | None:
         wanted = fold_name(name)
-        # Try the lh hash candidates first; a miss falls back to a full scan, so that a
-        # wrong stored hash (or Windows' upcase table differing from Python's) loses nothing.
-        for hint in (name, None):
-            for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=hint):
-                child = self._child(offset, self._ancestors | {self._offset})
-                if child is not None and fold_name(child.name) == wanted:
-                    return child
-        return None
+        lineage = self._ancestors | {self._offset}
+        # Try the lh hash candidates first; a miss falls back to every child by name, so
+        # that a wrong stored hash (or Windows' upcase table differing from Python's) loses
+        # nothing. That index is built once per key: analyze asks for many absent keys
+        # under the same parents (Services, Policies).
+        for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=name):
+            child = self._child(offset, lineage)
+            if child is not None and fold_name(child.name) == wanted:
+                return child
+        index = self._hive.children_by_name.get(self._offset)
+        if index is None:
+            index = {}
+            for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=None):
+                child = self._child(offset, lineage)
+                if child is not None:
+                    index.setdefault(fold_name(child.name), offset)
+            self._hive.children_by_name[self._offset] = index
+        found = index.get(wanted)
+        return None if found is None else self._child(found, lineage)
 
     def _child(self, offset: int, lineage: frozenset[int]) -> RegfKey | None:
         hive = self._hive
@@ -312,6 +323,9 @@ class RegfHive(Hive):
         self._dirty = (not self._header.sequences_match) if dirty is None else dirty
         self._logs_applied = logs_applied or []
         self._root_node: KeyNode | None = None  # keys point at the hive, never the reverse
+        # Key cell -> its children's folded names -> their cells, for the keys a lookup
+        # missed in (RegfKey.subkey).
+        self.children_by_name: dict[int, dict[str, int]] = {}
         self._hive_type: HiveType | None = None
         # hiveparse convert's marker, read from the base block as it is on disk (a log
         # replay may have replaced the base block in ``image``).

@@ -124,3 +124,41 @@ def test_dirty_hive_without_logs_is_partial(corpus: Path, tmp_path: Path):
     opened = open_hive(lonely)
     (note,) = [d for d in opened.diagnostics if d.code == "regf.log.none"]
     assert note.severity == "error"
+
+
+def test_a_wrong_stored_hash_still_finds_the_key(tmp_path: Path):
+    hive = MemoryHive(HiveType.UNKNOWN)
+    for name in ("Alpha", "Beta", "Gamma"):
+        hive.root().ensure(name).set_value("v", 4, name.encode()[:4])
+    data, layout = write_hive_with_layout(hive)
+    image = bytearray(data)
+    lh = layout.subkey_lists[""]
+    # lh: size(4) sig(2) count(2) then (offset, hash) pairs: zero every stored hash.
+    assert image[DATA + lh + 4 : DATA + lh + 6] == b"lh"
+    for slot in range(3):
+        struct.pack_into("<I", image, DATA + lh + 12 + 8 * slot, 0)
+    path = tmp_path / "hash.hiv"
+    path.write_bytes(image)
+    root = open_hive(path).root()
+    for _ in range(2):  # the second round answers from the children's names read once
+        for name in ("Alpha", "beta", "GAMMA"):
+            key = root.subkey(name)
+            assert key is not None and fold_name(key.name) == fold_name(name)
+        assert root.subkey("Delta") is None
+
+
+def test_bins_past_what_a_cell_offset_can_reach_are_not_read(tmp_path: Path):
+    """Cell offsets are 32-bit: a file with 4 GiB of bins and more (a sparse file here, its
+    base block's checksum broken so that its size claim is not trusted) is read to 4 GiB."""
+    data = bytearray(write_hive(MemoryHive(HiveType.UNKNOWN)))
+    data[508:512] = bytes(4) if data[508:512] != bytes(4) else b"\x01\0\0\0"
+    path = tmp_path / "huge.hiv"
+    with path.open("wb") as sink:
+        sink.write(data)
+        sink.truncate(DATA + (1 << 32) + 8192)
+    if path.stat().st_blocks * 512 > 1 << 20:
+        pytest.skip("the temporary folder does not keep files sparse")
+    opened = open_hive(path)
+    (note,) = [d for d in opened.diagnostics if "a cell offset can reach" in d.message]
+    assert note.location.offset == DATA + (1 << 32)
+    assert "8192 bytes past the 4 GiB" in note.message
