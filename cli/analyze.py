@@ -29,7 +29,7 @@ def _parse_as_of(text: str | None) -> datetime:
     from hiveparse.errors import UsageError  # noqa: PLC0415
 
     if text is None:
-        return datetime.now(UTC)
+        return datetime.now(UTC).replace(microsecond=0)
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as error:

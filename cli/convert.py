@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from hiveparse.convert import PlannedOutput, RegConversion, WrittenHive
+    from hiveparse.errors import Diagnostic
 
 
 def convert(
@@ -76,8 +77,12 @@ def convert(
     document = _document(conversion, written)
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
+        notes = _problems(conversion, written)
         for line in _summary_lines(conversion, written):
             sys.stdout.write(line + "\n")
+        if notes:
+            sys.stdout.write(f"{len(notes)} warning(s) on stderr (--format json lists them)\n")
+        _say_all(notes)
     else:
         from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
@@ -108,6 +113,21 @@ def _write(
         raise
 
 
+def _problems(conversion: RegConversion, written: list[WrittenHive]) -> list[Diagnostic]:
+    """The warnings and errors of the conversion and of each hive written, once each."""
+    notes = [*conversion.diagnostics, *(d for item in written for d in item.hive.diagnostics)]
+    return [note for note in dict.fromkeys(notes) if note.severity != "info"]
+
+
+def _say_all(notes: list[Diagnostic]) -> None:
+    """In table mode every warning and error also goes to stderr, one line each (the JSON
+    document lists them all, with the infos)."""
+    from .errors import say  # noqa: PLC0415
+
+    for note in notes:
+        say(str(note.severity), str(note))
+
+
 def _parse_timestamp(text: str | None) -> datetime | None:
     if text is None:
         return None
@@ -129,6 +149,7 @@ def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str
     from hiveparse.filetime import filetime_iso  # noqa: PLC0415
     from hiveparse.model import EvidenceFormat  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.sources.regf.hive import parse_header  # noqa: PLC0415
 
     evidence = Evidence(
         conversion.source,
@@ -160,7 +181,8 @@ def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str
                 "mount": item.hive.mount,
                 "hive": str(item.hive.hive_type),
                 "root_name": item.hive.root_name,
-                "embedded_file_name": item.hive.embedded_file_name,
+                # What the base block holds (Windows keeps the path's last 31 characters).
+                "embedded_file_name": parse_header(item.hive.data, str(item.path)).file_name,
                 "last_written": filetime_iso(item.hive.last_written),
                 "last_written_raw": item.hive.last_written,
                 "keys": item.hive.keys,
@@ -186,11 +208,9 @@ def _summary_lines(conversion: RegConversion, written: list[WrittenHive]) -> lis
     lines = []
     for item in written:
         hive = item.hive
-        warnings = sum(1 for d in hive.diagnostics if d.severity != "info")
         lines.append(
             f"wrote {item.path}: {hive.hive_type} hive of {hive.mount}, {hive.keys} keys, "
             f"{hive.values} values, {item.size} bytes, sha256 {item.sha256}; every key "
-            f"stamped {filetime_iso(hive.last_written)} ({origin}, not evidence); "
-            f"{warnings} warning(s) (--format json lists them)"
+            f"stamped {filetime_iso(hive.last_written)} ({origin}, not evidence)"
         )
     return lines

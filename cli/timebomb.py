@@ -15,6 +15,7 @@ from .output import printable
 if TYPE_CHECKING:
     from hiveparse.crypto.timebomb import LsaTimebomb, LsaTimebombSecrets, LsaTimebombSlot
     from hiveparse.evidence import Evidence
+    from hiveparse.rds.facts import FactSet
 
 _MAX_BLOB_FILE = 1 << 20  # a timebomb blob is a few hundred bytes
 _MISSING_SYSTEM_HIVE = (
@@ -70,11 +71,12 @@ def timebomb(
     searched = _Opened(from_evidence or [])
     keys = _KeyMaterial(searched, _Opened(keys_from or []))
     found: list[tuple[dict[str, Any], bytes]] = []
+    without: list[dict[str, Any]] = []
     if blob is not None:
         data = _blob_bytes(blob)
         found.append(({"argument": blob if len(blob) < 80 else blob[:77] + "..."}, data))
     else:
-        found = _blob_values(searched.evidence)
+        found, without = _blob_values(searched.evidence)
     found_records: list[dict[str, Any]] = []
     for where, raw in found:
         item: dict[str, Any] = {
@@ -93,9 +95,12 @@ def timebomb(
     if fmt == Format.JSONL:
         write_jsonl(found_records, sys.stdout)
     elif fmt == Format.JSON:
-        write_json({"timebombs": found_records, "missing": missing}, sys.stdout)
+        write_json(
+            {"timebombs": found_records, "without_timebomb": without, "missing": missing},
+            sys.stdout,
+        )
     else:
-        _write_text(found_records, missing)
+        _write_text(found_records, without, missing)
     if fmt == Format.JSONL:  # the other formats carry it in their output
         for what in missing:
             say_warning(f"no timebomb found; missing {what}")
@@ -269,16 +274,72 @@ def _blob_bytes(text: str) -> bytes:
         raise UsageError(f"{text[:40]!r} is neither a file nor hex bytes") from error
 
 
-def _blob_values(evidence: list[Evidence]) -> list[tuple[dict[str, Any], bytes]]:
-    """Every timebomb value (every ControlSet) in the evidence, with where it was."""
+def _blob_values(
+    evidence: list[Evidence],
+) -> tuple[list[tuple[dict[str, Any], bytes]], list[dict[str, Any]]]:
+    """Every timebomb value (every ControlSet) in the evidence, with where it was; and each
+    ControlSet of a SYSTEM input that holds none, with what the input shows there."""
     from hiveparse.rds.facts import collect_facts  # noqa: PLC0415
 
     facts = collect_facts(evidence)
     values = facts.all("grace.timebomb") + facts.all("grace.timebomb_beta")
-    return [(fact.evidence_record(), fact.value.raw) for fact in values if fact.value is not None]
+    found = [(fact.evidence_record(), fact.value.raw) for fact in values if fact.value is not None]
+    return found, _without_timebomb(evidence, facts)
 
 
-def _write_text(found: list[dict[str, Any]], missing: list[str]) -> None:
+def _without_timebomb(evidence: list[Evidence], facts: FactSet) -> list[dict[str, Any]]:
+    """The ControlSets of each SYSTEM input with no timebomb value: the GracePeriod key
+    without one, no GracePeriod key, or a part of the registry the input does not show (a
+    .reg file that does not export GracePeriod says nothing of it)."""
+    from hiveparse.coverage import CHANGE_SCRIPT, source_coverage  # noqa: PLC0415
+    from hiveparse.model import HiveType  # noqa: PLC0415
+    from hiveparse.rds.locations import BY_FACT, CCS  # noqa: PLC0415
+
+    with_timebomb = {
+        (fact.evidence.path, fact.mounted.mount, fact.control_set)
+        for fact in facts.all("grace.timebomb") + facts.all("grace.timebomb_beta")
+    }
+    grace_keys = {
+        (fact.evidence.path, fact.mounted.mount, fact.control_set)
+        for fact in facts.all("grace.key")
+    }
+    pattern = BY_FACT["grace.key"].key
+    records: list[dict[str, Any]] = []
+    for item in evidence:
+        for mounted in item.hives:
+            listed = facts.control_sets.get(f"{item.path}|{mounted.mount}")
+            if mounted.hive.hive_type != HiveType.SYSTEM or listed is None:
+                continue
+            for name in listed["available"]:
+                place = (item.path, mounted.mount, name)
+                if place in with_timebomb:
+                    continue
+                key_path = pattern.replace(CCS, name, 1)
+                coverage = source_coverage(item, mounted, name)
+                if coverage.kind == CHANGE_SCRIPT:
+                    state = "not known: the input is a change script, which need not show it"
+                elif not coverage.covers(key_path):
+                    state = "not known: the input does not show GracePeriod"
+                elif place in grace_keys:
+                    state = "the GracePeriod key holds no timebomb value"
+                else:
+                    state = "there is no GracePeriod key"
+                records.append(
+                    {
+                        "source": item.path,
+                        "sha256": item.sha256,
+                        "key_path": f"{mounted.mount}\\{key_path}",
+                        "control_set": name,
+                        "current_control_set": name == listed["current"],
+                        "state": state,
+                    }
+                )
+    return records
+
+
+def _write_text(
+    found: list[dict[str, Any]], without: list[dict[str, Any]], missing: list[str]
+) -> None:
     out = sys.stdout
     if not found:
         out.write("no timebomb value found\n")
@@ -295,7 +356,8 @@ def _write_text(found: list[dict[str, Any]], missing: list[str]) -> None:
             _write_lsa_text(item)
             continue
         header = item["header"]
-        out.write(f"  DPAPI-shaped   {header['dpapi_shaped']}   ({header['length']} bytes)\n")
+        shaped = "yes" if header["dpapi_shaped"] else "no"
+        out.write(f"  DPAPI-shaped   {shaped}   ({header['length']} bytes)\n")
         if header["master_key_guid"]:
             out.write(f"  master key     {header['master_key_guid']}\n")
             out.write(f"  flags          {header['flags']} {' '.join(header['flag_names'])}\n")
@@ -310,6 +372,10 @@ def _write_text(found: list[dict[str, Any]], missing: list[str]) -> None:
             out.write(f"  expires        {item['expires']} (decrypted)\n")
         else:
             out.write(f"  expires        unknown: {item['expires_note']}\n")
+    for place in without:
+        current = ", current" if place["current_control_set"] else ""
+        out.write(f"{printable(place['key_path'])} ({place['control_set']}{current})\n")
+        out.write(f"  no timebomb    {place['state']}\n")
 
 
 def _write_lsa_text(item: dict[str, Any]) -> None:

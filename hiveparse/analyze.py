@@ -235,8 +235,12 @@ def _roles(
     for item in evidence:
         types = [mounted.hive.hive_type for mounted in item.hives]
         if item.format == EvidenceFormat.REGF:
-            converted = any(m.hive.written_by_converter for m in item.hives)
-            kind = "hive written by hiveparse convert" if converted else "hive"
+            origins = [m.hive.origin for m in item.hives if m.hive.origin is not None]
+            kind = "hive"
+            if origins:
+                source = origins[0].source_name
+                script = "change script" if item.reg_deletions_total else ".reg export"
+                kind = f"hive written by hiveparse convert from the {script} {source}"
             roles[item.path] = f"{'/'.join(types) or 'unknown'} {kind}"
             continue
         copied = [f"{t} ({hive_files[t]})" for t in types if t in hive_files]

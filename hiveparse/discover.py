@@ -277,7 +277,9 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
 
     def placed(kind: str, role: str, anchor: str, at: int, user: str | None = None) -> Placement:
         volume, display = _volume(parts[:at], decoded[:at])
-        return Placement(role + suffix, kind, shown(anchor), _norm(anchor), volume, display, user)
+        return Placement(
+            role + suffix, kind, shown(anchor), _norm(anchor), volume, shown(display), user
+        )
 
     for i in range(last - 1, -1, -1):
         here = low[i]
@@ -308,7 +310,7 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
             and low[last - 1] == "snapshot"
         ):
             return placed("restore_point", "restore point snapshot", folder, i)
-    return Placement("loose file" + suffix, "loose", folder, _norm(folder))
+    return Placement("loose file" + suffix, "loose", shown(folder), _norm(folder))
 
 
 def evidence_tree(path: str | os.PathLike[str]) -> Path:

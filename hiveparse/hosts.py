@@ -289,6 +289,9 @@ def _names(items: Iterable[_Item]) -> str:
     return ", ".join(item.file_name for item in items)
 
 
+_SINGLE = "single input: "
+
+
 def _alone(item: _Item, reason: str, snapshot: str = "live") -> _Group:
     return _Group([item], [reason], item.path, snapshot=snapshot, volume=item.place.volume)
 
@@ -321,7 +324,7 @@ def _folder_group(
     groups = split
     if kept:
         if len(kept) == 1:
-            reason = f"single input: the only hive used from {kind} {folder}"
+            reason = f"{_SINGLE}the only hive used from {kind} {folder}"
         else:
             reason = f"same {kind} {folder}"
         group = _Group(
@@ -338,7 +341,7 @@ def _folder_group(
 
 def _loose_groups(members: list[_Item], folder: str) -> list[_Group]:
     if len(members) == 1:
-        return [_alone(members[0], "single input: a hive file outside any Windows layout")]
+        return [_alone(members[0], f"{_SINGLE}a hive file outside any Windows layout")]
     conflicts = _conflicts(members)
     if conflicts:
         clash = "; ".join(
@@ -361,7 +364,7 @@ def _loose_groups(members: list[_Item], folder: str) -> list[_Group]:
     groups = [_alone(item, "not grouped by folder: the hive's type is unknown") for item in unknown]
     kept = [item for item in members if all(item is not other for other in unknown)]
     if len(kept) == 1:
-        groups.insert(0, _alone(kept[0], "single input: a hive file outside any Windows layout"))
+        groups.insert(0, _alone(kept[0], f"{_SINGLE}a hive file outside any Windows layout"))
         return groups
     reason = (
         f"same folder {folder}: loose hive files with at most one of each machine type "
@@ -429,7 +432,7 @@ def _location_groups(items: list[_Item]) -> list[_Group]:
         for item in members:
             group.add(item, f"{item.place.role} under the same volume's Users folder ({text})")
         if len(members) == 1:
-            group.reasons.insert(0, f"single input: {why}")
+            group.reasons.insert(0, f"{_SINGLE}{why}")
         else:
             group.reasons.append(why)
         groups.append(group)
@@ -568,7 +571,7 @@ def _place_reg_files(groups: list[_Group], reg_items: list[_Item]) -> None:
                 unnamed.append(item)
             elif isinstance(stated, str):
                 listed = ", ".join(repr(n.name) for n in item.names)
-                why = f"single input: a .reg file that states several ComputerNames ({listed})"
+                why = f"{_SINGLE}a .reg file that states several ComputerNames ({listed})"
                 groups.append(_alone(item, why))
             else:
                 named.setdefault(stated.name.casefold(), (stated, []))[1].append(item)
@@ -753,6 +756,8 @@ def group_hosts(
                 hints.setdefault(name, text)
             notes.extend(item.notes)
         reasons = list(group.reasons) + notes
+        if len(members) > 1:  # a .reg file joined a group that began with one hive
+            reasons = [reason.removeprefix(_SINGLE) for reason in reasons]
         if len(unique) == 1 and not any(r.startswith("single input") for r in reasons):
             reasons.insert(0, "single input")
         anchor, volume = _anchor_folder(group)

@@ -647,9 +647,25 @@ def test_cli_table_is_one_line_per_file(corpus: Path, tmp_path: Path) -> None:
     result = run(corpus / MULTI_MOUNT_REG, "-o", tmp_path, "-f", "table")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 2
-    assert all(line.startswith("wrote ") and "not evidence" in line for line in lines)
+    wrote = [line for line in lines if line.startswith("wrote ")]
+    assert len(wrote) == 2
+    assert all("not evidence" in line for line in wrote)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["NTUSER.DAT", "SOFTWARE"]
+    # Every warning of the JSON document (the conversion's and each hive's, once each) is
+    # one stderr line in table mode, and the count line says how many.
+    again = run(corpus / MULTI_MOUNT_REG, "-o", f"{tmp_path / 'json'}/", "-f", "json")
+    document = json.loads(again.stdout)
+    records = document["diagnostics"] + [d for o in document["outputs"] for d in o["diagnostics"]]
+    warnings = {(d["code"], d["message"], d["line"]) for d in records if d["severity"] != "info"}
+    stderr = result.stderr.splitlines()
+    assert len(stderr) == len(warnings) > 0
+    assert all(line.startswith("hiveparse: warning: ") for line in stderr)
+    count = f"{len(warnings)} warning(s) on stderr (--format json lists them)"
+    assert lines[len(wrote) :] == [count]
+    for output in document["outputs"]:  # the name the base block holds, as info shows it
+        data = Path(output["path"]).read_bytes()
+        stored = regf.base_block.parse(data[: regf.BASE_BLOCK_SIZE]).file_name
+        assert output["embedded_file_name"] == stored.decode("utf-16-le").rstrip("\0")
 
 
 def test_cli_refuses_to_overwrite(corpus: Path, tmp_path: Path) -> None:

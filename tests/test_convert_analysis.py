@@ -16,6 +16,7 @@ import pytest
 
 from hiveparse.analyze import analyze
 from hiveparse.convert import convert_reg_file, plan_outputs, write_outputs
+from hiveparse.rds.changes import script_changes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 AS_OF = datetime(2026, 3, 6, 12, 0, 0, tzinfo=UTC)
@@ -48,3 +49,18 @@ def test_converted_hives_are_judged_as_their_reg_files(case: str, tmp_path: Path
         names = {r.get("indicator") for r in finding.evidence}
         assert not names & {"grace_key_owner_changed", "grace_key_full_control_ace"}
     assert host.state.grace.key_last_write is None  # the converter's time is not evidence
+    # What the file does is listed the same, named by the .reg file: deletions with their
+    # lines (kept in the marker), values without (a hive keeps values, not lines).
+    assert _changes(hives, lines=False) == _changes(regs, lines=False)
+    reg_lines = {c for c in _changes(regs, lines=True) if c[2] != "set"}
+    assert {c for c in _changes(hives, lines=True) if c[2] != "set"} == reg_lines
+    assert all(c[1] is None for c in _changes(hives, lines=True) if c[2] == "set")
+
+
+def _changes(folder: Path, *, lines: bool) -> set[tuple[object, ...]]:
+    (host,) = analyze([folder], as_of=AS_OF).hosts
+    return {
+        (Path(c.script).name, c.line if lines else None, c.action, c.key_path, c.value_name,
+         c.data, c.meaning)
+        for c in script_changes(host.state.facts).changes
+    }  # fmt: skip

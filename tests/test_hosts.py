@@ -435,3 +435,33 @@ def test_second_export_of_a_hive_type_joins_as_another_source(tmp_path: Path) ->
     put(tmp_path / "ticket" / "more-software.reg", _software_reg())
     (group,) = group_hosts(opened(tmp_path / "ticket"))
     assert len(group.evidence) == 3
+
+
+def test_a_hive_joined_by_its_export_is_no_single_input(tmp_path: Path) -> None:
+    ticket = tmp_path / "ticket"
+    put(ticket / "SYSTEM", system_hive("RDS-7"))
+    put(ticket / "SOFTWARE.reg", _software_reg())
+    (group,) = group_hosts(opened(ticket))
+    assert len(group.evidence) == 2
+    assert not any(reason.startswith("single input") for reason in group.reasons)
+    assert group.reasons[0] == "a hive file outside any Windows layout"
+
+
+@pytest.mark.parametrize("layout", ["loose", "volume"])
+def test_folders_are_shown_as_the_evidence_was_named(
+    layout: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Named relatively, every folder a grouping reason or the host shows is relative;
+    named absolutely, absolute."""
+    if layout == "loose":
+        put(tmp_path / "ticket" / "SYSTEM", system_hive("RDS-7"))
+        put(tmp_path / "ticket" / "SOFTWARE", software_hive())
+    else:
+        build_windows_volume(tmp_path / "ticket" / "C", "RDS-7")
+    monkeypatch.chdir(tmp_path)
+    for argument, absolute in ((Path("ticket"), False), (tmp_path / "ticket", True)):
+        groups = group_hosts(opened(argument))
+        shown = [text for g in groups for text in (*g.reasons, g.folder)]
+        assert shown
+        assert any("ticket" in text for text in shown)
+        assert all((str(tmp_path) in text) == absolute for text in shown if "ticket" in text)

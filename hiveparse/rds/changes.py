@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hiveparse.model import EvidenceFormat
-from hiveparse.rds.facts import Deletion, Fact, FactSet
+from hiveparse.rds.facts import Deletion, Fact, FactSet, script_name
 from hiveparse.rds.judge import describe_place
 from hiveparse.rds.locations import BY_FACT
 from hiveparse.values import show_value
@@ -82,7 +82,9 @@ def setting_meaning(fact: Fact) -> str:
 @dataclass(frozen=True)
 class Change:
     source: str
-    line: int | None
+    line: int | None  # a line of ``script``
+    script: str  # the .reg file the operation is in: the input itself, or the .reg file a
+    # converted hive was written from (its base name, as the hive's origin marker keeps it)
     action: str  # "set" | "delete_key" | "delete_value"
     key_path: str
     value_name: str | None
@@ -94,6 +96,7 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
+            "script": self.script,
             "line": self.line,
             "action": self.action,
             "key_path": self.key_path,
@@ -113,12 +116,21 @@ class Change:
         return f"{where}{self.meaning}"
 
 
+def _from_script(fact: Fact) -> bool:
+    """A value a .reg file sets: read from the file, or from a hive converted from one
+    (where no line is known: the hive keeps the values, not their lines)."""
+    if fact.value is None:
+        return False
+    return fact.evidence.format == EvidenceFormat.REG or fact.mounted.hive.written_by_converter
+
+
 def _set(fact: Fact) -> Change:
     value = fact.value
     assert value is not None
     return Change(
         fact.evidence.path,
         value.provenance.line,
+        script_name(fact.evidence),
         "set",
         fact.full_key_path,
         value.name or "(default)",
@@ -137,6 +149,7 @@ def _deleted(deletion: Deletion) -> Change:
     return Change(
         deletion.evidence.path,
         deletion.line,
+        deletion.script,
         "delete_value" if deletion.value_name is not None else "delete_key",
         deletion.key_path,
         deletion.value_name,
@@ -157,11 +170,7 @@ class ScriptChanges:
 
 
 def script_changes(facts: FactSet) -> ScriptChanges:
-    changes = [
-        _set(fact)
-        for fact in facts.facts
-        if fact.evidence.format == EvidenceFormat.REG and fact.value is not None
-    ]
+    changes = [_set(fact) for fact in facts.facts if _from_script(fact)]
     changes += [_deleted(deletion) for deletion in facts.deletions]
     changes.sort(key=lambda change: (change.source, change.line or 0))
     return ScriptChanges(changes)

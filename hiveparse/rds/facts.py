@@ -137,6 +137,16 @@ class Fact:
         return extra
 
 
+def script_name(evidence: Evidence) -> str:
+    """The .reg file behind an input: the input itself, or the file a hive written by
+    ``hiveparse convert`` was made from (its base name, as the origin marker keeps it)."""
+    for mounted in evidence.hives:
+        origin = mounted.hive.origin
+        if origin is not None:
+            return origin.source_name
+    return evidence.path
+
+
 @dataclass(frozen=True)
 class Deletion:
     """A .reg change script's deletion of a location of the table (``[-key]``, ``"v"=-``)."""
@@ -147,9 +157,15 @@ class Deletion:
     line: int
     facts: tuple[str, ...]  # the location ids it removes
 
+    @property
+    def script(self) -> str:
+        """The .reg file ``line`` is a line of."""
+        return script_name(self.evidence)
+
     def evidence_record(self) -> dict[str, Any]:
         return {
             "source": self.evidence.path,
+            "script": self.script,
             "sha256": self.evidence.sha256,
             "format": str(self.evidence.format),
             "key_path": self.key_path,

@@ -351,10 +351,12 @@ def rule_servers_none(state: LicensingState) -> Iterator[Finding]:
     if servers.effective or _legacy_server_hints(state):
         return
     # Each layer either holds an empty list (a fact) or must be known to be empty.
-    for fact_id in ("servers.policy", "servers.local", "servers.legacy_key",
-                    "servers.win2000_default"):  # fmt: skip
-        if state.absent(fact_id) is None:
-            return
+    # Every layer is asked (not only up to the first unknown), so that not_judged names
+    # each input that would settle the conclusion.
+    answers = [state.absent(fact_id) for fact_id in ("servers.policy", "servers.local",
+               "servers.legacy_key", "servers.win2000_default")]  # fmt: skip
+    if None in answers:
+        return
     basis = Basis().facts_from((servers.policy_fact, servers.local_fact)).role(state.role)
     never_started = (
         not grace.ended
@@ -658,7 +660,11 @@ def _role_reasons(state: LicensingState) -> list[str]:
 def _absence_indicators(state: LicensingState, *, required: bool) -> list[ScoredIndicator]:
     """§10 rows 2-3: the key or the value is missing on a session host without a licence."""
     grace = state.grace
-    if state.role.session_host is not True or grace.ended:
+    if state.role.session_host is False or grace.ended:
+        return []
+    if state.role.session_host is None:
+        if required and (grace.key_fact is None or grace.timebomb is None):
+            _absence_needs_role(state)
         return []
     if not state.absent("grace.ended", required=required):
         return []  # a permanent licence may have ended the grace period
@@ -685,6 +691,25 @@ def _absence_indicators(state: LicensingState, *, required: bool) -> list[Scored
             {"key_path": grace.key_fact.full_key_path},
         ), [grace.key_fact, *role], _role_reasons(state))]  # fmt: skip
     return []
+
+
+ROLE_SETTLE = (
+    "the SYSTEM and SOFTWARE hives (ProductOptions ProductType, the RCM LicensingMode and "
+    "TSAppCompat in SYSTEM; InstallationType, EditionID and ServerComponentCache\\"
+    "RDS-RD-Server in SOFTWARE)"
+)
+
+
+def _absence_needs_role(state: LicensingState) -> None:
+    """A missing GracePeriod key or timebomb indicates a reset only on a session host: where
+    the role cannot be told, the indicator is not judged (never raised on a guess)."""
+    missing = "GracePeriod key" if state.grace.key_fact is None else "timebomb"
+    state.judge.unknown(
+        "grace.key" if state.grace.key_fact is None else "grace.timebomb",
+        f"that this host is an RD Session Host (a missing {missing} indicates a reset only there)",
+        f"whether it is one could not be established: {state.role.reason}",
+        ROLE_SETTLE,
+    )
 
 
 def _rewrite_indicator(state: LicensingState) -> list[ScoredIndicator]:
@@ -902,6 +927,8 @@ def rule_cert_never_licensed(state: LicensingState) -> Iterator[Finding]:
         return
     expired = grace.expired is True
     if not expired and grace.present:
+        if grace.expired is None and _no_x509(state, required=True):
+            _grace_end_unknown(state)  # over or not, nothing in the evidence tells
         return
     if not _no_x509(state, required=True) or not state.absent("grace.ended"):
         return
@@ -1079,7 +1106,9 @@ def rule_rdp_enabled(state: LicensingState) -> Iterator[Finding]:
     """§8: fDenyTSConnections = 0 (policy before local)."""
     rdp = state.rdp
     if rdp.enabled is None:
-        state.absent("rdp.deny.local")  # not judged where SYSTEM does not show the listener
+        # Not judged where the evidence shows neither layer: both settle it.
+        for fact_id in ("rdp.deny.policy", "rdp.deny.local"):
+            state.absent(fact_id)
         return
     if rdp.enabled is not True or not _policy_known(state, "enabled", "rdp.deny.policy"):
         return

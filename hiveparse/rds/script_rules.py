@@ -9,6 +9,7 @@ runs it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Deletion
@@ -29,7 +30,7 @@ def _where(deletion: Deletion) -> str:
     target = deletion.key_path
     if deletion.value_name is not None:
         target += f' value "{deletion.value_name}"'
-    return f"{target} (line {deletion.line})"
+    return f"{target} (line {deletion.line} of {Path(deletion.script).name})"
 
 
 def rule_grace_reset_script(state: LicensingState) -> Iterator[Finding]:

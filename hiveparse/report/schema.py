@@ -552,9 +552,15 @@ SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["source", "line", "action", "key_path", "meaning"],
+                "required": ["source", "script", "line", "action", "key_path", "meaning"],
                 "properties": {
                     "source": {"type": "string"},
+                    "script": {
+                        "description": "the .reg file `line` is a line of: the input itself, "
+                        "or the .reg file a hive written by hiveparse convert was made from "
+                        "(its base name; no line is known for the values such a hive holds)",
+                        "type": "string",
+                    },
                     "line": _NULLABLE_INT,
                     "action": {"enum": ["set", "delete_key", "delete_value"]},
                     "key_path": {"type": "string"},

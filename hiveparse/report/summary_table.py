@@ -191,6 +191,7 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
 
 def _changes(console: Any, document: dict[str, Any], escape: Any) -> None:
     """For a change script: what importing it would do at the licensing locations."""
+    # A change script's own operations, or those of a hive converted from one.
     scripts = {e["path"] for e in document["evidence"] if "change script" in (e.get("role") or "")}
     changes = [c for c in document.get("changes", []) if c["source"] in scripts]
     if not changes:
@@ -202,7 +203,7 @@ def _changes(console: Any, document: dict[str, Any], escape: Any) -> None:
             what = f"sets {change['value_name']} = {change['data']} ({change['meaning']})"
         else:
             what = change["meaning"]
-        console.print(f"  {escape(Path(change['source']).name)} {escape(where + what)}")
+        console.print(f"  {escape(Path(change['script']).name)} {escape(where + what)}")
 
 
 def _findings(console: Any, document: dict[str, Any], escape: Any, table: Any) -> None:

@@ -69,6 +69,15 @@ def test_a_snippet_that_does_not_export_rcm_says_nothing_of_its_absences(tmp_pat
     assert ("grace_reset_suspected", "grace.ended") in unjudged
     assert ("cert_never_licensed", "cert.x509") in unjudged
     assert ("mode_not_configured", "mode.policy") in unjudged
+    # Each input that would settle a conclusion is named, not only the first one asked:
+    # the license servers live in SOFTWARE (policy) and in SYSTEM outside Licensing Core.
+    assert {
+        ("servers_none", "servers.policy"),
+        ("servers_none", "servers.local"),
+        ("servers_none", "servers.legacy_key"),
+        ("rdp_enabled", "rdp.deny.policy"),
+        ("rdp_enabled", "rdp.deny.local"),
+    } <= unjudged
     # The file's one root (Licensing Core) covers its own subtree, nothing beside it.
     (source,) = host.state.facts.coverage.sources
     roots = source.tree.root_records(source.mounted.mount)
@@ -97,16 +106,21 @@ def test_a_change_script_covers_nothing_by_absence(tmp_path: Path) -> None:
         "rds.reg_only_limits",
     }
     # Nothing the script lacks counts as absent: whether the host has license servers, a
-    # timebomb, a certificate, RDP allowed. (The role is not taken from the LicensingMode
-    # the script would write, so no "reset" can be weighed on a session host either.)
+    # timebomb, a certificate, RDP allowed. The role is not taken from the LicensingMode
+    # the script would write, so the missing timebomb cannot be weighed as a reset either:
+    # that too is listed, with the premise it lacks.
     assert {rule for rule, _fact in _unjudged(host)} == {
         "servers_none",
         "grace_expiry",
+        "grace_reset_suspected",
         "cert_never_licensed",
         "rdp_enabled",
     }
     assert host.state.role.session_host is None
     assert "change script would write" in host.state.role.reason
+    (reset,) = [i for i in host.judgement.not_judged if i.rule == "grace_reset_suspected"]
+    assert reset.premise.startswith("that this host is an RD Session Host")
+    assert "SOFTWARE" in reset.settle_with
     (source,) = [c for c in host.state.facts.coverage.sources if c.hive_type == "SYSTEM"]
     assert source.kind == "change_script"
 
@@ -147,3 +161,19 @@ def test_a_dirty_hive_without_its_logs_covers_nothing_by_absence(tmp_path: Path)
     assert system.to_dict()["kind"] == "damaged_hive"
     assert "regf.log.none" in system.to_dict()["reason"]
     assert host.partial
+
+
+def test_a_full_export_pair_leaves_the_grace_end_unjudged(tmp_path: Path) -> None:
+    """SYSTEM.reg + SOFTWARE.reg of the Friday host: the timebomb is there, but a .reg file
+    has no key times and no keys to decrypt it, so whether the grace period is over (and so
+    whether the host was never licensed) is not judged; the hive pair says both."""
+    case = SAMPLES / "friday-afternoon-rdsh"
+    host = _host(case / "SYSTEM.reg", case / "SOFTWARE.reg", folder=tmp_path / "t")
+    ids = _ids(host)
+    assert "rds.grace.expired" not in ids
+    assert "rds.cert.never_licensed" not in ids
+    assert {("grace_expiry", "grace.timebomb"), ("cert_never_licensed", "grace.timebomb")} <= (
+        _unjudged(host)
+    )
+    whole = _host(case / "SYSTEM", case / "SOFTWARE", folder=tmp_path / "hives")
+    assert {"rds.grace.expired", "rds.cert.never_licensed"} <= _ids(whole)
