@@ -51,6 +51,10 @@ def target(
     }
 
 
+def _seconds(value: float | None) -> str:
+    return "failed" if value is None else f"{value:.1f}"
+
+
 def verdict(ok: bool) -> str:
     return "**PASS**" if ok else "**FAIL**"
 
@@ -454,6 +458,75 @@ def main() -> int:
                     whole < 300,
                 )
             )
+
+    # 9. hostile evidence (issue 10)
+    security = load(res, "security_query.json")
+    if security:
+        rows = hyperfine_rows(security)
+        plain, secured = rows.get("query -s -v"), rows.get("query -s -v --security")
+        when = (load(res, "env_step9.json") or load(res, "env.json") or {}).get("date_utc", "")
+        out.append(f"### 9. Hostile evidence (issue 10; run {when})\n")
+        out.append("| command (SYSTEM_WIN_10_1709) | median, s | mean ± σ, s | CPU, s |")
+        out.append("|---|---|---|---|")
+        out.extend(
+            f"| `{name}` | {r['median']:.2f} | {r['mean']:.2f} ± {r['stddev']:.2f} "
+            f"| {r['cpu']:.2f} |"
+            for name, r in rows.items()
+        )
+        out.append("")
+        if plain and secured:
+            ratio, cpu_ratio = secured["median"] / plain["median"], secured["cpu"] / plain["cpu"]
+            targets.append(
+                target(
+                    "10a",
+                    "`query -s -v --security` within 2 × `query -s -v` on the Win10 SYSTEM",
+                    f"{secured['median']:.2f} s vs {plain['median']:.2f} s ({ratio:.2f}×)",
+                    ratio <= 2,
+                    f"{cpu_ratio:.2f}×",
+                    cpu_ratio <= 2,
+                )
+            )
+    many = load(res, "convert_many.json")
+    if many:
+        (c,) = many["commands"]
+        out.append(
+            "| `convert` of a 1,000,000-value .reg (26 MB) | wall, s | peak RSS, MiB | exit |"
+        )
+        out.append("|---|---|---|---|")
+        out.append(
+            f"| {c['name']} | {_seconds(c['median_wall_s'])} | {c['max_rss_mib']:.0f} "
+            f"| {c['runs'][0]['exit']} |"
+        )
+        out.append("")
+    tail = load(res, "sparse_tail.json")
+    if tail:
+        out.append(
+            "| command on a valid 11 MB SYSTEM + 3 GiB sparse tail | wall, s | peak RSS, MiB "
+            "| exit |"
+        )
+        out.append("|---|---|---|---|")
+        worst = 0.0
+        for c in tail["commands"]:
+            run = c["runs"][0]
+            state = "timeout" if run["timed_out"] else str(run["exit"])
+            out.append(
+                f"| `{c['name']}` | {run['wall_s']:.2f} | {run['maxrss_mib']:.1f} | {state} |"
+            )
+            worst = max(worst, run["maxrss_mib"])
+        out.append("")
+        readable = all(
+            not c["runs"][0]["timed_out"] and c["runs"][0]["exit"] in (0, 3)
+            for c in tail["commands"]
+        )
+        targets.append(
+            target(
+                "10b",
+                "every command reads a valid hive with a 3 GiB sparse tail, also under a 1 GiB "
+                "address-space limit, with peak RSS far below the file (< 256 MiB)",
+                f"worst peak {worst:.1f} MiB; every exit 0 or 3: {readable}",
+                readable and worst < 256,
+            )
+        )
 
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")

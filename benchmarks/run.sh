@@ -12,6 +12,8 @@
 #   BENCH_TMP=/tmp           where the generated .reg files go (deleted at the end)
 #   HIVEPARSE_CORPUS=DIR        the shared corpus (default: ../shared/corpus beside the repo)
 #   SKIP_INSTALL=1           do not try to install missing tools
+#   ONLY=9                   run only step 9 (hostile evidence), keeping the other steps'
+#                            results of an earlier run (the report says when each ran)
 #
 # Not a test: nothing here asserts; report.py prints PASS/FAIL against the issue's targets.
 set -euo pipefail
@@ -69,16 +71,20 @@ HPY="$TMP_BUILD/venv/bin/python"
 HP="$TMP_BUILD/venv/bin/hiveparse"
 
 mkdir -p "$RES"
-rm -f "$RES"/*.json "$RES"/*.jsonl
 TMP="$(mktemp -d "${BENCH_TMP:-/tmp}/hiveparse-bench.XXXXXX")"
 trap 'rm -rf "$TMP" "$TMP_BUILD"' EXIT
-
-"$PY" "$HERE/env_info.py" "$RES/env.json" >&2
+if [[ -z "${ONLY:-}" ]]; then
+    rm -f "$RES"/*.json "$RES"/*.jsonl
+    "$PY" "$HERE/env_info.py" "$RES/env.json" >&2
+else
+    "$PY" "$HERE/env_info.py" "$RES/env_step${ONLY}.json" >&2
+fi
 
 walk_cmd() {  # hiveparse runs in the compiled build's venv (from outside the repository)
     if [[ "$1" == hiveparse ]]; then echo "$HPY $HERE/walk_$1.py $2"; else echo "$PY $HERE/walk_$1.py $2"; fi
 }
 
+if [[ -z "${ONLY:-}" ]]; then
 # --- 1. full walk, SYSTEM Win10 1709 ---------------------------------------------------------
 mark walk_system10_rss
 say "1. full walk of $SYSTEM10: peak RSS and counts (3 interleaved rounds; regipy ${REGIPY_TIMEOUT}s timeout)"
@@ -203,6 +209,43 @@ mark reg_stream
 "$PY" "$HERE/measure.py" --out "$RES/reg_stream.json" --runs 3 --label "reg stream" "${stream_cmds[@]}"
 mark reg_snapshot
 "$PY" "$HERE/measure.py" --out "$RES/reg_snapshot.json" --runs 1 --label "reg snapshot" "${snap_cmds[@]}"
+
+fi
+
+# --- 9. hostile evidence (issue 10) ---------------------------------------------------------
+# query -s -v with and without --security on the Win10 SYSTEM (descriptors decoded once per sk
+# record: within 2x); convert of a 1,000,000-value .reg; peak memory of every command on a
+# valid hive followed by a 3 GiB sparse tail, under a 1 GiB address-space limit as users set
+# it (prlimit), and without one.
+step9() {
+    mark hostile
+    say "9. hostile evidence: query --security, convert of 1M values, a 3 GiB sparse tail"
+    hyperfine -N -i --warmup 1 --runs 5 --style basic --export-json "$RES/security_query.json" >&2 \
+        -n "query -s -v" "$HP query $SYSTEM10 -s -v -f json" \
+        -n "query -s -v --security" "$HP query $SYSTEM10 -s -v --security -f json"
+    mkdir -p "$TMP/many" "$TMP/tail"
+    "$PY" "$HERE/make_many_values_reg.py" "$TMP/many/many.reg" --values 1000000 >&2
+    "$PY" "$HERE/measure.py" --out "$RES/convert_many.json" --runs 1 --timeout 600 \
+        --label "convert 1M values" \
+        "convert 1M values=$HP convert $TMP/many/many.reg -o $TMP/many_out/ -f json"
+    cp "$DSYSTEM" "$TMP/tail/SYSTEM"
+    truncate -s 3G "$TMP/tail/SYSTEM"
+    limit="prlimit --as=1073741824"
+    tail_cmds=()
+    discard=()
+    for cmd in "info H -f json" "query H -s -v -f json" "analyze H -f json" "recover H -f json" \
+               "verify H -f json" "export H" "timebomb --from H -f json"; do
+        name="${cmd%% *}"
+        line="$HP ${cmd/H/$TMP/tail/SYSTEM}"
+        tail_cmds+=("$name=$line" "$name, 1 GiB limit=$limit $line")
+        discard+=(--discard-stdout "$name" --discard-stdout "$name, 1 GiB limit")
+    done
+    "$PY" "$HERE/measure.py" --out "$RES/sparse_tail.json" --runs 1 --timeout 300 \
+        --label "3 GiB sparse tail" "${discard[@]}" "${tail_cmds[@]}"
+    rm -rf "$TMP/many" "$TMP/many_out" "$TMP/tail"
+}
+
+[[ -z "${ONLY:-}" || "${ONLY}" == 9 ]] && step9
 
 # --- report ----------------------------------------------------------------------------------
 mark end

@@ -20,7 +20,7 @@ from .options import (
     GroupBy,
     chosen_format,
 )
-from .output import check_output, open_output
+from .output import check_output, write_text_output
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 
@@ -41,7 +41,8 @@ def analyze(
     evidence: Annotated[
         list[Path],
         typer.Argument(
-            help="Hive files, .reg files and directories (searched for hives by content)."
+            help="Hive files, .reg files and directories (searched for hives by content).",
+            readable=False,  # an unreadable input is reported as such, not as a usage error
         ),
     ],
     output_format: FormatOpt = None,
@@ -67,6 +68,7 @@ def analyze(
         typer.Option(
             "--security",
             help="SECURITY hive(s) holding the LSA secrets (when not in the evidence folders).",
+            readable=False,
         ),
     ] = None,
     masterkeys: Annotated[
@@ -74,6 +76,7 @@ def analyze(
         typer.Option(
             "--masterkeys",
             help="Master key files, or the Protect\\S-1-5-18 folder, of the machine.",
+            readable=False,
         ),
     ] = None,
     carve: Annotated[
@@ -122,16 +125,12 @@ def analyze(
     )
     documents = [host_document(host, analysis) for host in analysis.hosts]
     fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)
-    sink: TextIO = (
-        sys.stdout
-        if output is None
-        else open_output(output, [*evidence, *(security or []), *(masterkeys or [])], "x")
-    )
-    try:
-        _write(documents, analysis, fmt, sink)
-    finally:
-        if output is not None:
-            sink.close()
+    if output is None:
+        _write(documents, analysis, fmt, sys.stdout)
+    else:
+        inputs = [*evidence, *(security or []), *(masterkeys or [])]
+        with write_text_output(output, inputs) as sink:
+            _write(documents, analysis, fmt, sink)
     _warn(analysis, documents, table=fmt == Format.TABLE)
     if not any(host.evidence for host in analysis.hosts):
         from .errors import say_error  # noqa: PLC0415

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 def convert(
     reg_file: Annotated[
-        Path, typer.Argument(help="A .reg file (a regedit export or a change script).")
+        Path,
+        typer.Argument(help="A .reg file (a regedit export or a change script).", readable=False),
     ],
     output: Annotated[
         str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from hiveparse.errors import EvidenceError, HiveparseError, UsageError
+from hiveparse.errors import EvidenceError, HiveparseError, OutputError, UsageError
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -12,8 +12,10 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_UNREADABLE = 4
 EXIT_INTERNAL = 70  # a bug in hiveparse (EX_SOFTWARE); never expected
+EXIT_OUTPUT = 74  # the output could not be written (EX_IOERR): disk full, stdout closed
 
 _EXIT_BY_ERROR: tuple[tuple[type[HiveparseError], int], ...] = (
+    (OutputError, EXIT_OUTPUT),
     (UsageError, EXIT_USAGE),
     (EvidenceError, EXIT_UNREADABLE),
     (HiveparseError, EXIT_UNREADABLE),

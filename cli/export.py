@@ -18,7 +18,7 @@ from .options import (
     NoLogsOpt,
     StrictOpt,
 )
-from .output import check_output, open_output
+from .output import check_output, write_binary_output
 
 
 def export(
@@ -52,6 +52,6 @@ def export(
         export_reg_many(items, sys.stdout.buffer, regedit4=regedit4, notes=opened.diagnostics)
         sys.stdout.buffer.flush()
     else:
-        with open_output(output, [evidence], "xb") as sink:
+        with write_binary_output(output, [evidence]) as sink:
             export_reg_many(items, sink, regedit4=regedit4, notes=opened.diagnostics)
     raise typer.Exit(EXIT_PARTIAL if is_partial(opened.all_diagnostics) else EXIT_OK)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import os
 import signal
 import sys
+from typing import NoReturn
 
 import typer
 
@@ -13,7 +16,14 @@ from hiveparse import __version__
 from hiveparse.errors import HiveparseError
 
 from . import analyze, convert, export, info, query, recover, secrets, timebomb, verify
-from .errors import EXIT_INTERNAL, EXIT_UNREADABLE, EXIT_USAGE, exit_code_for, say_error
+from .errors import (
+    EXIT_INTERNAL,
+    EXIT_OUTPUT,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    exit_code_for,
+    say_error,
+)
 
 app = typer.Typer(
     name="hiveparse",
@@ -53,16 +63,39 @@ def main(
     """Offline forensics for Windows registry evidence."""
 
 
+class _ClosedStream(io.TextIOBase):
+    """Standard output when the process was started with it closed (``>&-``): writing to it
+    is an output error, not an internal one."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+# An OSError with one of these that reaches the top was met writing the output: reading
+# evidence raises typed errors, and reading never fills a disk.
+_OUTPUT_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EBADF", "EIO")
+    if hasattr(errno, name)
+)
+
+
 def run() -> None:
     """Console entry point: every error becomes one line and an exit code, never a traceback."""
     # A closed pipe (`| head`) ends the process quietly, as it does for any Unix filter.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
     # Names keep unpaired surrogates (never altered); show them escaped, don't crash.
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     try:
         code = app(standalone_mode=False)
+        sys.stdout.flush()  # a full disk shows here, not in the interpreter's exit
     except HiveparseError as error:
         say_error(str(error))
         sys.exit(exit_code_for(error))
@@ -73,8 +106,18 @@ def run() -> None:
         sys.exit(130)
     except (MemoryError, RecursionError) as error:
         # Input-driven exhaustion is the evidence's doing, not a bug: exit as unreadable.
-        say_error(f"resource limit reached while reading the evidence ({type(error).__name__})")
+        # Memory is short here: the message is built from constants only.
+        _quietly(sys.stdout)
+        say_error(
+            "resource limit reached while reading the evidence (" + type(error).__name__ + ")"
+        )
         sys.exit(EXIT_UNREADABLE)
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            _internal(error)
+        _quietly(sys.stdout)
+        say_error(f"cannot write the output: {error.strerror or error}")
+        sys.exit(EXIT_OUTPUT)
     except Exception as error:
         # typer may bring its own copy of click, so its usage errors are recognised by shape.
         if type(error).__name__ == "NoArgsIsHelpError":
@@ -86,8 +129,21 @@ def run() -> None:
         if type(error).__name__ == "Abort":
             say_error("aborted")
             sys.exit(130)
-        if os.environ.get("HIVEPARSE_DEBUG"):
-            raise
-        say_error(f"internal error, please report it: {type(error).__name__}: {error}")
-        sys.exit(EXIT_INTERNAL)
+        _internal(error)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal(error: BaseException) -> NoReturn:
+    if os.environ.get("HIVEPARSE_DEBUG"):
+        raise error
+    say_error(f"internal error, please report it: {type(error).__name__}: {error}")
+    sys.exit(EXIT_INTERNAL)
+
+
+def _quietly(stream: object) -> None:
+    """Drop what a failed output still buffers, so that the interpreter's own flush at exit
+    cannot fail again and print a traceback."""
+    sys.stdout = _ClosedStream()
+    # The output already failed and was reported; closing may fail the same way.
+    with contextlib.suppress(Exception):
+        stream.close()  # type: ignore[attr-defined]

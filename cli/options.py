@@ -41,7 +41,10 @@ class Engine(StrEnum):
 
 EvidenceArg = Annotated[
     Path,
-    typer.Argument(help="A hive file (SYSTEM, SOFTWARE, NTUSER.DAT, ...) or a .reg file."),
+    typer.Argument(
+        help="A hive file (SYSTEM, SOFTWARE, NTUSER.DAT, ...) or a .reg file.",
+        readable=False,  # an unreadable file is evidence that cannot be read (exit 4)
+    ),
 ]
 KeyArg = Annotated[
     str | None,
@@ -60,10 +63,24 @@ EngineOpt = Annotated[
     Engine,
     typer.Option("--engine", help="Hive reader: our own (default) or a peer library."),
 ]
+
+
+def _checked_encoding(name: str | None) -> str | None:
+    """--encoding is checked before any file is read: a name that is no character encoding
+    is the caller's mistake (exit 2), not something wrong with each evidence file."""
+    if name is not None:
+        from hiveparse.sources.regtext.decoding import normalise_codec  # noqa: PLC0415
+
+        normalise_codec(name)
+    return name
+
+
 EncodingOpt = Annotated[
     str | None,
     typer.Option(
-        "--encoding", help="Code page of ANSI .reg files (REGEDIT4), e.g. cp1252 (default)."
+        "--encoding",
+        help="Code page of ANSI .reg files (REGEDIT4), e.g. cp1252 (default).",
+        callback=_checked_encoding,
     ),
 ]
 StrictOpt = Annotated[

@@ -10,15 +10,39 @@ links resolved, and the output with its links resolved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import BinaryIO, Literal, TextIO, cast, overload
+from typing import IO, Any, BinaryIO, TextIO, cast
 
-from hiveparse.errors import UsageError
+from hiveparse.errors import OutputError, UsageError, printable
+
+__all__ = ["printable"]  # shown here for the commands' tables
 
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
+
+
+def _inside_by_identity(path: Path, folder: Path) -> bool:
+    """Whether a folder on ``path``'s way up is ``folder`` itself (same device and inode):
+    a bind mount or another alias of the evidence tree that path names cannot reveal."""
+    try:
+        wanted = folder.stat()
+    except OSError:
+        return False
+    for parent in path.parents:
+        try:
+            here = parent.stat()
+        except OSError:
+            continue
+        if (here.st_dev, here.st_ino) == (wanted.st_dev, wanted.st_ino):
+            return True
+    return False
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -45,7 +69,7 @@ def _refuse_inside(output: Path, target: Path, evidence: Sequence[Path]) -> None
             )
     for item in evidence:
         for tree in _trees(item):
-            if _inside(target, tree):
+            if _inside(target, tree) or _inside_by_identity(target, tree):
                 raise UsageError(
                     f"refusing to write {str(output)!r} inside the evidence {str(item)!r} "
                     f"(its tree is {str(tree)!r}): write outside it, since a new file there "
@@ -94,26 +118,59 @@ def create_output_folder(folder: Path) -> None:
         ) from error
 
 
-@overload
-def open_output(output: Path, evidence: Sequence[Path], mode: Literal["xb"]) -> BinaryIO: ...
-@overload
-def open_output(output: Path, evidence: Sequence[Path], mode: Literal["x"]) -> TextIO: ...
-def open_output(output: Path, evidence: Sequence[Path], mode: str) -> BinaryIO | TextIO:
+def write_text_output(output: Path, evidence: Sequence[Path]) -> AbstractContextManager[TextIO]:
+    """:func:`write_output` for text (UTF-8)."""
+    return cast(AbstractContextManager[TextIO], write_output(output, evidence, "x"))
+
+
+def write_binary_output(output: Path, evidence: Sequence[Path]) -> AbstractContextManager[BinaryIO]:
+    """:func:`write_output` for bytes."""
+    return cast(AbstractContextManager[BinaryIO], write_output(output, evidence, "xb"))
+
+
+@contextmanager
+def write_output(output: Path, evidence: Sequence[Path], mode: str) -> Iterator[IO[Any]]:
+    """Write ``output`` whole or not at all: into a hidden temporary file beside it, which
+    becomes ``output`` only once everything is written (a hard link, so an existing file is
+    never replaced); a failure (a full disk) leaves nothing behind. OSError -> OutputError."""
     target = check_output(output, evidence)
     try:
-        if mode == "xb":
-            return cast(BinaryIO, target.open("xb"))
-        return cast(TextIO, target.open("x", encoding="utf-8"))
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+        )
     except OSError as error:
         raise UsageError(f"cannot write {str(output)!r}: {error.strerror or error}") from error
+    try:
+        if hasattr(os, "fchmod"):  # as an ordinary new file (mkstemp makes it 0600)
+            os.fchmod(fd, 0o666 & ~_umask())
+        binary = mode == "xb"
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as sink:
+            yield sink
+            sink.flush()
+            os.fsync(sink.fileno())
+        _publish(temporary, target)
+    except OSError as error:
+        raise OutputError(f"cannot write {str(output)!r}: {error.strerror or error}") from error
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            Path(temporary).unlink()
 
 
-def printable(text: str) -> str:
-    """``text`` for a terminal: control characters (ESC and the rest) shown escaped, so that
-    names carved or read from hostile evidence cannot move the cursor or retitle the window."""
-    if text.isprintable():
-        return text
-    return "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _publish(temporary: str, target: Path) -> None:
+    """Give the finished file its name without replacing anything that appeared there."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise UsageError(f"{str(target)!r} appeared while writing; it was left alone") from None
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        if target.exists():  # a file system without hard links (FAT, SMB)
+            raise UsageError(f"{str(target)!r} appeared while writing; it was left alone") from None
+        Path(temporary).rename(target)

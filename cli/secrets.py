@@ -16,7 +16,9 @@ from .output import printable
 def secrets(
     evidence: Annotated[
         list[Path],
-        typer.Argument(help="The SYSTEM and SECURITY hives, or a folder holding them."),
+        typer.Argument(
+            help="The SYSTEM and SECURITY hives, or a folder holding them.", readable=False
+        ),
     ],
     reveal_secrets: Annotated[
         bool,
@@ -30,17 +32,17 @@ def secrets(
 ) -> None:
     """LSA secrets (DPAPI_SYSTEM, L$RTMTIMEBOMB_..., ...): name, CurrVal/OldVal, sizes and
     update times; decrypted with the boot key and the LSA key found in the hives."""
-    from hiveparse.errors import UsageError  # noqa: PLC0415 - fast --help
+    from hiveparse.errors import EvidenceError, UsageError  # noqa: PLC0415 - fast --help
     from hiveparse.rds.lsa_secrets import host_secrets  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
     hosts, evidence_items, unreadable = host_secrets(evidence, reveal=reveal_secrets)
     if not hosts:
         problems = "; ".join(f"{item['path']}: {item['error']}" for item in unreadable[:3])
-        raise UsageError(
-            "no host with both a SYSTEM and a SECURITY hive among the evidence"
-            + (f" ({problems})" if problems else "")
-        )
+        message = "no host with both a SYSTEM and a SECURITY hive among the evidence"
+        if problems:  # what was given could not be read: the evidence's problem
+            raise EvidenceError(f"{message} ({problems})")
+        raise UsageError(message)
     diagnostics = [d for item in evidence_items for d in item.all_diagnostics]
     partial = (
         bool(unreadable)

@@ -44,6 +44,7 @@ def timebomb(
             help="Read every timebomb from hives or .reg files: the RCM\\GracePeriod value of "
             "every ControlSet (Vista and later) and the L$RTMTIMEBOMB_ LSA secret of a "
             "SECURITY hive (XP / Server 2003, opened with the SYSTEM hive's boot key).",
+            readable=False,
         ),
     ] = None,
     keys_from: Annotated[
@@ -52,6 +53,7 @@ def timebomb(
             "--keys",
             help="SYSTEM and SECURITY hives, master key files or a volume folder holding them: "
             "the blob is then decrypted to the exact end of the grace period.",
+            readable=False,
         ),
     ] = None,
     output_format: FormatOpt = None,
@@ -118,12 +120,24 @@ class _Opened:
 
     def __init__(self, paths: list[Path]) -> None:
         from hiveparse.discover import discover_evidence  # noqa: PLC0415
+        from hiveparse.errors import HiveparseError  # noqa: PLC0415
         from hiveparse.evidence import open_evidence  # noqa: PLC0415
 
         self.paths = paths
         discovery = discover_evidence(paths)
-        self.evidence = [open_evidence(found.path) for found in discovery.files]
+        self.evidence = []
         self.problems = [str(error) for error in discovery.errors]
+        for found in discovery.files:
+            # One file that cannot be read is its own problem (partial), not the others'.
+            try:
+                item = open_evidence(found.path)
+            except HiveparseError as error:
+                self.problems.append(str(error))
+                continue
+            self.evidence.append(item)
+            damage = next((d for d in item.all_diagnostics if d.severity == "error"), None)
+            if damage is not None:  # read in part: what it lacks may hold a timebomb
+                self.problems.append(f"{damage} (read in part)")
         if paths and not discovery.files and not discovery.errors:
             self.problems.append("no registry evidence found in " + ", ".join(map(str, paths)))
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EXIT_FINDINGS, EXIT_OK
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_warning
 from .options import EvidenceArg, Format, FormatOpt, chosen_format
 
 _PEERS = ("regipy", "python-registry")
@@ -27,14 +27,15 @@ def verify(
 ) -> None:
     """Walk with our reader and with regipy and python-registry; list every disagreement.
 
-    Exit status 1 when any engine disagrees (or fails to read what ours read).
+    Exit status 1 when any engine disagrees (or fails to read what ours read); 3 when a
+    comparison was stopped because an engine read more than the file holds.
     """
     from hiveparse.engines import open_engine  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
     from hiveparse.sources.regf import open_hive  # noqa: PLC0415
-    from hiveparse.verify import compare_hives  # noqa: PLC0415
+    from hiveparse.verify import DisagreementKind, ReadBudget, compare_hives  # noqa: PLC0415
 
     chosen = peers or list(_PEERS)
     unknown = [p for p in chosen if p not in _PEERS]
@@ -45,14 +46,22 @@ def verify(
     results: list[dict[str, Any]] = []
     for peer in chosen:
         entry: dict[str, Any] = {"engine": peer, "error": None, "disagreements": []}
+        # Neither side may read more values or value data than the file can hold: a peer
+        # that follows a shared value list again and again is stopped, and the run is partial.
+        budget = ReadBudget.for_file(len(reference.image))
         try:
             other = open_engine(peer, str(evidence))
             entry["disagreements"] = [
-                asdict(d) for d in compare_hives(reference, other, limit=limit)
+                asdict(d) for d in compare_hives(reference, other, limit=limit, budget=budget)
             ]
         except Exception as error:
             entry["error"] = f"{type(error).__name__}: {error}"
         results.append(entry)
+    stopped = any(
+        d["kind"] == DisagreementKind.READ_BUDGET_EXCEEDED
+        for r in results
+        for d in r["disagreements"]
+    )
     document = {
         "schema_version": records.SCHEMA_VERSION,
         "tool": records.tool_record(),
@@ -76,5 +85,11 @@ def verify(
             sys.stdout.write(f"{entry['engine']}: {status}\n")
             for item in entry["disagreements"]:
                 sys.stdout.write(f"  {item}\n")
+    if stopped:
+        say_warning(
+            "a comparison stopped where an engine read more values or value data than the "
+            "file holds (read_budget_exceeded): what follows was not compared"
+        )
+        raise typer.Exit(EXIT_PARTIAL)
     disagree = any(r["error"] or r["disagreements"] for r in results)
     raise typer.Exit(EXIT_FINDINGS if disagree else EXIT_OK)

@@ -149,6 +149,16 @@ def _open_all(paths: Sequence[Path], *, encoding: str | None, engine: str) -> _O
                 Unreadable(str(found.path), error.message, type(error).__name__,
                            where.line, where.column, where.offset)
             )  # fmt: skip
+        except MemoryError:
+            # One input past the memory limit is that input's problem: the others' hosts
+            # are still reported (the run is partial).
+            opened.unreadable.append(
+                Unreadable(
+                    str(found.path),
+                    "it could not be read within this process's memory limit",
+                    "ResourceLimit",
+                )
+            )
     return opened
 
 

@@ -72,6 +72,7 @@ from hiveparse.paths import (
     default_mount,
     is_full_path,
 )
+from hiveparse.safefiles import open_regular_file
 from hiveparse.sources.memory import MemoryHive
 from hiveparse.sources.regtext.coverage import RegCoverage
 from hiveparse.sources.regtext.header import RegHeader
@@ -465,7 +466,7 @@ def _inspect_input(path: Path, source: str) -> tuple[int, str, int]:
         if not stat_module.S_ISREG(stat.st_mode):
             raise EvidenceError("is not a regular file", source=source)
         digest = hashlib.sha256()
-        with path.open("rb") as handle:
+        with open_regular_file(path) as handle:
             prefix = handle.read(_SNIFF_BYTES)
             digest.update(prefix)
             while chunk := handle.read(_HASH_CHUNK):

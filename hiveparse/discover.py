@@ -65,7 +65,7 @@ from urllib.parse import unquote
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
 from hiveparse.model import EvidenceFormat
-from hiveparse.safefiles import OPEN_FLAGS, inside, link_refusal, refused_as_outside
+from hiveparse.safefiles import inside, link_refusal, open_fd, refused_as_outside, special_kind
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.logfiles import RefusedLog, scan_transaction_logs
 from hiveparse.sources.regf.open import LOG_FILE_TYPES
@@ -453,20 +453,7 @@ class _Skipped:
     explicit: bool
 
 
-_O_NOATIME = getattr(os, "O_NOATIME", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _special_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    return "not a regular file"
 
 
 class _NotRegular(Exception):
@@ -479,17 +466,11 @@ def _read_head(path: Path, *, follow: bool) -> _Head:
     """The first SNIFF_BYTES of a regular file, read-only, without touching its atime where
     allowed. Raises OSError, or _NotRegular for anything but a regular file (checked on the
     open descriptor; O_NONBLOCK keeps a FIFO from blocking the open)."""
-    flags = OPEN_FLAGS | (0 if follow else _O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags | _O_NOATIME)
-    except PermissionError:
-        if not _O_NOATIME:
-            raise
-        fd = os.open(path, flags)  # O_NOATIME needs ownership; fall back without it
+    fd = open_fd(path, 0 if follow else _O_NOFOLLOW)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise _NotRegular(_special_kind(info.st_mode))
+            raise _NotRegular(special_kind(info.st_mode))
         chunks: list[bytes] = []
         wanted = SNIFF_BYTES
         while wanted > 0:
@@ -549,7 +530,7 @@ class _Search:
         elif stat.S_ISREG(info.st_mode):
             self.file(path, path, explicit=True)
         else:
-            what = _special_kind(info.st_mode)
+            what = special_kind(info.st_mode)
             self.error(
                 NOT_EVIDENCE, "NotRegf", f"{what}, not a hive, a .reg file or a directory", path
             )

@@ -11,12 +11,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+def printable(text: str) -> str:
+    """``text`` for a terminal or a one-line message: control characters (ESC, newlines and
+    the rest) shown escaped, so that names read from hostile evidence cannot move the
+    cursor, retitle the window or start a line of their own."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def quoted(text: str) -> str:
     """``text`` in double quotes for a message, as it is (a key path keeps single
     backslashes, unlike ``repr``), control characters escaped so it stays one line."""
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-    return f'"{text}"'
+    return f'"{printable(text)}"'
 
 
 def shown_bytes(data: bytes) -> str:
@@ -123,6 +130,11 @@ class KeyNotFound(UsageError):
 
 class EvidenceError(HiveparseError):
     """The evidence could not be read as asked."""
+
+
+class OutputError(HiveparseError):
+    """The output could not be written: a full or read-only file system, a closed standard
+    output. Nothing partial is left at an output path."""
 
 
 class NotRegf(EvidenceError):

@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hiveparse.errors import Diagnostic, EvidenceError, NotRegf
+from hiveparse.errors import (
+    Diagnostic,
+    EvidenceError,
+    HiveparseError,
+    Location,
+    NotRegf,
+    Severity,
+    UsageError,
+)
 from hiveparse.model import EvidenceFormat, Hive, HiveType
 from hiveparse.paths import HiveLocation, default_mount
+from hiveparse.safefiles import open_regular_file
 
 if TYPE_CHECKING:
     from hiveparse.coverage import TreeCoverage
@@ -88,7 +97,7 @@ def regf_hives(evidence: list[Evidence], hive_type: HiveType) -> list[tuple[str,
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular_file(path) as handle:
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -122,7 +131,7 @@ def open_evidence(
             # A FIFO or device would block or never end: only regular files are evidence.
             raise EvidenceError("not a regular file (a pipe, socket or device)", source=source)
         size = status.st_size
-        with file_path.open("rb") as handle:
+        with open_regular_file(file_path) as handle:
             prefix = handle.read(_SNIFF_BYTES)
     except OSError as error:
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
@@ -138,9 +147,17 @@ def open_evidence(
         )
     digest = sha256_file(file_path)
     if detected == EvidenceFormat.REGF:
+        if engine != "hiveparse" and strict:
+            raise UsageError(
+                f"--strict is not available with the {engine} engine: it reads past defects "
+                "without saying so; use the hiveparse engine"
+            )
         hive = _open_regf(source, engine, strict=strict, apply_logs=apply_logs)
         mount = default_mount(hive.hive_type, file_path.name.upper())
-        evidence = Evidence(source, size, digest, detected, [MountedHive(mount, hive)])
+        notes = [] if engine == "hiveparse" else _unreplayed(prefix, source, engine, apply_logs)
+        evidence = Evidence(
+            source, size, digest, detected, [MountedHive(mount, hive)], diagnostics=notes
+        )
         origin = hive.origin
         if origin is not None:
             # A hive hiveparse convert wrote cannot show what its .reg file deleted; its
@@ -172,6 +189,30 @@ def open_evidence(
         reg_deletions_total=parsed.deletions_total,
         reg_coverage=parsed.coverage,
     )
+
+
+def _unreplayed(prefix: bytes, source: str, engine: str, apply_logs: bool) -> list[Diagnostic]:
+    """A peer engine reads a dirty hive as it is on disk: say that its logs were not
+    applied (partial), where the hiveparse engine would have replayed them."""
+    from hiveparse.sources.regf.hive import parse_header  # noqa: PLC0415
+
+    try:
+        header = parse_header(prefix, source)
+    except HiveparseError:
+        return []  # the engine itself reports a base block it cannot read
+    if header.sequences_match and header.checksum_ok:
+        return []
+    why = "does not replay transaction logs" if apply_logs else "was asked not to replay logs"
+    return [
+        Diagnostic(
+            "engine.logs_not_applied",
+            f"the hive is dirty (sequence numbers {header.primary_sequence}/"
+            f"{header.secondary_sequence}) and the {engine} engine {why}: changes its "
+            ".LOG1/.LOG2 hold are missing; the hiveparse engine replays them",
+            Location(source, offset=4),
+            Severity.ERROR,
+        )
+    ]
 
 
 def _open_regf(source: str, engine: str, *, strict: bool, apply_logs: bool) -> Hive:

@@ -80,14 +80,26 @@ def _read_key_file(path: Path, scope: str, keys: MasterKeys, *, by_content: bool
         return  # Preferred and other files of the folder
     try:
         data = read_regular_file(path, MAX_FILE)
-        named = parse_master_key_file(data).guid.lower()
-    except (OSError, ValueError, HiveparseError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        if guid is not None and len(keys.notes) < MAX_NOTES:
+    except OSError as error:
+        # A key file that cannot be read may be the one the timebomb needs: partial.
+        if (guid is not None or by_content) and len(keys.notes) < MAX_NOTES:
             keys.notes.append(
                 Diagnostic(
                     "masterkey.unreadable",
-                    f"not a master key file: {reason}",
+                    f"cannot be read: {error.strerror or error}",
+                    Location(str(path)),
+                    Severity.ERROR,
+                )
+            )
+        return
+    try:
+        named = parse_master_key_file(data).guid.lower()
+    except (ValueError, HiveparseError) as error:
+        if guid is not None and len(keys.notes) < MAX_NOTES:
+            keys.notes.append(
+                Diagnostic(
+                    "masterkey.not_a_key",
+                    f"not a master key file: {error}",
                     Location(str(path)),
                     Severity.WARNING,
                 )

@@ -332,11 +332,16 @@ def join_path(parent: str, name: str) -> str:
     return f"{parent}\\{name}" if parent else name
 
 
+MAX_KEY_DEPTH = 512
+"""How deep a key may lie below its hive's root: Windows allows 512 levels (Microsoft,
+"Registry element size limits")."""
+
+
 @dataclass
 class WalkBudget:
     """Bounds on a tree walk so that a hostile hive cannot make it run for ever."""
 
-    max_depth: int = 512
+    max_depth: int = MAX_KEY_DEPTH
     max_keys: int = 10_000_000
 
 

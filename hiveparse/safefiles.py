@@ -15,6 +15,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 # Read-only, never blocking (a FIFO in a file's place), never a controlling terminal.
 OPEN_FLAGS = (
@@ -24,6 +25,51 @@ OPEN_FLAGS = (
     | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_BINARY", 0)
 )
+
+
+_O_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def open_fd(path: str | os.PathLike[str], extra_flags: int = 0) -> int:
+    """A read-only descriptor of ``path`` opened without blocking (a FIFO in a file's place
+    is not waited on) and, where the system allows it (the file's owner, or root), without
+    updating its access time (``O_NOATIME``): evidence metadata stays as it was found."""
+    flags = OPEN_FLAGS | extra_flags
+    if _O_NOATIME:
+        try:
+            return os.open(path, flags | _O_NOATIME)
+        except PermissionError:
+            pass  # O_NOATIME needs ownership; fall back without it
+    return os.open(path, flags)
+
+
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """An evidence file opened for reading by :func:`open_fd`; OSError (EINVAL, naming what
+    it is) for anything but a regular file, before a byte is read."""
+    fd = open_fd(path)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{special_kind(mode)}, not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def inside(target: str, folder: str) -> bool:
@@ -66,11 +112,11 @@ def _readlink(path: Path) -> str:
 def read_regular_file(path: Path, limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, opened without blocking;
     OSError for anything else (a FIFO, a device, a larger file)."""
-    fd = os.open(path, OPEN_FLAGS)
+    fd = open_fd(path)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(0, "not a regular file")
+            raise OSError(errno.EINVAL, f"{special_kind(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise OSError(0, f"{info.st_size} bytes, larger than {limit}")
         chunks: list[bytes] = []

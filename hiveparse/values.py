@@ -9,6 +9,8 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from hiveparse.errors import printable
+
 DecodedValue = str | list[str] | int | bytes | None
 
 _REG_SZ, _REG_EXPAND_SZ, _REG_DWORD, _REG_DWORD_BE, _REG_LINK, _REG_MULTI_SZ, _REG_QWORD = (
@@ -111,6 +113,5 @@ def show_value(decoded: object, *, limit: int = 80) -> str:
         text = "[" + ", ".join(show_value(item, limit=limit) for item in decoded) + "]"
     else:
         text = str(decoded)
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    text = printable(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."

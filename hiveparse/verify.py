@@ -30,6 +30,9 @@ class DisagreementKind(StrEnum):
     LAST_WRITTEN_DIFFERS = "last_written_differs"
     CLASS_NAME_DIFFERS = "class_name_differs"
     DEPTH_EXCEEDED = "depth_exceeded"  # the walk stopped descending here (budget)
+    # The comparison stopped here: an engine listed more values, or read more value data,
+    # than the file can hold (shared lists or cells followed again and again).
+    READ_BUDGET_EXCEEDED = "read_budget_exceeded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,25 +90,58 @@ class Equivalence:
 EXACT = Equivalence()
 
 
+@dataclass(slots=True)
+class ReadBudget:
+    """What each side may read before the comparison stops: a REGF file of ``size`` bytes
+    holds at most one value record per 24 bytes (the smallest vk cell) and at most ``size``
+    bytes of value data; an engine that reads more follows shared lists or cells again."""
+
+    values: int
+    data: int
+    spent: list[list[int]] = field(default_factory=lambda: [[0, 0], [0, 0]])
+
+    @classmethod
+    def for_file(cls, size: int) -> ReadBudget:
+        return cls(values=size // 24 + 1, data=2 * size + 4096)
+
+    def spend(self, side: int, values: int = 0, data: int = 0) -> None:
+        spent = self.spent[side]
+        spent[0] += values
+        spent[1] += data
+        if spent[0] > self.values or spent[1] > self.data:
+            raise _OverBudget(side)
+
+
+class _OverBudget(Exception):
+    def __init__(self, side: int) -> None:
+        super().__init__(side)
+        self.side = side
+
+
 def compare_hives(
     a: Hive,
     b: Hive,
     *,
     limit: int | None = None,
     equivalence: Equivalence = EXACT,
+    budget: ReadBudget | None = None,
 ) -> Iterator[Disagreement]:
     """Every difference between ``a`` and ``b``, depth first from the root (at most ``limit``).
 
     Last-written times and class names are compared only where both sides know them (an
-    engine that cannot read them says None).
+    engine that cannot read them says None). With ``budget``, the walk stops (one
+    ``read_budget_exceeded`` disagreement) once a side has listed more values or read more
+    value data than the budget allows.
     """
-    for emitted, found in enumerate(_compare(a, b, equivalence), start=1):
+    for emitted, found in enumerate(_compare(a, b, equivalence, budget), start=1):
         yield found
         if limit is not None and emitted >= limit:
             return
 
 
-def _compare(a: Hive, b: Hive, eq: Equivalence) -> Iterator[Disagreement]:
+def _compare(
+    a: Hive, b: Hive, eq: Equivalence, budget: ReadBudget | None
+) -> Iterator[Disagreement]:
     names = (a.engine, b.engine)
     if names[0] == names[1]:
         names = (f"{names[0]}(a)", f"{names[1]}(b)")
@@ -118,7 +154,21 @@ def _compare(a: Hive, b: Hive, eq: Equivalence) -> Iterator[Disagreement]:
             if (visit[0], visit[1]) in seen:
                 continue
             seen.add((visit[0], visit[1]))
-        yield from _compare_key(key_a, key_b, eq, names)
+        try:
+            yield from _compare_key(key_a, key_b, eq, names, budget)
+        except _OverBudget as over:
+            assert budget is not None
+            values, data = budget.spent[over.side]
+            said = f"{values} values, {data} bytes of value data read"
+            yield Disagreement(
+                DisagreementKind.READ_BUDGET_EXCEEDED,
+                key_a.path,
+                None,
+                said if over.side == 0 else None,
+                said if over.side == 1 else None,
+                *names,
+            )
+            return
         pairs: list[tuple[Key, Key]] = []
         for sub_a, sub_b in _pair(list(key_a.subkeys()), list(key_b.subkeys()), _key_name):
             if sub_a is None or sub_b is None:
@@ -134,7 +184,11 @@ def _compare(a: Hive, b: Hive, eq: Equivalence) -> Iterator[Disagreement]:
 
 
 def _compare_key(
-    key_a: Key, key_b: Key, eq: Equivalence, names: tuple[str, str]
+    key_a: Key,
+    key_b: Key,
+    eq: Equivalence,
+    names: tuple[str, str],
+    budget: ReadBudget | None = None,
 ) -> Iterator[Disagreement]:
     path = key_a.path
     if key_a.name != key_b.name and path:
@@ -152,11 +206,18 @@ def _compare_key(
         yield Disagreement(
             DisagreementKind.CLASS_NAME_DIFFERS, path, None, repr(class_a), repr(class_b), *names
         )
-    for val_a, val_b in _pair(list(key_a.values()), list(key_b.values()), _value_name):
+    values_a, values_b = list(key_a.values()), list(key_b.values())
+    if budget is not None:
+        budget.spend(0, values=len(values_a))
+        budget.spend(1, values=len(values_b))
+    for val_a, val_b in _pair(values_a, values_b, _value_name):
         if val_a is None or val_b is None:
             yield _missing(DisagreementKind.VALUE_MISSING, path, val_a, val_b, names)
             continue
         yield from _compare_value(path, val_a, val_b, eq, names)
+        if budget is not None:
+            budget.spend(0, data=len(val_a.raw))
+            budget.spend(1, data=len(val_b.raw))
 
 
 def _compare_value(

@@ -17,7 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import hiveparse.security as security
 from hiveparse.errors import CorruptStructure
+from hiveparse.model import walk
+from hiveparse.report import records
 from hiveparse.schemas import security as schema
 from hiveparse.security import (
     WELL_KNOWN_SIDS,
@@ -638,3 +641,31 @@ def test_arbitrary_bodies_raise_only_corrupt_structure(
 @given(st.binary(max_size=64))
 def test_arbitrary_bytes_raise_only_corrupt_structure(data: bytes) -> None:
     _parse_or_corrupt(data)
+
+
+def test_each_descriptor_is_decoded_once_however_many_keys_share_it(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`query -s --security` decodes a descriptor once per distinct sk record, not per key
+    (a 15 MB SYSTEM hive has ~44,000 keys and a few hundred descriptors)."""
+    real = security.parse_security_descriptor
+    calls: list[bytes] = []
+
+    def counted(raw: bytes, **kwargs: Any) -> SecurityDescriptor:
+        calls.append(bytes(raw))
+        return real(raw, **kwargs)
+
+    monkeypatch.setattr(security, "parse_security_descriptor", counted)
+    records._descriptor_record.cache_clear()
+    hive = open_hive(corpus / "hives" / "dissect-regf" / "SYSTEM", apply_logs=False)
+    keys = list(walk(hive.root()))
+    distinct = {key.security_descriptor for key in keys} - {None}
+    shown = [
+        records.key_record(key, key.path, with_values=False, with_security=True)["security"]
+        for key in keys
+    ]
+    assert len(calls) == len(set(calls)) == len(distinct)
+    assert len(distinct) * 10 < len(keys)
+    # Shared, yet each record is its own: what one key's record holds is that key's.
+    assert all(record["raw"] == key.security_descriptor.hex() for record, key in zip(
+        shown, keys, strict=True) if key.security_descriptor is not None)  # fmt: skip

@@ -28,6 +28,8 @@ import logging
 import os
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from regipy import registry as _registry
@@ -71,13 +73,33 @@ def open_with_regipy(path: str | os.PathLike[str]) -> Hive:
     source = os.fspath(path)
     data = read_evidence(source, ENGINE)
     ctx = ErrorContext(source, ENGINE, data)
-    with ctx.guard("opening the hive"):
-        # RegistryHive re-reads the file itself; what it parses first is its own idea of
-        # the root (the first cell), which is checked against the base block below.
-        hive = _rg.RegistryHive(source)
+    with ctx.guard("opening the hive"), _readable_copy(data, source) as readable:
+        # RegistryHive reads the path it is given, whole; it gets the bytes already read
+        # (the counted hive bins, never a huge tail; the evidence is not opened again,
+        # so its access time stays). What it parses first is its own idea of the root (the
+        # first cell), which is checked against the base block below.
+        hive = _rg.RegistryHive(readable)
         root_cell = int(hive.header.root_key_offset)
         embedded = str(hive.header.file_name)
     return RegipyHive(hive, ctx, root_cell, guess_hive_type(embedded))
+
+
+@contextmanager
+def _readable_copy(data: bytes, source: str) -> Iterator[str]:
+    """A path that reads as ``data``: an anonymous in-memory file where the system has one
+    (Linux ``memfd_create``; nothing is written to any disk), else the evidence itself."""
+    create = getattr(os, "memfd_create", None)
+    if create is None or not Path("/proc/self/fd").is_dir():
+        yield source
+        return
+    fd = create("hiveparse-regipy", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        yield f"/proc/self/fd/{fd}"
+    finally:
+        os.close(fd)
 
 
 class RegipyHive(Hive):

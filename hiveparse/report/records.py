@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from hiveparse import __version__
@@ -93,6 +94,12 @@ def security_record(raw: bytes | None) -> dict[str, Any] | None:
     """Owner, group and DACL of a key's security descriptor (None where the format has none)."""
     if raw is None:
         return None
+    # Keys share a few descriptors (one sk cell serves many keys): each is decoded once.
+    return dict(_descriptor_record(bytes(raw)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _descriptor_record(raw: bytes) -> dict[str, Any]:
     from hiveparse.errors import CorruptStructure  # noqa: PLC0415
     from hiveparse.security import parse_security_descriptor  # noqa: PLC0415
 

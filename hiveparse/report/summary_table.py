@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
+from hiveparse.errors import printable
+
 _STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -132,10 +134,14 @@ def _diagnostic(record: dict[str, Any]) -> str:
 
 def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
     from rich.console import Console  # noqa: PLC0415 - only tables need rich
-    from rich.markup import escape  # noqa: PLC0415
+    from rich.markup import escape as markup_escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
     console = Console(file=sink, highlight=False, soft_wrap=False)
+
+    def escape(text: str) -> str:  # evidence names may hold ESC or newlines
+        return markup_escape(printable(text))
+
     for document in documents:
         host = document["host"]
         licensing = document["licensing"]
@@ -145,9 +151,9 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
         )
         if not document["evidence"] and document.get("unreadable"):
             for item in document["unreadable"]:
-                console.print(f"  nothing could be read: {item['error']}", markup=False)
+                console.print(f"  nothing could be read: {printable(item['error'])}", markup=False)
             continue
-        console.print(f"  {_identity(host)}", markup=False)
+        console.print(f"  {printable(_identity(host))}", markup=False)
         roles = [e.get("role") or "" for e in document["evidence"]]
         if roles and all("change script" in role for role in roles):
             console.print(
@@ -158,11 +164,14 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
         for evidence in document["evidence"]:
             role = evidence.get("role") or f"{evidence['format']} {_or(evidence['hive'], '')}"
             console.print(
-                f"  {evidence['path']}  {role}  sha256 {evidence['sha256'][:16]}…", markup=False
+                printable(f"  {evidence['path']}  {role}  sha256 {evidence['sha256'][:16]}…"),
+                markup=False,
             )
         for extra in document.get("supporting_files", []):
             digest = (extra["sha256"] or "unreadable")[:16]
-            console.print(f"  {extra['path']}  {extra['role']}  sha256 {digest}…", markup=False)
+            console.print(
+                printable(f"  {extra['path']}  {extra['role']}  sha256 {digest}…"), markup=False
+            )
         facts = Table(show_header=False, box=None, pad_edge=False)
         facts.add_column(no_wrap=True)
         facts.add_column(overflow="fold")  # a long path folds instead of being cut off

@@ -16,7 +16,6 @@ from hiveparse.model import (
     Provenance,
     Value,
     fold_name,
-    join_path,
     split_path,
 )
 
@@ -52,7 +51,7 @@ class MemoryKey(Key):
         self,
         hive: MemoryHive,
         name: str,
-        path: str,
+        parent: MemoryKey | None = None,
         *,
         last_written: int | None = None,
         class_name: str | None = None,
@@ -60,7 +59,9 @@ class MemoryKey(Key):
     ) -> None:
         self._hive = hive
         self._name = name
-        self._path = path
+        # The path is made from the parents when asked: a key stores its own name only, so
+        # memory stays linear in the names however deep a tree is.
+        self._parent = parent
         self._subkeys: dict[str, MemoryKey] = {}
         self._values: dict[str, MemoryValue] = {}
         self.last_written_raw = last_written
@@ -74,7 +75,12 @@ class MemoryKey(Key):
 
     @property
     def path(self) -> str:
-        return self._path
+        names: list[str] = []
+        key: MemoryKey | None = self
+        while key is not None and key._parent is not None:
+            names.append(key._name)
+            key = key._parent
+        return "\\".join(reversed(names))
 
     @property
     def provenance(self) -> Provenance:
@@ -111,7 +117,7 @@ class MemoryKey(Key):
         folded = fold_name(name)
         child = self._subkeys.get(folded)
         if child is None:
-            child = MemoryKey(self._hive, name, join_path(self._path, name), line=line)
+            child = MemoryKey(self._hive, name, self, line=line)
             self._subkeys[folded] = child
         return child
 
@@ -153,7 +159,7 @@ class MemoryHive(Hive):
         self._format = format
         self._engine = engine
         self._diagnostics: list[Diagnostic] = []
-        self._root = MemoryKey(self, root_name, "")
+        self._root = MemoryKey(self, root_name)
 
     def provenance(self, line: int | None = None) -> Provenance:
         return Provenance(

@@ -68,6 +68,7 @@ STRUCTURAL_FAMILIES = frozenset(
         "lengths",
         "offsets",
         "bigdata",
+        "shared",
     }
 )
 # Variants a reader must flag even when the walk reads the same keys and values: the base
@@ -504,6 +505,40 @@ def _db(kind: str) -> Mutator:
     return mutate
 
 
+def _value_list_shared(buf: bytearray, t: Targets, rng: random.Random) -> bool:
+    """Every key points at the first value list (issue 10: 200 keys at one 5,000-entry list
+    made `export` write ~96 GB): each list must be read once."""
+    lists = [k for k in t.keys if k.value_list is not None and k.value_count]
+    others = [k for k in t.keys if lists and k.offset != lists[0].offset]
+    if not lists or not others:
+        return False
+    for key in others:
+        _put_u32(buf, file_pos(key.offset, NK_VALUE_COUNT), lists[0].value_count)
+        _put_u32(buf, file_pos(key.offset, NK_VALUE_LIST), lists[0].value_list)
+    return True
+
+
+def _value_record_repeated(buf: bytearray, t: Targets, rng: random.Random) -> bool:
+    """A value list whose every entry names its first value record."""
+    key = next((k for k in t.keys if k.value_list is not None and k.value_count > 1), None)
+    if key is None or key.value_list is None:
+        return False
+    first = _u32(buf, file_pos(key.value_list, 0))
+    for index in range(1, key.value_count):
+        _put_u32(buf, file_pos(key.value_list, 4 * index), first)
+    return True
+
+
+def _value_data_shared(buf: bytearray, t: Targets, rng: random.Random) -> bool:
+    """Every value with data in a cell points at the first such value's data cell."""
+    stored = [v for v in t.values if not v.inline and v.big is None and v.data_cell is not None]
+    if len(stored) < 2:
+        return False
+    for value in stored[1:]:
+        _put_u32(buf, file_pos(value.offset, VK_DATA_OFFSET), stored[0].data_offset)
+    return True
+
+
 def _first_vk(t: Targets) -> int | None:
     return t.values[0].offset if t.values else None
 
@@ -563,6 +598,9 @@ MUTATIONS: tuple[tuple[str, str, Mutator], ...] = (
     ("db_segments_repeated", "bigdata", _db("segments_repeated")),
     ("db_segment_oob", "bigdata", _db("segment_oob")),
     ("db_vk_size_huge", "bigdata", _db("vk_size_huge")),
+    ("value_list_shared", "shared", _value_list_shared),
+    ("value_record_repeated", "shared", _value_record_repeated),
+    ("value_data_shared", "shared", _value_data_shared),
 )
 MUTATION_NAMES = tuple(name for name, _, _ in MUTATIONS)
 FAMILY = {name: family for name, family, _ in MUTATIONS}

@@ -11,8 +11,11 @@ import json
 import subprocess
 from pathlib import Path
 
+from hiveparse.cli.main import app
 from Registry import Registry  # python-registry
+from typer.testing import CliRunner
 
+from hiveparse.crypto.masterkey import dpapi_pbkdf2
 from tests.cli.running import hiveparse
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -75,3 +78,16 @@ def test_the_table_says_yes_or_no() -> None:
     assert "DPAPI-shaped   no" in not_shaped
     for text in (shaped, not_shaped):
         assert "True" not in text and "False" not in text
+
+
+def test_one_master_key_is_derived_once_for_every_controlset() -> None:
+    """The image's two ControlSets hold the same timebomb under one master key: its PBKDF2
+    (8000 SHA-512 rounds here, up to 200,000 accepted) is paid once, not per ControlSet."""
+    dpapi_pbkdf2.cache_clear()
+    result = CliRunner().invoke(app, ["timebomb", "--from", str(SAMPLES / "rdsh-image")])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    expiries = {item["expires"] for item in document["timebombs"]}
+    assert len(document["timebombs"]) == 2 and len(expiries) == 1 and None not in expiries
+    info = dpapi_pbkdf2.cache_info()
+    assert info.misses == 1 and info.hits >= 1

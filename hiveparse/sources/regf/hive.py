@@ -326,6 +326,13 @@ class RegfHive(Hive):
         # Key cell -> its children's folded names -> their cells, for the keys a lookup
         # missed in (RegfKey.subkey).
         self.children_by_name: dict[int, dict[str, int]] = {}
+        # Windows gives every key its own value list, every list its own value records and
+        # every value its own data cell. A hostile hive points many at one (200 keys at one
+        # 5,000-entry list): each is read under the first that reaches it, and every other
+        # reference is reported and skipped, so work stays linear in the hive.
+        self._value_list_owner: dict[int, int] = {}  # list cell -> key cell
+        self._value_record_owner: dict[int, int] = {}  # vk cell -> list cell
+        self._value_data_owner: dict[int, int] = {}  # data cell -> vk cell
         self._hive_type: HiveType | None = None
         # hiveparse convert's marker, read from the base block as it is on disk (a log
         # replay may have replaced the base block in ``image``).
@@ -518,7 +525,19 @@ class RegfHive(Hive):
         """The value records a key lists, in stored order (bad ones reported and skipped)."""
         image, span, anomaly = self.image, self.cells.span, self.anomaly
         records: list[tuple[int, ValueRecord]] = []
+        list_offset = node.values_list_offset
         for offset in self.value_offsets(key_offset, node):
+            owner = self._value_record_owner.setdefault(offset, list_offset)
+            if owner != list_offset:
+                anomaly(
+                    "regf.value_record_shared",
+                    f"the value list at 0x{list_offset:x} (key at 0x{key_offset:x}) lists the "
+                    f"value record at 0x{offset:x}, which the list at 0x{owner:x} lists too; "
+                    "Windows never shares a value record: read once, under that list",
+                    offset + _DATA_START,
+                    Severity.ERROR,
+                )
+                continue
             found = span(offset, "value record")
             if found is None:
                 continue
@@ -642,6 +661,17 @@ class RegfHive(Hive):
                 key_offset + _DATA_START,
             )
             return ()
+        owner = self._value_list_owner.setdefault(list_offset, key_offset)
+        if owner != key_offset:
+            self.anomaly(
+                "regf.value_list_shared",
+                f"key at 0x{key_offset:x} points at the value list at 0x{list_offset:x}, "
+                f"which the key at 0x{owner:x} uses; Windows never shares a value list: its "
+                "values are read once, under that key",
+                key_offset + _DATA_START,
+                Severity.ERROR,
+            )
+            return ()
         span = self.cells.span(list_offset, "value list")
         if span is None:
             return ()
@@ -655,7 +685,17 @@ class RegfHive(Hive):
                 Severity.ERROR,
             )
             count = fits
-        return offset_array(self.image, count, start)
+        offsets = offset_array(self.image, count, start)
+        unique = tuple(dict.fromkeys(offsets))
+        if len(unique) < len(offsets):
+            self.anomaly(
+                "regf.value_record_repeated",
+                f"the value list at 0x{list_offset:x} (key at 0x{key_offset:x}) names "
+                f"{len(offsets) - len(unique)} value record(s) more than once; each is read once",
+                list_offset + _DATA_START,
+                Severity.ERROR,
+            )
+        return unique
 
     def value_data(self, vk_offset: int, record: ValueRecord, *, keep: bool = True) -> bytes:
         """The value's data, copied from its cell(s): no more than the record claims is ever
@@ -681,6 +721,17 @@ class RegfHive(Hive):
             self.anomaly(
                 "regf.value_data_missing",
                 f"value {record.name!r} claims {size} bytes but has no data cell",
+                where,
+                Severity.ERROR,
+            )
+            return b""
+        owner = self._value_data_owner.setdefault(record.data_offset, vk_offset)
+        if owner != vk_offset:
+            self.anomaly(
+                "regf.value_data_shared",
+                f"value {record.name!r} points at the data cell at 0x{record.data_offset:x}, "
+                f"which the value record at 0x{owner:x} uses; Windows never shares value data: "
+                "read once, under that value",
                 where,
                 Severity.ERROR,
             )

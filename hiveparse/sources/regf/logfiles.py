@@ -6,8 +6,8 @@ A log found by name is evidence the user did not name, so symbolic links are hel
 rule of evidence discovery (:mod:`hiveparse.safefiles`): a ``SYSTEM.LOG1`` that is a link is
 used only when its target lies inside the hive's folder tree; a link that leads out of it
 (``SYSTEM.LOG1 -> /proc/kmsg``, ``SYSTEM.LOG -> /etc/shadow``), dangles or loops is
-*refused*: listed with the reason, never opened. :func:`read_log_file` opens what is used
-without blocking and reads only a regular file.
+*refused*: listed with the reason, never opened. What is used is opened without blocking,
+as a regular file only (:func:`hiveparse.safefiles.open_regular_file`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hiveparse.errors import EvidenceError
 from hiveparse.model import fold_name
-from hiveparse.safefiles import link_refusal, read_regular_file
+from hiveparse.safefiles import link_refusal
 
 LOG_SUFFIXES = (".LOG", ".LOG1", ".LOG2")
 
@@ -85,12 +85,6 @@ def scan_transaction_logs(hive_path: Path) -> LogSearch:
 def find_transaction_logs(hive_path: Path) -> list[Path]:
     """The logs :func:`scan_transaction_logs` would use (refused links left out)."""
     return scan_transaction_logs(hive_path).logs
-
-
-def read_log_file(path: Path, limit: int) -> bytes:
-    """A log's bytes: opened without blocking (a FIFO or device put in its place is refused,
-    not waited on), only a regular file, at most ``limit`` bytes (OSError otherwise)."""
-    return read_regular_file(path, limit)
 
 
 def _is_link(entry: os.DirEntry[str]) -> bool:

@@ -38,6 +38,7 @@ under ``regf.log.``; only a primary too short to hold a base block raises.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -125,7 +126,7 @@ class _Format(Enum):
 @dataclass(frozen=True, slots=True)
 class _Log:
     name: str
-    data: bytes
+    data: bytes | mmap.mmap  # a mapped log: pages are read as entries are validated
     format: _Format
     header: dict[str, Any]
     base: bytes  # the partial base block (first 512 bytes), as stored
@@ -175,7 +176,7 @@ def _unpack_base_block(block: bytes | bytearray) -> dict[str, Any]:
 
 def replay_logs(
     primary: bytes,
-    logs: Sequence[tuple[str, bytes]],
+    logs: Sequence[tuple[str, bytes | mmap.mmap]],
     *,
     source: str,
     max_hive_bins_data_size: int = MAX_HIVE_BINS_DATA_SIZE,
@@ -222,7 +223,8 @@ def replay_logs(
         replay.note(
             "regf.log.unrecovered",
             f"the hive is dirty and {reason}; its data may be stale or inconsistent",
-            severity=Severity.WARNING if valid else Severity.ERROR,
+            # Partial, as for a dirty hive without logs: what the logs held is missing.
+            severity=Severity.ERROR,
         )
     return replay.result
 
@@ -230,7 +232,7 @@ def replay_logs(
 # -- reading logs ---------------------------------------------------------------------------
 
 
-def _read_log(replay: _Replay, name: str, blob: bytes) -> _Log | None:
+def _read_log(replay: _Replay, name: str, blob: bytes | mmap.mmap) -> _Log | None:
     """A log with a usable base block (and dirty vector for the old format), or None."""
     if len(blob) == 0:
         replay.note("regf.log.empty", "the log file is empty", where=name, severity=Severity.INFO)
@@ -355,7 +357,7 @@ def _read_entries(replay: _Replay, log: _Log) -> tuple[list[_Entry], bool]:
 
 
 def _check_entry(
-    replay: _Replay, data: bytes, position: int, head: dict[str, Any]
+    replay: _Replay, data: bytes | mmap.mmap, position: int, head: dict[str, Any]
 ) -> tuple[str, str] | None:
     size = head["size"]
     hive_bins_data_size = head["hive_bins_data_size"]
@@ -409,10 +411,32 @@ def _by_sequence(logs: list[_Log]) -> list[_Log]:
     return sorted(logs, key=cmp_to_key(compare))
 
 
+def _foreign(replay: _Replay, log: _Log, head: dict[str, Any]) -> bool:
+    """Whether the log's base block names another hive file than the primary's (the last
+    31 characters of the path each keeps): another hive's log, never applied."""
+    mine, its = _file_name(head["file_name"]), _file_name(log.header["file_name"])
+    if not mine or not its or mine.casefold() == its.casefold():
+        return False
+    replay.note(
+        "regf.log.foreign",
+        f"the log's base block names the hive file {its!r}, the primary's {mine!r}: it is "
+        "another hive's log and is not applied",
+        where=log.name,
+        offset=_AT["file_name"],
+        severity=Severity.ERROR,
+    )
+    return True
+
+
+def _file_name(raw: bytes) -> str:
+    return bytes(raw).decode("utf-16-le", errors="replace").split("\0", 1)[0]
+
+
 def _replay_new(replay: _Replay, logs: list[_Log], head: dict[str, Any]) -> None:
     expected = int(head["secondary_sequence_number"])
     flags = int(head["flags"])
     last: _Entry | None = None
+    logs = [log for log in logs if not _foreign(replay, log, head)]
     for log in _by_sequence(logs):
         if last is not None and log.sequence != (last.sequence + 1) & _MASK:
             replay.note(
@@ -505,6 +529,8 @@ def _replay_old(replay: _Replay, logs: list[_Log], head: dict[str, Any], *, vali
     else:
         primary_time = None
     eligible: list[_Log] = []
+    if valid:
+        logs = [log for log in logs if not _foreign(replay, log, head)]
     for log in logs:
         log_time = int(log.header["last_written_timestamp"])
         if primary_time is not None and log_time < primary_time:

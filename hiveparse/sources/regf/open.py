@@ -18,9 +18,10 @@ from hiveparse.errors import (
     Unsupported,
 )
 from hiveparse.model import HiveHeader
+from hiveparse.safefiles import open_regular_file
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
-from hiveparse.sources.regf.logfiles import read_log_file, scan_transaction_logs
+from hiveparse.sources.regf.logfiles import scan_transaction_logs
 
 MAX_LOG_SIZE = 1 << 30
 LOG_FILE_TYPES = (
@@ -30,13 +31,67 @@ LOG_FILE_TYPES = (
 )  # a log larger than 1 GiB is not a registry transaction log
 
 
-def _map_readonly(path: Path) -> mmap.mmap | bytes:
-    """The file's bytes without copying them: a read-only mapping (empty files as b"")."""
-    with path.open("rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+def _map_readonly(path: Path) -> tuple[mmap.mmap | bytes, list[Diagnostic]]:
+    """The file's bytes without copying them: a read-only mapping (empty files as b"").
+
+    Where the whole file cannot be mapped within the process's address-space limit (a valid
+    hive followed by gigabytes of sparse tail), the base block and the hive bins it counts
+    are mapped when the base block is sound, and the tail is reported as not read."""
+    with open_regular_file(path) as handle:
+        fd = handle.fileno()
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return b"", []
+        try:
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ), []
+        except OSError as error:
+            if error.errno != errno.ENOMEM:
+                raise
+            end = _counted_end(os.pread(fd, regf.BASE_BLOCK_SIZE, 0), size)
+            if end is None:
+                raise
+            note = Diagnostic(
+                "regf.tail_not_mapped",
+                f"the file's {size - end} bytes after the hive bins the base block counts "
+                "could not be mapped within this process's memory limit: not read (nothing "
+                "of the hive is in them; carving skips them)",
+                Location(os.fspath(path), offset=end),
+                Severity.WARNING,
+            )
+            return mmap.mmap(fd, end, access=mmap.ACCESS_READ), [note]
+
+
+def _map_log(path: Path) -> mmap.mmap | bytes:
+    """A transaction log mapped read-only (opened without blocking, a regular file only):
+    its pages are read as the replay validates them, never all up front, so a huge sparse
+    log costs what its first invalid entry costs. Larger than any real log: OSError."""
+    with open_regular_file(path) as handle:
+        fd = handle.fileno()
+        size = os.fstat(fd).st_size
+        if size > MAX_LOG_SIZE:
+            raise OSError(errno.EFBIG, f"{size} bytes, larger than any real log ({MAX_LOG_SIZE})")
         if size == 0:
             return b""
-        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except OSError as error:
+            if error.errno == errno.ENOMEM:
+                raise OSError(
+                    errno.ENOMEM, "it cannot be mapped within this process's memory limit"
+                ) from error
+            raise
+
+
+def _counted_end(base_block: bytes, size: int) -> int | None:
+    """Where the hive bins end by a base block whose checksum holds (None otherwise: a
+    damaged base block does not get to decide what is read)."""
+    if len(base_block) < regf.BASE_BLOCK_SIZE or base_block[:4] != b"regf":
+        return None
+    header = parse_header(base_block, "")
+    end = regf.BASE_BLOCK_SIZE + header.hive_bins_data_size
+    if not header.checksum_ok or header.hive_bins_data_size % regf.HBIN_ALIGNMENT or end > size:
+        return None
+    return end
 
 
 def open_hive(
@@ -52,8 +107,13 @@ def open_hive(
     (found beside it case-insensitively, or given as ``log_paths``) into a private copy.
     """
     source = os.fspath(path)
+    notes: list[Diagnostic] = []
     try:
-        image: mmap.mmap | bytes = data if data is not None else _map_readonly(Path(source))
+        image: mmap.mmap | bytes
+        if data is not None:
+            image = data
+        else:
+            image, notes = _map_readonly(Path(source))
     except OSError as error:
         if error.errno == errno.ENOMEM:
             raise ResourceLimit(
@@ -72,9 +132,9 @@ def open_hive(
         )
     dirty = not (header.sequences_match and header.checksum_ok)
     if not (dirty and apply_logs):
-        return RegfHive(image, source, strict=strict, dirty=dirty)
+        return RegfHive(image, source, strict=strict, dirty=dirty, extra_diagnostics=notes)
     return _open_replayed(
-        image, source, header, strict=strict, log_paths=log_paths, data_given=data
+        image, source, header, strict=strict, log_paths=log_paths, data_given=data, notes=notes
     )
 
 
@@ -86,10 +146,10 @@ def _open_replayed(
     strict: bool,
     log_paths: Sequence[str | os.PathLike[str]] | None,
     data_given: bytes | None,
+    notes: list[Diagnostic],
 ) -> RegfHive:
     from hiveparse.sources.regf import logs  # noqa: PLC0415 - only dirty hives need it
 
-    notes: list[Diagnostic] = []
     if log_paths is not None:
         candidates = [Path(p) for p in log_paths]
     elif data_given is None:
@@ -106,35 +166,30 @@ def _open_replayed(
         )
     else:
         candidates = []
-    log_images: list[tuple[str, bytes]] = []
+    log_images: list[tuple[str, mmap.mmap | bytes]] = []
     for candidate in candidates:
         try:
-            size = candidate.stat().st_size
-            if size > MAX_LOG_SIZE:
-                notes.append(
-                    Diagnostic(
-                        "regf.log.unreadable",
-                        f"transaction log of {size} bytes is larger than any real log; ignored",
-                        Location(os.fspath(candidate)),
-                        Severity.ERROR,
-                    )
-                )
-                continue
-            log_images.append((os.fspath(candidate), read_log_file(candidate, MAX_LOG_SIZE)))
+            log_images.append((os.fspath(candidate), _map_log(candidate)))
         except OSError as error:
             notes.append(
                 Diagnostic(
                     "regf.log.unreadable",
                     f"transaction log cannot be read: {error.strerror or error}",
                     Location(os.fspath(candidate)),
+                    Severity.ERROR,  # partial: what it held is not in this report
                 )
             )
     if not log_images:
+        refused = any(note.code.startswith("regf.log.") for note in notes)
+        found = (
+            "no usable transaction log is beside it"
+            if refused
+            else "no transaction log was found beside it"
+        )
         notes.append(
             Diagnostic(
                 "regf.log.none",
-                "the hive is dirty and no transaction log was found beside it: "
-                "recent changes may be missing",
+                f"the hive is dirty and {found}: recent changes may be missing",
                 Location(source, offset=4),
                 Severity.ERROR,  # partial: what the logs held is not in this report
             )
@@ -142,7 +197,16 @@ def _open_replayed(
         return RegfHive(
             image, source, strict=strict, dirty=True, extra_diagnostics=notes, header_on_disk=header
         )
-    result = logs.replay_logs(bytes(image), log_images, source=source)
+    # A replay can only bring in what the files hold: the hive's bins and the logs' pages.
+    # A log entry that declares more (2 GiB of bins from a 5 KiB log) is refused, never
+    # allocated as zeros.
+    justified = len(image) - regf.BASE_BLOCK_SIZE + sum(len(blob) for _, blob in log_images)
+    limit = min(
+        logs.MAX_HIVE_BINS_DATA_SIZE, -(-justified // regf.HBIN_ALIGNMENT) * regf.HBIN_ALIGNMENT
+    )
+    result = logs.replay_logs(
+        bytes(image), log_images, source=source, max_hive_bins_data_size=limit
+    )
     notes.extend(result.diagnostics)
     start = regf.RESERVED_AREA_OFFSET
     return RegfHive(

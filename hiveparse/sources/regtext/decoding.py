@@ -95,7 +95,32 @@ def normalise_codec(name: str) -> str:
             f"encoding {name!r} guesses the byte order or the BOM; name one explicitly "
             "('utf-16-le', 'utf-16-be', 'utf-8' or an ANSI code page such as 'cp1252')"
         )
+    if not _is_character_encoding(canonical):
+        raise UsageError(
+            f"{name!r} is not a character encoding a .reg file can be written in; name one "
+            "such as 'utf-16-le', 'utf-8' or an ANSI code page such as 'cp1252'"
+        )
     return canonical
+
+
+# Text codecs in Python's sense that no .reg file is written in: they transform text (IDNA,
+# Punycode, escapes) or refuse everything ("undefined").
+_NOT_FILE_ENCODINGS = frozenset(
+    {"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"}
+)
+
+
+def _is_character_encoding(canonical: str) -> bool:
+    """Bytes to text, as a file's character encoding is: not a bytes-to-bytes transform
+    (hex, base64, zlib), a text-to-text one (rot13) or a text transform."""
+    if canonical.replace("_", "-") in _NOT_FILE_ENCODINGS:
+        return False
+    try:
+        "".encode(canonical)
+        b"".decode(canonical)
+    except LookupError:  # Python says: "... is not a text encoding"
+        return False
+    return True
 
 
 def bomless_utf16(prefix: bytes) -> str | None:

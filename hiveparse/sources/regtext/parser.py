@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from hiveparse.errors import RegSyntaxError, ResourceLimit, Severity, Truncated
+from hiveparse.model import MAX_KEY_DEPTH
 from hiveparse.paths import canonical_root
 from hiveparse.sources.regtext.diagnostics import DiagnosticSink
 from hiveparse.sources.regtext.header import RegHeader
@@ -205,7 +206,8 @@ class BodyParser:
                     match = fast_key(line)
                     if match is not None:
                         root = canonical_root(match.group(1))
-                        if root is not None:
+                        # A path deeper than Windows allows is refused by the full parser.
+                        if root is not None and match.group(2).count("\\") <= MAX_KEY_DEPTH:
                             key_path = root + match.group(2)
                             self._state = _OPEN
                             is_open = True
@@ -494,7 +496,19 @@ class BodyParser:
                 value_pos += 1
             if text.startswith(" ", value_pos):
                 value_pos += 1
-            path = "\\".join((root, *(part for part in below.split("\\") if part)))
+            parts = [part for part in below.split("\\") if part]
+            if len(parts) > MAX_KEY_DEPTH:
+                self._reject(
+                    LineError(
+                        1,
+                        f"the key path is {len(parts)} levels deep; Windows allows at most "
+                        f"{MAX_KEY_DEPTH} levels: not read",
+                        "reg.key_too_deep",
+                    ),
+                    line_no,
+                )
+                continue
+            path = "\\".join((root, *parts))
             yield CreateKey(path, line_no)
             yield SetValue(path, "", REG_SZ, encode_sz(text[value_pos:]), line_no)
         self._end_of_text(line_no, line, None)

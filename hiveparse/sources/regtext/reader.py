@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 from hiveparse.errors import Diagnostic, EvidenceError, Severity, UsageError
+from hiveparse.safefiles import open_regular_file
 from hiveparse.sources.regtext.decoding import (
     DEFAULT_ANSI_CODEPAGE,
     DEFAULT_CHUNK_SIZE,
@@ -78,7 +78,7 @@ class RegReader:
         stream: BinaryReadable
         if isinstance(target, str | os.PathLike):
             try:
-                self._file = stream = Path(target).open("rb")  # noqa: SIM115 - see close()
+                self._file = stream = open_regular_file(target)
             except OSError as e:
                 raise EvidenceError(
                     f"cannot open the file: {e.strerror or e}", source=self.source

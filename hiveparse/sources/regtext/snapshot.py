@@ -75,7 +75,7 @@ class RegSnapshotHive(MemoryHive):
             format=EvidenceFormat.REG,
             engine=ENGINE,
         )
-        self._root = MemoryKey(self, root_name, "", line=line)
+        self._root = MemoryKey(self, root_name, line=line)
 
 
 class SnapshotBuilder:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from hiveparse.model import MAX_KEY_DEPTH
 from hiveparse.paths import canonical_root
 
 BLANKS = " \t"
@@ -200,6 +201,13 @@ def parse_key_line(text: str, pos: int) -> KeyLine:
     if root is None:
         raise LineError(name_start + 1, f"unknown root key {brief(root_name)}", "reg.bad_root")
     parts = [part for part in below.split("\\") if part] if sep else []
+    if len(parts) > MAX_KEY_DEPTH:
+        raise LineError(
+            name_start + 1,
+            f"the key path is {len(parts)} levels deep below {root}; Windows allows at most "
+            f"{MAX_KEY_DEPTH} levels, so no registry holds it: not read",
+            "reg.key_too_deep",
+        )
     if "\\\\" in below.rstrip("\\"):
         notes = notes or []
         notes.append(

@@ -162,3 +162,65 @@ def test_bins_past_what_a_cell_offset_can_reach_are_not_read(tmp_path: Path):
     (note,) = [d for d in opened.diagnostics if "a cell offset can reach" in d.message]
     assert note.location.offset == DATA + (1 << 32)
     assert "8192 bytes past the 4 GiB" in note.message
+
+
+def _shared_value_lists(keys: int) -> bytes:
+    """``keys`` keys whose nk records all point at the first key's value list, whose 5,000
+    entries all name its one 16 KiB value (issue: 200 keys of a 61 KB hive made `export`
+    write ~96 GB)."""
+    hive = MemoryHive(HiveType.SOFTWARE)
+    shared = hive.root().ensure("Shared")
+    first = shared.add_key("K0000")
+    first.set_value("Big", 3, bytes(range(256)) * 64)
+    for i in range(4999):
+        first.set_value(f"V{i:04d}", 4, i.to_bytes(4, "little"))
+    for i in range(1, keys):
+        shared.add_key(f"K{i:04d}").set_value("x", 4, i.to_bytes(4, "little"))
+    data, layout = write_hive_with_layout(hive)
+    image = bytearray(data)
+    value_list, big = layout.value_lists["Shared\\K0000"], layout.values[("Shared\\K0000", "Big")]
+    for entry in range(5000):
+        struct.pack_into("<I", image, DATA + value_list + 4 + 4 * entry, big)
+    for path, nk in layout.keys.items():
+        if path.startswith("Shared\\K"):
+            # nk: +4 cell size, +0x24 value count then value list offset (MS-REGF "Key node").
+            struct.pack_into("<II", image, DATA + nk + 4 + 0x24, 5000, value_list)
+    return bytes(image)
+
+
+def test_shared_value_lists_are_read_once(tmp_path: Path):
+    image = _shared_value_lists(200)
+    path = tmp_path / "shared.hiv"
+    path.write_bytes(image)
+    opened = open_hive(path)
+    listed = [(key.path, value.name, len(value.raw)) for key in walk(opened.root())
+              for value in key.values()]  # fmt: skip
+    # One key reads the list, once: its one distinct value record, its 16 KiB once.
+    assert listed == [("Shared\\K0000", "Big", 16384)]
+    codes = [d.code for d in opened.diagnostics]
+    assert codes.count("regf.value_list_shared") == 199  # every other key, named
+    assert codes.count("regf.value_record_repeated") == 1
+    assert all(d.severity == "error" for d in opened.diagnostics if "shared" in d.code)
+
+
+def test_a_value_record_or_data_cell_used_twice_is_read_once(tmp_path: Path):
+    hive = MemoryHive(HiveType.SOFTWARE)
+    hive.root().ensure("A").set_value("a", 3, b"\x01" * 64)
+    hive.root().ensure("B").set_value("b", 3, b"\x02" * 64)
+    hive.root().ensure("C").set_value("c", 3, b"\x03" * 64)
+    data, layout = write_hive_with_layout(hive)
+    image = bytearray(data)
+    # B's list names A's value record; C's value record points at A's data cell
+    # (vk: +4 size, +2 signature, +2 name length, +4 data size, then the data offset).
+    struct.pack_into("<I", image, DATA + layout.value_lists["B"] + 4, layout.values[("A", "a")])
+    (a_data,) = struct.unpack_from("<I", image, DATA + layout.values[("A", "a")] + 12)
+    struct.pack_into("<I", image, DATA + layout.values[("C", "c")] + 12, a_data)
+    path = tmp_path / "twice.hiv"
+    path.write_bytes(image)
+    opened = open_hive(path)
+    read = {key.path: [(v.name, v.raw) for v in key.values()] for key in walk(opened.root())}
+    assert read["A"] == [("a", b"\x01" * 64)]
+    assert read["B"] == []  # its one entry is A's record
+    assert read["C"] == [("c", b"")]  # its data is A's
+    codes = {d.code for d in opened.diagnostics}
+    assert {"regf.value_record_shared", "regf.value_data_shared"} <= codes

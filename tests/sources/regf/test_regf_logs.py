@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import struct
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,9 @@ from hypothesis import strategies as st
 from Registry import Registry
 
 from hiveparse.errors import Severity, Truncated
+from hiveparse.safefiles import open_regular_file
 from hiveparse.schemas import regf, regf_log
-from hiveparse.sources.regf.logfiles import read_log_file, scan_transaction_logs
+from hiveparse.sources.regf.logfiles import scan_transaction_logs
 from hiveparse.sources.regf.logs import (
     ReplayResult,
     base_block_checksum,
@@ -438,7 +442,7 @@ def test_pages_beyond_the_hive_bins_data_end_the_replay() -> None:
     assert result.applied == []
     assert result.data == hive
     assert "regf.log.entry_invalid" in codes(result, Severity.WARNING)
-    assert "regf.log.unrecovered" in codes(result, Severity.WARNING)
+    assert "regf.log.unrecovered" in codes(result, Severity.ERROR)  # partial
 
 
 def test_an_oversized_hive_bins_data_size_is_refused_not_allocated() -> None:
@@ -487,7 +491,7 @@ def test_a_dirty_hive_without_logs_says_so() -> None:
     result = replay_logs(primary((3, 2), b"original"), [], source="H")
     assert result.was_dirty is True
     assert codes(result) == ["regf.log.unrecovered"]
-    assert result.diagnostics[0].severity == Severity.WARNING
+    assert result.diagnostics[0].severity == Severity.ERROR
 
 
 def test_a_primary_shorter_than_a_base_block_raises() -> None:
@@ -558,7 +562,8 @@ def test_old_format_log_refused_at_its_first_page_leaves_the_hive_as_found() -> 
     result = replay_logs(hive, [("H.LOG", log)], source="H")
     assert result.applied == []
     assert result.data == hive  # not even grown to the log's hive bins data size
-    assert codes(result, Severity.WARNING) == ["regf.log.bad_hive_bin", "regf.log.unrecovered"]
+    assert codes(result, Severity.WARNING) == ["regf.log.bad_hive_bin"]
+    assert codes(result, Severity.ERROR) == ["regf.log.unrecovered"]
 
 
 def test_old_format_truncated_pages_end_the_replay() -> None:
@@ -722,7 +727,8 @@ def test_corpus_bad_logs_give_diagnostics(corpus: Path, case: str, expected: lis
     assert result.was_dirty is True
     assert result.applied == []
     assert result.data == hive.read_bytes()
-    assert codes(result, Severity.WARNING) == [*expected, "regf.log.unrecovered"]
+    assert codes(result, Severity.WARNING) == expected
+    assert codes(result, Severity.ERROR) == ["regf.log.unrecovered"]  # partial
 
 
 @pytest.mark.corpus
@@ -827,6 +833,86 @@ def test_a_fifo_named_like_a_log_is_not_read(corpus: Path, tmp_path: Path) -> No
     hive = _dirty_case(corpus, tmp_path / "case")
     os.mkfifo(hive.parent / "NewDirtyHive.LOG1")
     assert scan_transaction_logs(hive).logs == []
-    with pytest.raises(OSError, match="not a regular file"):
-        read_log_file(hive.parent / "NewDirtyHive.LOG1", 1 << 20)  # opened without blocking
+    with pytest.raises(OSError, match="a FIFO, not a regular file"):
+        open_regular_file(hive.parent / "NewDirtyHive.LOG1")  # opened without blocking
     assert open_hive(hive).logs_applied == []
+
+
+# -- hostile logs: sizes the files cannot justify, another hive's log, junk ------------------
+
+
+def _dirty_folder(folder: Path, log: bytes) -> Path:
+    """A dirty primary (sequence 3/2, one bin) named H, with ``log`` as H.LOG1 beside it."""
+    folder.mkdir(parents=True)
+    (folder / "H").write_bytes(primary((3, 2), b"original"))
+    (folder / "H.LOG1").write_bytes(log)
+    return folder / "H"
+
+
+def test_a_log_entry_cannot_grow_the_hive_past_what_the_files_hold(tmp_path: Path) -> None:
+    """A valid 5 KiB entry declaring 2 GiB of hive bins: the replay could only fill them
+    with zeros, so the entry is refused and nothing is allocated (before: a 2 GiB copy)."""
+    declared = 0x7FFFF000
+    log = new_log(2, log_entry(2, [(0, hive_bin(0, b"entry-2!"))], hive_bins=declared))
+    hive = _dirty_folder(tmp_path / "case", log)
+    opened = open_hive(hive)
+    assert len(opened.image) < 64 * 1024  # the primary and nothing more
+    assert opened.logs_applied == []
+    found = {(d.code, d.severity) for d in opened.diagnostics}
+    assert any(code == "regf.log.entry_invalid" for code, _ in found)
+    assert ("regf.log.unrecovered", Severity.ERROR) in found  # partial, like no logs
+
+
+def test_a_huge_sparse_log_is_not_read_whole(tmp_path: Path) -> None:
+    """A 1 GiB log (sparse: zeros after its base block) costs the reader its first entry,
+    not the file: the log is mapped and its pages read as entries are validated (peak
+    resident memory of a child process that opens the hive)."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("VmHWM: Linux")
+    hive = _dirty_folder(tmp_path / "case", new_log(2, hive_bins=BIN))
+    with (hive.parent / "H.LOG1").open("r+b") as handle:
+        handle.truncate(1 << 30)
+    # VmHWM is the peak of this process's own memory map (ru_maxrss would also count the
+    # copy of a large parent the child was forked from).
+    probe = (
+        "import re, sys\n"
+        "from hiveparse.sources.regf import open_hive\n"
+        "opened = open_hive(sys.argv[1])\n"
+        "codes = sorted({d.code for d in opened.diagnostics})\n"
+        "status = open('/proc/self/status').read()\n"
+        "peak = re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)\n"
+        "print(peak, len(opened.logs_applied), ' '.join(codes))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(hive)], capture_output=True, text=True, check=True
+    )
+    peak_kib, applied, codes = result.stdout.split(maxsplit=2)
+    assert int(applied) == 0
+    assert "regf.log.unrecovered" in codes.split()
+    assert int(peak_kib) < 256 * 1024  # reading the whole log would take over 1 GiB
+
+
+def test_another_hives_log_is_not_applied(tmp_path: Path) -> None:
+    """A valid log whose base block names another hive file (SOFTWARE's log beside SYSTEM):
+    applying it would mix two hives; it is refused, and the run is partial."""
+    log = bytearray(new_log(2, log_entry(2, [(0, hive_bin(0, b"foreign!"))], hive_bins=BIN)))
+    name = "\\SystemRoot\\System32\\Config\\SOFTWARE"[-31:].encode("utf-16-le").ljust(64, b"\0")
+    log[0x30 : 0x30 + 64] = name
+    struct.pack_into("<I", log, 508, base_block_checksum(bytes(log[:512]).ljust(4096, b"\0")))
+    hive = _dirty_folder(tmp_path / "case", bytes(log))
+    opened = open_hive(hive)
+    assert opened.logs_applied == []
+    assert b"foreign!" not in bytes(opened.image)
+    codes = {(d.code, d.severity) for d in opened.diagnostics}
+    assert ("regf.log.foreign", Severity.ERROR) in codes
+
+
+def test_a_junk_log_leaves_the_hive_partial_like_no_log(tmp_path: Path) -> None:
+    junk = bytes(random.Random(7).getrandbits(8) for _ in range(8192))
+    with_junk = open_hive(_dirty_folder(tmp_path / "junk", junk))
+    without = tmp_path / "none"
+    without.mkdir()
+    (without / "H").write_bytes(primary((3, 2), b"original"))
+    alone = open_hive(without / "H")
+    assert any(d.severity == Severity.ERROR for d in with_junk.diagnostics)
+    assert any(d.severity == Severity.ERROR for d in alone.diagnostics)

@@ -3,6 +3,8 @@ duplicates, and the REGEDIT4 ANSI string conversion."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
 from hiveparse.model import EvidenceFormat, HiveType
@@ -182,3 +184,40 @@ def test_mounts_compare_case_insensitively() -> None:
     system = regfile.hives["HKEY_LOCAL_MACHINE\\SYSTEM"]
     assert [key.name for key in system.root().subkeys()] == ["A", "B"]
     assert regfile.find("hklm\\system\\a") is system.find("A")
+
+
+def _path(levels: int, name: str = "k") -> str:
+    return "HKEY_CURRENT_USER\\" + "\\".join([name] * levels)
+
+
+def test_a_key_deeper_than_windows_allows_is_refused_at_its_line() -> None:
+    """Windows keeps at most 512 levels below a hive's root (Microsoft, "Registry element
+    size limits"): a deeper key line cannot come from a registry and is not read; the key
+    at the limit is."""
+    text = V5 + f"[{_path(512)}]\r\n" + f"[{_path(513)}]\r\n" + '"v"=dword:00000001\r\n'
+    regfile = loads(text)
+    (refused,) = [d for d in regfile.diagnostics if d.code == "reg.key_too_deep"]
+    assert (refused.location.line, refused.severity) == (4, "error")
+    assert "513 levels" in refused.message
+    hive = regfile.hives["HKEY_CURRENT_USER"]
+    deepest = hive.find("\\".join(["k"] * 512))
+    assert deepest is not None and deepest.path == "\\".join(["k"] * 512)
+    assert deepest.subkey("k") is None  # the refused line made nothing
+    assert deepest.value("v") is None
+
+
+def test_a_snapshot_holds_each_name_once_however_deep() -> None:
+    """A key line creates every missing level; each key keeps its own name and its parent,
+    not its full path, so memory follows the names' total length (here 512 levels of
+    255-character names: a 130,000-character line; full paths would hold 17 million)."""
+    name = "n" * 255
+    text = V5 + f"[{_path(512, name)}]\r\n" + '"v"=dword:00000001\r\n'
+    tracemalloc.start()
+    regfile = loads(text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    hive = regfile.hives["HKEY_CURRENT_USER"]
+    deepest = hive.find("\\".join([name] * 512))
+    assert deepest is not None and deepest.value("v") is not None
+    assert len(deepest.path) == 512 * 256 - 1
+    assert peak < 40 * len(text)  # full paths alone would be 17e6 characters
