@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from hiveparse.errors import EvidenceError, HiveparseError, OutputError, UsageError
+from hiveparse.errors import EvidenceError, HiveparseError, OutputError, UsageError, printable
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -32,7 +32,7 @@ def exit_code_for(error: HiveparseError) -> int:
 def say(kind: str, message: str) -> None:
     """Print ``hiveparse: KIND: MESSAGE`` as one line on stderr, whatever the terminal's
     encoding can show."""
-    line = f"hiveparse: {kind}: {message}\n"
+    line = f"hiveparse: {kind}: {printable(message)}\n"  # one line, whatever a name holds
     sys.stderr.buffer.write(line.encode(sys.stderr.encoding or "utf-8", "backslashreplace"))
     sys.stderr.flush()
 

@@ -19,7 +19,7 @@ from .options import (
     NoLogsOpt,
     chosen_format,
 )
-from .output import printable
+from .output import TableLines, printable
 
 
 def info(
@@ -58,7 +58,7 @@ def info(
 
 
 def _write_text(document: dict[str, Any]) -> None:
-    out = sys.stdout
+    out = TableLines(sys.stdout)
     evidence = document["evidence"][0]
     out.write(f"{evidence['path']}\n")
     out.write(f"  format     {evidence['format']}   size {evidence['size']}\n")

@@ -63,9 +63,21 @@ def main(
     """Offline forensics for Windows registry evidence."""
 
 
+class _ClosedBytes(io.RawIOBase):
+    """The byte side of a closed standard output (``export`` writes bytes)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 class _ClosedStream(io.TextIOBase):
     """Standard output when the process was started with it closed (``>&-``): writing to it
     is an output error, not an internal one."""
+
+    buffer = _ClosedBytes()
 
     def write(self, text: str) -> int:
         raise OSError(errno.EBADF, "standard output is closed")
@@ -93,6 +105,7 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
+    exhausted: str | None = None
     try:
         code = app(standalone_mode=False)
         sys.stdout.flush()  # a full disk shows here, not in the interpreter's exit
@@ -106,12 +119,9 @@ def run() -> None:
         sys.exit(130)
     except (MemoryError, RecursionError) as error:
         # Input-driven exhaustion is the evidence's doing, not a bug: exit as unreadable.
-        # Memory is short here: the message is built from constants only.
-        _quietly(sys.stdout)
-        say_error(
-            "resource limit reached while reading the evidence (" + type(error).__name__ + ")"
-        )
-        sys.exit(EXIT_UNREADABLE)
+        # Nothing more is done here: leaving the handler frees the traceback and all its
+        # frames held, so that the message below has memory to be written with.
+        exhausted = type(error).__name__
     except OSError as error:
         if error.errno not in _OUTPUT_ERRNOS:
             _internal(error)
@@ -130,6 +140,10 @@ def run() -> None:
             say_error("aborted")
             sys.exit(130)
         _internal(error)
+    if exhausted is not None:
+        _quietly(sys.stdout)
+        say_error(f"resource limit reached while reading the evidence ({exhausted})")
+        sys.exit(EXIT_UNREADABLE)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO, cast
 
-from hiveparse.errors import OutputError, UsageError, printable
+from hiveparse.errors import UsageError, printable, write_failure
 
 __all__ = ["printable"]  # shown here for the commands' tables
 
@@ -139,7 +139,7 @@ def write_output(output: Path, evidence: Sequence[Path], mode: str) -> Iterator[
             prefix=f".{target.name}.", suffix=".partial", dir=target.parent
         )
     except OSError as error:
-        raise UsageError(f"cannot write {str(output)!r}: {error.strerror or error}") from error
+        raise write_failure(str(output), error) from error
     try:
         if hasattr(os, "fchmod"):  # as an ordinary new file (mkstemp makes it 0600)
             os.fchmod(fd, 0o666 & ~_umask())
@@ -150,7 +150,7 @@ def write_output(output: Path, evidence: Sequence[Path], mode: str) -> Iterator[
             os.fsync(sink.fileno())
         _publish(temporary, target)
     except OSError as error:
-        raise OutputError(f"cannot write {str(output)!r}: {error.strerror or error}") from error
+        raise write_failure(str(output), error) from error
     finally:
         with contextlib.suppress(FileNotFoundError):
             Path(temporary).unlink()
@@ -174,3 +174,20 @@ def _publish(temporary: str, target: Path) -> None:
         if target.exists():  # a file system without hard links (FAT, SMB)
             raise UsageError(f"{str(target)!r} appeared while writing; it was left alone") from None
         Path(temporary).rename(target)
+
+
+class TableLines:
+    """A text sink for the commands' tables: each write is one line of the table (its
+    leading and trailing line breaks are the table's own), and what lies between is shown
+    printable, since names from evidence may hold ESC or line breaks of their own."""
+
+    def __init__(self, sink: TextIO) -> None:
+        self._sink = sink
+
+    def write(self, text: str) -> int:
+        lead = len(text) - len(text.lstrip("\n"))
+        if lead == len(text):
+            return self._sink.write(text)
+        trail = len(text) - len(text.rstrip("\n"))
+        body = printable(text[lead : len(text) - trail])
+        return self._sink.write(text[:lead] + body + text[len(text) - trail :])

@@ -21,6 +21,7 @@ from .options import (
     StrictOpt,
     chosen_format,
 )
+from .output import TableLines
 
 
 def query(
@@ -83,8 +84,9 @@ def query(
     fmt = chosen_format(output_format)
     out = sys.stdout
     if fmt == Format.TABLE:
+        table = TableLines(out)
         for record in key_records():
-            _write_table_block(record, out, list_subkeys=not recursive)
+            _write_table_block(record, table, list_subkeys=not recursive)
     elif fmt == Format.JSONL:
         from hiveparse.report.render import write_jsonl  # noqa: PLC0415
 
@@ -118,7 +120,7 @@ def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO)
     out.write(f'"diagnostics": {dumps(records.diagnostics_record(diagnostics))}\n}}\n')
 
 
-def _write_table_block(record: dict[str, Any], out: TextIO, *, list_subkeys: bool) -> None:
+def _write_table_block(record: dict[str, Any], out: TableLines, *, list_subkeys: bool) -> None:
     """The layout of `reg query`: the key, its values indented, then (without /s) the
     subkey paths; with /s every subkey gets a block of its own instead."""
     out.write(f"\n{record['path']}\n")

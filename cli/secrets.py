@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import Format, FormatOpt, chosen_format
-from .output import printable
+from .output import TableLines, printable
 
 
 def secrets(
@@ -61,7 +61,7 @@ def secrets(
     }
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
-        _write_table(hosts, sys.stdout)
+        _write_table(hosts, TableLines(sys.stdout))
     elif fmt == Format.JSONL:
         from hiveparse.report.render import write_jsonl  # noqa: PLC0415
 
@@ -73,7 +73,7 @@ def secrets(
     raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
 
 
-def _write_table(hosts: list[dict[str, Any]], out: TextIO) -> None:
+def _write_table(hosts: list[dict[str, Any]], out: TableLines) -> None:
     for host in hosts:
         lsa = host["lsa"]
         out.write(f"{host['host']}  ({host['system']} + {host['security']})\n")

@@ -58,6 +58,7 @@ from hiveparse.errors import (
     NotRegf,
     Severity,
     UsageError,
+    write_failure,
 )
 from hiveparse.filetime import EPOCH_1601, datetime_to_filetime, filetime_iso
 from hiveparse.model import EvidenceFormat, HiveType, fold_name, walk
@@ -409,6 +410,12 @@ def plan_outputs(
     caller's output policy checks every planned path.
     """
     if not conversion.hives:
+        rejected = [d for d in conversion.diagnostics if d.severity == Severity.ERROR]
+        if rejected:  # its key lines could not be read: the evidence's problem, not the call's
+            raise EvidenceError(
+                f"{_nothing_to_convert(conversion)} that could be read ({rejected[0]})",
+                source=conversion.source,
+            )
         raise UsageError(_nothing_to_convert(conversion), source=conversion.source)
     hives = [select_hive(conversion, mount)] if mount is not None else list(conversion.hives)
     if output.is_dir() if directory is None else directory:
@@ -427,8 +434,9 @@ def plan_outputs(
 def write_outputs(planned: Sequence[PlannedOutput]) -> list[WrittenHive]:
     """Create every planned file (exclusively: an existing file is never replaced).
 
-    When one cannot be written, the files this call created are removed again and a
-    UsageError names the one that failed.
+    When one cannot be written, the files this call created are removed again and the error
+    names the one that failed (:func:`hiveparse.errors.write_failure`: a usage error for a
+    place that cannot be written to, an OutputError for a full or read-only file system).
     """
     created: list[Path] = []
     written: list[WrittenHive] = []
@@ -441,9 +449,7 @@ def write_outputs(planned: Sequence[PlannedOutput]) -> list[WrittenHive]:
             except FileExistsError as error:
                 raise UsageError(f"{str(item.path)!r} exists; refusing to overwrite it") from error
             except OSError as error:
-                raise UsageError(
-                    f"cannot write {str(item.path)!r}: {error.strerror or error}"
-                ) from error
+                raise write_failure(str(item.path), error) from error
             written.append(WrittenHive(item.hive, item.path, item.hive.size, item.hive.sha256))
     except BaseException:
         for path in created:

@@ -7,6 +7,7 @@ print exactly one clear line. What is not fatal is a :class:`Diagnostic` on the 
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -135,6 +136,20 @@ class EvidenceError(HiveparseError):
 class OutputError(HiveparseError):
     """The output could not be written: a full or read-only file system, a closed standard
     output. Nothing partial is left at an output path."""
+
+
+# Writing failed because of where the caller asked to write (no such folder, no permission):
+# the caller's to fix. Anything else (a full or read-only file system, an I/O error) is the
+# output's failure.
+_CALLERS_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR})
+
+
+def write_failure(output: str, error: OSError) -> HiveparseError:
+    """The typed error for an OSError met creating or writing ``output``."""
+    message = f"cannot write {output!r}: {error.strerror or error}"
+    if error.errno in _CALLERS_ERRNOS:
+        return UsageError(message)
+    return OutputError(message)
 
 
 class NotRegf(EvidenceError):

@@ -72,6 +72,32 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
+def stored_bytes(fd: int, size: int) -> int:
+    """How many of a file's ``size`` bytes are stored data rather than holes (a sparse file
+    holds gigabytes of "zeros" in a few blocks): summed over its data extents where the
+    system can tell (SEEK_DATA / SEEK_HOLE), else ``size``."""
+    seek_data, seek_hole = getattr(os, "SEEK_DATA", None), getattr(os, "SEEK_HOLE", None)
+    if seek_data is None or seek_hole is None:
+        return size
+    stored = position = 0
+    try:
+        while position < size:
+            try:
+                start = os.lseek(fd, position, seek_data)
+            except OSError as error:
+                if error.errno == errno.ENXIO:  # only a hole from here to the end
+                    break
+                raise
+            end = os.lseek(fd, start, seek_hole)
+            stored += end - start
+            position = end
+    except OSError:
+        return size  # the file system cannot tell: take the size as it is
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)
+    return min(stored, size)
+
+
 def inside(target: str, folder: str) -> bool:
     """Whether the resolved path ``target`` lies in the resolved folder ``folder``'s tree."""
     try:

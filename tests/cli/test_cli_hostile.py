@@ -241,3 +241,40 @@ def test_control_characters_in_file_names_stay_escaped_in_tables(tmp_path: Path)
     assert "\x1b" not in result.stdout + result.stderr
     assert not any(line.startswith("FAKE") for line in result.stdout.splitlines())
     assert "\\x1b]0;owned\\x07\\nFAKE: line" in result.stdout.replace("\n", "")
+
+
+def test_export_to_a_closed_stdout_is_an_output_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "hiveparse", "export", str(SAMPLES / "grace-reset" / "SYSTEM")],
+        stdout=None,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 74
+    assert result.stderr.splitlines() == [
+        "hiveparse: error: cannot write the output: standard output is closed"
+    ]
+
+
+@pytest.mark.skipif(not LINUX, reason="RLIMIT_AS as Linux has it")
+def test_running_out_of_memory_is_one_line_and_exit_4(tmp_path: Path):
+    """convert of 150,000 values under a 256 MiB address-space limit: the MemoryError is
+    reported once, after its traceback's frames are let go (before: a chain of tracebacks
+    and exit 1), and no hive is left behind."""
+    reg = tmp_path / "in" / "many.reg"
+    reg.parent.mkdir()
+    lines = ["REGEDIT4", "", "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Many]"]
+    lines += [f'"v{i}"=dword:{i:08x}' for i in range(150_000)]
+    reg.write_text("\r\n".join(lines) + "\r\n", encoding="ascii")
+    out = tmp_path / "out"
+    result = hiveparse(
+        "convert", reg, "-o", f"{out}{os.sep}", preexec_fn=lambda: _limited(256 << 20)
+    )
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.splitlines() == [
+        "hiveparse: error: resource limit reached while reading the evidence (MemoryError)"
+    ]
+    assert not out.exists() or not any(out.iterdir())

@@ -412,17 +412,25 @@ def _by_sequence(logs: list[_Log]) -> list[_Log]:
 
 
 def _foreign(replay: _Replay, log: _Log, head: dict[str, Any]) -> bool:
-    """Whether the log's base block names another hive file than the primary's (the last
-    31 characters of the path each keeps): another hive's log, never applied."""
+    """Whether the log belongs to another hive, and is never applied: its base block names
+    another hive file (the last 31 characters of the path each keeps), or another KTM
+    resource manager GUID (RmId, which a hive and its logs share; zero where unused)."""
     mine, its = _file_name(head["file_name"]), _file_name(log.header["file_name"])
-    if not mine or not its or mine.casefold() == its.casefold():
+    if mine and its and mine.casefold() != its.casefold():
+        why, offset = f"names the hive file {its!r}, the primary's {mine!r}", _AT["file_name"]
+    elif any(head["rm_id"]) and any(log.header["rm_id"]) and head["rm_id"] != log.header["rm_id"]:
+        why = (
+            f"has the resource manager GUID {bytes(log.header['rm_id']).hex()}, the primary's "
+            f"{bytes(head['rm_id']).hex()}"
+        )
+        offset = _AT["rm_id"]
+    else:
         return False
     replay.note(
         "regf.log.foreign",
-        f"the log's base block names the hive file {its!r}, the primary's {mine!r}: it is "
-        "another hive's log and is not applied",
+        f"the log's base block {why}: it is another hive's log and is not applied",
         where=log.name,
-        offset=_AT["file_name"],
+        offset=offset,
         severity=Severity.ERROR,
     )
     return True

@@ -18,7 +18,7 @@ from hiveparse.errors import (
     Unsupported,
 )
 from hiveparse.model import HiveHeader
-from hiveparse.safefiles import open_regular_file
+from hiveparse.safefiles import open_regular_file, stored_bytes
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
 from hiveparse.sources.regf.logfiles import scan_transaction_logs
@@ -61,19 +61,21 @@ def _map_readonly(path: Path) -> tuple[mmap.mmap | bytes, list[Diagnostic]]:
             return mmap.mmap(fd, end, access=mmap.ACCESS_READ), [note]
 
 
-def _map_log(path: Path) -> mmap.mmap | bytes:
-    """A transaction log mapped read-only (opened without blocking, a regular file only):
-    its pages are read as the replay validates them, never all up front, so a huge sparse
-    log costs what its first invalid entry costs. Larger than any real log: OSError."""
+def _map_log(path: Path) -> tuple[mmap.mmap | bytes, int]:
+    """A transaction log mapped read-only (opened without blocking, a regular file only),
+    and how many bytes it stores (its holes excluded): its pages are read as the replay
+    validates them, never all up front, so a huge sparse log costs what its first invalid
+    entry costs. Larger than any real log: OSError."""
     with open_regular_file(path) as handle:
         fd = handle.fileno()
         size = os.fstat(fd).st_size
         if size > MAX_LOG_SIZE:
             raise OSError(errno.EFBIG, f"{size} bytes, larger than any real log ({MAX_LOG_SIZE})")
         if size == 0:
-            return b""
+            return b"", 0
+        held = stored_bytes(fd, size)
         try:
-            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ), held
         except OSError as error:
             if error.errno == errno.ENOMEM:
                 raise OSError(
@@ -167,9 +169,12 @@ def _open_replayed(
     else:
         candidates = []
     log_images: list[tuple[str, mmap.mmap | bytes]] = []
+    stored = 0  # bytes the logs really hold (holes of a sparse log hold nothing)
     for candidate in candidates:
         try:
-            log_images.append((os.fspath(candidate), _map_log(candidate)))
+            mapped, held = _map_log(candidate)
+            log_images.append((os.fspath(candidate), mapped))
+            stored += held
         except OSError as error:
             notes.append(
                 Diagnostic(
@@ -200,12 +205,15 @@ def _open_replayed(
     # A replay can only bring in what the files hold: the hive's bins and the logs' pages.
     # A log entry that declares more (2 GiB of bins from a 5 KiB log) is refused, never
     # allocated as zeros.
-    justified = len(image) - regf.BASE_BLOCK_SIZE + sum(len(blob) for _, blob in log_images)
+    # The primary as its base block counts it when that block is sound: a tail after the
+    # hive bins (gigabytes of sparse file) is not copied into the replay.
+    end = _counted_end(bytes(image[: regf.BASE_BLOCK_SIZE]), len(image)) or len(image)
+    justified = end - regf.BASE_BLOCK_SIZE + stored
     limit = min(
         logs.MAX_HIVE_BINS_DATA_SIZE, -(-justified // regf.HBIN_ALIGNMENT) * regf.HBIN_ALIGNMENT
     )
     result = logs.replay_logs(
-        bytes(image), log_images, source=source, max_hive_bins_data_size=limit
+        bytes(image[:end]), log_images, source=source, max_hive_bins_data_size=limit
     )
     notes.extend(result.diagnostics)
     start = regf.RESERVED_AREA_OFFSET

@@ -11,6 +11,7 @@ holds.
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import struct
@@ -916,3 +917,73 @@ def test_a_junk_log_leaves_the_hive_partial_like_no_log(tmp_path: Path) -> None:
     alone = open_hive(without / "H")
     assert any(d.severity == Severity.ERROR for d in with_junk.diagnostics)
     assert any(d.severity == Severity.ERROR for d in alone.diagnostics)
+
+
+def test_a_log_of_another_resource_manager_is_not_applied(tmp_path: Path) -> None:
+    """Same file name, but the log's RmId (base block offset 0x70, the KTM resource manager a
+    hive and its logs share; real hives carry it) is not the primary's: another machine's
+    SYSTEM.LOG1 copied beside this SYSTEM."""
+
+    def with_rm_id(block: bytes, guid: bytes, size: int) -> bytes:
+        patched = bytearray(block)
+        patched[0x70 : 0x70 + 16] = guid
+        struct.pack_into(
+            "<I", patched, 508, base_block_checksum(bytes(patched[:512]).ljust(4096, b"\0"))
+        )
+        return bytes(patched[:size]) + bytes(block[size:])
+
+    hive_image = primary((3, 2), b"original")
+    log = new_log(2, log_entry(2, [(0, hive_bin(0, b"foreign!"))], hive_bins=BIN))
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "H").write_bytes(with_rm_id(hive_image, b"\x11" * 16, 4096))
+    (folder / "H.LOG1").write_bytes(with_rm_id(log, b"\x22" * 16, 512))
+    opened = open_hive(folder / "H")
+    assert opened.logs_applied == []
+    assert ("regf.log.foreign", Severity.ERROR) in {
+        (d.code, d.severity) for d in opened.diagnostics
+    }
+    # The same GUID on both: the log is this hive's and is applied.
+    (folder / "H.LOG1").write_bytes(with_rm_id(log, b"\x11" * 16, 512))
+    assert open_hive(folder / "H").logs_applied == [str(folder / "H.LOG1")]
+
+
+def _peak_of_open(hive: Path) -> tuple[int, list[str], str]:
+    """Open ``hive`` in a child process: its peak memory (VmHWM, KiB), the logs applied and
+    its diagnostic codes."""
+    probe = (
+        "import json, re, sys\n"
+        "from hiveparse.sources.regf import open_hive\n"
+        "opened = open_hive(sys.argv[1])\n"
+        "peak = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1)\n"
+        "print(json.dumps([int(peak), opened.logs_applied,"
+        " ' '.join(sorted({d.code for d in opened.diagnostics}))]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(hive)], capture_output=True, text=True, check=True
+    )
+    peak, applied, codes = json.loads(result.stdout)
+    return peak, applied, codes
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM: Linux")
+def test_sparse_files_do_not_justify_growth(tmp_path: Path) -> None:
+    """A sparse 900 MiB log holds a few KiB: its entry declaring 2 GiB of bins is refused
+    (sizes are justified by the bytes the files store, not their apparent length); and a
+    dirty hive followed by a 900 MiB sparse tail is replayed from the bins its base block
+    counts, not copied whole."""
+    declared = 0x7FFFF000
+    log = new_log(2, log_entry(2, [(0, hive_bin(0, b"entry-2!"))], hive_bins=declared))
+    hive = _dirty_folder(tmp_path / "log", log)
+    with (hive.parent / "H.LOG1").open("r+b") as handle:
+        handle.truncate(900 << 20)
+    peak, applied, codes = _peak_of_open(hive)
+    assert applied == [] and "regf.log.entry_invalid" in codes.split()
+    assert peak < 256 * 1024
+    good = new_log(2, log_entry(2, [(0, hive_bin(0, b"entry-2!"))], hive_bins=BIN))
+    tail = _dirty_folder(tmp_path / "tail", good)
+    with tail.open("r+b") as handle:
+        handle.truncate(900 << 20)
+    peak, applied, codes = _peak_of_open(tail)
+    assert applied == [str(tail.parent / "H.LOG1")]
+    assert peak < 256 * 1024  # a whole copy would be 900 MiB
