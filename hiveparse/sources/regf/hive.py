@@ -227,11 +227,14 @@ class RegfKey(Key):
         # that a wrong stored hash (or Windows' upcase table differing from Python's) loses
         # nothing. That index is built once per key: analyze asks for many absent keys
         # under the same parents (Services, Policies).
-        for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=name):
-            child = self._child(offset, lineage)
-            if child is not None and fold_name(child.name) == wanted:
-                return child
         index = self._hive.children_by_name.get(self._offset)
+        # A key with many subkeys (999 ControlSets under a SYSTEM root) is indexed once, so
+        # that a lookup does not rescan its list: the hash candidates serve small keys.
+        if index is None and self._node.number_of_subkeys <= _INDEX_FROM:
+            for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=name):
+                child = self._child(offset, lineage)
+                if child is not None and fold_name(child.name) == wanted:
+                    return child
         if index is None:
             index = {}
             for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=None):
@@ -845,6 +848,9 @@ class RegfHive(Hive):
         if cell is None:
             return None
         return parse_security_descriptor(cell, node.security_offset + _DATA_START, self.anomaly)
+
+
+_INDEX_FROM = 64  # subkeys above which a key's children are indexed by name on first lookup
 
 
 def _when(filetime: int) -> str:

@@ -224,3 +224,26 @@ def test_a_value_record_or_data_cell_used_twice_is_read_once(tmp_path: Path):
     assert read["C"] == [("c", b"")]  # its data is A's
     codes = {d.code for d in opened.diagnostics}
     assert {"regf.value_record_shared", "regf.value_data_shared"} <= codes
+
+
+def test_a_key_with_many_subkeys_is_indexed_once(tmp_path: Path):
+    """999 ControlSets under a SYSTEM root: each lookup of a name used to rescan the root's
+    list (near quadratic over a hive's ControlSets); the root is indexed by name on the
+    first lookup and every later one is a dictionary hit, with the same answers."""
+    hive = MemoryHive(HiveType.SYSTEM)
+    for number in range(1, 1000):
+        hive.root().ensure(f"ControlSet{number:03d}\\Control").set_value("n", 4, bytes(4))
+    path = tmp_path / "SYSTEM"
+    path.write_bytes(write_hive(hive))
+    opened = open_hive(path)
+    root = opened.root()
+    assert opened.children_by_name == {}
+    found = [root.subkey(f"controlset{number:03d}") for number in range(1, 1000)]
+    assert [key.name for key in found if key is not None] == [
+        f"ControlSet{number:03d}" for number in range(1, 1000)
+    ]
+    assert len(opened.children_by_name) == 1  # the root, indexed once
+    assert root.subkey("ControlSet1000") is None
+    small = found[0]
+    assert small is not None and small.subkey("control") is not None
+    assert len(opened.children_by_name) == 1  # one subkey: found by its hash, no index
