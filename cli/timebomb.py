@@ -71,7 +71,8 @@ def timebomb(
         if not named.exists():
             raise UsageError(f"{str(named)!r} does not exist")
     searched = _Opened(from_evidence or [])
-    keys = _KeyMaterial(searched, _Opened(keys_from or []))
+    given = _Opened(keys_from or [])
+    keys = _KeyMaterial(searched, given)
     found: list[tuple[dict[str, Any], bytes]] = []
     without: list[dict[str, Any]] = []
     if blob is not None:
@@ -110,9 +111,11 @@ def timebomb(
         for line in searched.problems:
             say_error(line)
         raise typer.Exit(EXIT_UNREADABLE)
-    for line in searched.problems:
+    # Key material that could not be read (--keys) may be what the decryption needed.
+    problems = [*searched.problems, *(f"--keys: {line}" for line in given.problems)]
+    for line in problems:
         say_warning(line)
-    raise typer.Exit(EXIT_PARTIAL if searched.problems else EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if problems else EXIT_OK)
 
 
 class _Opened:

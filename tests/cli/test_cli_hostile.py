@@ -278,3 +278,17 @@ def test_running_out_of_memory_is_one_line_and_exit_4(tmp_path: Path):
         "hiveparse: error: resource limit reached while reading the evidence (MemoryError)"
     ]
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_timebomb_says_when_key_material_cannot_be_read(tmp_path: Path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "SYSTEM").write_bytes((SAMPLES / "rds-session-host" / "SYSTEM").read_bytes()[:100])
+    result = hiveparse(
+        "timebomb", "--from", SAMPLES / "grace-reset" / "SYSTEM", "--keys", keys, "-f", "json"
+    )
+    assert result.returncode == 3
+    assert any(
+        line.startswith("hiveparse: warning: --keys: ") for line in result.stderr.splitlines()
+    )
+    assert json.loads(result.stdout)["timebombs"]  # the blob is still decoded
