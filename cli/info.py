@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hiveparse.errors import quoted
+from hiveparse.errors import printable, quoted
 
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import (
@@ -19,7 +19,7 @@ from .options import (
     NoLogsOpt,
     chosen_format,
 )
-from .output import TableLines, printable
+from .output import TableLines
 
 
 def info(

@@ -21,8 +21,6 @@ from typing import IO, Any, BinaryIO, TextIO, cast
 
 from hiveparse.errors import UsageError, printable, write_failure
 
-__all__ = ["printable"]  # shown here for the commands' tables
-
 
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
@@ -166,14 +164,16 @@ def _publish(temporary: str, target: Path) -> None:
     """Give the finished file its name without replacing anything that appeared there."""
     try:
         os.link(temporary, target)
+        return
     except FileExistsError:
-        raise UsageError(f"{str(target)!r} appeared while writing; it was left alone") from None
+        pass
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
             raise
-        if target.exists():  # a file system without hard links (FAT, SMB)
-            raise UsageError(f"{str(target)!r} appeared while writing; it was left alone") from None
-        Path(temporary).rename(target)
+        if not target.exists():  # a file system without hard links (FAT, SMB)
+            Path(temporary).rename(target)
+            return
+    raise UsageError(f"{str(target)!r} appeared while writing; it was left alone")
 
 
 class TableLines:

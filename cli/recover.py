@@ -7,9 +7,10 @@ from typing import Any, TextIO
 
 import typer
 
+from hiveparse.errors import printable
+
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, chosen_format
-from .output import printable
 
 _NOT_FROM_REG = "recover reads hive files: a .reg export keeps no deleted data"
 

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
+from hiveparse.errors import printable
+
 from .errors import EXIT_OK, EXIT_PARTIAL
 from .options import Format, FormatOpt, chosen_format
-from .output import TableLines, printable
+from .output import TableLines
 
 
 def secrets(

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from hiveparse.errors import printable
+
 from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE, say_error, say_warning
 from .options import Format, FormatOpt, chosen_format
-from .output import printable
 
 if TYPE_CHECKING:
     from hiveparse.crypto.timebomb import LsaTimebomb, LsaTimebombSecrets, LsaTimebombSlot

@@ -20,7 +20,7 @@ from hiveparse.evidence import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.rds.changes import script_changes
-from hiveparse.rds.facts import Carve, FactSet, collect_facts
+from hiveparse.rds.facts import Carve, FactSet, collect_facts, script_name
 from hiveparse.rds.rulebook import LICENSING_HIVES
 from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
@@ -245,12 +245,10 @@ def _roles(
     for item in evidence:
         types = [mounted.hive.hive_type for mounted in item.hives]
         if item.format == EvidenceFormat.REGF:
-            origins = [m.hive.origin for m in item.hives if m.hive.origin is not None]
             kind = "hive"
-            if origins:
-                source = origins[0].source_name
+            if any(m.hive.written_by_converter for m in item.hives):
                 script = "change script" if item.reg_deletions_total else ".reg export"
-                kind = f"hive written by hiveparse convert from the {script} {source}"
+                kind = f"hive written by hiveparse convert from the {script} {script_name(item)}"
             roles[item.path] = f"{'/'.join(types) or 'unknown'} {kind}"
             continue
         copied = [f"{t} ({hive_files[t]})" for t in types if t in hive_files]

@@ -136,23 +136,11 @@ def _readlink(path: Path) -> str:
 
 
 def read_regular_file(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, opened without blocking;
-    OSError for anything else (a FIFO, a device, a larger file)."""
-    fd = open_fd(path)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, f"{special_kind(info.st_mode)}, not a regular file")
-        if info.st_size > limit:
-            raise OSError(0, f"{info.st_size} bytes, larger than {limit}")
-        chunks: list[bytes] = []
-        left = info.st_size  # a /proc file says 0 and is read as empty, never waited on
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    """The bytes of a regular file of at most ``limit`` bytes, opened as
+    :func:`open_regular_file` opens it; OSError for anything else (a FIFO, a device, a
+    larger file). A /proc file says 0 bytes and is read as empty, never waited on."""
+    with open_regular_file(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise OSError(0, f"{size} bytes, larger than {limit}")
+        return handle.read(size)

@@ -223,13 +223,12 @@ class RegfKey(Key):
     def subkey(self, name: str) -> RegfKey | None:
         wanted = fold_name(name)
         lineage = self._ancestors | {self._offset}
-        # Try the lh hash candidates first; a miss falls back to every child by name, so
-        # that a wrong stored hash (or Windows' upcase table differing from Python's) loses
-        # nothing. That index is built once per key: analyze asks for many absent keys
-        # under the same parents (Services, Policies).
+        # A small key is searched by its lh hash candidates. A miss, or a key with many
+        # subkeys (999 ControlSets under a SYSTEM root), builds an index of every child by
+        # name, once per key: a wrong stored hash (or Windows' upcase table differing from
+        # Python's) loses nothing, and analyze's many lookups under one parent (Services,
+        # Policies) do not rescan its list.
         index = self._hive.children_by_name.get(self._offset)
-        # A key with many subkeys (999 ControlSets under a SYSTEM root) is indexed once, so
-        # that a lookup does not rescan its list: the hash candidates serve small keys.
         if index is None and self._node.number_of_subkeys <= _INDEX_FROM:
             for offset in self._hive.subkey_offsets(self._offset, self._node, name_hint=name):
                 child = self._child(offset, lineage)

@@ -47,7 +47,10 @@ def _map_readonly(path: Path) -> tuple[mmap.mmap | bytes, list[Diagnostic]]:
         except OSError as error:
             if error.errno != errno.ENOMEM:
                 raise
-            end = _counted_end(os.pread(fd, regf.BASE_BLOCK_SIZE, 0), size)
+            base_block = os.pread(fd, regf.BASE_BLOCK_SIZE, 0)
+            if len(base_block) < regf.BASE_BLOCK_SIZE or base_block[:4] != b"regf":
+                raise
+            end = _counted_end(parse_header(base_block, os.fspath(path)), size)
             if end is None:
                 raise
             note = Diagnostic(
@@ -84,12 +87,10 @@ def _map_log(path: Path) -> tuple[mmap.mmap | bytes, int]:
             raise
 
 
-def _counted_end(base_block: bytes, size: int) -> int | None:
-    """Where the hive bins end by a base block whose checksum holds (None otherwise: a
-    damaged base block does not get to decide what is read)."""
-    if len(base_block) < regf.BASE_BLOCK_SIZE or base_block[:4] != b"regf":
-        return None
-    header = parse_header(base_block, "")
+def _counted_end(header: HiveHeader, size: int) -> int | None:
+    """Where the hive bins end by a base block whose checksum holds, within a file of
+    ``size`` bytes (None otherwise: a damaged base block does not get to decide what is
+    read)."""
     end = regf.BASE_BLOCK_SIZE + header.hive_bins_data_size
     if not header.checksum_ok or header.hive_bins_data_size % regf.HBIN_ALIGNMENT or end > size:
         return None
@@ -202,12 +203,10 @@ def _open_replayed(
         return RegfHive(
             image, source, strict=strict, dirty=True, extra_diagnostics=notes, header_on_disk=header
         )
-    # A replay can only bring in what the files hold: the hive's bins and the logs' pages.
-    # A log entry that declares more (2 GiB of bins from a 5 KiB log) is refused, never
-    # allocated as zeros.
-    # The primary as its base block counts it when that block is sound: a tail after the
-    # hive bins (gigabytes of sparse file) is not copied into the replay.
-    end = _counted_end(bytes(image[: regf.BASE_BLOCK_SIZE]), len(image)) or len(image)
+    # A replay can only bring in what the files hold: the hive's bins (as a sound base block
+    # counts them: a sparse tail after them is not copied) and the logs' stored pages. A log
+    # entry that declares more (2 GiB of bins from a 5 KiB log) is refused, never allocated.
+    end = _counted_end(header, len(image)) or len(image)
     justified = end - regf.BASE_BLOCK_SIZE + stored
     limit = min(
         logs.MAX_HIVE_BINS_DATA_SIZE, -(-justified // regf.HBIN_ALIGNMENT) * regf.HBIN_ALIGNMENT
