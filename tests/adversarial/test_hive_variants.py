@@ -65,6 +65,7 @@ if _MISSING:
     pytest.skip(_MISSING, allow_module_level=True)
 
 WALK = "tests.adversarial.walk:walk_hive"
+WORK = "tests.adversarial.walk:walk_work"
 JOBS = 2
 SMALL_BASE = 4 * MIB
 WALL_SMALL, WALL_LARGE = 5.0, 20.0
@@ -218,36 +219,44 @@ def test_suite_stays_within_its_budget(suite: Suite) -> None:
 def test_cycle_deep_to_root_on_a_3_mib_hive(corpus: Path, tmp_path: Path) -> None:
     image = (corpus / "hives" / "regipy" / "UsrClass.dat").read_bytes()
     variants = {v.name: v for v in mutate_base("usrclass", image, locate(image))}
+    (tmp_path / "base.hive").write_bytes(image)
+    base = _walk_work(tmp_path / "base.hive")
     for name in ("cycle_deep_to_root", "cycle_to_root", "cycle_mutual_parents_consistent"):
         path = tmp_path / f"{name}.hive"
         path.write_bytes(variants[name].data)
-        outcome = safe_call(WALK, str(path), limits=Limits(wall_seconds=20))
+        outcome = safe_call(WALK, str(path), limits=Limits(wall_seconds=60))
         assert outcome.ok, _describe(outcome)
-        assert outcome.wall_seconds < 2.0, f"{name}: {outcome.wall_seconds:.2f} s"
         assert any("cycle" in code for code in outcome.value["codes"]), outcome.value
+        # A cycle cut where it closes costs no more than the hive without it.
+        work = _walk_work(path)
+        for measure in ("calls", "sliced_bytes"):
+            assert work[measure] <= 1.05 * base[measure], (name, measure, base, work)
 
 
 # --- R5: linear cost -------------------------------------------------------------------------
 
 
-def _walk_seconds(path: Path, repeat: int = 3) -> tuple[float, Outcome]:
-    """The best open+walk time measured inside the child (interpreter start-up excluded)."""
-    best, last = float("inf"), None
-    for _ in range(repeat):
-        last = safe_call(WALK, str(path), limits=Limits(wall_seconds=60))
-        assert last.ok, _describe(last)
-        best = min(best, float(last.value["seconds"]))
-    assert last is not None
-    return best, last
+PER_VALUE_CALLS = 50  # a value's record, list slot and decoding: 26 calls measured
+
+
+def _walk_work(path: Path) -> dict[str, int]:
+    """Calls made and cell bytes copied by open + walk (tests/adversarial/walk.py:walk_work):
+    exact counts, so a cost ratio holds on any machine, however loaded."""
+    outcome = safe_call(WORK, str(path), limits=Limits(wall_seconds=120))
+    assert outcome.ok, _describe(outcome)
+    work: dict[str, int] = outcome.value
+    return work
 
 
 @pytest.mark.slow
 @pytest.mark.corpus
-def test_system_hive_walk_is_fast_and_lean(corpus: Path) -> None:
+def test_system_hive_walk_is_lean(corpus: Path) -> None:
+    """Memory, not speed (speed is benchmarks/' job): the walk holds at most twice the hive.
+    The wall limit only stops a hang."""
     path = corpus / "hives" / "regipy" / "SYSTEM"
-    seconds, outcome = _walk_seconds(path, repeat=1)
+    outcome = safe_call(WALK, str(path), limits=Limits(wall_seconds=120))
+    assert outcome.ok, _describe(outcome)
     assert outcome.value["keys"] > 30_000
-    assert seconds < 15, f"{seconds:.1f} s for the 11.7 MiB SYSTEM hive"
     limit = 2 * path.stat().st_size + 64 * MIB
     assert outcome.peak_rss_bytes <= limit, f"peak RSS {outcome.peak_rss_bytes / MIB:.0f} MiB"
 
@@ -265,9 +274,10 @@ def test_doubling_the_hive_at_most_doubles_the_walk(tmp_path: Path) -> None:
     single, double = tmp_path / "single.hive", tmp_path / "double.hive"
     single.write_bytes(_wide_hive(6_000))
     double.write_bytes(_wide_hive(12_000))
-    base, _ = _walk_seconds(single)
-    doubled, _ = _walk_seconds(double)
-    assert doubled <= 2.5 * base + 0.05, f"{base:.3f} s -> {doubled:.3f} s"
+    base, doubled = _walk_work(single), _walk_work(double)
+    assert doubled["keys"] == 2 * base["keys"] - 1  # twice the keys and groups, one root
+    for measure in ("calls", "sliced_bytes"):
+        assert doubled[measure] <= 2.1 * base[measure], (measure, base, doubled)
 
 
 def _amplifier(inline_values: int) -> bytes:
@@ -287,12 +297,15 @@ def test_inline_values_do_not_amplify(tmp_path: Path) -> None:
     with_values, without = tmp_path / "amplify.hive", tmp_path / "plain.hive"
     with_values.write_bytes(_amplifier(2000))
     without.write_bytes(_amplifier(0))
-    plain, _ = _walk_seconds(without)
-    amplified, outcome = _walk_seconds(with_values)
-    assert outcome.value["values"] == 2001
-    # 2000 more values cost their own walk; what must not happen is a copy to the end of the
-    # file per inline value (regipy's over-read, reliability.md §2.4 item 2).
-    assert amplified <= 1.5 * plain + 0.25, f"{plain:.3f} s without, {amplified:.3f} s with"
+    plain, amplified = _walk_work(without), _walk_work(with_values)
+    assert amplified["values"] == 2001
+    # 2000 more values cost their own records (a vk cell and a list slot each); what must not
+    # happen is a copy to the end of the file per inline value (regipy's over-read,
+    # reliability.md §2.4 item 2), which would add 2000 x 15 MiB.
+    extra_bytes = amplified["sliced_bytes"] - plain["sliced_bytes"]
+    assert extra_bytes <= 2000 * 64, (plain, amplified)
+    extra_calls = amplified["calls"] - plain["calls"]
+    assert extra_calls <= 2000 * PER_VALUE_CALLS, (plain, amplified)
 
 
 # --- the isolation runner itself (hiveparse.isolation) ---------------------------------------

@@ -10,7 +10,9 @@ hive, its keys and its values. Exceptions are not caught here: the isolation lay
 from __future__ import annotations
 
 import hashlib
+import mmap
 import struct
+import sys
 import time
 from collections import Counter
 from typing import Any
@@ -64,6 +66,42 @@ def walk_hive(path: str) -> dict[str, Any]:
         "codes": dict(codes.most_common(MAX_CODES)),
         "samples": samples,
     }
+
+
+def walk_work(path: str) -> dict[str, int]:
+    """The work of open + walk, counted rather than timed: Python and C calls made (a
+    profile hook) and bytes sliced out of the mapped hive. Both are the same on every
+    machine, so cost ratios can be asserted exactly where wall time is noise."""
+    from hiveparse.model import walk  # noqa: PLC0415 - imported in the child only
+    from hiveparse.sources.regf import open_hive  # noqa: PLC0415
+
+    counts = {"calls": 0, "sliced_bytes": 0, "keys": 0, "values": 0}
+
+    class CountingMap(mmap.mmap):
+        def __getitem__(self, index: Any) -> Any:
+            got = super().__getitem__(index)
+            if isinstance(got, bytes):
+                counts["sliced_bytes"] += len(got)
+            return got
+
+    def count_call(_frame: Any, event: str, _arg: Any) -> None:
+        if event in ("call", "c_call"):
+            counts["calls"] += 1
+
+    real_map = mmap.mmap
+    mmap.mmap = CountingMap  # type: ignore[misc] - the reader maps through the module
+    sys.setprofile(count_call)
+    try:
+        hive = open_hive(path)
+        for key in walk(hive.root()):
+            counts["keys"] += 1
+            for value in key.values():
+                counts["values"] += 1
+                _ = value.raw
+    finally:
+        sys.setprofile(None)
+        mmap.mmap = real_map  # type: ignore[misc]
+    return counts
 
 
 # --- probes: children that misbehave on purpose, to test the isolation runner itself -------

@@ -354,4 +354,4 @@ def test_the_deepest_key_path_stays_linear() -> None:
     assert [(r.path, r.line, r.covers) for r in roots] == [(deep, 3, True), (level, 4, False)]
     # The path is 102,000 characters; its 511 prefixes hold 2.6e7.
     assert peak < 50 * len(text)
-    assert elapsed < 10
+    assert elapsed < 60  # a hang guard: quadratic work on this path would take hours

@@ -15,6 +15,9 @@ from hiveparse.errors import HiveparseError
 from hiveparse.sources.regtext import parse_reg_bytes
 
 REGRESSIONS = Path(__file__).resolve().parents[2] / "regressions" / "regtext"
+# Hang guards, not speed tests (speed is measured in benchmarks/): every input here takes
+# well under a second, and quadratic work on its megabytes would take hours.
+HANG_SECONDS = 60
 
 
 def _inputs() -> list[Path]:
@@ -35,7 +38,7 @@ def test_there_are_regressions() -> None:
 def test_regression_input(path: Path, strict: bool) -> None:
     start = time.perf_counter()
     _parse_quietly(path.read_bytes(), strict, max_line_length=4096)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < HANG_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -64,11 +67,11 @@ def test_long_hostile_lines_are_linear(line: str) -> None:
     start = time.perf_counter()
     for strict in (True, False):
         _parse_quietly(data, strict, max_line_length=4 << 20)
-    assert time.perf_counter() - start < 10
+    assert time.perf_counter() - start < HANG_SECONDS
 
 
 def test_long_win31_line_is_linear() -> None:
     data = b"REGEDIT\r\nHKEY_CLASSES_ROOT\\" + b"x" * 2_000_000 + b" = y\r\n"
     start = time.perf_counter()
     _parse_quietly(data, False, max_line_length=4 << 20)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < HANG_SECONDS

@@ -96,7 +96,7 @@ def test_streams_a_200_mb_utf16_file_in_bounded_memory(tmp_path: Path) -> None:
         f"{throughput:.1f} MB/s ({size / float(seconds) / 1e6:.1f} MB/s wall), "
         f"peak RSS {int(after_kib) >> 10} MiB (+{growth_mib:.1f} MiB while parsing)"
     )
-    assert throughput > 20  # a floor for slow CI machines; ~70 MB/s on the dev machine
+    # Speed is measured in benchmarks/ (step regtext), not asserted here.
 
 
 def test_long_continued_value_is_accepted() -> None:
