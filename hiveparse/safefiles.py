@@ -12,8 +12,10 @@ is read within a size bound.
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -72,14 +74,17 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def stored_bytes(fd: int, size: int) -> int:
-    """How many of a file's ``size`` bytes are stored data rather than holes (a sparse file
-    holds gigabytes of "zeros" in a few blocks): summed over its data extents where the
-    system can tell (SEEK_DATA / SEEK_HOLE), else ``size``."""
+def data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
+    """The ``[start, end)`` runs of a file's first ``size`` bytes that hold stored data, the
+    holes of a sparse file left out, where the system can tell (SEEK_DATA / SEEK_HOLE);
+    otherwise the whole range. The file offset is left at 0."""
     seek_data, seek_hole = getattr(os, "SEEK_DATA", None), getattr(os, "SEEK_HOLE", None)
     if seek_data is None or seek_hole is None:
-        return size
-    stored = position = 0
+        if size:
+            yield 0, size
+        return
+    runs: list[tuple[int, int]] = []
+    position = 0
     try:
         while position < size:
             try:
@@ -88,14 +93,55 @@ def stored_bytes(fd: int, size: int) -> int:
                 if error.errno == errno.ENXIO:  # only a hole from here to the end
                     break
                 raise
-            end = os.lseek(fd, start, seek_hole)
-            stored += end - start
+            if start >= size:
+                break
+            end = min(size, os.lseek(fd, start, seek_hole))
+            runs.append((start, end))
             position = end
     except OSError:
-        return size  # the file system cannot tell: take the size as it is
+        runs = [(0, size)]  # the file system cannot tell: take the whole range
     finally:
         os.lseek(fd, 0, os.SEEK_SET)
-    return min(stored, size)
+    yield from runs
+
+
+def stored_bytes(fd: int, size: int) -> int:
+    """How many of a file's ``size`` bytes are stored data rather than holes (a sparse file
+    holds gigabytes of "zeros" in a few blocks)."""
+    return sum(end - start for start, end in data_extents(fd, size))
+
+
+def read_snapshot(fd: int, length: int) -> mmap.mmap | bytes:
+    """The file's first ``length`` bytes copied into private memory: a snapshot that a file
+    changed or cut short later cannot alter (a shared mapping of a file that shrinks kills
+    the process with SIGBUS at the next touch of a lost page). Only the data extents are
+    read; a hole stays an untouched zero page, so a sparse file costs what it stores.
+
+    OSError ENOMEM when the memory cannot be had within the process's limit, EIO when the
+    file ends before ``length`` (it shrank after its size was taken)."""
+    if length == 0:
+        return b""
+    image = mmap.mmap(-1, length, flags=mmap.MAP_PRIVATE)  # anonymous: zero until written
+    view = memoryview(image)
+    try:
+        for start, end in data_extents(fd, length):
+            position = start
+            while position < end:
+                got = os.preadv(fd, [view[position:end]], position)
+                if got == 0:
+                    break  # the file ends early: told below
+                position += got
+        now = os.fstat(fd).st_size
+        if now < length:  # else a hole at the end could hide the loss as zeros
+            raise OSError(
+                errno.EIO, f"the file shrank from {length} to {now} bytes while being read"
+            )
+    except BaseException:
+        view.release()
+        image.close()
+        raise
+    view.release()
+    return image
 
 
 def inside(target: str, folder: str) -> bool:

@@ -58,7 +58,7 @@ def test_a_sparse_tail_beyond_the_memory_limit_is_not_read(command: str, tmp_pat
     if command == "verify":
         peers = json.loads(result.stdout)["peers"]
         assert all(peer["error"] is None and peer["disagreements"] == [] for peer in peers)
-    assert "regf.tail_not_mapped" in result.stdout
+    assert "regf.tail_not_read" in result.stdout
 
 
 def test_verify_stops_peers_that_follow_a_shared_list_again(tmp_path: Path):

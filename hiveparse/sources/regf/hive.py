@@ -292,7 +292,7 @@ class RegfKey(Key):
 
 
 class RegfHive(Hive):
-    """A REGF image opened read-only (an mmap of the file, or replayed bytes in memory)."""
+    """A REGF image opened read-only (a private snapshot of the file, or replayed bytes)."""
 
     def __init__(
         self,

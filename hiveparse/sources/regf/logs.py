@@ -126,7 +126,7 @@ class _Format(Enum):
 @dataclass(frozen=True, slots=True)
 class _Log:
     name: str
-    data: bytes | mmap.mmap  # a mapped log: pages are read as entries are validated
+    data: bytes | mmap.mmap  # the log's private snapshot (safefiles.read_snapshot)
     format: _Format
     header: dict[str, Any]
     base: bytes  # the partial base block (first 512 bytes), as stored

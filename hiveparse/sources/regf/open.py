@@ -18,7 +18,7 @@ from hiveparse.errors import (
     Unsupported,
 )
 from hiveparse.model import HiveHeader
-from hiveparse.safefiles import open_regular_file, stored_bytes
+from hiveparse.safefiles import open_regular_file, read_snapshot, stored_bytes
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
 from hiveparse.sources.regf.logfiles import scan_transaction_logs
@@ -31,19 +31,19 @@ LOG_FILE_TYPES = (
 )  # a log larger than 1 GiB is not a registry transaction log
 
 
-def _map_readonly(path: Path) -> tuple[mmap.mmap | bytes, list[Diagnostic]]:
-    """The file's bytes without copying them: a read-only mapping (empty files as b"").
+def _read_image(path: Path) -> tuple[mmap.mmap | bytes, list[Diagnostic]]:
+    """The file's bytes as a private snapshot (:func:`~hiveparse.safefiles.read_snapshot`):
+    read once at open, so a file that changes or shrinks later cannot change what is read
+    or kill the run; a sparse file's holes cost nothing.
 
-    Where the whole file cannot be mapped within the process's address-space limit (a valid
-    hive followed by gigabytes of sparse tail), the base block and the hive bins it counts
-    are mapped when the base block is sound, and the tail is reported as not read."""
+    Where the whole file does not fit within the process's memory limit (a valid hive
+    followed by gigabytes of tail), the base block and the hive bins it counts are read when
+    the base block is sound, and the tail is reported as not read."""
     with open_regular_file(path) as handle:
         fd = handle.fileno()
         size = os.fstat(fd).st_size
-        if size == 0:
-            return b"", []
         try:
-            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ), []
+            return read_snapshot(fd, size), []
         except OSError as error:
             if error.errno != errno.ENOMEM:
                 raise
@@ -54,35 +54,32 @@ def _map_readonly(path: Path) -> tuple[mmap.mmap | bytes, list[Diagnostic]]:
             if end is None:
                 raise
             note = Diagnostic(
-                "regf.tail_not_mapped",
+                "regf.tail_not_read",
                 f"the file's {size - end} bytes after the hive bins the base block counts "
-                "could not be mapped within this process's memory limit: not read (nothing "
-                "of the hive is in them; carving skips them)",
+                "do not fit within this process's memory limit: not read (nothing of the "
+                "hive is in them; carving skips them)",
                 Location(os.fspath(path), offset=end),
                 Severity.WARNING,
             )
-            return mmap.mmap(fd, end, access=mmap.ACCESS_READ), [note]
+            return read_snapshot(fd, end), [note]
 
 
-def _map_log(path: Path) -> tuple[mmap.mmap | bytes, int]:
-    """A transaction log mapped read-only (opened without blocking, a regular file only),
-    and how many bytes it stores (its holes excluded): its pages are read as the replay
-    validates them, never all up front, so a huge sparse log costs what its first invalid
-    entry costs. Larger than any real log: OSError."""
+def _read_log(path: Path) -> tuple[mmap.mmap | bytes, int]:
+    """A transaction log as a private snapshot (opened without blocking, a regular file
+    only), and how many bytes it stores (its holes excluded, and never read). Larger than
+    any real log: OSError."""
     with open_regular_file(path) as handle:
         fd = handle.fileno()
         size = os.fstat(fd).st_size
         if size > MAX_LOG_SIZE:
             raise OSError(errno.EFBIG, f"{size} bytes, larger than any real log ({MAX_LOG_SIZE})")
-        if size == 0:
-            return b"", 0
         held = stored_bytes(fd, size)
         try:
-            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ), held
+            return read_snapshot(fd, size), held
         except OSError as error:
             if error.errno == errno.ENOMEM:
                 raise OSError(
-                    errno.ENOMEM, "it cannot be mapped within this process's memory limit"
+                    errno.ENOMEM, "it does not fit within this process's memory limit"
                 ) from error
             raise
 
@@ -116,11 +113,11 @@ def open_hive(
         if data is not None:
             image = data
         else:
-            image, notes = _map_readonly(Path(source))
+            image, notes = _read_image(Path(source))
     except OSError as error:
         if error.errno == errno.ENOMEM:
             raise ResourceLimit(
-                "the file cannot be mapped within this process's memory limit", source=source
+                "the file does not fit within this process's memory limit", source=source
             ) from error
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
     if len(image) < 4 or image[:4] != b"regf":
@@ -173,8 +170,8 @@ def _open_replayed(
     stored = 0  # bytes the logs really hold (holes of a sparse log hold nothing)
     for candidate in candidates:
         try:
-            mapped, held = _map_log(candidate)
-            log_images.append((os.fspath(candidate), mapped))
+            snapshot, held = _read_log(candidate)
+            log_images.append((os.fspath(candidate), snapshot))
             stored += held
         except OSError as error:
             notes.append(

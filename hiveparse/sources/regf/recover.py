@@ -47,7 +47,7 @@ from hiveparse.sources.regf.records import (
     parse_key_node,
     parse_value_record,
 )
-from hiveparse.sources.regf.residency import SCAN_WINDOW, ScanBudget
+from hiveparse.sources.regf.residency import SCAN_WINDOW
 
 _DATA_START = regf.BASE_BLOCK_SIZE
 _NK_VALUES_AT = NK.offsets["number_of_key_values"]  # u32, 4-aligned
@@ -208,7 +208,6 @@ class _Carver:
         self._lists_read: set[int] = set()  # value lists already given to a key
         self._data_left = 2 * len(self.image) + (1 << 20)  # bytes of data returned, at most
         self.scanned: dict[str, int] = {str(place): 0 for place in Place}
-        self.budget = ScanBudget(self.image)
 
     # -- scanning ---------------------------------------------------------------------------
 
@@ -262,21 +261,19 @@ class _Carver:
 
     def _scan(self, span: Span, place: str, *, aligned: bool) -> bool:
         """Carve one region; False when the record budget is spent."""
-        image, budget = self.image, self.budget
+        image = self.image
         end = span.end + _DATA_START
         position = span.start + _DATA_START
         keys, values = _Finder(image, b"nk"), _Finder(image, b"vk")
         while position < end:
-            # A window at a time, so that a huge free cell is not resident all at once.
+            # A window at a time: a search never runs far past the next record.
             limit = min(end, position + SCAN_WINDOW)
             stop = min(end, limit + 1)
             key_at, value_at = keys.next(position, stop), values.next(position, stop)
             if key_at < 0 and value_at < 0:
-                budget.scanned(position, limit)
                 position = limit
                 continue
             at = value_at if key_at < 0 or 0 <= value_at < key_at else key_at
-            budget.scanned(position, at)
             if (at - _DATA_START) % (8 if aligned else 2) != (4 if aligned else 0):
                 position = at + 1
                 continue
