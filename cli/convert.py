@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .errors import EXIT_OK, EXIT_PARTIAL
+from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import EncodingOpt, Format, FormatOpt, StrictOpt, chosen_format
 from .output import check_output, check_output_folder, create_output_folder
 
@@ -83,7 +83,7 @@ def convert(
             sys.stdout.write(line + "\n")
         if notes:
             sys.stdout.write(f"{len(notes)} warning(s) on stderr (--format json lists them)\n")
-        _say_all(notes)
+        say_problems(notes)
     else:
         from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
@@ -118,15 +118,6 @@ def _problems(conversion: RegConversion, written: list[WrittenHive]) -> list[Dia
     """The warnings and errors of the conversion and of each hive written, once each."""
     notes = [*conversion.diagnostics, *(d for item in written for d in item.hive.diagnostics)]
     return [note for note in dict.fromkeys(notes) if note.severity != "info"]
-
-
-def _say_all(notes: list[Diagnostic]) -> None:
-    """In table mode every warning and error also goes to stderr, one line each (the JSON
-    document lists them all, with the infos)."""
-    from .errors import say  # noqa: PLC0415
-
-    for note in notes:
-        say(str(note.severity), str(note))
 
 
 def _parse_timestamp(text: str | None) -> datetime | None:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
-from hiveparse.errors import EvidenceError, HiveparseError, OutputError, UsageError, printable
+from hiveparse.errors import (
+    Diagnostic,
+    EvidenceError,
+    HiveparseError,
+    OutputError,
+    Severity,
+    UsageError,
+    printable,
+)
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -43,3 +52,11 @@ def say_error(message: str) -> None:
 
 def say_warning(message: str) -> None:
     say("warning", message)
+
+
+def say_problems(diagnostics: Iterable[Diagnostic]) -> None:
+    """Every warning and error once, one line each on stderr: for outputs that do not carry
+    diagnostics (tables, JSON Lines of records, .reg), so an exit 3 never comes silently."""
+    for note in dict.fromkeys(diagnostics):
+        if note.severity != Severity.INFO:
+            say(str(note.severity), str(note))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import EXIT_OK, EXIT_PARTIAL
+from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import (
     EncodingOpt,
     Engine,
@@ -54,4 +54,5 @@ def export(
     else:
         with write_binary_output(output, [evidence]) as sink:
             export_reg_many(items, sink, regedit4=regedit4, notes=opened.diagnostics)
+    say_problems(opened.all_diagnostics)
     raise typer.Exit(EXIT_PARTIAL if is_partial(opened.all_diagnostics) else EXIT_OK)

@@ -10,7 +10,7 @@ import typer
 
 from hiveparse.errors import printable, quoted
 
-from .errors import EXIT_OK, EXIT_PARTIAL
+from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import (
     EncodingOpt,
     EvidenceArg,
@@ -54,6 +54,7 @@ def info(
         write_jsonl([document], sys.stdout)
     else:
         _write_text(document)
+        say_problems(opened.all_diagnostics)
     raise typer.Exit(EXIT_PARTIAL if document["partial"] else EXIT_OK)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from .errors import EXIT_OK, EXIT_PARTIAL
+from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import (
     EncodingOpt,
     Engine,
@@ -97,6 +97,8 @@ def query(
         records_in = iter(list(key_records())) if strict else key_records()
         _write_json_stream(opened, records_in, out)
     diagnostics = opened.all_diagnostics
+    if fmt != Format.JSON:
+        say_problems(diagnostics)
     if records.is_partial(diagnostics):
         raise typer.Exit(EXIT_PARTIAL)
     raise typer.Exit(EXIT_OK)

@@ -9,7 +9,7 @@ import typer
 
 from hiveparse.errors import printable
 
-from .errors import EXIT_OK, EXIT_PARTIAL
+from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, chosen_format
 
 _NOT_FROM_REG = "recover reads hive files: a .reg export keeps no deleted data"
@@ -93,6 +93,8 @@ def recover(
         from hiveparse.report.render import write_json  # noqa: PLC0415
 
         write_json(document, sys.stdout)
+    if fmt != Format.JSON:
+        say_problems(diagnostics)
     raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
 
 

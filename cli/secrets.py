@@ -10,7 +10,7 @@ import typer
 
 from hiveparse.errors import printable
 
-from .errors import EXIT_OK, EXIT_PARTIAL
+from .errors import EXIT_OK, EXIT_PARTIAL, say, say_problems
 from .options import Format, FormatOpt, chosen_format
 from .output import TableLines
 
@@ -72,6 +72,10 @@ def secrets(
         from hiveparse.report.render import write_json  # noqa: PLC0415
 
         write_json(document, sys.stdout)
+    if fmt != Format.JSON:
+        for item in unreadable:
+            say("error", f"{item['path']}: {item['error']}")
+        say_problems(diagnostics)
     raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
 
 

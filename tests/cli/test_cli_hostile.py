@@ -292,3 +292,53 @@ def test_timebomb_says_when_key_material_cannot_be_read(tmp_path: Path):
         line.startswith("hiveparse: warning: --keys: ") for line in result.stderr.splitlines()
     )
     assert json.loads(result.stdout)["timebombs"]  # the blob is still decoded
+
+
+def _dirty_without_logs(path: Path) -> Path:
+    """A SOFTWARE hive whose base block says a write was under way (primary sequence 7,
+    secondary 1, checksum recomputed) and no log beside it: partial by its own header."""
+    hive = MemoryHive(HiveType.SOFTWARE)
+    hive.root().ensure("Microsoft\\Windows NT\\CurrentVersion").set_value(
+        "ProductName", 1, "Windows Server 2019\0".encode("utf-16-le")
+    )
+    image = bytearray(write_hive(hive))
+    image[4:8] = (7).to_bytes(4, "little")
+    checksum = 0
+    for offset in range(0, 508, 4):
+        checksum ^= int.from_bytes(image[offset : offset + 4], "little")
+    image[508:512] = checksum.to_bytes(4, "little")
+    path.write_bytes(bytes(image))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt"),
+    [
+        ("query", "table"),
+        ("query", "jsonl"),
+        ("export", None),
+        ("recover", "table"),
+        ("recover", "jsonl"),
+        ("info", "table"),
+    ],
+)
+def test_a_partial_result_says_why_on_stderr(command: str, fmt: str | None, tmp_path: Path):
+    """Outputs that carry no diagnostics (tables, JSON Lines of records, .reg) never exit 3
+    in silence: every warning and error is one line on stderr."""
+    (tmp_path / "evidence").mkdir()
+    path = _dirty_without_logs(tmp_path / "evidence" / "SOFTWARE")
+    args: list[str | Path] = [command, path]
+    if command in ("query", "export"):
+        args.append("Microsoft")
+    if command == "export":
+        args += ["-o", tmp_path / "out.reg"]  # regedit's UTF-16, not text for this runner
+    result = hiveparse(*args, *(["-f", fmt] if fmt else []))
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("hiveparse: error: ") and lines[0].endswith("[regf.log.none]")
+    # JSON carries the diagnostics in the document and keeps stderr for failures.
+    if fmt is not None:
+        as_json = hiveparse(*args, "-f", "json")
+        assert as_json.returncode == 3 and as_json.stderr == ""
+        assert json.loads(as_json.stdout)["diagnostics"][0]["code"] == "regf.log.none"
