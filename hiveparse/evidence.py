@@ -145,7 +145,10 @@ def open_evidence(
             source=source,
             offset=0,
         )
-    digest = sha256_file(file_path)
+    try:
+        digest = sha256_file(file_path)
+    except OSError as error:  # an I/O error or a file gone between the sniff and the hash
+        raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
     if detected == EvidenceFormat.REGF:
         if engine != "hiveparse" and strict:
             raise UsageError(

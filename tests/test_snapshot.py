@@ -117,3 +117,22 @@ def test_a_sparse_file_costs_what_it_stores(tmp_path: Path) -> None:
         [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True
     )
     assert int(result.stdout) < 128 * 1024  # reading the holes would take 512 MiB
+
+
+def test_an_io_error_while_hashing_is_unreadable_evidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash is read apart from the sniff: EIO there is the evidence's problem (exit 4,
+    one line), not an internal error."""
+    from hiveparse import evidence  # noqa: PLC0415
+    from hiveparse.errors import EvidenceError  # noqa: PLC0415
+
+    path = tmp_path / "SOFTWARE"
+    path.write_bytes(_wide_hive(1))
+
+    def failing_hash(_path: Path) -> str:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(evidence, "sha256_file", failing_hash)
+    with pytest.raises(EvidenceError, match="cannot read: Input/output error"):
+        evidence.open_evidence(path)
