@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_warning
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems, say_warning
 from .options import EvidenceArg, Format, FormatOpt, chosen_format
 
 _PEERS = ("regipy", "python-registry")
@@ -31,7 +31,7 @@ def verify(
     comparison was stopped because an engine read more than the file holds.
     """
     from hiveparse.engines import open_engine  # noqa: PLC0415
-    from hiveparse.errors import UsageError  # noqa: PLC0415
+    from hiveparse.errors import Diagnostic, Location, Severity, UsageError  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
     from hiveparse.sources.regf import open_hive  # noqa: PLC0415
@@ -43,6 +43,17 @@ def verify(
         raise UsageError(f"unknown peer engine(s) {unknown}; choose from {list(_PEERS)}")
     # Peers read the file as it is on disk, so ours does too (no log replay).
     reference = open_hive(evidence, apply_logs=False)
+    diagnostics = list(reference.diagnostics)
+    if reference.dirty:
+        diagnostics.append(
+            Diagnostic(
+                "verify.logs_not_applied",
+                "the hive is dirty: every engine read it as stored, without its transaction "
+                "logs (what they hold is not compared; other commands apply them)",
+                Location(str(evidence), offset=4),
+                Severity.WARNING,
+            )
+        )
     results: list[dict[str, Any]] = []
     for peer in chosen:
         entry: dict[str, Any] = {"engine": peer, "error": None, "disagreements": []}
@@ -68,7 +79,7 @@ def verify(
         "evidence": str(evidence),
         "reference_engine": "hiveparse",
         "peers": results,
-        "diagnostics": records.diagnostics_record(reference.diagnostics),
+        "diagnostics": records.diagnostics_record(diagnostics),
     }
     fmt = chosen_format(output_format)
     if fmt == Format.JSON:
@@ -85,6 +96,8 @@ def verify(
             sys.stdout.write(f"{entry['engine']}: {status}\n")
             for item in entry["disagreements"]:
                 sys.stdout.write(f"  {item}\n")
+    if fmt != Format.JSON:
+        say_problems(diagnostics)
     if stopped:
         say_warning(
             "a comparison stopped where an engine read more values or value data than the "

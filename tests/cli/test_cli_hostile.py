@@ -342,3 +342,19 @@ def test_a_partial_result_says_why_on_stderr(command: str, fmt: str | None, tmp_
         as_json = hiveparse(*args, "-f", "json")
         assert as_json.returncode == 3 and as_json.stderr == ""
         assert json.loads(as_json.stdout)["diagnostics"][0]["code"] == "regf.log.none"
+
+
+def test_verify_says_a_dirty_hive_was_compared_without_its_logs(tmp_path: Path):
+    (tmp_path / "evidence").mkdir()
+    path = _dirty_without_logs(tmp_path / "evidence" / "SOFTWARE")
+    result = hiveparse("verify", path, "-f", "table")
+    assert result.returncode == 0, result.stderr  # both sides agree on what is stored
+    assert "[verify.logs_not_applied]" in result.stderr
+    codes = [
+        d["code"] for d in json.loads(hiveparse("verify", path, "-f", "json").stdout)["diagnostics"]
+    ]
+    assert "verify.logs_not_applied" in codes
+    clean = tmp_path / "clean" / "SOFTWARE"
+    clean.parent.mkdir()
+    clean.write_bytes(write_hive(MemoryHive(HiveType.SOFTWARE)))
+    assert "logs_not_applied" not in hiveparse("verify", clean, "-f", "table").stderr
