@@ -276,7 +276,17 @@ def _pair(
     """Match items by folded name; duplicates are matched in stored order.
 
     Pairs come out in folded-name order, so the report does not depend on stored order.
+    Where both sides hold the same names in the same order (a hive read back after
+    writing it, two engines on one file), items pair by position: the same pairs, without
+    a map of every name (a key may hold a million values).
     """
+    if len(left) == len(right) and all(
+        name_of(a) == name_of(b) for a, b in zip(left, right, strict=True)
+    ):
+        folded = [fold_name(name_of(item)) for item in left]
+        for index in sorted(range(len(left)), key=folded.__getitem__):  # stable: duplicates
+            yield left[index], right[index]
+        return
     by_name: dict[str, tuple[list[T], list[T]]] = {}
     for item in left:
         by_name.setdefault(fold_name(name_of(item)), ([], []))[0].append(item)

@@ -34,6 +34,16 @@ class FixedLayout:
     def unpack_from(self, buffer: Buffer, offset: int = 0) -> dict[str, Any]:
         return dict(zip(self.names, self.packer.unpack_from(buffer, offset), strict=True))
 
+    def pack(self, fields: dict[str, Any]) -> bytes:
+        """The head built from ``fields`` (by name; constants filled in), as construct's
+        ``build`` of the same declaration gives it (flags as their integer)."""
+        return self.packer.pack(
+            *(
+                self.constants[name] if name in self.constants else fields[name]
+                for name in self.names
+            )
+        )
+
 
 def _unwrap(con: Any) -> Any:
     while isinstance(con, construct.Renamed):

@@ -28,11 +28,12 @@ wrote, so that tests can damage a chosen structure without parsing the hive back
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from construct import Array, Construct
+from construct import Construct
 
 from hiveparse.errors import UsageError
 from hiveparse.model import Hive, Key, Value
@@ -138,17 +139,41 @@ class HiveLayout:
 
 
 class _Cell:
-    """One allocated cell: ``payload_size`` bytes that ``render`` builds once every offset is
-    known; ``size`` is the whole cell (header and 8-byte alignment included)."""
+    """One allocated cell: ``payload_size`` bytes, rendered once every offset is known;
+    ``size`` is the whole cell (header and 8-byte alignment included).
 
-    __slots__ = ("kind", "offset", "payload_size", "render", "size")
+    A cell whose bytes are known when it is planned keeps them as ``payload`` (value data, a
+    class name, a vk record); ``link`` then names where in them the offset of another cell
+    goes (a vk's data offset), so a million values cost no closure each. Other cells
+    (offset lists, key nodes) are built by ``render``."""
 
-    def __init__(self, kind: str, payload_size: int, render: Callable[[], bytes]) -> None:
+    __slots__ = ("kind", "link", "offset", "payload", "payload_size", "render", "size")
+
+    def __init__(
+        self,
+        kind: str,
+        payload_size: int,
+        render: Callable[[], bytes] | None = None,
+        *,
+        payload: bytes = b"",
+        link: tuple[int, _Cell] | None = None,
+    ) -> None:
         self.kind = kind
         self.payload_size = payload_size
         self.render = render
+        self.payload = payload
+        self.link = link
         self.offset = 0
-        self.size = _align(regf.cell_header.sizeof() + payload_size, regf.CELL_ALIGNMENT)
+        self.size = _align(_CELL_HEADER.size + payload_size, regf.CELL_ALIGNMENT)
+
+    def rendered(self) -> bytes:
+        if self.render is not None:
+            return self.render()
+        if self.link is None:
+            return self.payload
+        position, target = self.link
+        payload = self.payload
+        return payload[:position] + _CELL_OFFSET.pack(target.offset) + payload[position + 4 :]
 
 
 _COMPILED: dict[int, Any] = {}
@@ -162,26 +187,24 @@ def _build(schema: Construct, obj: object) -> bytes:
     return bytes(compiled.build(obj))
 
 
-def _raw(data: bytes) -> Callable[[], bytes]:
-    return lambda: data
-
-
 _OFFSET_SIZE = regf.offset_array_element.sizeof()
-_OFFSET_ARRAYS: dict[int, Construct] = {}
+_OFFSET_CODE = regf.offset_array_element.fmtstr[1:]  # one element of the array, as struct has it
+_CELL_OFFSET = struct.Struct("<" + _OFFSET_CODE)  # one cell offset, as a record stores it
 
 
 def _offsets(values: list[int]) -> bytes:
-    """A bare offset array (value lists, db segment lists)."""
-    schema = _OFFSET_ARRAYS.get(len(values))
-    if schema is None:
-        schema = _OFFSET_ARRAYS[len(values)] = Array(len(values), regf.offset_array_element)
-    return _build(schema, values)
+    """A bare offset array (value lists, db segment lists): ``Array(n, offset_array_element)``
+    packed in one call (a value list may hold a million offsets)."""
+    return struct.pack(f"<{len(values)}{_OFFSET_CODE}", *values)
 
 
 # Payload sizes, from the fixed heads of the declarations, so that cells can be placed before
 # the offsets they hold are known (and each cell is built once).
 _NK_HEAD = compile_fixed_head(regf.key_node).size
-_VK_HEAD = compile_fixed_head(regf.key_value).size
+_VK = compile_fixed_head(regf.key_value)
+_VK_HEAD = _VK.size
+_VALUE_COMP_NAME = int(regf.value_flags.flags["VALUE_COMP_NAME"])
+_CELL_HEADER = compile_fixed_head(regf.cell_header)
 _SK_HEAD = compile_fixed_head(regf.key_security).size
 _LIST_HEAD = regf.subkey_list_header.sizeof()
 _HASHED_ELEMENT = regf.hashed_list_element.sizeof()
@@ -237,8 +260,11 @@ class _Writer:
         default_time: int | None,
         marker: bytes,
         security: tuple[bytes, bytes],
+        *,
+        keep_layout: bool = True,
     ) -> None:
         self.minor_version = minor_version
+        self.keep_layout = keep_layout  # where every cell went (tests); off for plain writes
         self.base_time = base_time
         self.default_time = default_time
         self.marker = marker
@@ -248,8 +274,16 @@ class _Writer:
         self.value_records: list[_ValueRecord] = []
         self.layout = HiveLayout()
 
-    def new_cell(self, kind: str, payload_size: int, render: Callable[[], bytes]) -> _Cell:
-        cell = _Cell(kind, payload_size, render)
+    def new_cell(
+        self,
+        kind: str,
+        payload_size: int,
+        render: Callable[[], bytes] | None = None,
+        *,
+        payload: bytes = b"",
+        link: tuple[int, _Cell] | None = None,
+    ) -> _Cell:
+        cell = _Cell(kind, payload_size, render, payload=payload, link=link)
         self.cells.append(cell)
         return cell
 
@@ -289,7 +323,9 @@ class _Writer:
             plan.class_bytes = class_name.encode("utf-16-le", "surrogatepass")
             if len(plan.class_bytes) > 0xFFFF:
                 raise UsageError(f"class name too long for REGF: {plan.path!r}")
-            plan.class_cell = self.new_cell("class", len(plan.class_bytes), _raw(plan.class_bytes))
+            plan.class_cell = self.new_cell(
+                "class", len(plan.class_bytes), payload=plan.class_bytes
+            )
         plan.values = list(key.values())
         if plan.values:
             plan.value_list = self.new_cell(
@@ -322,32 +358,25 @@ class _Writer:
             and self.minor_version >= regf.BIG_DATA_MIN_MINOR_VERSION
         )
 
-        def render_vk() -> bytes:
-            if len(raw) <= INLINE_MAX:
+        inline = len(raw) <= INLINE_MAX
+        # The vk's bytes are known now but for the offset of its data cell (linked below);
+        # its head is packed by the struct format compiled from regf.key_value.
+        head = _VK.pack(
+            {
+                "name_length": len(name_bytes),
                 # Inline: stored as is at the start of the data-offset field ("Data size").
-                size = len(raw) | regf.INLINE_DATA_FLAG
-                offset = int.from_bytes(raw.ljust(INLINE_MAX, b"\0"), "little")
-            else:
-                assert data_cell is not None
-                size, offset = len(raw), data_cell.offset
-            return bytes(
-                _build(
-                    regf.key_value,
-                    {
-                        "name_length": len(name_bytes),
-                        "data_size": size,
-                        "data_offset": offset,
-                        "data_type": value.type_id & 0xFFFFFFFF,
-                        # Windows leaves the flag clear on the nameless default value
-                        # (every clean corpus hive; impacket finds "(default)" by it).
-                        "flags": {"VALUE_COMP_NAME": compressed and bool(name_bytes)},
-                        "spare": 0,
-                        "value_name": name_bytes,
-                    },
-                )
-            )
-
-        vk = self.new_cell("vk", _VK_HEAD + len(name_bytes), render_vk)
+                "data_size": len(raw) | regf.INLINE_DATA_FLAG if inline else len(raw),
+                "data_offset": (
+                    int.from_bytes(raw.ljust(INLINE_MAX, b"\0"), "little") if inline else 0
+                ),
+                "data_type": value.type_id & 0xFFFFFFFF,
+                # Windows leaves the flag clear on the nameless default value
+                # (every clean corpus hive; impacket finds "(default)" by it).
+                "flags": _VALUE_COMP_NAME if compressed and name_bytes else 0,
+                "spare": 0,
+            }
+        )
+        vk = self.new_cell("vk", _VK_HEAD + len(name_bytes), payload=head + name_bytes)
         if len(raw) > INLINE_MAX:
             if big:
                 # Windows gives every segment, the last one too, a full-size cell (16344
@@ -377,13 +406,15 @@ class _Writer:
                     lambda: _offsets([s.offset for s in segments]),
                 )
                 segments.extend(
-                    self.new_cell("segment", len(chunk), _raw(chunk)) for chunk in chunks
+                    self.new_cell("segment", len(chunk), payload=chunk) for chunk in chunks
                 )
             else:
-                data_cell = self.new_cell("data", len(raw), _raw(raw))
-        self.value_records.append(
-            _ValueRecord(plan.path, value.name, vk, data_cell, segment_list, segments)
-        )
+                data_cell = self.new_cell("data", len(raw), payload=raw)
+            vk.link = (_VK.offsets["data_offset"], data_cell)
+        if self.keep_layout:
+            self.value_records.append(
+                _ValueRecord(plan.path, value.name, vk, data_cell, segment_list, segments)
+            )
         return vk
 
     def plan_subkey_list(self, plan: _KeyPlan) -> None:
@@ -554,12 +585,13 @@ class _Writer:
             )
             self.put(image, offset, header)
         for cell in self.cells:
-            payload = cell.render()
+            payload = cell.rendered()
             assert len(payload) == cell.payload_size, f"{cell.kind} cell size changed"
-            self.put(image, cell.offset, _build(regf.cell_header, {"size": -cell.size}) + payload)
-            self.layout.cells[cell.offset] = (cell.kind, cell.size)
+            self.put(image, cell.offset, _CELL_HEADER.pack({"size": -cell.size}) + payload)
+            if self.keep_layout:
+                self.layout.cells[cell.offset] = (cell.kind, cell.size)
         for offset, free_size in self.layout.free_cells:
-            self.put(image, offset, _build(regf.cell_header, {"size": free_size}))
+            self.put(image, offset, _CELL_HEADER.pack({"size": free_size}))
         image[: regf.BASE_BLOCK_SIZE] = build_base_block(
             minor_version=self.minor_version,
             root_cell_offset=root_offset,
@@ -657,8 +689,10 @@ def write_hive_with_layout(
     last_written: int | None = None,
     marker: bytes | None = None,
     security: tuple[bytes, bytes] | None = None,
+    keep_layout: bool = True,
 ) -> tuple[bytes, HiveLayout]:
-    """Serialise ``hive`` as a REGF primary file and say where every cell went.
+    """Serialise ``hive`` as a REGF primary file and say where every cell went (without
+    ``keep_layout``, the layout comes back empty and costs nothing per value).
 
     Keys without a last-written time get ``last_written``; the base block's timestamp is
     ``last_written`` too, or else the newest key time in the model (0 when it has none), so
@@ -679,10 +713,14 @@ def write_hive_with_layout(
         )
     _check_marker(marker or b"")  # before the work, not after it
     pair = security or (DEFAULT_SECURITY_DESCRIPTOR, DEFAULT_SECURITY_DESCRIPTOR)
-    writer = _Writer(minor_version, base_time, last_written, marker or b"", pair)
+    writer = _Writer(
+        minor_version, base_time, last_written, marker or b"", pair, keep_layout=keep_layout
+    )
     top = writer.plan_tree(root, root.name if root_name is None else root_name)
     writer.allocate()
     image = writer.emit(hive_file_name, _nk(top).offset)
+    if not keep_layout:
+        return image, writer.layout
 
     layout = writer.layout
     layout.root = _nk(top).offset
@@ -737,5 +775,6 @@ def write_hive(
         last_written=last_written,
         marker=marker,
         security=security,
+        keep_layout=False,
     )
     return image
