@@ -63,7 +63,7 @@ def query(
     )
     located = Registry([opened]).locate(key)
 
-    def key_records() -> Iterator[dict[str, Any]]:
+    def key_records(*, lazy_values: bool) -> Iterator[dict[str, Any]]:
         for found in located:
             mount = found.mounted.mount
             keys = (
@@ -79,22 +79,28 @@ def query(
                     with_values=True,
                     control_set=found.control_set,
                     with_security=security,
+                    lazy_values=lazy_values,
                 )
 
     fmt = chosen_format(output_format)
     out = sys.stdout
+    # A key's values are made as they are written (a key may hold a million); with --strict
+    # an anomaly aborts the walk, so everything is read before JSON is written: the output is
+    # a whole document or nothing.
     if fmt == Format.TABLE:
         table = TableLines(out)
-        for record in key_records():
+        for record in key_records(lazy_values=True):
             _write_table_block(record, table, list_subkeys=not recursive)
     elif fmt == Format.JSONL:
-        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+        from hiveparse.report.render import write_record_lazily  # noqa: PLC0415
 
-        write_jsonl(key_records(), out)
+        for record in key_records(lazy_values=True):
+            write_record_lazily(record, out)
+            out.write("\n")
     else:
-        # With --strict an anomaly aborts the walk: read everything before writing, so the
-        # output is either a whole JSON document or nothing.
-        records_in = iter(list(key_records())) if strict else key_records()
+        records_in = (
+            iter(list(key_records(lazy_values=False))) if strict else key_records(lazy_values=True)
+        )
         _write_json_stream(opened, records_in, out)
     diagnostics = opened.all_diagnostics
     if fmt != Format.JSON:
@@ -107,7 +113,7 @@ def query(
 def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO) -> None:
     """A JSON document written key by key, so a whole-hive query never sits in memory."""
     from hiveparse.report import records  # noqa: PLC0415
-    from hiveparse.report.render import dumps  # noqa: PLC0415
+    from hiveparse.report.render import dumps, write_record_lazily  # noqa: PLC0415
 
     out.write('{\n"schema_version": "1",\n')
     out.write(f'"tool": {dumps(records.tool_record(), indent=None)},\n')
@@ -115,7 +121,7 @@ def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO)
     out.write('"keys": [')
     for index, record in enumerate(keys):
         out.write(",\n" if index else "\n")
-        out.write(dumps(record, indent=None))
+        write_record_lazily(record, out)
     diagnostics = opened.all_diagnostics
     out.write("\n],\n")
     out.write(f'"partial": {dumps(records.is_partial(diagnostics))},\n')
@@ -126,10 +132,12 @@ def _write_table_block(record: dict[str, Any], out: TableLines, *, list_subkeys:
     """The layout of `reg query`: the key, its values indented, then (without /s) the
     subkey paths; with /s every subkey gets a block of its own instead."""
     out.write(f"\n{record['path']}\n")
-    for value in record.get("values", []):
+    listed = 0
+    for value in record.get("values", ()):  # an iterator: written as they are made
         name = value["name"] or "(Default)"
         out.write(f"    {name}    {value['type']}    {_show(value)}\n")
-    if record.get("values") and list_subkeys and record["subkeys"]:
+        listed += 1
+    if listed and list_subkeys and record["subkeys"]:
         out.write("\n")
     security = record.get("security")
     if security and "sddl" in security:

@@ -283,8 +283,8 @@ def _pair(
     if len(left) == len(right) and all(
         name_of(a) == name_of(b) for a, b in zip(left, right, strict=True)
     ):
-        folded = [fold_name(name_of(item)) for item in left]
-        for index in sorted(range(len(left)), key=folded.__getitem__):  # stable: duplicates
+        order = [fold_name(name_of(item)) for item in left]
+        for index in sorted(range(len(left)), key=order.__getitem__):  # stable: duplicates
             yield left[index], right[index]
         return
     by_name: dict[str, tuple[list[T], list[T]]] = {}

@@ -125,7 +125,10 @@ def key_record(
     with_values: bool,
     control_set: str | None = None,
     with_security: bool = False,
+    lazy_values: bool = False,
 ) -> dict[str, Any]:
+    """A key as reports show it. With ``lazy_values`` its values are an iterator of value
+    records, made as they are written (render.write_record_lazily), not a list."""
     record: dict[str, Any] = {
         "path": full_path,
         "name": key.name,
@@ -138,7 +141,8 @@ def key_record(
     if control_set is not None:
         record["control_set"] = control_set
     if with_values:
-        record["values"] = [value_record(v) for v in key.values()]
+        values = (value_record(v) for v in key.values())
+        record["values"] = values if lazy_values else list(values)
     if with_security:
         record["security"] = security_record(key.security_descriptor)
     return record

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Any, TextIO
 
@@ -28,3 +28,20 @@ def write_jsonl(records: Iterable[Any], out: TextIO) -> None:
     for record in records:
         out.write(dumps(record, indent=None))
         out.write("\n")
+
+
+def write_record_lazily(record: dict[str, Any], out: TextIO) -> None:
+    """``record`` on one line exactly as ``dumps(record, indent=None)`` writes it, where a
+    field holding an iterator (the values of a key that has a million) is written item by
+    item and never held as a list."""
+    out.write("{")
+    for index, (name, value) in enumerate(record.items()):
+        out.write(f"{', ' if index else ''}{dumps(name, indent=None)}: ")
+        if isinstance(value, Iterator):
+            out.write("[")
+            for position, item in enumerate(value):
+                out.write(f"{', ' if position else ''}{dumps(item, indent=None)}")
+            out.write("]")
+        else:
+            out.write(dumps(value, indent=None))
+    out.write("}")
