@@ -25,6 +25,10 @@ DB = compile_fixed_head(regf.big_data)
 
 KEY_COMP_NAME = 0x0020
 VALUE_COMP_NAME = 0x0001
+# Registry element size limits (Microsoft's "Registry Element Size Limits"): a key name of
+# 255 characters, a value name of 16,383. Longer names are read, and flagged.
+MAX_KEY_NAME_CHARS = 255
+MAX_VALUE_NAME_CHARS = 16_383
 
 Report = Callable[..., None]
 Image = bytes | bytearray | mmap.mmap
@@ -103,6 +107,15 @@ def parse_key_node(image: Image, start: int, length: int, report: Report) -> Key
         name_length = available
     flags = fields[_NK_FLAGS]
     name_start = start + _NK_SIZE
+    name = decode_name(image[name_start : name_start + name_length], bool(flags & KEY_COMP_NAME))
+    if len(name) > MAX_KEY_NAME_CHARS:
+        report(
+            "regf.key_name_too_long",
+            f"a key name of {len(name)} characters: Windows writes at most "
+            f"{MAX_KEY_NAME_CHARS} (a crafted or damaged hive)",
+            start - 4,
+            Severity.WARNING,
+        )
     # tuple.__new__ skips NamedTuple's Python-level constructor (a hot path: once per key).
     return _new_tuple(
         KeyNode,
@@ -117,7 +130,7 @@ def parse_key_node(image: Image, start: int, length: int, report: Report) -> Key
             fields[_NK_SECURITY],
             fields[_NK_CLASS],
             fields[_NK_CLASS_LENGTH],
-            decode_name(image[name_start : name_start + name_length], bool(flags & KEY_COMP_NAME)),
+            name,
         ),
     )
 
@@ -154,12 +167,19 @@ def parse_value_record(image: Image, start: int, length: int, report: Report) ->
         name_length = available
     flags = fields[_VK_FLAGS]
     name_start = start + _VK_SIZE
+    name = decode_name(image[name_start : name_start + name_length], bool(flags & VALUE_COMP_NAME))
+    if len(name) > MAX_VALUE_NAME_CHARS:
+        report(
+            "regf.value_name_too_long",
+            f"a value name of {len(name)} characters: Windows writes at most "
+            f"{MAX_VALUE_NAME_CHARS} (a crafted or damaged hive)",
+            start - 4,
+            Severity.WARNING,
+        )
     return _new_tuple(
         ValueRecord,
         (
-            decode_name(
-                image[name_start : name_start + name_length], bool(flags & VALUE_COMP_NAME)
-            ),
+            name,
             fields[_VK_DATA_SIZE],
             fields[_VK_DATA_OFFSET],
             fields[_VK_TYPE],

@@ -247,3 +247,31 @@ def test_a_key_with_many_subkeys_is_indexed_once(tmp_path: Path):
     small = found[0]
     assert small is not None and small.subkey("control") is not None
     assert len(opened.children_by_name) == 1  # one subkey: found by its hash, no index
+
+
+@pytest.mark.parametrize(
+    ("key_chars", "value_chars", "expected"),
+    [
+        (255, 16_383, set()),  # Windows' own limits: nothing to say
+        (256, 16_383, {"regf.key_name_too_long"}),
+        (255, 16_384, {"regf.value_name_too_long"}),
+    ],
+)
+def test_names_beyond_windows_limits_are_read_and_flagged(
+    key_chars: int, value_chars: int, expected: set[str], tmp_path: Path
+) -> None:
+    """Registry element size limits: a key name of 255 characters, a value name of 16,383.
+    A crafted hive may store names up to 65,535 bytes; they are read whole and flagged
+    (a 500-level chain of 32,000-character names turns 16 MB into 4 GB of full paths)."""
+    hive = MemoryHive(root_name="ROOT")
+    key_name, value_name = "k" * key_chars, "v" * value_chars
+    hive.root().ensure(key_name).set_value(value_name, 4, b"\x01\x00\x00\x00")
+    path = tmp_path / "names.hive"
+    path.write_bytes(write_hive(hive, last_written=1))
+    opened = open_hive(path)
+    (key,) = opened.root().subkeys()
+    (value,) = key.values()
+    assert (key.name, value.name) == (key_name, value_name)
+    codes = {d.code for d in opened.diagnostics} | {d.code for d in key.diagnostics}
+    codes |= {d.code for d in value.diagnostics}
+    assert codes == expected
