@@ -261,13 +261,13 @@ def test_export_to_a_closed_stdout_is_an_output_error():
 
 @pytest.mark.skipif(not LINUX, reason="RLIMIT_AS as Linux has it")
 def test_running_out_of_memory_is_one_line_and_exit_4(tmp_path: Path):
-    """convert of 150,000 values under a 256 MiB address-space limit: the MemoryError is
+    """convert of 600,000 values under a 256 MiB address-space limit: the MemoryError is
     reported once, after its traceback's frames are let go (before: a chain of tracebacks
     and exit 1), and no hive is left behind."""
     reg = tmp_path / "in" / "many.reg"
     reg.parent.mkdir()
     lines = ["REGEDIT4", "", "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Many]"]
-    lines += [f'"v{i}"=dword:{i:08x}' for i in range(150_000)]
+    lines += [f'"v{i}"=dword:{i:08x}' for i in range(600_000)]
     reg.write_text("\r\n".join(lines) + "\r\n", encoding="ascii")
     out = tmp_path / "out"
     result = hiveparse(
