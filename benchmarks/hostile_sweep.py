@@ -9,8 +9,11 @@ inputs that are not hives), written to a scratch folder and deleted afterwards. 
 `secrets`) runs once per variant in a fresh process under `timeout` and a 1 GiB
 address-space limit (`prlimit --as`), its stdout discarded. Recorded per command: runs,
 exit codes seen, the worst wall time and peak RSS (and on which variant), and every run that
-broke a rule: a timeout, an exit code outside the documented table, a traceback or more
-than one stderr line for an error. Not a test: it prints a summary and writes the JSON.
+broke a rule: a timeout, an exit code outside the documented table, a traceback, a stderr
+line that is not one `hiveparse: error:` / `hiveparse: warning:` problem, or a failed run
+(exit 2, 4 or 74) without exactly one error line (a partial run, exit 3, lists each of its
+problems where its output does not carry them). Not a test: it prints a summary and writes
+the JSON.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ COMMANDS = {
     "secrets": ["secrets", "{f}", "-f", "json"],
 }
 DOCUMENTED = {0, 1, 2, 3, 4, 74}
+FAILED = {2, 4, 74}  # no result: exactly one error line says why
+_SAID = ("hiveparse: error: ", "hiveparse: warning: ")  # a partial run lists each problem
 LIMIT = 1 << 30
 TIMEOUT = 30
 
@@ -68,7 +73,9 @@ def run(command: str, path: Path) -> dict[str, object]:
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
-    errors = [line for line in stderr.splitlines() if line.startswith("hiveparse: error:")]
+    lines = stderr.splitlines()
+    errors = [line for line in lines if line.startswith("hiveparse: error:")]
+    stray = [line for line in lines if not line.startswith(_SAID)]
     broken = []
     if timed_out:
         broken.append("timeout")
@@ -76,8 +83,10 @@ def run(command: str, path: Path) -> dict[str, object]:
         broken.append(f"exit {code}")
     if "Traceback" in stderr:
         broken.append("traceback")
-    if len(errors) > 1:
-        broken.append(f"{len(errors)} error lines")
+    if stray:
+        broken.append(f"{len(stray)} stderr lines that are not one problem each")
+    if code in FAILED and len(errors) != 1:
+        broken.append(f"{len(errors)} error lines for a failed run")
     return {
         "variant": f"{path.parent.name}/{path.stem}",
         "exit": code,
