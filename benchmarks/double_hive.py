@@ -13,8 +13,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hiveparse.convert import convert_reg_to_hives
-from hiveparse.regexport import export_reg_bytes
+from hiveparse.export.convert import convert_reg_to_hives
+from hiveparse.export.regfile import export_reg_bytes
 from hiveparse.sources.regf import open_hive
 
 MOUNT = "HKEY_LOCAL_MACHINE\\SYSTEM"

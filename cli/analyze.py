@@ -100,10 +100,10 @@ def analyze(
 ) -> None:
     """Licensing mode, license servers, grace period, client licences and RDP exposure,
     with findings, evidence and the safe fix."""
-    from hiveparse.analyze import analyze as run_analysis  # noqa: PLC0415
-    from hiveparse.analyze import host_document  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
-    from hiveparse.hosts import Grouping  # noqa: PLC0415
+    from hiveparse.evidence.hosts import Grouping  # noqa: PLC0415
+    from hiveparse.rds.analyze import analyze as run_analysis  # noqa: PLC0415
+    from hiveparse.rds.analyze import host_document  # noqa: PLC0415
     from hiveparse.rds.facts import Carve  # noqa: PLC0415
 
     if fail_on is not None and fail_on not in SEVERITY_ORDER:
@@ -152,8 +152,8 @@ def _warn(analysis: Any, documents: list[dict[str, Any]], *, table: bool) -> Non
     """One line on stderr per problem, prefixed by its severity: the inputs that could not
     be read and what no host explains, always; in table mode every warning and error of
     every host too (the JSON report has them all)."""
-    from hiveparse.analyze import unreadable_diagnostic  # noqa: PLC0415
     from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
+    from hiveparse.rds.analyze import unreadable_diagnostic  # noqa: PLC0415
 
     notes: list[Diagnostic] = [unreadable_diagnostic(item) for item in analysis.unreadable]
     notes += list(analysis.unplaced)

@@ -17,8 +17,8 @@ from .output import check_output, check_output_folder, create_output_folder
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from hiveparse.convert import PlannedOutput, RegConversion, WrittenHive
     from hiveparse.errors import Diagnostic
+    from hiveparse.export.convert import PlannedOutput, RegConversion, WrittenHive
 
 
 def convert(
@@ -57,7 +57,7 @@ def convert(
     strict: StrictOpt = False,
 ) -> None:
     """Write the state a .reg file describes as REGF hive file(s) (deletions applied)."""
-    from hiveparse.convert import (  # noqa: PLC0415 - fast --help
+    from hiveparse.export.convert import (  # noqa: PLC0415 - fast --help
         convert_reg_file,
         plan_outputs,
     )
@@ -99,7 +99,7 @@ def _write(
 ) -> list[WrittenHive]:
     """Check every planned file against the output policy, then write them all (creating
     ``new_folder`` first); on failure nothing written here is left behind."""
-    from hiveparse.convert import write_outputs  # noqa: PLC0415
+    from hiveparse.export.convert import write_outputs  # noqa: PLC0415
 
     if new_folder is not None:
         create_output_folder(new_folder)
@@ -137,7 +137,7 @@ def _parse_timestamp(text: str | None) -> datetime | None:
 
 
 def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str, Any]:
-    from hiveparse.evidence import Evidence, MountedHive  # noqa: PLC0415
+    from hiveparse.evidence.open import Evidence, MountedHive  # noqa: PLC0415
     from hiveparse.filetime import filetime_iso  # noqa: PLC0415
     from hiveparse.model import EvidenceFormat  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415

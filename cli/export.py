@@ -36,9 +36,9 @@ def export(
     no_logs: NoLogsOpt = False,
 ) -> None:
     """Export KEY (default: the whole hive) as regedit does: UTF-16LE, BOM, CRLF, wrapped hex."""
-    from hiveparse.evidence import open_evidence  # noqa: PLC0415
-    from hiveparse.regexport import export_reg_many  # noqa: PLC0415
-    from hiveparse.registry import Registry  # noqa: PLC0415
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
+    from hiveparse.evidence.registry import Registry  # noqa: PLC0415
+    from hiveparse.export.regfile import export_reg_many  # noqa: PLC0415
     from hiveparse.report.records import is_partial  # noqa: PLC0415
 
     if output is not None:

@@ -32,10 +32,10 @@ def info(
     ] = False,
 ) -> None:
     """Format, hive type, header, checksum, sequence numbers, dirty state, logs, anomalies."""
-    from hiveparse.evidence import open_evidence  # noqa: PLC0415
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.report.evidence_summary import summarise_evidence  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
-    from hiveparse.summary import summarise_evidence  # noqa: PLC0415
 
     opened = open_evidence(evidence, encoding=encoding, apply_logs=not no_logs)
     summary = summarise_evidence(opened, walk_all=not quick, logs_beside=Path(evidence))

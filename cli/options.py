@@ -25,7 +25,7 @@ class CarveScope(StrEnum):
 
 
 class GroupBy(StrEnum):
-    """hiveparse.hosts.Grouping, declared here so --help needs no import of the grouping."""
+    """hiveparse.evidence.hosts.Grouping, declared here: --help imports no grouping code."""
 
     AUTO = "auto"
     FOLDER = "folder"

@@ -2,10 +2,10 @@
 evidence). The one policy for every command with an output path (analyze, export, convert).
 
 An output is refused when it is an evidence file itself, when it lies anywhere inside an
-evidence tree (:func:`hiveparse.discover.evidence_tree`: a directory argument; the volume or
-collection root of a file in a Windows layout; else the file's own folder), when it exists,
-or when its folder does not. Each tree is taken both as the evidence was named and with its
-links resolved, and the output with its links resolved.
+evidence tree (:func:`hiveparse.evidence.discover.evidence_tree`: a directory argument; the
+volume or collection root of a file in a Windows layout; else the file's own folder), when
+it exists, or when its folder does not. Each tree is taken both as the evidence was named and
+with its links resolved, and the output with its links resolved.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _trees(item: Path) -> list[Path]:
     """The evidence tree of ``item`` as named and as resolved, each resolved (once)."""
-    from hiveparse.discover import evidence_tree  # noqa: PLC0415 - fast --help
+    from hiveparse.evidence.discover import evidence_tree  # noqa: PLC0415 - fast --help
 
     named = item.expanduser()
     trees = [evidence_tree(named).resolve(), evidence_tree(named.resolve()).resolve()]

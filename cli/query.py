@@ -52,10 +52,10 @@ def query(
     """List a key as reg query does: its values (name, type, data), then its subkeys; with -s
     every key below it as well. Every format carries the values and last-written times."""
     del values  # values are always listed (reg query does); -v stays accepted
-    from hiveparse.evidence import open_evidence  # noqa: PLC0415 - fast --help
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415 - fast --help
+    from hiveparse.evidence.registry import Registry  # noqa: PLC0415
     from hiveparse.model import walk  # noqa: PLC0415
     from hiveparse.paths import full_key_path  # noqa: PLC0415
-    from hiveparse.registry import Registry  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
     opened = open_evidence(

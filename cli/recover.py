@@ -24,9 +24,9 @@ def recover(
     """Deleted keys and values (with their data where it survives) from free cells, cell
     slack and the remnant after the hive bins. With KEY: deleted keys at or below it."""
     from hiveparse.errors import KeyNotFound, Unsupported  # noqa: PLC0415 - fast --help
-    from hiveparse.evidence import open_evidence  # noqa: PLC0415
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
+    from hiveparse.evidence.registry import Registry  # noqa: PLC0415
     from hiveparse.model import EvidenceFormat  # noqa: PLC0415
-    from hiveparse.registry import Registry  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.recovered import (  # noqa: PLC0415
         recovered_key_record,

@@ -15,7 +15,7 @@ from .options import Format, FormatOpt, chosen_format
 
 if TYPE_CHECKING:
     from hiveparse.crypto.timebomb import LsaTimebomb, LsaTimebombSecrets, LsaTimebombSlot
-    from hiveparse.evidence import Evidence
+    from hiveparse.evidence.open import Evidence
     from hiveparse.rds.facts import FactSet
 
 _MAX_BLOB_FILE = 1 << 20  # a timebomb blob is a few hundred bytes
@@ -62,7 +62,7 @@ def timebomb(
     """Decode a grace-period timebomb: DPAPI header, master key, algorithms, lengths; with
     the machine's keys (--keys, or a volume given to --from), the exact expiry. On XP / 2003
     the timebomb is an LSA secret, decrypted when SYSTEM and SECURITY are in the evidence."""
-    from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
+    from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
@@ -123,9 +123,9 @@ class _Opened:
     """The registry evidence found in some paths (files or folders), opened once."""
 
     def __init__(self, paths: list[Path]) -> None:
-        from hiveparse.discover import discover_evidence  # noqa: PLC0415
         from hiveparse.errors import HiveparseError  # noqa: PLC0415
-        from hiveparse.evidence import open_evidence  # noqa: PLC0415
+        from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
+        from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
 
         self.paths = paths
         discovery = discover_evidence(paths)
@@ -150,8 +150,8 @@ class _KeyMaterial:
     """The SYSTEM / SECURITY hives and master key files among the evidence and --keys."""
 
     def __init__(self, searched: _Opened, given: _Opened) -> None:
-        from hiveparse.evidence import regf_hives  # noqa: PLC0415
-        from hiveparse.masterkeys import gather_master_keys  # noqa: PLC0415
+        from hiveparse.evidence.masterkey_files import gather_master_keys  # noqa: PLC0415
+        from hiveparse.evidence.open import regf_hives  # noqa: PLC0415
         from hiveparse.model import HiveType  # noqa: PLC0415
 
         paths = [*searched.paths, *given.paths]
@@ -309,7 +309,7 @@ def _without_timebomb(evidence: list[Evidence], facts: FactSet) -> list[dict[str
     """The ControlSets of each SYSTEM input with no timebomb value: the GracePeriod key
     without one, no GracePeriod key, or a part of the registry the input does not show (a
     .reg file that does not export GracePeriod says nothing of it)."""
-    from hiveparse.coverage import CHANGE_SCRIPT, source_coverage  # noqa: PLC0415
+    from hiveparse.evidence.coverage import CHANGE_SCRIPT, source_coverage  # noqa: PLC0415
     from hiveparse.model import HiveType  # noqa: PLC0415
     from hiveparse.rds.locations import BY_FACT, CCS  # noqa: PLC0415
 

@@ -31,11 +31,11 @@ def verify(
     comparison was stopped because an engine read more than the file holds.
     """
     from hiveparse.engines import open_engine  # noqa: PLC0415
+    from hiveparse.engines.verify import DisagreementKind, ReadBudget, compare_hives  # noqa: PLC0415
     from hiveparse.errors import Diagnostic, Location, Severity, UsageError  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
     from hiveparse.sources.regf import open_hive  # noqa: PLC0415
-    from hiveparse.verify import DisagreementKind, ReadBudget, compare_hives  # noqa: PLC0415
 
     chosen = peers or list(_PEERS)
     unknown = [p for p in chosen if p not in _PEERS]

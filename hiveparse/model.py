@@ -22,7 +22,7 @@ from hiveparse.filetime import filetime_to_datetime
 from hiveparse.values import DecodedValue, decode_pair
 
 if TYPE_CHECKING:
-    from hiveparse.origin import HiveOrigin
+    from hiveparse.decode.origin import HiveOrigin
 
 
 class ValueType(IntEnum):

@@ -32,11 +32,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
+from hiveparse.decode.security import Grant, build_security_descriptor
+from hiveparse.export.regfile import export_reg_bytes
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import HiveType, ValueType
-from hiveparse.regexport import export_reg_bytes
 from hiveparse.schemas import security
-from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regf.edit import delete_value

@@ -48,9 +48,9 @@ from hiveparse.crypto.protect import (
     protect_secret_nt6,
     seeded_random_bytes,
 )
+from hiveparse.decode.security import Grant, build_security_descriptor
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import HiveType, ValueType
-from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf.writer import write_hive
 

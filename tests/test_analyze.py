@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hiveparse.analyze import analyze, host_document
+from hiveparse.rds.analyze import analyze, host_document
 from hiveparse.report.schema import SCHEMA
 from hiveparse.report.summary_table import write_summary
 

@@ -27,7 +27,10 @@ from pathlib import Path
 import pytest
 from peers.readers import READERS, reader_available, reader_disagreements
 
-from hiveparse.convert import (
+from hiveparse.engines.verify import compare_hives
+from hiveparse.errors import NotRegf, RegSyntaxError, UsageError
+from hiveparse.evidence.open import open_evidence
+from hiveparse.export.convert import (
     ConvertedHive,
     PlannedOutput,
     RegConversion,
@@ -37,14 +40,11 @@ from hiveparse.convert import (
     select_hive,
     write_outputs,
 )
-from hiveparse.errors import NotRegf, RegSyntaxError, UsageError
-from hiveparse.evidence import open_evidence
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import HiveType, walk
 from hiveparse.schemas import regf
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import parse_reg_file
-from hiveparse.verify import compare_hives
 
 REPO = Path(__file__).resolve().parents[1]
 STAMP = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -755,7 +755,7 @@ def test_converted_keys_carry_one_neutral_descriptor(tmp_path: Path) -> None:
     inherited (no explicit Administrators ACE, no Administrators owner). The SDDL is written
     by hand from MS-DTYP 2.5.1 (A = allowed, CI = container inherit, ID = inherited,
     KA/KR = key all access / key read, SY/BA/BU = SYSTEM, Administrators, Users)."""
-    from hiveparse.security import parse_security_descriptor  # noqa: PLC0415
+    from hiveparse.decode.security import parse_security_descriptor  # noqa: PLC0415
 
     source = tmp_path / "SYSTEM.reg"
     source.write_bytes((REPO / "samples" / "grace-reset" / "SYSTEM.reg").read_bytes())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.analyze import analyze
-from hiveparse.convert import convert_reg_file, plan_outputs, write_outputs
+from hiveparse.export.convert import convert_reg_file, plan_outputs, write_outputs
+from hiveparse.rds.analyze import analyze
 from hiveparse.rds.changes import script_changes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiveparse.discover import (
+from hiveparse.errors import Severity, UsageError
+from hiveparse.evidence.discover import (
     DUPLICATE,
     LIMIT_REACHED,
     LOG_ARGUMENT,
@@ -39,8 +40,7 @@ from hiveparse.discover import (
     discover_evidence,
     evidence_tree,
 )
-from hiveparse.errors import Severity, UsageError
-from hiveparse.evidence import open_evidence, sniff_format
+from hiveparse.evidence.open import open_evidence, sniff_format
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.schemas import regf
 from hiveparse.sources.memory import MemoryHive
@@ -766,7 +766,7 @@ def test_same_file_twice_is_listed_once(tmp_path: Path) -> None:
 
 
 def test_discovery_and_opening_leave_the_evidence_untouched(tmp_path: Path) -> None:
-    from hiveparse.hosts import group_hosts  # noqa: PLC0415
+    from hiveparse.evidence.hosts import group_hosts  # noqa: PLC0415
 
     case = tmp_path / "case"
     build_windows_volume(case / "C")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from hiveparse.dpapi_blob import decode_blob_header
+from hiveparse.decode.dpapi_blob import decode_blob_header
 
 
 def test_synthetic_timebomb_header(corpus: Path):

@@ -1,7 +1,7 @@
 """Property: our exporter's .reg file, read back by our parser, is the tree that was exported.
 
 Random key/value trees are built as a :class:`MemoryHive`, written by
-:func:`hiveparse.regexport.export_reg_bytes` and read by :func:`parse_reg_bytes` with
+:func:`hiveparse.export.regfile.export_reg_bytes` and read by :func:`parse_reg_bytes` with
 ``strict=True``; the snapshot must hold the same keys and values, in the same stored order,
 with the same names, types and raw bytes.
 
@@ -42,8 +42,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hiveparse.errors import Severity, UsageError
+from hiveparse.export.regfile import export_reg_bytes
 from hiveparse.model import Key, fold_name
-from hiveparse.regexport import export_reg_bytes
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regtext import RegHeader, parse_reg_bytes
 

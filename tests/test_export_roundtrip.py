@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.regexport import export_reg_bytes
+from hiveparse.engines.verify import DisagreementKind, compare_hives
+from hiveparse.export.regfile import export_reg_bytes
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import parse_reg_bytes
-from hiveparse.verify import DisagreementKind, compare_hives
 
 REPO = Path(__file__).resolve().parent.parent
 

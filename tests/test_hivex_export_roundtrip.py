@@ -34,11 +34,11 @@ from pathlib import Path
 
 import pytest
 
+from hiveparse.engines.verify import Disagreement, DisagreementKind, compare_hives
 from hiveparse.errors import Diagnostic, Severity
 from hiveparse.model import fold_name
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import RegHeader, parse_reg_file
-from hiveparse.verify import Disagreement, DisagreementKind, compare_hives
 
 PREFIX = r"HKEY_LOCAL_MACHINE\EVIDENCE"
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.discover import discover_evidence
-from hiveparse.evidence import Evidence, open_evidence
-from hiveparse.hosts import (
+from hiveparse.evidence.discover import discover_evidence
+from hiveparse.evidence.hosts import (
     Grouping,
     HostGroup,
     group_hosts,
     read_computer_name,
     read_software_hints,
 )
+from hiveparse.evidence.open import Evidence, open_evidence
 from hiveparse.sources.regtext import loads
 from tests.test_discover import (
     build_velociraptor,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.masterkeys import MAX_FILE, find_master_keys
+from hiveparse.evidence.masterkey_files import MAX_FILE, find_master_keys
 
 SYNTHETIC_KEY = "dd26f81a-4ed9-49fd-8b45-42723d8ae006"
 OTHER_GUIDS = (

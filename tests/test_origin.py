@@ -19,10 +19,16 @@ from hiveparse.cli.main import app
 from typer.testing import CliRunner
 
 from hiveparse import __version__
-from hiveparse.convert import CONVERTED_SECURITY, convert_reg_file
+from hiveparse.decode.origin import (
+    HiveOrigin,
+    OriginDeletion,
+    OriginRoot,
+    decode_origin,
+    encode_origin,
+)
 from hiveparse.errors import CorruptStructure, Severity
+from hiveparse.export.convert import CONVERTED_SECURITY, convert_reg_file
 from hiveparse.filetime import datetime_to_filetime
-from hiveparse.origin import HiveOrigin, OriginDeletion, OriginRoot, decode_origin, encode_origin
 from hiveparse.schemas import hiveparse_origin as schema
 from hiveparse.schemas import regf
 from hiveparse.sources.memory import MemoryHive

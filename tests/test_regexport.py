@@ -23,14 +23,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hiveparse.errors import UsageError
-from hiveparse.model import Key, Provenance, Value, ValueType, WalkBudget
-from hiveparse.regexport import (
+from hiveparse.export.regfile import (
     HEX_WRAP_COLUMN,
     export_reg,
     export_reg_bytes,
     format_value,
     iter_reg_text,
 )
+from hiveparse.model import Key, Provenance, Value, ValueType, WalkBudget
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 
 DATA = Path(__file__).parent / "data" / "regexport"

@@ -20,11 +20,12 @@ from typing import Any
 
 import pytest
 
-from hiveparse.analyze import analyze
+from hiveparse.decode.security import parse_security_descriptor
 from hiveparse.errors import Severity
-from hiveparse.evidence import Evidence, open_evidence
+from hiveparse.evidence.open import Evidence, open_evidence
 from hiveparse.filetime import filetime_to_datetime, iso_z
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
+from hiveparse.rds.analyze import analyze
 from hiveparse.rds.client_license import decode_store
 from hiveparse.rds.facts import FactSet, collect_facts
 from hiveparse.rds.findings import Finding
@@ -32,7 +33,6 @@ from hiveparse.rds.locations import TIMEBOMB_RTM
 from hiveparse.rds.rulebook import evaluate
 from hiveparse.rds.rules import acl_indicators
 from hiveparse.rds.state import LicensingState, build_state
-from hiveparse.security import parse_security_descriptor
 from hiveparse.sources.regtext import iter_operations
 from hiveparse.sources.regtext.operations import (
     CreateKey,

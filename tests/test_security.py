@@ -17,12 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import hiveparse.security as security
-from hiveparse.errors import CorruptStructure
-from hiveparse.model import walk
-from hiveparse.report import records
-from hiveparse.schemas import security as schema
-from hiveparse.security import (
+import hiveparse.decode.security as security
+from hiveparse.decode.security import (
     WELL_KNOWN_SIDS,
     Ace,
     SecurityDescriptor,
@@ -37,6 +33,10 @@ from hiveparse.security import (
     service_sid_names,
     sid_name,
 )
+from hiveparse.errors import CorruptStructure
+from hiveparse.model import walk
+from hiveparse.report import records
+from hiveparse.schemas import security as schema
 from hiveparse.sources.regf import RegfKey, open_hive, writer
 from tests.schemas.test_security_schemas import SPEC_EXAMPLE, object_ace, sid_bytes
 

@@ -124,8 +124,8 @@ def test_an_io_error_while_hashing_is_unreadable_evidence(
 ) -> None:
     """The hash is read apart from the sniff: EIO there is the evidence's problem (exit 4,
     one line), not an internal error."""
-    from hiveparse import evidence  # noqa: PLC0415
     from hiveparse.errors import EvidenceError  # noqa: PLC0415
+    from hiveparse.evidence import open as evidence  # noqa: PLC0415
 
     path = tmp_path / "SOFTWARE"
     path.write_bytes(_wide_hive(1))

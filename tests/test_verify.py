@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from hiveparse.sources.memory import MemoryHive
-from hiveparse.verify import (
+from hiveparse.engines.verify import (
     Disagreement,
     DisagreementKind,
     Equivalence,
     canonical_tree,
     compare_hives,
 )
+from hiveparse.sources.memory import MemoryHive
 
 K = DisagreementKind
 

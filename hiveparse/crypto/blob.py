@@ -26,7 +26,7 @@ from hiveparse.crypto._primitives import (
 )
 from hiveparse.crypto.errors import MalformedInput, UnsupportedAlgorithm, WrongKey
 from hiveparse.crypto.masterkey import MasterKey
-from hiveparse.dpapi_blob import decode_blob_header
+from hiveparse.decode.dpapi_blob import decode_blob_header
 from hiveparse.schemas import dpapi as schema
 
 

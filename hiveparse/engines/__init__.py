@@ -2,6 +2,9 @@
 
 :data:`ENGINES` maps an engine name to its opener; ``"hiveparse"`` is the project's own REGF
 reader. Openers are imported on first use, so importing this package costs nothing.
+``verify`` walks two engines side by side and lists where they disagree.
+
+Imports the foundations, ``schemas``, ``decode`` and ``sources``.
 """
 
 from __future__ import annotations

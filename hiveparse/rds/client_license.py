@@ -5,7 +5,7 @@ a 20-byte CLIENT_HARDWARE_ID; ``Microsoft\\MSLicensing\\Store\\LICENSEnnn`` hold
 licence each, as four REG_BINARY values (``LicenseScope``, ``CompanyName``, ``ProductID``,
 ``ClientLicense``, the last split into ``ClientLicense001``, ... on Windows CE). Layouts are
 in :mod:`hiveparse.schemas.rdpele`. How the licence's container, certificates, extensions
-and index strings are read is in :mod:`hiveparse.rds.certificates`; the rule this module
+and index strings are read is in :mod:`hiveparse.decode.certificates`; the rule this module
 adds:
 
 * **Which certificate is the CAL.** The certificate carrying LICENSED_PRODUCT_INFO
@@ -25,9 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from hiveparse.filetime import filetime_iso, iso_z
-from hiveparse.model import Key, Value, ValueType, fold_name
-from hiveparse.rds.certificates import (
+from hiveparse.decode.certificates import (
     CertificateInfo,
     Container,
     Encoding,
@@ -43,10 +41,12 @@ from hiveparse.rds.certificates import (
     load_certificates,
     version_text,
 )
+from hiveparse.filetime import filetime_iso, iso_z
+from hiveparse.model import Key, Value, ValueType, fold_name
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.schemas import rdpele
 
-# The decoders of the licence's parts live in hiveparse.rds.certificates; they are
+# The decoders of the licence's parts live in hiveparse.decode.certificates; they are
 # re-exported here, where callers have always found them.
 __all__ = [
     "CertificateInfo",

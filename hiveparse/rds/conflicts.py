@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hiveparse.coverage import SourceCoverage
+from hiveparse.evidence.coverage import SourceCoverage
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.findings import Basis, Finding, Indicator, Severity

@@ -16,10 +16,10 @@ from enum import StrEnum
 from typing import Any
 
 from hiveparse.controlset import read_control_sets
-from hiveparse.coverage import HostCoverage, source_coverage
 from hiveparse.errors import Diagnostic, Severity
 from hiveparse.errors import Location as Place
-from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.evidence.coverage import HostCoverage, source_coverage
+from hiveparse.evidence.open import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.paths import full_key_path

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from hiveparse.errors import HiveparseError
-from hiveparse.evidence import Evidence, regf_hives
+from hiveparse.evidence.masterkey_files import MasterKeys
+from hiveparse.evidence.open import Evidence, regf_hives
 from hiveparse.filetime import iso_z
-from hiveparse.masterkeys import MasterKeys
 from hiveparse.model import Hive, HiveType
 from hiveparse.rds.facts import FactSet
 

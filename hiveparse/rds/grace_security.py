@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hiveparse.decode.security import Ace, SecurityDescriptor, parse_security_descriptor
 from hiveparse.errors import CorruptStructure
 from hiveparse.rds.state import LicensingState
-from hiveparse.security import Ace, SecurityDescriptor, parse_security_descriptor
 
 ACCESS_ALLOWED = 0x00
 INHERITED_ACE = 0x10

@@ -177,8 +177,8 @@ def _primary_domain(identity: HostIdentity, facts: FactSet) -> None:
             identity.primary_domain = raw[start:end].decode("utf-16-le", "replace") or None
             identity.facts.append(name_fact)
     if sid_fact is not None and sid_fact.value is not None:
+        from hiveparse.decode.security import parse_sid  # noqa: PLC0415
         from hiveparse.errors import CorruptStructure  # noqa: PLC0415
-        from hiveparse.security import parse_sid  # noqa: PLC0415
 
         raw = sid_fact.value.raw
         if not raw:

@@ -2,8 +2,8 @@
 
 A rule asks :meth:`Judge.absent` (through ``LicensingState.absent``) whether a location is
 empty. The answer is True only where the evidence covers the place (see
-:mod:`hiveparse.coverage`); where it does not, the answer is None and the judge records what
-could not be judged and which input would settle it. A rule may only ask about the absences
+:mod:`hiveparse.evidence.coverage`); where it does not, the answer is None and the judge records
+what could not be judged and which input would settle it. A rule may only ask about the absences
 its declaration names (:class:`~hiveparse.rds.rulebook.RuleSpec`): asking about another one
 is a bug in the rule, raised as :class:`RuleDeclarationError`.
 """
@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from hiveparse.coverage import CHANGE_SCRIPT, SourceCoverage
+from hiveparse.evidence.coverage import CHANGE_SCRIPT, SourceCoverage
 from hiveparse.model import HiveType
 from hiveparse.rds.facts import FactSet
 from hiveparse.rds.locations import BY_FACT, CCS, Location

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hiveparse.errors import HiveparseError
-from hiveparse.evidence import Evidence, open_evidence, regf_hives
+from hiveparse.evidence.open import Evidence, open_evidence, regf_hives
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import Hive, HiveType
 
@@ -54,8 +54,8 @@ def host_secrets(
 ) -> tuple[list[dict[str, Any]], list[Evidence], list[dict[str, str]]]:
     """One record per host that has both a SYSTEM and a SECURITY hive, the evidence opened,
     and the inputs that could not be read (path, error)."""
-    from hiveparse.discover import discover_evidence  # noqa: PLC0415
-    from hiveparse.hosts import group_hosts  # noqa: PLC0415
+    from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
+    from hiveparse.evidence.hosts import group_hosts  # noqa: PLC0415
 
     discovery = discover_evidence(paths)
     unreadable = [{"path": item.path, "error": item.message} for item in discovery.errors]

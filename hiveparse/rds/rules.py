@@ -609,7 +609,7 @@ def acl_indicators(security: GraceKeySecurity | None) -> list[Indicator]:
     """§10 row 1, §5.6: owner / FullControl ACE as the reset scripts leave them."""
     if security is None:
         return []
-    from hiveparse.security import sid_name  # noqa: PLC0415
+    from hiveparse.decode.security import sid_name  # noqa: PLC0415
 
     def who(sid: str) -> str:
         name = sid_name(sid)
@@ -824,7 +824,7 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
             "live_timebomb_present": live is not None,
         }
         if value.data_available:
-            from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
+            from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
 
             data["blob"] = decode_blob_header(value.raw).to_dict()
         found.append(ScoredIndicator(Indicator(

@@ -7,7 +7,7 @@ That ``Certificate`` is the RDP proprietary server certificate and ``X509 Certif
 X.509 chain a license server issued to the host is UNCERTAIN (one source), and what ``ID``
 and ``2`` hold is an open question (§12 q13), so nothing is taken from a value's name. Layouts
 are in :mod:`hiveparse.schemas.rdpbcgr`; certificates are read by
-:mod:`hiveparse.rds.certificates`, as for client licences. The rules:
+:mod:`hiveparse.decode.certificates`, as for client licences. The rules:
 
 * **Format, by structure.** A value is read as the first of these its bytes fit:
 
@@ -46,9 +46,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from hiveparse.filetime import iso_z
-from hiveparse.model import ValueType
-from hiveparse.rds.certificates import (
+from hiveparse.decode.certificates import (
     CertificateInfo,
     DerError,
     attempt,
@@ -58,6 +56,8 @@ from hiveparse.rds.certificates import (
     describe_error,
     load_certificates,
 )
+from hiveparse.filetime import iso_z
+from hiveparse.model import ValueType
 from hiveparse.schemas import rdpbcgr, rdpele
 
 if TYPE_CHECKING:

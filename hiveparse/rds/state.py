@@ -294,7 +294,7 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
     storage = "registry" if timebomb is not None else ("lsa_secret" if lsa_fact else None)
     blob = None
     if timebomb is not None and timebomb.value is not None:
-        from hiveparse.dpapi_blob import decode_blob_header  # noqa: PLC0415
+        from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
 
         blob = decode_blob_header(timebomb.value.raw).to_dict()
     return GraceState(

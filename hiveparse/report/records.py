@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from hiveparse import __version__
 from hiveparse.errors import Diagnostic, Severity
-from hiveparse.evidence import Evidence
+from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import HiveHeader, Key, Value
 from hiveparse.values import decode_value
 
 if TYPE_CHECKING:
-    from hiveparse.security import Ace
+    from hiveparse.decode.security import Ace
 
 SCHEMA_VERSION = "1"
 
@@ -100,8 +100,8 @@ def security_record(raw: bytes | None) -> dict[str, Any] | None:
 
 @functools.lru_cache(maxsize=1024)
 def _descriptor_record(raw: bytes) -> dict[str, Any]:
+    from hiveparse.decode.security import parse_security_descriptor  # noqa: PLC0415
     from hiveparse.errors import CorruptStructure  # noqa: PLC0415
-    from hiveparse.security import parse_security_descriptor  # noqa: PLC0415
 
     try:
         descriptor = parse_security_descriptor(raw)

@@ -227,7 +227,7 @@ _IDENTITY: dict[str, Any] = {
     },
 }
 
-# coverage[] (hiveparse.coverage): where an absence in the evidence is evidence of absence.
+# coverage[] (hiveparse.evidence.coverage): where an absence in the evidence is evidence of absence.
 _COVERAGE: dict[str, Any] = {
     "type": "object",
     "required": ["hive", "source", "kind", "roots"],

@@ -5,7 +5,7 @@ in the format says that its keys never lived in a registry, that every last-writ
 one synthetic stamp, or that the .reg file it came from deleted things a hive cannot show.
 The marker says so, for whoever opens the hive later: which .reg file (base name, sha256,
 size), which hive mount, the synthetic time, the subtrees the .reg file covered and the
-deletions it made, as a zlib-compressed UTF-8 JSON object (``hiveparse.origin`` reads and
+deletions it made, as a zlib-compressed UTF-8 JSON object (``hiveparse.decode.origin`` reads and
 writes it).
 
 Where: at the start of the 3528 bytes of the base block that follow the checksum (file

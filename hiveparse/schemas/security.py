@@ -13,7 +13,7 @@ in any order. An ACL is a header followed by ``ace_count`` ACEs; every ACE start
 ACE_HEADER whose ``ace_type`` selects the layout of the rest (:data:`ACE_LAYOUTS`) and
 whose ``ace_size`` covers the whole ACE. Everything is little-endian except the SID's
 identifier authority. Behaviour (walking the offsets, names, SDDL) lives in
-:mod:`hiveparse.security`.
+:mod:`hiveparse.decode.security`.
 
 ACE masks are declared ``Int32ul``: real registry ACEs carry bits no table names (object
 specific bits 6-15, reserved bits), and a FlagsEnum would drop them on rebuild. The mask

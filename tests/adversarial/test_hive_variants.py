@@ -1,7 +1,7 @@
 """R1-R5 on hostile input: every generated variant through the project's REGF reader.
 
 Each variant (tests/adversarial/generate.py) is opened and walked in a spawned, rlimited
-child (hiveparse.isolation). It must end in
+child (tests.support.isolation). It must end in
 
 * OK: the same digest as its base,
 * FLAG: a new diagnostic on the hive, a key or a value, or
@@ -32,7 +32,6 @@ from hiveparse.errors import (
     Truncated,
     Unsupported,
 )
-from hiveparse.isolation import MIB, Limits, Outcome, safe_call
 from hiveparse.sources.memory import MemoryHive
 from hiveparse.sources.regf.writer import write_hive, write_hive_with_layout
 from tests.adversarial.generate import (
@@ -48,6 +47,7 @@ from tests.adversarial.generate import (
     write_variants,
 )
 from tests.adversarial.locate import locate, targets_from_layout
+from tests.support.isolation import MIB, Limits, Outcome, safe_call
 
 
 def _reader_available() -> str | None:
@@ -308,7 +308,7 @@ def test_inline_values_do_not_amplify(tmp_path: Path) -> None:
     assert extra_calls <= 2000 * PER_VALUE_CALLS, (plain, amplified)
 
 
-# --- the isolation runner itself (hiveparse.isolation) ---------------------------------------
+# --- the isolation runner itself (tests.support.isolation) ---------------------------------------
 
 PROBE = "tests.adversarial.walk:probe_"
 

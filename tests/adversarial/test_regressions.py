@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.isolation import MIB, Limits, safe_call
+from tests.support.isolation import MIB, Limits, safe_call
 
 REGRESSIONS = Path(__file__).resolve().parent.parent / "regressions" / "regf"
 _INPUTS = sorted(

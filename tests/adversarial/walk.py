@@ -1,7 +1,7 @@
 """The isolated child's work: "open + walk every key and value" with the project's reader,
 then carve the hive's unallocated space for deleted records.
 
-Run through :func:`hiveparse.isolation.safe_call` as ``tests.adversarial.walk:walk_hive``.
+Run through :func:`tests.support.isolation.safe_call` as ``tests.adversarial.walk:walk_hive``.
 It returns a JSON summary: the open+walk time, counts, a digest of what was read (key paths
 and times, value names, types and raw bytes, in walk order) and the diagnostics seen on the
 hive, its keys and its values. Exceptions are not caught here: the isolation layer classifies them.

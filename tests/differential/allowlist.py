@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from hiveparse.engines.verify import Disagreement, DisagreementKind
 from hiveparse.model import fold_name
-from hiveparse.verify import Disagreement, DisagreementKind
 
 ALLOWLIST = Path(__file__).with_name("allowlist.toml")
 _FIELDS = {"name", "engines", "peer", "kinds", "paths", "values", "why", "hives"}

@@ -18,9 +18,9 @@ from allowlist import Verdict, judge, load_rules
 from peers.hivexml import HIVEX_EQUIVALENCE, hivexml_available, load_hivexml
 
 from hiveparse.engines import ENGINES, open_engine
+from hiveparse.engines.verify import compare_hives
 from hiveparse.model import Hive
 from hiveparse.sources.memory import MemoryHive
-from hiveparse.verify import compare_hives
 
 ENGINES_UNDER_TEST: tuple[str, ...] = ("python-registry", "regipy", "hiveparse")
 REFERENCE_ENGINE = "python-registry"

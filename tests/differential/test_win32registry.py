@@ -27,11 +27,11 @@ from peers.win32registry import (
 )
 from test_peer_engines import VALID_HIVES, open_case, report
 
+from hiveparse.engines.verify import DisagreementKind, compare_hives
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.sources.memory import MemoryHive
 from hiveparse.sources.regf.writer import write_hive
-from hiveparse.verify import DisagreementKind, compare_hives
 
 ENGINES_UNDER_TEST: tuple[str, ...] = ("hiveparse",)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hiveparse.engines import open_engine
+from hiveparse.engines.verify import compare_hives
 from hiveparse.model import walk
-from hiveparse.verify import compare_hives
 
 PEERS = ("regipy", "python-registry")
 BASE = 0x1000

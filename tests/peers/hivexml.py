@@ -36,11 +36,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Literal
 
+from hiveparse.engines.verify import Equivalence
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import EvidenceFormat, HiveType, Value, fold_name
 from hiveparse.sources.memory import MemoryHive, MemoryKey, MemoryValue
 from hiveparse.values import decode_utf16_string
-from hiveparse.verify import Equivalence
 
 ENGINE = "hivexml"
 SECOND = 10_000_000  # FILETIME ticks

@@ -3,7 +3,7 @@
 Used to check hives that hiveparse *writes* (``hiveparse convert``): each reader opens the
 file itself, and its reading is compared, key by key and value by value (names, type ids,
 raw bytes, last-written times), with the model the hive was written from, through
-:func:`hiveparse.verify.compare_hives`. Readers:
+:func:`hiveparse.engines.verify.compare_hives`. Readers:
 
 * ``hiveparse`` — our own reader (:func:`hiveparse.sources.regf.open_hive`), exact;
 * ``python-registry`` — ``Registry.Registry`` walked through its public key API; names
@@ -50,9 +50,9 @@ from peers.win32registry import (
     win32registry_available,
 )
 
+from hiveparse.engines.verify import EXACT, Equivalence, compare_hives
 from hiveparse.model import Hive, Key
 from hiveparse.sources.memory import MemoryHive, MemoryKey
-from hiveparse.verify import EXACT, Equivalence, compare_hives
 
 READERS = (
     "hiveparse",

@@ -32,9 +32,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from hiveparse.engines.verify import Equivalence
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.sources.memory import MemoryHive, MemoryKey
-from hiveparse.verify import Equivalence
 
 ENGINE = "win32registry"
 SECOND = 10_000_000  # FILETIME ticks

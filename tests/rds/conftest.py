@@ -1,7 +1,7 @@
 """In-memory hosts for the RDS rule tests.
 
 :class:`HostBuilder` writes SYSTEM and SOFTWARE trees with the in-memory hive builder, wraps
-them in :class:`~hiveparse.evidence.Evidence` objects as ``open_evidence`` would, and runs the
+them in :class:`~hiveparse.evidence.open.Evidence` objects as ``open_evidence`` would, and runs the
 real pipeline: ``collect_facts`` → ``build_state(as_of)`` → ``evaluate``. Every time is given
 by the test (nothing defaults to "now"), so expected dates are computed by hand in the tests.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from hiveparse.coverage import CoveredRoot, RootsCoverage
-from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.evidence.coverage import CoveredRoot, RootsCoverage
+from hiveparse.evidence.open import Evidence, MountedHive
 from hiveparse.filetime import datetime_to_filetime
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.facts import FactSet, collect_facts

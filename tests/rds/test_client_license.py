@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from hiveparse.evidence import Evidence, MountedHive, open_evidence
+from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.client_license import (
     ClientLicense,

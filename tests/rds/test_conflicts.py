@@ -11,7 +11,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hiveparse.analyze import analyze, host_document
+from hiveparse.rds.analyze import analyze, host_document
 from hiveparse.rds.conflicts import evidence_conflicts
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "friday-afternoon-rdsh"

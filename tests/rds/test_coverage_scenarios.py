@@ -17,7 +17,7 @@ import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hiveparse.analyze import HostReport, analyze
+from hiveparse.rds.analyze import HostReport, analyze
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 AS_OF = datetime(2026, 3, 6, 12, 0, 0, tzinfo=UTC)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import jsonschema
 
-from hiveparse.analyze import analyze, host_document
 from hiveparse.crypto.dpapi_system import DpapiSystem
 from hiveparse.crypto.protect import class_names_from_boot_key
-from hiveparse.masterkeys import find_master_keys
+from hiveparse.evidence.masterkey_files import find_master_keys
 from hiveparse.model import ValueType
+from hiveparse.rds.analyze import analyze, host_document
 from hiveparse.rds.locations import TIMEBOMB_RTM
 from hiveparse.report.schema import SCHEMA
 from hiveparse.sources.memory import MemoryHive, MemoryKey

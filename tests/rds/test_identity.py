@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.evidence import open_evidence
+from hiveparse.evidence.open import open_evidence
 from hiveparse.rds.facts import collect_facts
 from hiveparse.rds.identity import Era, build_identity
 from hiveparse.rds.locations import Status

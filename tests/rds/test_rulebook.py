@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.analyze import analyze
+from hiveparse.rds.analyze import analyze
 from hiveparse.rds.rulebook import RULES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.analyze import analyze
+from hiveparse.rds.analyze import analyze
 from hiveparse.rds.grace_decrypt import GraceDecryption
 from hiveparse.rds.rulebook import judge_host
 from tests.rds.conftest import REG_DWORD, REG_SZ, TS, HostBuilder, dword, sz

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hiveparse.evidence import open_evidence
+from hiveparse.evidence.open import open_evidence
 from hiveparse.rds.facts import collect_facts
 from hiveparse.rds.rulebook import evaluate
 from hiveparse.rds.state import build_state

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
-from hiveparse.evidence import Evidence, MountedHive, open_evidence
+from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.facts import FactSet, collect_facts
 from hiveparse.rds.server_certificate import (
@@ -676,7 +676,7 @@ def test_the_state_carries_the_section_and_it_follows_the_schema():
 
 
 def test_analyze_report_of_a_regf_hive_carries_the_certificates(tmp_path: Path):
-    from hiveparse.analyze import analyze, host_document  # noqa: PLC0415
+    from hiveparse.rds.analyze import analyze, host_document  # noqa: PLC0415
 
     hive = MemoryHive(HiveType.SYSTEM)
     root = hive.root()

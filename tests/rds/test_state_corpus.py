@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.evidence import open_evidence
+from hiveparse.evidence.open import open_evidence
 from hiveparse.rds.facts import collect_facts
 from hiveparse.rds.locations import Layer
 from hiveparse.rds.state import Mode, build_state

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from hiveparse.decode.origin import HiveOrigin, decode_origin
 from hiveparse.errors import (
     CorruptStructure,
     Diagnostic,
@@ -31,7 +32,6 @@ from hiveparse.model import (
     Value,
     fold_name,
 )
-from hiveparse.origin import HiveOrigin, decode_origin
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.cells import AnomalySink, CellSpace, Image
@@ -381,7 +381,7 @@ class RegfHive(Hive):
     @property
     def hive_type(self) -> HiveType:
         if self._hive_type is None:
-            from hiveparse.detect import detect_hive_type  # noqa: PLC0415 - avoids a cycle
+            from hiveparse.sources.detect import detect_hive_type  # noqa: PLC0415 - avoids a cycle
 
             self._hive_type = detect_hive_type(self.root(), self._header.file_name)
         return self._hive_type

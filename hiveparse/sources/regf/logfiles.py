@@ -3,8 +3,8 @@
 Kept apart from the replay code so that finding evidence stays cheap to import.
 
 A log found by name is evidence the user did not name, so symbolic links are held to the
-rule of evidence discovery (:mod:`hiveparse.safefiles`): a ``SYSTEM.LOG1`` that is a link is
-used only when its target lies inside the hive's folder tree; a link that leads out of it
+rule of evidence discovery (:mod:`hiveparse.safefiles`): a ``SYSTEM.LOG1`` that is a
+link is used only when its target lies inside the hive's folder tree; a link that leads out of it
 (``SYSTEM.LOG1 -> /proc/kmsg``, ``SYSTEM.LOG -> /etc/shadow``), dangles or loops is
 *refused*: listed with the reason, never opened. What is used is opened without blocking,
 as a regular file only (:func:`hiveparse.safefiles.open_regular_file`).

@@ -35,11 +35,11 @@ from typing import Any
 
 from construct import Construct
 
+from hiveparse.decode.security import Grant, build_security_descriptor
 from hiveparse.errors import UsageError
 from hiveparse.model import Hive, Key, Value
 from hiveparse.schemas import regf, security
 from hiveparse.schemas.fastpath import compile_fixed_head
-from hiveparse.security import Grant, build_security_descriptor
 from hiveparse.sources.regf.hashing import lh_name_hash, upcase_units, xor32_checksum
 
 __all__ = [
@@ -698,7 +698,7 @@ def write_hive_with_layout(
     ``last_written`` too, or else the newest key time in the model (0 when it has none), so
     the output depends on nothing but the arguments. ``marker`` (at most 3528 bytes) is
     stored in the base block's reserved area after the checksum (see
-    :func:`hiveparse.origin.encode_origin`). ``security`` is the (root key, other keys)
+    :func:`hiveparse.decode.origin.encode_origin`). ``security`` is the (root key, other keys)
     descriptor pair for keys that bring none (default: :data:`DEFAULT_SECURITY_DESCRIPTOR`
     on every key).
     """

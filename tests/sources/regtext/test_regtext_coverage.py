@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hiveparse.errors import UsageError
-from hiveparse.evidence import open_evidence
+from hiveparse.evidence.open import open_evidence
 from hiveparse.sources.regtext import RegFile, RegReader, iter_operations, loads, parse_reg_file
 from hiveparse.sources.regtext.coverage import CoverageCollector, RegCoverage
 from hiveparse.sources.regtext.snapshot import SnapshotBuilder

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hiveparse.errors import Diagnostic, Severity, Truncated
-from hiveparse.evidence import open_evidence
+from hiveparse.evidence.open import open_evidence
 from hiveparse.sources.regtext import RegFile, parse_reg_bytes
 from hiveparse.sources.regtext.sniff import detect_reg
 

@@ -138,7 +138,7 @@ def safe_call(
     started = time.monotonic()
     try:
         child = subprocess.Popen(
-            [sys.executable, "-B", "-m", "hiveparse.isolation", str(result_write)],
+            [sys.executable, "-B", "-m", "tests.support.isolation", str(result_write)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hiveparse.evidence import Evidence
+from hiveparse.decode.origin import HiveOrigin
+from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import walk
-from hiveparse.origin import HiveOrigin
 from hiveparse.report.records import header_record
 
 

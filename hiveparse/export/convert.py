@@ -22,7 +22,7 @@ diagnostic so that nobody mistakes it for evidence:
 * **security** — SYSTEM owns every key; the root grants SYSTEM and Administrators full
   control and Users read, the other keys inherit it (no explicit Administrators ACE, no
   Administrators owner: nothing that looks like the ACL a grace-period reset leaves);
-* **origin** — the base block carries hiveparse's origin marker (:mod:`hiveparse.origin`,
+* **origin** — the base block carries hiveparse's origin marker (:mod:`hiveparse.decode.origin`,
   in an area no reader interprets and no checksum covers): the .reg file's base name, sha256
   and size, the mount, the synthetic time, the file's export roots under the mount with
   whether each covers its subtree, and its deletions there. Our reader reports it
@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PureWindowsPath
 
+from hiveparse.decode.origin import HiveOrigin, OriginDeletion, OriginRoot, encode_origin
 from hiveparse.errors import (
     Diagnostic,
     EvidenceError,
@@ -62,7 +63,6 @@ from hiveparse.errors import (
 )
 from hiveparse.filetime import EPOCH_1601, datetime_to_filetime, filetime_iso
 from hiveparse.model import EvidenceFormat, HiveType, fold_name, walk
-from hiveparse.origin import HiveOrigin, OriginDeletion, OriginRoot, encode_origin
 from hiveparse.paths import (
     CMI_CREATE_HIVE,
     HKCC,
@@ -110,8 +110,8 @@ def _converted_security() -> tuple[bytes, bytes]:
     Administrators full control and Users read, and every other key inherits that (its ACEs
     flagged INHERITED_ACE): no explicit Administrators ACE and no Administrators owner, the
     marks a grace-period reset leaves on RCM\\GracePeriod."""
+    from hiveparse.decode.security import Grant, build_security_descriptor  # noqa: PLC0415
     from hiveparse.schemas import security  # noqa: PLC0415
-    from hiveparse.security import Grant, build_security_descriptor  # noqa: PLC0415
 
     grants = (
         ("S-1-5-18", security.KEY_ALL_ACCESS),
@@ -463,7 +463,7 @@ def write_outputs(planned: Sequence[PlannedOutput]) -> list[WrittenHive]:
 
 def _inspect_input(path: Path, source: str) -> tuple[int, str, int]:
     """(size, sha256, mtime in ns) of a file that looks like a .reg file, else raise."""
-    from hiveparse.evidence import sniff_format  # noqa: PLC0415 - keeps this module light
+    from hiveparse.evidence.open import sniff_format  # noqa: PLC0415 - keeps this module light
 
     try:
         stat = path.stat()
@@ -644,8 +644,8 @@ def _check_read_back(
     origin: HiveOrigin | None,
 ) -> None:
     """Our reader must find exactly the snapshot in what the writer produced."""
+    from hiveparse.engines.verify import compare_hives  # noqa: PLC0415
     from hiveparse.sources.regf import open_hive  # noqa: PLC0415
-    from hiveparse.verify import compare_hives  # noqa: PLC0415
 
     label = f"<converted {mount}>"
     try:

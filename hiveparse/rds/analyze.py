@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
-from hiveparse.evidence import Evidence, open_evidence, sha256_file
+from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.rds.changes import script_changes
@@ -26,8 +26,8 @@ from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
 
 if TYPE_CHECKING:
-    from hiveparse.hosts import Grouping, HostGroup
-    from hiveparse.masterkeys import MasterKeys
+    from hiveparse.evidence.hosts import Grouping, HostGroup
+    from hiveparse.evidence.masterkey_files import MasterKeys
     from hiveparse.rds.grace_decrypt import GraceDecryption
     from hiveparse.rds.rulebook import Judgement
 
@@ -101,7 +101,7 @@ class HostReport:
     def partial(self) -> bool:
         """Something of this host could not be read, or evidence of it may have been
         missed (a folder too deep, a link out of the evidence, an unreadable file)."""
-        from hiveparse.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
+        from hiveparse.evidence.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
 
         return bool(self.unreadable) or any(
             d.severity == Severity.ERROR or d.code in MAY_MISS_EVIDENCE for d in self.diagnostics
@@ -119,7 +119,7 @@ class Analysis:
 
     @property
     def partial(self) -> bool:
-        from hiveparse.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
+        from hiveparse.evidence.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
 
         missed = any(note.code in MAY_MISS_EVIDENCE for note in self.unplaced)
         return missed or bool(self.unreadable) or any(host.partial for host in self.hosts)
@@ -134,7 +134,7 @@ class _Opened:
 
 
 def _open_all(paths: Sequence[Path], *, encoding: str | None, engine: str) -> _Opened:
-    from hiveparse.discover import discover_evidence  # noqa: PLC0415
+    from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
 
     discovery = discover_evidence(list(paths))
     opened = _Opened(notes=list(discovery.diagnostics))
@@ -193,7 +193,7 @@ def _host_keys(group: HostGroup, named: MasterKeys) -> MasterKeys:
     """The master keys of one host: those where Windows keeps them on the host's own volume
     (``Microsoft\\Protect\\S-1-5-18``), never another host's, and every file the user named
     (--masterkeys serves every host)."""
-    from hiveparse.masterkeys import MasterKeys, find_master_keys  # noqa: PLC0415
+    from hiveparse.evidence.masterkey_files import MasterKeys, find_master_keys  # noqa: PLC0415
 
     keys = find_master_keys([Path(group.folder)]) if group.volume else MasterKeys()
     keys.add(named)
@@ -294,14 +294,14 @@ def analyze(
 ) -> Analysis:
     """``carve``: how much of each hive's unallocated space is searched for deleted
     licensing records (the bins around the licensing keys by default). ``grouping``: how
-    inputs become hosts (:class:`~hiveparse.hosts.Grouping`, auto by default).
+    inputs become hosts (:class:`~hiveparse.evidence.hosts.Grouping`, auto by default).
 
     The grace period's end is decrypted when the key material is there: the SECURITY hive
     and master key files of the host's own folder (laid out as a Windows volume), or those
     named by ``security`` / ``masterkeys``, which serve every host.
     """
-    from hiveparse.hosts import Grouping, group_hosts  # noqa: PLC0415
-    from hiveparse.masterkeys import find_master_keys  # noqa: PLC0415
+    from hiveparse.evidence.hosts import Grouping, group_hosts  # noqa: PLC0415
+    from hiveparse.evidence.masterkey_files import find_master_keys  # noqa: PLC0415
 
     opened = _open_all(paths, encoding=encoding, engine=engine)
     named = _open_all(security, encoding=encoding, engine="hiveparse")
@@ -422,7 +422,7 @@ def _unreadable_report(
     item: Unreadable, analysis: Analysis, arguments: dict[str, str], paths: Sequence[Path]
 ) -> HostReport:
     """A document for an input no host shares a folder with: nothing could be read."""
-    from hiveparse.hosts import case_of  # noqa: PLC0415
+    from hiveparse.evidence.hosts import case_of  # noqa: PLC0415
     from hiveparse.rds.rulebook import Judgement  # noqa: PLC0415
 
     folder = str(Path(item.path).parent)

@@ -65,7 +65,13 @@ from urllib.parse import unquote
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
 from hiveparse.model import EvidenceFormat
-from hiveparse.safefiles import inside, link_refusal, open_fd, refused_as_outside, special_kind
+from hiveparse.safefiles import (
+    inside,
+    link_refusal,
+    open_fd,
+    refused_as_outside,
+    special_kind,
+)
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.logfiles import RefusedLog, scan_transaction_logs
 from hiveparse.sources.regf.open import LOG_FILE_TYPES
@@ -377,7 +383,7 @@ class FoundLog:
 class DiscoveryError:
     """An EVIDENCE argument that cannot be used: an error item, not an exception.
 
-    ``kind`` is the name of the exception :func:`hiveparse.evidence.open_evidence` raises
+    ``kind`` is the name of the exception :func:`hiveparse.evidence.open.open_evidence` raises
     for such a file (``NotRegf``, ``EvidenceError``, ``Unsupported``), so that callers can
     list these beside files that failed to open; ``code`` is the discovery code.
     """

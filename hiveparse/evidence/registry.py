@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hiveparse.controlset import resolve_current_control_set
 from hiveparse.errors import KeyNotFound, UsageError, quoted
-from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.evidence.open import Evidence, MountedHive
 from hiveparse.model import HiveType, Key
 from hiveparse.paths import full_key_path, is_full_path, locate, parse_registry_path
 

@@ -29,7 +29,7 @@ from hiveparse.paths import HiveLocation, default_mount
 from hiveparse.safefiles import open_regular_file
 
 if TYPE_CHECKING:
-    from hiveparse.coverage import TreeCoverage
+    from hiveparse.evidence.coverage import TreeCoverage
 
 _SNIFF_BYTES = 4096
 _HASH_CHUNK = 1 << 20

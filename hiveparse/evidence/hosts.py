@@ -5,7 +5,7 @@ together (or kept a file alone):
 
 1. **Location, for hive files** (never for the hive *type*, which always comes from the
    content). Folder names are compared case-insensitively and URL-decoded (see
-   :func:`hiveparse.discover.describe_location`):
+   :func:`hiveparse.evidence.discover.describe_location`):
 
    * hives in the same ``Windows\\System32\\config`` folder form one host;
    * hives in ``config\\RegBack`` (and XP's ``Windows\\repair`` and restore-point
@@ -67,9 +67,9 @@ from enum import StrEnum
 from pathlib import Path, PurePath
 
 from hiveparse.controlset import read_control_sets
-from hiveparse.discover import Placement, describe_location
 from hiveparse.errors import HiveparseError
-from hiveparse.evidence import Evidence
+from hiveparse.evidence.discover import Placement, describe_location
+from hiveparse.evidence.open import Evidence
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key
 
 __all__ = [

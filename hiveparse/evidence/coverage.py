@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from hiveparse.errors import Diagnostic, Severity
-from hiveparse.evidence import Evidence, MountedHive
+from hiveparse.evidence.open import Evidence, MountedHive
 from hiveparse.model import EvidenceFormat, Hive, HiveType, fold_name
 
 WHOLE_HIVE = "hive"

@@ -1,0 +1,9 @@
+"""Decoders: bytes in, typed records out, nothing else.
+
+Security descriptors (``security``, MS-DTYP), the DPAPI blob header (``dpapi_blob``), RDS
+certificates (``certificates``, MS-RDPELE / X.509) and hiveparse's own origin marker in a
+converted hive's base block (``origin``). Each reads what its construct schema in
+``hiveparse.schemas`` declares.
+
+Imports the foundations and ``schemas`` only.
+"""

@@ -1,0 +1,7 @@
+"""The reverse direction: registry state written out, never over evidence.
+
+regedit-format .reg files (``regfile``) and REGF hives rebuilt from a .reg file
+(``convert``, through ``hiveparse.sources.regf.writer``).
+
+Imports the foundations, ``evidence``, ``sources`` and ``decode``.
+"""
