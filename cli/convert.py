@@ -154,10 +154,7 @@ def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str
         reg_encoding=conversion.encoding,
     )
     chosen = {item.hive.mount for item in written}
-    return {
-        "schema_version": records.SCHEMA_VERSION,
-        "tool": records.tool_record(),
-        "evidence": [records.evidence_record(evidence)],
+    body = {
         "last_written": {
             "time": filetime_iso(conversion.last_written),
             "raw": conversion.last_written,
@@ -184,9 +181,13 @@ def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str
             for item in written
         ],
         "not_written": [h.mount for h in conversion.hives if h.mount not in chosen],
-        "partial": records.is_partial(list(conversion.diagnostics)),
-        "diagnostics": records.diagnostics_record(list(conversion.diagnostics)),
     }
+    return records.envelope(
+        [evidence],
+        body,
+        partial=records.is_partial(list(conversion.diagnostics)),
+        diagnostics=conversion.diagnostics,
+    )
 
 
 def _summary_lines(conversion: RegConversion, written: list[WrittenHive]) -> list[str]:

@@ -39,14 +39,12 @@ def info(
 
     opened = open_evidence(evidence, encoding=encoding, apply_logs=not no_logs)
     summary = summarise_evidence(opened, walk_all=not quick, logs_beside=Path(evidence))
-    document: dict[str, Any] = {
-        "schema_version": records.SCHEMA_VERSION,
-        "tool": records.tool_record(),
-        "evidence": [records.evidence_record(opened)],
-        **summary,
-        "partial": records.is_partial(opened.all_diagnostics),
-        "diagnostics": records.diagnostics_record(opened.all_diagnostics),
-    }
+    document = records.envelope(
+        [opened],
+        summary,
+        partial=records.is_partial(opened.all_diagnostics),
+        diagnostics=opened.all_diagnostics,
+    )
     fmt = chosen_format(output_format)
     if fmt == Format.JSON:
         write_json(document, sys.stdout)

@@ -115,7 +115,8 @@ def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO)
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import dumps, write_record_lazily  # noqa: PLC0415
 
-    out.write('{\n"schema_version": "1",\n')
+    # The envelope of records.envelope, written around a key list that is streamed.
+    out.write(f'{{\n"schema_version": {dumps(records.SCHEMA_VERSION)},\n')
     out.write(f'"tool": {dumps(records.tool_record(), indent=None)},\n')
     out.write(f'"evidence": [{dumps(records.evidence_record(opened), indent=None)}],\n')
     out.write('"keys": [')

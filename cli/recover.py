@@ -65,10 +65,7 @@ def recover(
         and value.key_offset not in deleted_keys
         and under(value.key_path or "", relative)
     ]
-    document: dict[str, Any] = {
-        "schema_version": records.SCHEMA_VERSION,
-        "tool": records.tool_record(),
-        "evidence": [records.evidence_record(opened)],
+    body: dict[str, Any] = {
         "key": key,
         "keys": keys,
         "values_of_live_keys": of_live_keys,
@@ -79,9 +76,8 @@ def recover(
         ),
         "values_without_key_count": len(unplaced),
         "scanned_bytes": recovery.scanned_bytes,
-        "partial": partial,
-        "diagnostics": records.diagnostics_record(diagnostics),
     }
+    document = records.envelope([opened], body, partial=partial, diagnostics=diagnostics)
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
         _write_table(document, sys.stdout)

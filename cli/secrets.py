@@ -51,16 +51,12 @@ def secrets(
         or records.is_partial(diagnostics)
         or any(host["error"] or any(s["error"] for s in host["secrets"]) for host in hosts)
     )
-    document: dict[str, Any] = {
-        "schema_version": records.SCHEMA_VERSION,
-        "tool": records.tool_record(),
-        "evidence": [records.evidence_record(item) for item in evidence_items],
-        "revealed": reveal_secrets,
-        "hosts": hosts,
-        "unreadable": unreadable,
-        "partial": partial,
-        "diagnostics": records.diagnostics_record(diagnostics),
-    }
+    document = records.envelope(
+        evidence_items,
+        {"revealed": reveal_secrets, "hosts": hosts, "unreadable": unreadable},
+        partial=partial,
+        diagnostics=diagnostics,
+    )
     fmt = chosen_format(output_format)
     if fmt == Format.TABLE:
         _write_table(hosts, TableLines(sys.stdout))

@@ -64,6 +64,7 @@ def timebomb(
     the timebomb is an LSA secret, decrypted when SYSTEM and SECURITY are in the evidence."""
     from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
     if (blob is None) == (not from_evidence):
@@ -95,12 +96,24 @@ def timebomb(
         found_records += keys.lsa_timebomb_records()
         if not found_records and searched.evidence:
             missing = keys.missing_for_timebombs()
+    # Key material that could not be read (--keys) may be what the decryption needed.
+    problems = [*searched.problems, *(f"--keys: {line}" for line in given.problems)]
     fmt = chosen_format(output_format)
     if fmt == Format.JSONL:
         write_jsonl(found_records, sys.stdout)
     elif fmt == Format.JSON:
+        opened = [*searched.evidence, *given.evidence]
         write_json(
-            {"timebombs": found_records, "without_timebomb": without, "missing": missing},
+            records.envelope(
+                opened,
+                {"timebombs": found_records, "without_timebomb": without, "missing": missing},
+                partial=bool(problems),
+                diagnostics=[
+                    *searched.unreadable,
+                    *given.unreadable,
+                    *(d for item in opened for d in item.all_diagnostics),
+                ],
+            ),
             sys.stdout,
         )
     else:
@@ -112,8 +125,6 @@ def timebomb(
         for line in searched.problems:
             say_error(line)
         raise typer.Exit(EXIT_UNREADABLE)
-    # Key material that could not be read (--keys) may be what the decryption needed.
-    problems = [*searched.problems, *(f"--keys: {line}" for line in given.problems)]
     for line in problems:
         say_warning(line)
     raise typer.Exit(EXIT_PARTIAL if problems else EXIT_OK)
@@ -123,7 +134,7 @@ class _Opened:
     """The registry evidence found in some paths (files or folders), opened once."""
 
     def __init__(self, paths: list[Path]) -> None:
-        from hiveparse.errors import HiveparseError  # noqa: PLC0415
+        from hiveparse.errors import Diagnostic, HiveparseError, Severity  # noqa: PLC0415
         from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
         from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
 
@@ -131,12 +142,16 @@ class _Opened:
         discovery = discover_evidence(paths)
         self.evidence = []
         self.problems = [str(error) for error in discovery.errors]
+        self.unreadable = [*discovery.diagnostics, *(e.to_diagnostic() for e in discovery.errors)]
         for found in discovery.files:
             # One file that cannot be read is its own problem (partial), not the others'.
             try:
                 item = open_evidence(found.path)
             except HiveparseError as error:
                 self.problems.append(str(error))
+                self.unreadable.append(
+                    Diagnostic("input.unreadable", error.message, error.location, Severity.ERROR)
+                )
                 continue
             self.evidence.append(item)
             damage = next((d for d in item.all_diagnostics if d.severity == "error"), None)

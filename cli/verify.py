@@ -28,22 +28,35 @@ def verify(
     """Walk with our reader and with regipy and python-registry; list every disagreement.
 
     Exit status 1 when any engine disagrees (or fails to read what ours read); 3 when a
-    comparison was stopped because an engine read more than the file holds.
+    comparison was stopped because an engine read more than the file holds, or the hive
+    could not be read whole.
     """
     from hiveparse.engines import open_engine  # noqa: PLC0415
     from hiveparse.engines.verify import DisagreementKind, ReadBudget, compare_hives  # noqa: PLC0415
-    from hiveparse.errors import Diagnostic, Location, Severity, UsageError  # noqa: PLC0415
+    from hiveparse.errors import (  # noqa: PLC0415
+        Diagnostic,
+        Location,
+        NotRegf,
+        Severity,
+        UsageError,
+    )
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
-    from hiveparse.sources.regf import open_hive  # noqa: PLC0415
+    from hiveparse.sources.regf.hive import RegfHive  # noqa: PLC0415
 
     chosen = peers or list(_PEERS)
     unknown = [p for p in chosen if p not in _PEERS]
     if unknown:
         raise UsageError(f"unknown peer engine(s) {unknown}; choose from {list(_PEERS)}")
     # Peers read the file as it is on disk, so ours does too (no log replay).
-    reference = open_hive(evidence, apply_logs=False)
-    diagnostics = list(reference.diagnostics)
+    opened = open_evidence(evidence, apply_logs=False)
+    reference = opened.hives[0].hive
+    if not isinstance(reference, RegfHive):
+        raise NotRegf(
+            "verify compares REGF hive readers; this is a .reg file", source=str(evidence)
+        )
+    diagnostics = list(opened.all_diagnostics)
     if reference.dirty:
         diagnostics.append(
             Diagnostic(
@@ -73,14 +86,15 @@ def verify(
         for r in results
         for d in r["disagreements"]
     )
-    document = {
-        "schema_version": records.SCHEMA_VERSION,
-        "tool": records.tool_record(),
-        "evidence": str(evidence),
-        "reference_engine": "hiveparse",
-        "peers": results,
-        "diagnostics": records.diagnostics_record(diagnostics),
-    }
+    # Partial when a comparison was stopped or the hive could not be read whole: what was
+    # not read was not compared (and, as for analyze, partial comes before disagreement).
+    partial = stopped or records.is_partial(diagnostics)
+    document = records.envelope(
+        [opened],
+        {"reference_engine": "hiveparse", "peers": results},
+        partial=partial,
+        diagnostics=diagnostics,
+    )
     fmt = chosen_format(output_format)
     if fmt == Format.JSON:
         write_json(document, sys.stdout)
@@ -103,6 +117,7 @@ def verify(
             "a comparison stopped where an engine read more values or value data than the "
             "file holds (read_budget_exceeded): what follows was not compared"
         )
+    if partial:
         raise typer.Exit(EXIT_PARTIAL)
     disagree = any(r["error"] or r["disagreements"] for r in results)
     raise typer.Exit(EXIT_FINDINGS if disagree else EXIT_OK)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from hiveparse import __version__
@@ -20,6 +21,29 @@ SCHEMA_VERSION = "1"
 
 def tool_record() -> dict[str, str]:
     return {"name": "hiveparse", "version": __version__}
+
+
+def envelope(
+    evidence: Iterable[Evidence | dict[str, Any]],
+    body: dict[str, Any],
+    *,
+    partial: bool,
+    diagnostics: Iterable[Diagnostic],
+) -> dict[str, Any]:
+    """One command's JSON document: the fields every command shares (``schema_version``,
+    ``tool``, ``evidence[]``, ``partial``, ``diagnostics[]``, see
+    :data:`hiveparse.report.schema.ENVELOPE_SCHEMA`) around the command's own ``body``.
+    Evidence is given opened (its record is made here) or as a record already made."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": tool_record(),
+        "evidence": [
+            item if isinstance(item, dict) else evidence_record(item) for item in evidence
+        ],
+        **body,
+        "partial": partial,
+        "diagnostics": diagnostics_record(list(diagnostics)),
+    }
 
 
 def evidence_record(evidence: Evidence) -> dict[str, Any]:

@@ -290,6 +290,54 @@ _NOT_APPLICABLE: dict[str, Any] = {
     },
 }
 
+_TOOL: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "version"],
+    "properties": {"name": {"const": "hiveparse"}, "version": {"type": "string"}},
+}
+_DIAGNOSTIC: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "severity", "message", "source", "offset", "line", "column"],
+    "properties": {
+        "code": {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"},
+        "severity": {"enum": ["error", "warning", "info"]},
+        "message": {"type": "string"},
+        "source": _NULLABLE_STR,
+        "offset": _NULLABLE_INT,
+        "line": _NULLABLE_INT,
+        "column": _NULLABLE_INT,
+    },
+}
+
+# What every command's JSON document shares (report.records.envelope): analyze's host
+# documents, info, query, recover, verify, secrets, convert and timebomb.
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://hiveparse.invalid/schema/envelope-1.json",
+    "title": "the fields every hiveparse JSON document shares",
+    "type": "object",
+    "required": ["schema_version", "tool", "evidence", "partial", "diagnostics"],
+    "properties": {
+        "schema_version": {"const": "1"},
+        "tool": _TOOL,
+        "evidence": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "sha256", "size", "format"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "size": {"type": "integer", "minimum": 0},
+                    "format": {"enum": ["regf", "reg", "memory"]},
+                },
+            },
+        },
+        "partial": {"type": "boolean"},
+        "diagnostics": {"type": "array", "items": _DIAGNOSTIC},
+    },
+}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://hiveparse.invalid/schema/analyze-1.json",
@@ -303,14 +351,12 @@ SCHEMA: dict[str, Any] = {
         "licensing",
         "rdp",
         "findings",
+        "partial",
+        "diagnostics",
     ],
     "properties": {
         "schema_version": {"const": "1"},
-        "tool": {
-            "type": "object",
-            "required": ["name", "version"],
-            "properties": {"name": {"const": "hiveparse"}, "version": {"type": "string"}},
-        },
+        "tool": _TOOL,
         "as_of": {"type": "string", "pattern": r"Z$"},
         "host": {
             "type": "object",
@@ -588,7 +634,7 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "diagnostics": {"type": "array", "items": {"type": "object"}},
+        "diagnostics": {"type": "array", "items": _DIAGNOSTIC},
     },
 }
 

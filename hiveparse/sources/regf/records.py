@@ -83,6 +83,16 @@ class KeyNode(NamedTuple):
     name: str
 
 
+def _name_too_long(report: Report, what: str, length: int, limit: int, offset: int) -> None:
+    report(
+        f"regf.{what}_name_too_long",
+        f"a {what} name of {length} characters: Windows writes at most {limit} (a crafted or "
+        "damaged hive)",
+        offset,
+        Severity.WARNING,
+    )
+
+
 def parse_key_node(image: Image, start: int, length: int, report: Report) -> KeyNode | None:
     """The nk record whose cell payload is ``image[start : start + length]``."""
     if length < _NK_SIZE or image[start : start + 2] != b"nk":
@@ -109,13 +119,7 @@ def parse_key_node(image: Image, start: int, length: int, report: Report) -> Key
     name_start = start + _NK_SIZE
     name = decode_name(image[name_start : name_start + name_length], bool(flags & KEY_COMP_NAME))
     if len(name) > MAX_KEY_NAME_CHARS:
-        report(
-            "regf.key_name_too_long",
-            f"a key name of {len(name)} characters: Windows writes at most "
-            f"{MAX_KEY_NAME_CHARS} (a crafted or damaged hive)",
-            start - 4,
-            Severity.WARNING,
-        )
+        _name_too_long(report, "key", len(name), MAX_KEY_NAME_CHARS, start - 4)
     # tuple.__new__ skips NamedTuple's Python-level constructor (a hot path: once per key).
     return _new_tuple(
         KeyNode,
@@ -169,13 +173,7 @@ def parse_value_record(image: Image, start: int, length: int, report: Report) ->
     name_start = start + _VK_SIZE
     name = decode_name(image[name_start : name_start + name_length], bool(flags & VALUE_COMP_NAME))
     if len(name) > MAX_VALUE_NAME_CHARS:
-        report(
-            "regf.value_name_too_long",
-            f"a value name of {len(name)} characters: Windows writes at most "
-            f"{MAX_VALUE_NAME_CHARS} (a crafted or damaged hive)",
-            start - 4,
-            Severity.WARNING,
-        )
+        _name_too_long(report, "value", len(name), MAX_VALUE_NAME_CHARS, start - 4)
     return _new_tuple(
         ValueRecord,
         (
