@@ -10,7 +10,7 @@ from hiveparse import __version__
 from hiveparse.errors import Diagnostic, Severity
 from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
-from hiveparse.model import HiveHeader, Key, Value
+from hiveparse.model import HiveHeader, Key, Provenance, Value
 from hiveparse.values import decode_value
 
 if TYPE_CHECKING:
@@ -82,7 +82,9 @@ def _mounts(evidence: Evidence) -> list[dict[str, Any]]:
     return mounts
 
 
-def value_record(value: Value) -> dict[str, Any]:
+def value_record(value: Value, key: Provenance | None = None) -> dict[str, Any]:
+    """A value as reports show it. Under its key's record (``key``: the key's provenance)
+    its provenance states only what the key's does not: where the value itself lies."""
     raw = value.raw
     decoded = decode_value(value.type_id, raw)
     problems = [d.code for d in value.diagnostics]
@@ -99,8 +101,21 @@ def value_record(value: Value) -> dict[str, Any]:
         "raw": raw.hex(),
         "decoded": shown,
         "problems": problems,
-        "provenance": value.provenance.to_dict(),
+        "provenance": _provenance_under(value.provenance, key),
     }
+
+
+def _provenance_under(own: Provenance, key: Provenance | None) -> dict[str, object]:
+    """``own`` without the file, format, engine and hive its key's record already states
+    (all of them kept when any differs): the cell offset or line, and whether deleted."""
+    if key is None or (own.source, own.format, own.engine, own.hive_type) != (
+        key.source,
+        key.format,
+        key.engine,
+        key.hive_type,
+    ):
+        return own.to_dict()
+    return {"cell_offset": own.offset, "line": own.line, "deleted": own.deleted}
 
 
 def ace_record(ace: Ace) -> dict[str, Any]:
@@ -165,7 +180,8 @@ def key_record(
     if control_set is not None:
         record["control_set"] = control_set
     if with_values:
-        values = (value_record(v) for v in key.values())
+        below = key.provenance
+        values = (value_record(v, below) for v in key.values())
         record["values"] = values if lazy_values else list(values)
     if with_security:
         record["security"] = security_record(key.security_descriptor)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
+from itertools import islice
 from typing import Any, TextIO
+
+LAZY_BATCH = 256  # items of a lazy field encoded per call
 
 
 class OutputFormat(StrEnum):
@@ -32,16 +35,33 @@ def write_jsonl(records: Iterable[Any], out: TextIO) -> None:
 
 def write_record_lazily(record: dict[str, Any], out: TextIO) -> None:
     """``record`` on one line exactly as ``dumps(record, indent=None)`` writes it, where a
-    field holding an iterator (the values of a key that has a million) is written item by
-    item and never held as a list."""
+    field holding an iterator (the values of a key that has a million) is written a batch of
+    :data:`LAZY_BATCH` items at a time and never held as a list. Runs of plain fields are
+    encoded in one call (the encoder's cost is per call as much as per byte)."""
     out.write("{")
-    for index, (name, value) in enumerate(record.items()):
-        out.write(f"{', ' if index else ''}{dumps(name, indent=None)}: ")
-        if isinstance(value, Iterator):
-            out.write("[")
-            for position, item in enumerate(value):
-                out.write(f"{', ' if position else ''}{dumps(item, indent=None)}")
-            out.write("]")
-        else:
-            out.write(dumps(value, indent=None))
+    plain: dict[str, Any] = {}
+    written = False
+
+    def separator() -> str:
+        nonlocal written
+        was, written = written, True
+        return ", " if was else ""
+
+    def flush() -> None:
+        if plain:
+            out.write(separator() + dumps(plain, indent=None)[1:-1])
+            plain.clear()
+
+    for name, value in record.items():
+        if not isinstance(value, Iterator):
+            plain[name] = value
+            continue
+        flush()
+        out.write(f"{separator()}{dumps(name, indent=None)}: [")
+        between = ""
+        while batch := list(islice(value, LAZY_BATCH)):
+            out.write(between + dumps(batch, indent=None)[1:-1])
+            between = ", "
+        out.write("]")
+    flush()
     out.write("}")

@@ -9,17 +9,16 @@ from __future__ import annotations
 import struct
 import warnings
 
-import pytest
-
 from hiveparse.crypto.blob import decrypt_blob
 from hiveparse.crypto.chain import list_lsa_secrets, open_lsa, read_dpapi_system
 from hiveparse.crypto.errors import WrongKey
 from hiveparse.crypto.masterkey import decrypt_master_key_file, user_pre_key
+from tests.support.oracles import oracle
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    impacket_dpapi = pytest.importorskip("impacket.dpapi")
-    secretsdump = pytest.importorskip("impacket.examples.secretsdump")
+    impacket_dpapi = oracle("impacket.dpapi")
+    secretsdump = oracle("impacket.examples.secretsdump")
 
 
 def _impacket_master_key(data: bytes, pre_key: bytes) -> bytes | None:

@@ -70,6 +70,7 @@ from hiveparse.crypto.protect_dpapi import BACKUP_KEY_SIZE
 from hiveparse.schemas import dpapi as blob_schema
 from hiveparse.schemas import dpapi_masterkey as mk_schema
 from hiveparse.schemas import lsa as lsa_schema
+from tests.support.oracles import oracle
 
 try:  # cryptography >= 43 keeps RC4 here
     from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4
@@ -567,7 +568,7 @@ def test_blob_round_trips():
 def impacket_dpapi() -> ModuleType:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pytest.importorskip("impacket.dpapi")
+        return oracle("impacket.dpapi")
 
 
 def test_impacket_opens_our_master_key_and_blobs(impacket_dpapi):

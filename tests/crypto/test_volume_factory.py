@@ -32,6 +32,7 @@ from samples.volume_factory import (
     set_lsa_class_names,
     write_volume,
 )
+from tests.support.oracles import oracle
 
 EXPIRY = datetime(2026, 3, 20, 9, 30, 15, tzinfo=UTC)
 SEED = "test-volume"
@@ -171,8 +172,8 @@ def test_a_system_hive_needs_a_control_set(material):
 def _impacket() -> tuple[ModuleType, ModuleType]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dpapi = pytest.importorskip("impacket.dpapi")
-        secretsdump = pytest.importorskip("impacket.examples.secretsdump")
+        dpapi = oracle("impacket.dpapi")
+        secretsdump = oracle("impacket.examples.secretsdump")
     return dpapi, secretsdump
 
 

@@ -41,6 +41,7 @@ from hiveparse.sources.regf.writer import (
     write_hive,
     write_hive_with_layout,
 )
+from tests.support.oracles import oracle
 
 T0 = 0x01D5_0000_0000_0000  # 2019-ish FILETIMEs with a non-zero 100 ns digit
 SECOND = 10_000_000
@@ -556,7 +557,7 @@ def test_python_registry_reads_back(
 
 
 def test_pyregf_reads_back(rich: tuple[MemoryHive, bytes, HiveLayout]) -> None:
-    pytest.importorskip("pyregf")
+    oracle("pyregf")
     expected = _expected_via(model_snapshot(rich[0]), name=_cp1252_view, raw=_pyregf_inline_view)
     got = pyregf_snapshot(rich[1])
     assert got.keys() == expected.keys()
