@@ -9,29 +9,20 @@ Imports the foundations, ``schemas``, ``decode`` and ``sources``.
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from hiveparse.errors import EngineError, UsageError
+from hiveparse.errors import UsageError
 from hiveparse.model import Hive
 
 Opener = Callable[[str | os.PathLike[str]], Hive]
 
 
 def _open_hiveparse(path: str | os.PathLike[str]) -> Hive:
-    # Looked up at call time: the project's reader may be absent from a partial checkout.
-    open_hive = getattr(importlib.import_module("hiveparse.sources.regf"), "open_hive", None)
-    if open_hive is None:
-        raise UsageError(
-            "engine 'hiveparse' is not available: hiveparse.sources.regf has no open_hive"
-        )
-    hive = open_hive(path, apply_logs=False)
-    if not isinstance(hive, Hive):
-        message = f"open_hive returned {type(hive).__name__}, not a Hive"
-        raise EngineError(message, source=os.fspath(path), engine="hiveparse")
-    return hive
+    from hiveparse.sources.regf import open_hive  # noqa: PLC0415 - imported on first use
+
+    return open_hive(path, apply_logs=False)
 
 
 def _open_regipy(path: str | os.PathLike[str]) -> Hive:

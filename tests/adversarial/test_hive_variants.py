@@ -49,21 +49,6 @@ from tests.adversarial.generate import (
 from tests.adversarial.locate import locate, targets_from_layout
 from tests.support.isolation import MIB, Limits, Outcome, safe_call
 
-
-def _reader_available() -> str | None:
-    try:
-        from hiveparse.sources import regf  # noqa: PLC0415
-    except Exception as error:
-        return f"hiveparse.sources.regf does not import: {error!r}"
-    if not hasattr(regf, "open_hive"):
-        return "hiveparse.sources.regf.open_hive does not exist yet (the reader is not written)"
-    return None
-
-
-_MISSING = _reader_available()
-if _MISSING:
-    pytest.skip(_MISSING, allow_module_level=True)
-
 WALK = "tests.adversarial.walk:walk_hive"
 WORK = "tests.adversarial.walk:walk_work"
 JOBS = 2
