@@ -11,7 +11,7 @@ import sys
 import time
 
 from hiveparse.sources.regf import open_hive
-from hiveparse.sources.regf.recover import recover
+from hiveparse.sources.regf.carve import recover
 
 
 def main(path: str) -> None:

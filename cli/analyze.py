@@ -98,7 +98,7 @@ def analyze(
         ),
     ] = GroupBy.AUTO,
 ) -> None:
-    """Licensing mode, license servers, grace period, client licences and RDP exposure,
+    """Licensing mode, license servers, grace period, client licenses and RDP exposure,
     with findings, evidence and the safe fix."""
     from hiveparse.errors import UsageError  # noqa: PLC0415
     from hiveparse.evidence.hosts import Grouping  # noqa: PLC0415

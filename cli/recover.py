@@ -33,8 +33,8 @@ def recover(
         recovered_value_record,
         under,
     )
+    from hiveparse.sources.regf.carve import recover as carve  # noqa: PLC0415
     from hiveparse.sources.regf.hive import RegfHive  # noqa: PLC0415
-    from hiveparse.sources.regf.recover import recover as carve  # noqa: PLC0415
 
     opened = open_evidence(evidence, apply_logs=not no_logs)
     if opened.format == EvidenceFormat.REG:

@@ -28,7 +28,7 @@ with atheris.instrument_imports():
     from hiveparse.errors import HiveparseError
     from hiveparse.model import walk
     from hiveparse.sources.regf import open_hive
-    from hiveparse.sources.regf.recover import recover
+    from hiveparse.sources.regf.carve import recover
 
 from hiveparse.sources.memory import MemoryHive  # seeds only: not instrumented
 from hiveparse.sources.regf.writer import write_hive

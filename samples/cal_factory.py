@@ -1,6 +1,6 @@
-"""Build realistic RDS client licences (CALs) as a Windows license server issues them.
+"""Build realistic RDS client licenses (CALs) as a Windows license server issues them.
 
-A licence is a small X.509 chain: the license server's self-signed certificate and, issued
+A license is a small X.509 chain: the license server's self-signed certificate and, issued
 by it, the client's CAL carrying the Microsoft "Hydra" extensions of [MS-RDPELE] §2.2.2.9.
 This module writes them the way the Windows Server 2003-era license server code does
 ([NT5] gencert.cpp ``TLSGenerateSingleCertificate`` / ``TLSGenerateClientCertificate``,
@@ -82,7 +82,7 @@ Signature = Literal["sha1RSA", "sha256RSA"]
 
 @dataclass(frozen=True)
 class CalSpec:
-    """Everything that goes into one licence; the defaults describe a WS2008-era CAL."""
+    """Everything that goes into one license; the defaults describe a WS2008-era CAL."""
 
     not_before: datetime
     not_after: datetime
@@ -218,7 +218,7 @@ def license_server_info_bytes(
 
 
 def build_license(spec: CalSpec) -> BuiltLicense:
-    """The licence blob for ``spec`` and the pieces it was made of."""
+    """The license blob for ``spec`` and the pieces it was made of."""
     server_key = derive_rsa_key(spec.seed, f"server:{spec.license_server}", spec.key_bits)
     client_key = derive_rsa_key(spec.seed, f"client:{spec.client_machine}", spec.key_bits)
     server_name = _name(

@@ -690,7 +690,7 @@ def rdp_client_temporary_cal() -> dict[str, Payload]:
     system = machine_system(machine, lambda _control_set, _number: None)
     software = machine_software(machine)
     root = software.root()
-    licence = build_license(
+    license = build_license(
         CalSpec(
             not_before=datetime(2025, 11, 27, 8, 3, 11, tzinfo=UTC),
             not_after=datetime(2026, 2, 25, 8, 3, 11, tzinfo=UTC),  # 90 days (§7.3)
@@ -704,7 +704,7 @@ def rdp_client_temporary_cal() -> dict[str, Payload]:
             seed=SEED,
         )
     )
-    (store_key,) = install_store(root, [licence], hwid=CLIENT_HWID)
+    (store_key,) = install_store(root, [license], hwid=CLIENT_HWID)
     base = root.ensure(MSLICENSING)
     hardware, store = base.ensure("HardwareID"), base.ensure("Store")
     hardware.class_name_text = "Client HWID"  # §7.1, §7.2: the key classes mstsc sets

@@ -207,9 +207,9 @@ def test_hive_and_reg_give_the_same_licensing_state(case: str):
     # Only the hive has the GracePeriod last write behind the expiry estimate.
     assert reg.grace.key_last_write is None
     assert reg.grace.expires is None
-    hive_licences = [(c.store_key, c.temporary, c.not_after) for c in decode_store(hive.facts)]
-    reg_licences = [(c.store_key, c.temporary, c.not_after) for c in decode_store(reg.facts)]
-    assert hive_licences == reg_licences
+    hive_licenses = [(c.store_key, c.temporary, c.not_after) for c in decode_store(hive.facts)]
+    reg_licenses = [(c.store_key, c.temporary, c.not_after) for c in decode_store(reg.facts)]
+    assert hive_licenses == reg_licenses
 
 
 @pytest.mark.parametrize("case", HIVE_CASES)
@@ -431,14 +431,14 @@ def test_rdp_client_holds_an_expired_temporary_cal():
     state = _state(_hive_files("rdp-client-temporary-cal"))
     assert state.role.session_host is False
     assert state.rdp.enabled is False
-    (licence,) = decode_store(state.facts)
-    assert licence.temporary is True
-    assert licence.issuer == "LS01"
-    assert licence.not_before == datetime(2025, 11, 27, 8, 3, 11, tzinfo=UTC)
-    assert licence.not_after == datetime(2026, 2, 25, 8, 3, 11, tzinfo=UTC)
-    assert licence.not_after < AS_OF
-    assert licence.license is not None
-    info = licence.license.product_info
+    (license,) = decode_store(state.facts)
+    assert license.temporary is True
+    assert license.issuer == "LS01"
+    assert license.not_before == datetime(2025, 11, 27, 8, 3, 11, tzinfo=UTC)
+    assert license.not_after == datetime(2026, 2, 25, 8, 3, 11, tzinfo=UTC)
+    assert license.not_after < AS_OF
+    assert license.license is not None
+    info = license.license.product_info
     assert info is not None
     assert info.licensed_product_id == "A02-6.00-S"
     hwid = state.facts.get("client.hwid")

@@ -1,6 +1,6 @@
 """X.509 certificates as RDS licensing writes them, and the Microsoft extensions they carry.
 
-Shared by the client licences (:mod:`hiveparse.rds.client_license`, reference §7) and the
+Shared by the client licenses (:mod:`hiveparse.rds.client_license`, reference §7) and the
 RD Session Host's certificate values (:mod:`hiveparse.rds.server_certificate`, §6A). Layouts
 are in :mod:`hiveparse.schemas.rdpele`. The rules this module applies:
 
@@ -554,7 +554,7 @@ def read_extensions(tbs: bytes) -> list[Extension]:
 
 @dataclass
 class CertificateInfo:
-    """One X.509 certificate (of a licence or a server chain), Microsoft extensions decoded."""
+    """One X.509 certificate (of a license or a server chain), Microsoft extensions decoded."""
 
     index: int
     subject: str | None = None

@@ -3,7 +3,7 @@
 A .reg file is a change script: imported, it sets values and (with ``[-key]`` / ``"v"=-``)
 deletes keys and values. For every .reg input of a host this lists the operations at the
 locations of the table (hiveparse.rds.locations) with their line and what they mean: "sets
-LicensingMode = 4: Per User", "deletes the grace-period timebomb", "deletes the client licence
+LicensingMode = 4: Per User", "deletes the grace-period timebomb", "deletes the client license
 store". Everything else the file holds is counted, not listed.
 """
 
@@ -34,8 +34,8 @@ DELETION_WORDS = {
     "grace.timebomb": "deletes the grace-period timebomb (a grace-period reset, §5.5)",
     "grace.timebomb_beta": "deletes the grace-period timebomb (beta name; a reset, §5.5)",
     "grace.key": "deletes the GracePeriod key and the timebomb in it (a reset, §5.5)",
-    "client.store": "deletes the client licence store (the CALs this client holds, §7.2)",
-    "client.store_wow64": "deletes the client licence store (32-bit view, §7.2)",
+    "client.store": "deletes the client license store (the CALs this client holds, §7.2)",
+    "client.store_wow64": "deletes the client license store (32-bit view, §7.2)",
     "client.hwid": "deletes the client hardware id (a new one is made, §7.1)",
     "client.hwid_wow64": "deletes the client hardware id (32-bit view, §7.1)",
     "mode.local": "deletes the local licensing mode",

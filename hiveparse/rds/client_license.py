@@ -1,10 +1,10 @@
-"""Client licences: the hardware id and the CALs a Remote Desktop client keeps in MSLicensing.
+"""Client licenses: the hardware id and the CALs a Remote Desktop client keeps in MSLicensing.
 
 Reference §7 (``rds-licensing.md``): ``Microsoft\\MSLicensing\\HardwareID\\ClientHWID`` is
 a 20-byte CLIENT_HARDWARE_ID; ``Microsoft\\MSLicensing\\Store\\LICENSEnnn`` holds one
-licence each, as four REG_BINARY values (``LicenseScope``, ``CompanyName``, ``ProductID``,
+license each, as four REG_BINARY values (``LicenseScope``, ``CompanyName``, ``ProductID``,
 ``ClientLicense``, the last split into ``ClientLicense001``, ... on Windows CE). Layouts are
-in :mod:`hiveparse.schemas.rdpele`. How the licence's container, certificates, extensions
+in :mod:`hiveparse.schemas.rdpele`. How the license's container, certificates, extensions
 and index strings are read is in :mod:`hiveparse.decode.certificates`; the rule this module
 adds:
 
@@ -46,7 +46,7 @@ from hiveparse.model import Key, Value, ValueType, fold_name
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.schemas import rdpele
 
-# The decoders of the licence's parts live in hiveparse.decode.certificates; they are
+# The decoders of the license's parts live in hiveparse.decode.certificates; they are
 # re-exported here, where callers have always found them.
 __all__ = [
     "CertificateInfo",
@@ -119,7 +119,7 @@ def decode_hwid(raw: bytes, problems: list[str] | None = None) -> Hwid | None:
     return Hwid(raw, platform_id, platform_name, data)
 
 
-# -- the licence -------------------------------------------------------------------------------
+# -- the license -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -210,7 +210,7 @@ class DecodedLicense:
 
     @property
     def all_problems(self) -> list[str]:
-        """The licence's problems and those of every certificate and extension in it."""
+        """The license's problems and those of every certificate and extension in it."""
         found = list(self.problems)
         for certificate in self.certificates:
             prefix = f"certificate {certificate.index}"
@@ -256,11 +256,11 @@ def decode_client_license(raw: bytes) -> DecodedLicense:
     """Decode a ``ClientLicense`` blob; never raises, every anomaly is in ``problems``."""
     problems: list[str] = []
     if not raw:
-        return DecodedLicense(0, None, [], None, None, ["empty licence"])
+        return DecodedLicense(0, None, [], None, None, ["empty license"])
     container, loaded = load_certificates(bytes(raw), problems)
     certificates = [certificate_info(index, cert) for index, cert in enumerate(loaded)]
     if not certificates:
-        problems.append("no X.509 certificate could be read from the licence")
+        problems.append("no X.509 certificate could be read from the license")
         return DecodedLicense(len(raw), container, certificates, None, None, problems)
     carriers = [info.index for info in certificates if info.product_info is not None]
     if carriers:
@@ -286,7 +286,7 @@ def decode_client_license(raw: bytes) -> DecodedLicense:
 
 @dataclass
 class ClientLicense:
-    """One ``Store\\LICENSEnnn`` key: its index strings, its licence, and their provenance."""
+    """One ``Store\\LICENSEnnn`` key: its index strings, its license, and their provenance."""
 
     store_key: str
     key_name: str

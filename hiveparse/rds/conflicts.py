@@ -19,7 +19,7 @@ from typing import Any
 from hiveparse.evidence.coverage import SourceCoverage
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Fact, FactSet
-from hiveparse.rds.findings import Basis, Finding, Indicator, Severity
+from hiveparse.rds.findings import Basis, Finding, FindingSeverity, Indicator
 from hiveparse.rds.judge import describe_place
 from hiveparse.rds.locations import CCS, LOCATIONS, Location, Status
 from hiveparse.rds.state import LicensingState
@@ -170,7 +170,7 @@ def rule_evidence_conflict(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "evidence.conflict",
-        Severity.MEDIUM,
+        FindingSeverity.MEDIUM,
         "Inputs of one host disagree",
         detail,
         basis,

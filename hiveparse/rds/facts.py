@@ -24,9 +24,9 @@ from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.paths import full_key_path
 from hiveparse.rds.locations import BY_FACT, CCS, LOCATIONS, Location
+from hiveparse.sources.regf.carve import RecoveredValue, Recovery, bins_around, recover
 from hiveparse.sources.regf.cells import HiveBin
 from hiveparse.sources.regf.hive import RegfHive, RegfKey
-from hiveparse.sources.regf.recover import RecoveredValue, Recovery, bins_around, recover
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
 from hiveparse.values import decode_value
 

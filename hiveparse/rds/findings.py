@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from hiveparse.rds.state import RoleState
 
 
-class Severity(StrEnum):
+class FindingSeverity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -39,7 +39,7 @@ class Severity(StrEnum):
         return _SEVERITY_ORDER.index(self)
 
 
-_SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)
+_SEVERITY_ORDER: tuple[FindingSeverity, ...] = tuple(FindingSeverity)
 
 
 class Confidence(StrEnum):
@@ -166,7 +166,7 @@ class Basis:
 @dataclass
 class Finding:
     id: str
-    severity: Severity
+    severity: FindingSeverity
     title: str
     detail: str
     evidence: list[dict[str, Any]]
@@ -177,7 +177,7 @@ class Finding:
     def build(
         cls,
         finding_id: str,
-        severity: Severity,
+        severity: FindingSeverity,
         title: str,
         detail: str,
         basis: Basis,

@@ -111,7 +111,7 @@ LOCATIONS: tuple[Location, ...] = (
     _loc("grace.timebomb_beta", S, rf"{RCM_KEY}\GracePeriod", TIMEBOMB_BETA, _BINARY, UNSURE,
          "§5.1", "grace-period timebomb, beta-build name"),
     _loc("grace.ended", S, TERMSERVICE_PARAMETERS, "LicensingGracePeriodEnded", _DWORD, OK,
-         "§5.3", "created when the host received a permanent licence"),
+         "§5.3", "created when the host received a permanent license"),
     _loc("grace.lsa_timebomb", SEC, rf"Policy\Secrets\{TIMEBOMB_RTM}", None, _ANY, OK, "§5.1",
          "XP / Server 2003 timebomb kept as an LSA secret", Layer.LSA),
     _loc("grace.run_as_rtm", W, r"Microsoft\TermServLicensing", "RunAsRTM", _DWORD, OK,
@@ -174,15 +174,15 @@ LOCATIONS: tuple[Location, ...] = (
          "policy: 0 = RDP security, 1 = negotiate, 2 = TLS", Layer.POLICY),
     _loc("rdp.min_encryption.policy", W, TS_POLICY_KEY, "MinEncryptionLevel", _DWORD, OK,
          "§8", "policy: 1 low, 2 client compatible, 3 high, 4 FIPS", Layer.POLICY),
-    # -- client licence store (§7) -----------------------------------------------------------
+    # -- client license store (§7) -----------------------------------------------------------
     _loc("client.hwid", W, r"Microsoft\MSLicensing\HardwareID", "ClientHWID", _BINARY, OK,
          "§7.1", "client hardware id (five DWORDs)"),
     _loc("client.hwid_wow64", W, r"Wow6432Node\Microsoft\MSLicensing\HardwareID",
          "ClientHWID", _BINARY, UNSURE, "§7.1", "client hardware id, 32-bit view"),
     _loc("client.store", W, r"Microsoft\MSLicensing\Store", None, _ANY, OK, "§7.2",
-         "client licence store (one LICENSEnnn subkey per licence)"),
+         "client license store (one LICENSEnnn subkey per license)"),
     _loc("client.store_wow64", W, r"Wow6432Node\Microsoft\MSLicensing\Store", None, _ANY,
-         UNSURE, "§7.2", "client licence store, 32-bit view"),
+         UNSURE, "§7.2", "client license store, 32-bit view"),
     # -- identity ------------------------------------------------------------------------------
     _loc("host.computer_name", S, rf"{CCS}\Control\ComputerName\ComputerName", "ComputerName",
          _SZ, OK, "§8.1", "the host's NetBIOS name"),

@@ -1,7 +1,7 @@
 """Findings about deleted licensing settings carved from the hives' unallocated space.
 
 A licensing mode, license server list or policy value that was deleted leaves its record in a
-free cell until the space is reused (hiveparse.sources.regf.recover). What it held tells a
+free cell until the space is reused (hiveparse.sources.regf.carve). What it held tells a
 responder what the host was configured with before, and that someone removed it. The grace
 timebomb is left to rds.grace.reset_suspected, which weighs it with the other indicators;
 context facts (computer name, RDP port, product) are not licensing settings and are left out.
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Fact
-from hiveparse.rds.findings import Basis, Finding, Indicator, Severity
+from hiveparse.rds.findings import Basis, Finding, FindingSeverity, Indicator
 from hiveparse.rds.locations import Status
 from hiveparse.rds.state import LicensingState
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
@@ -102,7 +102,7 @@ def rule_recovered_settings(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rds.recovered.deleted_settings",
-        Severity.MEDIUM if changed else Severity.LOW,
+        FindingSeverity.MEDIUM if changed else FindingSeverity.LOW,
         "Deleted RDS licensing settings recovered from the hive",
         detail,
         basis,

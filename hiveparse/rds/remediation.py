@@ -165,7 +165,7 @@ GRACE_EXPIRED = " ".join(
         GPO_SERVERS,
         SET_RD_LICENSE,
         DIAGNOSER,
-        "Do not reset the grace period: that breaks the licence terms and hides the problem. "
+        "Do not reset the grace period: that breaks the license terms and hides the problem. "
         "No registry edit is recommended for this finding.",
     )
 )

@@ -29,7 +29,7 @@ from typing import Any
 
 from hiveparse.model import HiveType
 from hiveparse.rds.conflicts import evidence_conflicts, rule_evidence_conflict
-from hiveparse.rds.findings import Confidence, Finding, Severity
+from hiveparse.rds.findings import Confidence, Finding, FindingSeverity
 from hiveparse.rds.identity import Era
 from hiveparse.rds.judge import Asking, NotJudged
 from hiveparse.rds.locations import BY_FACT
@@ -225,7 +225,7 @@ RULES: tuple[RuleSpec, ...] = (
         rule_client_temporary_license,
         ("rds.client.temporary_license",),
         reads=("client.store", "client.store_wow64", "client.hwid", "client.hwid_wow64"),
-        summary="a temporary CAL in the RDP client's licence store",
+        summary="a temporary CAL in the RDP client's license store",
     ),
     RuleSpec(
         rule_rdp_nla_disabled,
@@ -283,7 +283,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         rule_client_store_reset,
         ("rds.client.store_reset",),
-        summary="a .reg file that deletes the client licence store",
+        summary="a .reg file that deletes the client license store",
     ),
     RuleSpec(
         rule_change_script,
@@ -380,7 +380,7 @@ def _gates(spec: RuleSpec, state: LicensingState) -> list[_Gate]:
     return gates
 
 
-_SEVERITIES: tuple[Severity, ...] = tuple(Severity)
+_SEVERITIES: tuple[FindingSeverity, ...] = tuple(FindingSeverity)
 
 
 def _lowered(finding: Finding, reasons: list[str]) -> Finding:

@@ -4,7 +4,7 @@ Each rule is ``(state) -> Iterable[Finding]``, cites the reference section it im
 (``rds-licensing.md``), and is listed in :data:`RULES` (no registration by import side
 effect). :func:`evaluate` runs them all and sorts by severity, then id.
 
-Severity table (and why)
+FindingSeverity table (and why)
 ========================
 
 ================================  ==========================================================
@@ -78,7 +78,7 @@ from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
 from hiveparse.rds import remediation
 from hiveparse.rds.client_license import ClientLicense, decode_store
 from hiveparse.rds.facts import Fact, FactSet
-from hiveparse.rds.findings import Basis, Confidence, Finding, Indicator, Severity
+from hiveparse.rds.findings import Basis, Confidence, Finding, FindingSeverity, Indicator
 from hiveparse.rds.identity import Era
 from hiveparse.rds.locations import CCS, LOCATIONS, Layer, Status
 from hiveparse.rds.state import GRACE_PERIOD_DAYS, MODE_BY_CODE, LicensingState, Mode, mode_of
@@ -218,7 +218,7 @@ def rule_mode_not_configured(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rds.mode.not_configured",
-        Severity.CRITICAL if over else Severity.HIGH,
+        FindingSeverity.CRITICAL if over else FindingSeverity.HIGH,
         "RD Licensing mode is not configured on an RD Session Host",
         detail,
         basis,
@@ -292,7 +292,7 @@ def rule_mode_invalid(state: LicensingState) -> Iterator[Finding]:
         )
         yield Finding.build(
             "rds.mode.invalid",
-            Severity.HIGH if applies else Severity.MEDIUM,
+            FindingSeverity.HIGH if applies else FindingSeverity.MEDIUM,
             f"Invalid licensing mode in the {layer} layer",
             f"LicensingMode in the {layer} layer ({fact.full_key_path}) {problem}.{masked}",
             basis,
@@ -315,7 +315,7 @@ def rule_mode_policy_overrides_local(state: LicensingState) -> Iterator[Finding]
     )
     yield Finding.build(
         "rds.mode.policy_overrides_local",
-        Severity.LOW,
+        FindingSeverity.LOW,
         "Group Policy licensing mode overrides a different local mode",
         detail,
         Basis().facts_from((mode.policy, mode.local)),
@@ -382,7 +382,7 @@ def rule_servers_none(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rds.servers.none",
-        Severity.HIGH if urgent else Severity.MEDIUM,
+        FindingSeverity.HIGH if urgent else FindingSeverity.MEDIUM,
         "No RD license server configured",
         detail,
         basis,
@@ -449,7 +449,7 @@ def rule_servers_anomaly(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rds.servers.anomaly",
-        Severity.MEDIUM if _SERIOUS_ANOMALIES & set(kinds) else Severity.LOW,
+        FindingSeverity.MEDIUM if _SERIOUS_ANOMALIES & set(kinds) else FindingSeverity.LOW,
         "License server list is malformed",
         detail,
         basis,
@@ -461,7 +461,9 @@ def rule_servers_anomaly(state: LicensingState) -> Iterator[Finding]:
 # grace period (§5, §10)
 
 
-def _grace_severity(state: LicensingState, scale: tuple[Severity, Severity, Severity]) -> Severity:
+def _grace_severity(
+    state: LicensingState, scale: tuple[FindingSeverity, FindingSeverity, FindingSeverity]
+) -> FindingSeverity:
     configured = _licensing_configured(state)
     if configured is False:
         return scale[0]
@@ -509,14 +511,14 @@ def _grace_finding(state: LicensingState, expired: bool) -> Finding:
     expires = iso_z(grace.expires)
     if expired:
         when = f"The grace period ended on {expires} (as of {iso_z(state.as_of)})"
-        scale = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM)
+        scale = (FindingSeverity.CRITICAL, FindingSeverity.HIGH, FindingSeverity.MEDIUM)
         title = "RDS licensing grace period has expired"
     else:
         when = (
             f"The grace period ends on {expires}, {grace.days_left} day(s) after "
             f"{iso_z(state.as_of)} (warning window: {EXPIRING_WINDOW_DAYS} days, §5.3)"
         )
-        scale = (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+        scale = (FindingSeverity.HIGH, FindingSeverity.MEDIUM, FindingSeverity.LOW)
         title = "RDS licensing grace period is about to expire"
     detail = (
         f"{when}. {_configuration_text(state)}. Without a license server that issues CALs, "
@@ -542,7 +544,7 @@ def rule_grace_expiry(state: LicensingState) -> Iterator[Finding]:
         return
     if grace.days_left > EXPIRING_WINDOW_DAYS:
         return
-    # A permanent licence (LicensingGracePeriodEnded) makes the timebomb irrelevant (§5.3).
+    # A permanent license (LicensingGracePeriodEnded) makes the timebomb irrelevant (§5.3).
     if not state.absent("grace.ended"):
         return
     if grace.days_left <= 0:
@@ -658,7 +660,7 @@ def _role_reasons(state: LicensingState) -> list[str]:
 
 
 def _absence_indicators(state: LicensingState, *, required: bool) -> list[ScoredIndicator]:
-    """§10 rows 2-3: the key or the value is missing on a session host without a licence."""
+    """§10 rows 2-3: the key or the value is missing on a session host without a license."""
     grace = state.grace
     if state.role.session_host is False or grace.ended:
         return []
@@ -667,7 +669,7 @@ def _absence_indicators(state: LicensingState, *, required: bool) -> list[Scored
             _absence_needs_role(state)
         return []
     if not state.absent("grace.ended", required=required):
-        return []  # a permanent licence may have ended the grace period
+        return []  # a permanent license may have ended the grace period
     role = state.role.basis
     if grace.key_fact is None:
         if not state.absent("grace.key", required=required):
@@ -890,7 +892,7 @@ def grace_reset_finding(
     )
     yield Finding.build(
         "rds.grace.reset_suspected",
-        Severity.HIGH if confirmed or len(scored) > 1 else Severity.MEDIUM,
+        FindingSeverity.HIGH if confirmed or len(scored) > 1 else FindingSeverity.MEDIUM,
         "RDS licensing grace period may have been reset",
         detail,
         _reset_basis(scored),
@@ -957,7 +959,7 @@ def rule_cert_never_licensed(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rds.cert.never_licensed",
-        Severity.HIGH if expired else Severity.MEDIUM,
+        FindingSeverity.HIGH if expired else FindingSeverity.MEDIUM,
         "RD Session Host was never licensed by a license server",
         detail,
         basis,
@@ -966,26 +968,26 @@ def rule_cert_never_licensed(state: LicensingState) -> Iterator[Finding]:
 
 
 # ---------------------------------------------------------------------------------------
-# client licence store (§7)
+# client license store (§7)
 
 
-def _licence_product(licence: ClientLicense) -> str | None:
+def _license_product(license: ClientLicense) -> str | None:
     """The product id the CAL was issued for (LICENSED_PRODUCT_INFO), else the index string."""
-    decoded = licence.license
+    decoded = license.license
     info = None if decoded is None else decoded.product_info
     if info is not None and info.licensed_product_id:
         return info.licensed_product_id
-    return None if licence.product_id is None else licence.product_id.text
+    return None if license.product_id is None else license.product_id.text
 
 
-def _licence_basis(licence: ClientLicense) -> Basis:
+def _license_basis(license: ClientLicense) -> Basis:
     basis = Basis()
-    for record in licence.evidence:
+    for record in license.evidence:
         basis.record(record)
-    problems = licence.all_problems
+    problems = license.all_problems
     if problems:
         shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
-        basis.rule(f"the licence decoded with problems ({shown})")
+        basis.rule(f"the license decoded with problems ({shown})")
     return basis
 
 
@@ -993,26 +995,26 @@ def client_license_findings(
     state: LicensingState, licenses: Iterable[ClientLicense]
 ) -> Iterator[Finding]:
     """§7.2, §7.3: one finding per temporary CAL (TEMPORARY_LICENSE flag 0x80000000)."""
-    for licence in licenses:
-        if licence.temporary is not True:
+    for license in licenses:
+        if license.temporary is not True:
             continue
-        basis = _licence_basis(licence)
-        expired = licence.not_after is not None and licence.not_after <= state.as_of
-        expiry = iso_z(licence.not_after) or "unknown"
-        product = _licence_product(licence)
+        basis = _license_basis(license)
+        expired = license.not_after is not None and license.not_after <= state.as_of
+        expiry = iso_z(license.not_after) or "unknown"
+        product = _license_product(license)
         basis.indicator(Indicator(
             "temporary_cal",
-            f"temporary CAL in {licence.store_key}, valid until {expiry}",
+            f"temporary CAL in {license.store_key}, valid until {expiry}",
             "§7.3",
             Status.CONFIRMED,
-            {"store_key": licence.store_key, "view": licence.view,
-             "not_before": iso_z(licence.not_before), "not_after": iso_z(licence.not_after),
-             "issuer": licence.issuer, "product_id": product, "expired": expired,
+            {"store_key": license.store_key, "view": license.view,
+             "not_before": iso_z(license.not_before), "not_after": iso_z(license.not_after),
+             "issuer": license.issuer, "product_id": product, "expired": expired,
              "as_of": iso_z(state.as_of)},
         ))  # fmt: skip
         status = "has expired" if expired else "is still valid"
         detail = (
-            f"The client licence {licence.store_key} (issuer {licence.issuer or 'unknown'}, "
+            f"The client license {license.store_key} (issuer {license.issuer or 'unknown'}, "
             f"product {product or 'unknown'}) is a temporary CAL (LICENSED_PRODUCT_INFO flag "
             f"TEMPORARY_LICENSE) valid until {expiry}, which {status} as of "
             f"{iso_z(state.as_of)}. A license server issues a temporary CAL when it has no "
@@ -1020,8 +1022,8 @@ def client_license_findings(
         )
         yield Finding.build(
             "rds.client.temporary_license",
-            Severity.MEDIUM if expired else Severity.LOW,
-            "Temporary RDS client access licence on this client",
+            FindingSeverity.MEDIUM if expired else FindingSeverity.LOW,
+            "Temporary RDS client access license on this client",
             detail,
             basis,
             remediation.CLIENT_TEMPORARY_LICENSE,
@@ -1076,7 +1078,7 @@ def rule_rdp_nla_disabled(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rdp.nla.disabled",
-        Severity.HIGH if rdp_security else Severity.MEDIUM,
+        FindingSeverity.HIGH if rdp_security else FindingSeverity.MEDIUM,
         "Network Level Authentication is not required for RDP",
         f"UserAuthentication is 0 in {_layer_words(state, 'nla')} while remote connections are "
         "allowed: the logon screen is reachable before any authentication (§8)." + layer_text,
@@ -1093,7 +1095,7 @@ def rule_rdp_port_nondefault(state: LicensingState) -> Iterator[Finding]:
     enabled = {True: "allowed", False: "denied", None: "unknown"}[state.rdp.enabled]
     yield Finding.build(
         "rdp.port.nondefault",
-        Severity.LOW,
+        FindingSeverity.LOW,
         "RDP listens on a non-default port",
         f"RDP-Tcp PortNumber is {port} (0x{port:08x}), not {DEFAULT_RDP_PORT}; remote "
         f"connections are {enabled} (§8).",
@@ -1121,7 +1123,7 @@ def rule_rdp_enabled(state: LicensingState) -> Iterator[Finding]:
     layer = deny.location.layer if deny is not None else None
     yield Finding.build(
         "rdp.enabled",
-        Severity.INFO,
+        FindingSeverity.INFO,
         "Remote Desktop connections are allowed",
         f"fDenyTSConnections is 0 in the {layer} layer: remote connections are allowed "
         f"(port {rdp.port if rdp.port is not None else 'unknown'}, NLA {nla}, security layer "
@@ -1251,7 +1253,7 @@ def rule_controlset_differs(state: LicensingState) -> Iterator[Finding]:
     )
     yield Finding.build(
         "rds.controlset.differs",
-        Severity.MEDIUM if grace else Severity.LOW,
+        FindingSeverity.MEDIUM if grace else FindingSeverity.LOW,
         "Licensing state differs between ControlSets",
         detail,
         basis,
@@ -1289,7 +1291,7 @@ def rule_policy_tooltip_hidden(state: LicensingState) -> Iterator[Finding]:
         )
     yield Finding.build(
         "rds.policy.tooltip_hidden",
-        Severity.MEDIUM if scored else Severity.INFO,
+        FindingSeverity.MEDIUM if scored else FindingSeverity.INFO,
         "Licensing notifications are hidden by policy",
         text,
         basis,
@@ -1321,7 +1323,7 @@ def rule_reg_only_limits(state: LicensingState) -> Iterator[Finding]:
                                   Status.CONFIRMED))  # fmt: skip
     yield Finding.build(
         "rds.reg_only_limits",
-        Severity.INFO,
+        FindingSeverity.INFO,
         "Input is .reg only: owners, ACLs and last-write times cannot be checked",
         "Every input is a .reg export (or a hive hiveparse convert wrote from one), which by "
         "format carries no security descriptors (owner / DACL) and no key last-write times "
@@ -1353,7 +1355,7 @@ def rule_mode_legacy(state: LicensingState) -> Iterator[Finding]:
     product = state.identity.product_name
     yield Finding.build(
         "rds.mode.legacy",
-        Severity.INFO,
+        FindingSeverity.INFO,
         "Windows XP / Server 2003 era Terminal Services licensing",
         f"The host{f' ({product})' if product else ''} has the XP / Server 2003 'Terminal "
         f"Server\\Licensing Core' key and is of that era ({era.basis}). On these versions the "
@@ -1380,7 +1382,7 @@ def rule_license_server_present(state: LicensingState) -> Iterator[Finding]:
     db_text = f" Database directory: {show_value(db_path.decoded)}." if db_path else ""
     yield Finding.build(
         "rds.license_server.present",
-        Severity.INFO,
+        FindingSeverity.INFO,
         "RD Licensing (license server) service is present",
         "The TermServLicensing service key exists: this host is (or was) an RD license "
         f"server (§6.1).{db_text}",
@@ -1393,8 +1395,8 @@ __all__ = [
     "COMPARED_FACTS",
     "Confidence",
     "Finding",
+    "FindingSeverity",
     "GraceKeySecurity",
-    "Severity",
     "acl_indicators",
     "grace_reset_finding",
     "reset_indicators",

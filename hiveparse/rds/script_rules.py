@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Deletion
-from hiveparse.rds.findings import Basis, Finding, Indicator, Severity
+from hiveparse.rds.findings import Basis, Finding, FindingSeverity, Indicator
 from hiveparse.rds.locations import Status
 from hiveparse.rds.state import LicensingState
 
@@ -51,7 +51,7 @@ def rule_grace_reset_script(state: LicensingState) -> Iterator[Finding]:
     listing = "; ".join(_where(d) for d in hits)
     yield Finding.build(
         "rds.grace.reset_script",
-        Severity.HIGH,
+        FindingSeverity.HIGH,
         "This .reg file resets the RDS licensing grace period",
         f"Running this file deletes the grace-period timebomb: {listing}. After the next "
         "Remote Desktop Services restart Windows creates a fresh 120-day timebomb (§5.3, "
@@ -63,7 +63,7 @@ def rule_grace_reset_script(state: LicensingState) -> Iterator[Finding]:
 
 
 def rule_client_store_reset(state: LicensingState) -> Iterator[Finding]:
-    """§7: deleting MSLicensing (HWID, stored licences) makes the client ask anew."""
+    """§7: deleting MSLicensing (HWID, stored licenses) makes the client ask anew."""
     hits = [d for d in state.facts.deletions if CLIENT_FACTS & set(d.facts)]
     if not hits:
         return
@@ -79,13 +79,13 @@ def rule_client_store_reset(state: LicensingState) -> Iterator[Finding]:
         )
     yield Finding.build(
         "rds.client.store_reset",
-        Severity.INFO,
-        "This .reg file resets the RDP client's licence store",
-        "Running this file deletes the client's cached licence data: "
+        FindingSeverity.INFO,
+        "This .reg file resets the RDP client's license store",
+        "Running this file deletes the client's cached license data: "
         + "; ".join(_where(d) for d in hits)
-        + ". The client generates a new hardware id and requests a new licence at its next "
+        + ". The client generates a new hardware id and requests a new license at its next "
         "connection (§7.1, §7.2). This is a common, legitimate fix for client licensing errors "
-        "(0x104 HWID mismatch, 0x105 bad client licence, 0x109 cannot upgrade).",
+        "(0x104 HWID mismatch, 0x105 bad client license, 0x109 cannot upgrade).",
         basis,
         remediation.CLIENT_STORE_RESET,
     )
@@ -106,7 +106,7 @@ def rule_change_script(state: LicensingState) -> Iterator[Finding]:
     doing = f" Imported, it does this at the licensing locations: {shown}{more}." if changes else ""
     yield Finding.build(
         "rds.reg.change_script",
-        Severity.INFO,
+        FindingSeverity.INFO,
         "The .reg input is a change script (it deletes keys or values)",
         f"The .reg input deletes {total} key(s) or value(s), {len(licensing)} of them at "
         f"licensing locations.{doing} The report describes what the file would write; checks "

@@ -7,7 +7,7 @@ That ``Certificate`` is the RDP proprietary server certificate and ``X509 Certif
 X.509 chain a license server issued to the host is UNCERTAIN (one source), and what ``ID``
 and ``2`` hold is an open question (§12 q13), so nothing is taken from a value's name. Layouts
 are in :mod:`hiveparse.schemas.rdpbcgr`; certificates are read by
-:mod:`hiveparse.decode.certificates`, as for client licences. The rules:
+:mod:`hiveparse.decode.certificates`, as for client licenses. The rules:
 
 * **Format, by structure.** A value is read as the first of these its bytes fit:
 

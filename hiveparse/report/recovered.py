@@ -7,7 +7,7 @@ from typing import Any
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import fold_name, type_name
 from hiveparse.paths import full_key_path
-from hiveparse.sources.regf.recover import RecoveredKey, RecoveredValue
+from hiveparse.sources.regf.carve import RecoveredKey, RecoveredValue
 from hiveparse.values import decode_value
 
 

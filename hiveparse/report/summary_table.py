@@ -80,7 +80,7 @@ def _servers(servers: dict[str, Any]) -> str:
 
 def _grace(grace: dict[str, Any]) -> str:
     if grace["ended"]:
-        return "ended: LicensingGracePeriodEnded (the host received a permanent licence)"
+        return "ended: LicensingGracePeriodEnded (the host received a permanent license)"
     if not grace["present"]:
         return "no timebomb in the evidence"
     if grace["expires"] is None:
@@ -188,7 +188,7 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
             facts.add_row(
                 "client store",
                 escape(f"HWID {_or(client.get('hwid'), 'none')}, "
-                       f"{len(client.get('licenses', []))} licence(s)"),
+                       f"{len(client.get('licenses', []))} license(s)"),
             )  # fmt: skip
         facts.add_row("RDP", escape(_rdp(document["rdp"])))
         console.print(facts)

@@ -1,4 +1,4 @@
-"""RDS client licensing structures: the client hardware id and the licence (CAL) extensions.
+"""RDS client licensing structures: the client hardware id and the license (CAL) extensions.
 
 Declarations only, following [MS-RDPELE] "Remote Desktop Protocol: Licensing Extension"
 (v20240423):
@@ -7,7 +7,7 @@ Declarations only, following [MS-RDPELE] "Remote Desktop Protocol: Licensing Ext
 * §2.2.2.2 PlatformId, with the product-behaviour notes <9> (OS byte), <10> (ISV byte) and
   <11> (low bytes);
 * §2.2.2.6.1 NEW_LICENSE_INFO (the client indexes ``Store\\LICENSEnnn`` by its scope,
-  company and product id; the licence itself is ``pbLicenseInfo``);
+  company and product id; the license itself is ``pbLicenseInfo``);
 * §2.2.2.9 X.509 certificate extensions under ``1.3.6.1.4.1.311.18``;
 * §2.2.2.9.1 LICENSED_PRODUCT_INFO and §2.2.2.9.1.1 LICENSED_VERSION_INFO (``.18.5``);
 * §2.2.2.9.2.1 / §2.2.2.9.2.2 MS_LICENSE_SERVER_INFO_V1 / _V2 (``.18.6``).
@@ -48,7 +48,7 @@ OID_LICENSED_PRODUCT_INFO = "1.3.6.1.4.1.311.18.5"  # licensed_product_info
 OID_MS_LICENSE_SERVER_INFO = "1.3.6.1.4.1.311.18.6"  # ms_license_server_info_v1 / _v2
 OID_PRODUCT_SPECIFIC = "1.3.6.1.4.1.311.18.7"  # policy-module data, opaque
 OID_TLSERVER_SPK = "1.3.6.1.4.1.311.18.8"  # [NT5] license server's SPK, self-signed certs
-OID_SHA1_RSA_OIW = "1.3.14.3.2.29"  # §2.2.2.9: the signature algorithm licence servers use
+OID_SHA1_RSA_OIW = "1.3.14.3.2.29"  # §2.2.2.9: the signature algorithm license servers use
 
 # -- sizes and constants -----------------------------------------------------------------------
 HWID_SIZE = 20

@@ -51,7 +51,7 @@ def walk_hive(path: str) -> dict[str, Any]:
     note(hive.diagnostics)
     walked = time.perf_counter() - started
     # Carving reads every byte the walk does not: it must survive the same hostile input.
-    from hiveparse.sources.regf.recover import recover  # noqa: PLC0415
+    from hiveparse.sources.regf.carve import recover  # noqa: PLC0415
 
     carved = recover(hive)
     return {

@@ -1,6 +1,6 @@
-"""Client licences: the HWID, the CAL blob and the MSLicensing store.
+"""Client licenses: the HWID, the CAL blob and the MSLicensing store.
 
-Licences come from samples/cal_factory.py, an independent writer that lays the certificates
+Licenses come from samples/cal_factory.py, an independent writer that lays the certificates
 out as a 2003-era license server does; every decoded field is compared with what went in.
 The only real evidence is the hackfortress XP SOFTWARE hive (real HWID, empty store).
 """
@@ -129,7 +129,7 @@ def test_real_xp_hwid_and_empty_store(corpus: Path):
     _validate_client_section(state)
 
 
-# -- licences built by the factory: every field as put in ----------------------------------------
+# -- licenses built by the factory: every field as put in ----------------------------------------
 
 CASES = {
     "temporary-pkcs7-v2": {"temporary": True},
@@ -167,7 +167,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_factory_licence_decodes_to_what_was_put_in(case):
+def test_factory_license_decodes_to_what_was_put_in(case):
     built = make(**CASES[case])
     spec = built.spec
     decoded = decode_client_license(built.blob)
@@ -450,7 +450,7 @@ def test_random_noise_never_raises():
         size = generator.randrange(0, 3000)
         noise = bytes(generator.getrandbits(8) for _ in range(size))
         assert isinstance(decode_client_license(noise), DecodedLicense)
-        # noise spliced into a valid licence reaches deeper parsers
+        # noise spliced into a valid license reaches deeper parsers
         start = generator.randrange(0, len(seed_blob))
         spliced = seed_blob[:start] + noise[:64] + seed_blob[start + 64 :]
         assert isinstance(decode_client_license(spliced), DecodedLicense)
@@ -588,18 +588,18 @@ def _two_stores(root: MemoryKey) -> None:
     install_store(root, [make(serial=12, client_machine="WOW-PC")], wow64=True, chunk_size=500)
 
 
-def test_decode_store_reads_every_licence_with_its_provenance():
-    licences = decode_store(facts_of(_two_stores))
-    assert [item.store_key for item in licences] == [
+def test_decode_store_reads_every_license_with_its_provenance():
+    licenses = decode_store(facts_of(_two_stores))
+    assert [item.store_key for item in licenses] == [
         SOFTWARE + r"\Microsoft\MSLicensing\Store\LICENSE000",
         SOFTWARE + r"\Microsoft\MSLicensing\Store\LICENSE001",
         SOFTWARE + r"\Wow6432Node\Microsoft\MSLicensing\Store\LICENSE000",
     ]
-    assert [item.view for item in licences] == ["native", "native", "wow64"]
-    assert [item.index for item in licences] == [0, 0 + 1, 0]
-    first, second, third = licences
-    assert all(isinstance(item, ClientLicense) for item in licences)
-    for item in licences:
+    assert [item.view for item in licenses] == ["native", "native", "wow64"]
+    assert [item.index for item in licenses] == [0, 0 + 1, 0]
+    first, second, third = licenses
+    assert all(isinstance(item, ClientLicense) for item in licenses)
+    for item in licenses:
         assert item.all_problems == []
         assert item.scope == IndexString(b"microsoft.com\0", "microsoft.com", "ansi")
         assert item.company == IndexString(
@@ -725,7 +725,7 @@ def test_store_anomalies_are_problems_not_errors():
     assert "no CompanyName value" in empty["problems"]
 
     assert odd["index"] == 7
-    assert odd["temporary"] is True  # the two parts still make the whole licence
+    assert odd["temporary"] is True  # the two parts still make the whole license
     assert odd["license_values"] == ["ClientLicense", "ClientLicense002"]
     assert odd["scope"] == "microsoft.com"
     assert odd["strings"]["LicenseScope"]["encoding"] == "utf-16le"
@@ -748,16 +748,16 @@ def test_store_read_back_from_a_real_regf_file_carries_cell_offsets(tmp_path: Pa
     )
     evidence = open_evidence(path)
     assert evidence.hives[0].hive.hive_type == HiveType.SOFTWARE
-    licences = decode_store(collect_facts([evidence]))
-    assert [item.temporary for item in licences] == [True, False, False]
-    for item in licences:
+    licenses = decode_store(collect_facts([evidence]))
+    assert [item.temporary for item in licenses] == [True, False, False]
+    for item in licenses:
         assert item.all_problems == []
         assert item.key_last_write is not None and item.key_last_write.endswith("Z")
         for record in item.evidence:
             assert isinstance(record["cell_offset"], int)
             assert record["source"] == str(path)
             assert record["format"] == "regf"
-    assert licences[0].evidence[-1]["raw"] == make(temporary=True, serial=10).blob.hex()
+    assert licenses[0].evidence[-1]["raw"] == make(temporary=True, serial=10).blob.hex()
 
 
 def _validate_client_section(state: dict[str, object]) -> None:

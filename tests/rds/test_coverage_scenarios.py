@@ -147,7 +147,7 @@ def test_a_dirty_hive_without_its_logs_covers_nothing_by_absence(tmp_path: Path)
     shutil.copy(case / "SOFTWARE", folder / "SOFTWARE")
     _dirty_copy(case / "SYSTEM", folder / "SYSTEM")
     (host,) = analyze([folder], as_of=AS_OF).hosts
-    # The log that is missing may have written the license server, the permanent licence
+    # The log that is missing may have written the license server, the permanent license
     # (LicensingGracePeriodEnded) or the certificate: none of their absences counts.
     ids = _ids(host)
     assert not ids & {"rds.servers.none", "rds.grace.expired", "rds.cert.never_licensed"}

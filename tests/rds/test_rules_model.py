@@ -10,7 +10,7 @@ import pytest
 
 from hiveparse.model import EvidenceFormat
 from hiveparse.rds import remediation, rules
-from hiveparse.rds.findings import Basis, Confidence, Finding, Severity, confidence_for
+from hiveparse.rds.findings import Basis, Confidence, Finding, FindingSeverity, confidence_for
 from hiveparse.rds.locations import BY_FACT
 from hiveparse.rds.rulebook import FINDING_IDS, RULES, RuleSpec, evaluate
 from tests.rds.conftest import (
@@ -147,7 +147,7 @@ def test_findings_serialise_to_json(all_findings: list[Finding]):
         assert set(document) == {
             "id", "severity", "title", "detail", "evidence", "remediation", "confidence",
         }  # fmt: skip
-        assert document["severity"] in [str(s) for s in Severity]
+        assert document["severity"] in [str(s) for s in FindingSeverity]
         assert document["confidence"] in [str(c) for c in Confidence]
 
 
@@ -155,8 +155,8 @@ def test_findings_come_sorted_by_severity_then_id():
     findings = troubled_host().findings(AS_OF)
     keys = [(finding.severity.rank, finding.id) for finding in findings]
     assert keys == sorted(keys)
-    assert findings[0].severity == Severity.HIGH
-    assert findings[-1].severity == Severity.INFO
+    assert findings[0].severity == FindingSeverity.HIGH
+    assert findings[-1].severity == FindingSeverity.INFO
 
 
 def test_lowered_confidence_names_every_uncertain_premise(all_findings: list[Finding]):
@@ -232,8 +232,8 @@ def test_the_same_uncertain_premise_counts_once():
 
 
 def test_severity_rank_orders_critical_first():
-    assert [s.rank for s in Severity] == [0, 1, 2, 3, 4]
-    assert Severity.CRITICAL.rank < Severity.INFO.rank
+    assert [s.rank for s in FindingSeverity] == [0, 1, 2, 3, 4]
+    assert FindingSeverity.CRITICAL.rank < FindingSeverity.INFO.rank
 
 
 def test_rules_are_an_explicit_tuple_of_declarations():

@@ -1,5 +1,5 @@
 """Round trips of every [MS-RDPELE] declaration: bytes laid out by hand from the spec, and
-the extension values of the independent licence writer (samples/cal_factory.py), parse and
+the extension values of the independent license writer (samples/cal_factory.py), parse and
 rebuild byte for byte."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_new_license_info_round_trip():
     scope = b"microsoft.com\0"
     company = utf16z("Microsoft Corporation")
     product = utf16z("A02")
-    licence = b"\x30\x03\x02\x01\x00"
+    license = b"\x30\x03\x02\x01\x00"
     data = (
         struct.pack("<II", 0x00060000, len(scope))
         + scope
@@ -88,8 +88,8 @@ def test_new_license_info_round_trip():
         + company
         + struct.pack("<I", len(product))
         + product
-        + struct.pack("<I", len(licence))
-        + licence
+        + struct.pack("<I", len(license))
+        + license
     )
     assert_roundtrip(
         rdpele.new_license_info,
@@ -103,7 +103,7 @@ def test_new_license_info_round_trip():
             "product_id_byte_count": 8,
             "product_id": product,
             "license_info_byte_count": 5,
-            "license_info": licence,
+            "license_info": license,
         },
     )
 

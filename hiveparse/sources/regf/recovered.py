@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hiveparse.model import EvidenceFormat, HiveType, Key, Provenance, Value
+from hiveparse.sources.regf.carve import DataState, RecoveredKey, RecoveredValue
 from hiveparse.sources.regf.hive import ENGINE
-from hiveparse.sources.regf.recover import DataState, RecoveredKey, RecoveredValue
 
 
 def _provenance(source: str, hive_type: HiveType | None, offset: int | None) -> Provenance:

@@ -15,14 +15,14 @@ from hypothesis import strategies as st
 
 from hiveparse.model import HiveType, ValueType
 from hiveparse.sources.memory import MemoryHive
+from hiveparse.sources.regf.carve import DataState, Place, RecoveredValue, recover
 from hiveparse.sources.regf.edit import delete_value
 from hiveparse.sources.regf.open import open_hive
-from hiveparse.sources.regf.recover import DataState, Place, RecoveredValue, recover
 from hiveparse.sources.regf.writer import HiveLayout, write_hive_with_layout
 
 KEY = r"Control\Terminal Server\RCM\GracePeriod"
 BIG = bytes(range(256)) * 80  # 20480 bytes: two big-data segments in format 1.5
-TEXT = "licence\0".encode("utf-16-le")
+TEXT = "license\0".encode("utf-16-le")
 
 
 def _written() -> tuple[bytearray, HiveLayout]:

@@ -42,11 +42,11 @@ from pathlib import Path
 
 import pytest
 
-from hiveparse.sources.regf import recover as recover_module
+from hiveparse.sources.regf import carve as recover_module
 from hiveparse.sources.regf import residency
+from hiveparse.sources.regf.carve import RecoveredKey, RecoveredValue, Recovery, recover
 from hiveparse.sources.regf.hive import RegfHive
 from hiveparse.sources.regf.open import open_hive
-from hiveparse.sources.regf.recover import RecoveredKey, RecoveredValue, Recovery, recover
 
 REG_SZ = 1
 REG_BINARY = 3
