@@ -26,7 +26,7 @@ from hiveparse.errors import (
 )
 from hiveparse.model import EvidenceFormat, Hive, HiveType
 from hiveparse.paths import HiveLocation, default_mount
-from hiveparse.safefiles import open_regular_file
+from hiveparse.safefiles import open_regular_file, special_kind
 
 if TYPE_CHECKING:
     from hiveparse.evidence.coverage import TreeCoverage
@@ -129,7 +129,8 @@ def open_evidence(
         status = file_path.stat()
         if not stat.S_ISREG(status.st_mode):
             # A FIFO or device would block or never end: only regular files are evidence.
-            raise EvidenceError("not a regular file (a pipe, socket or device)", source=source)
+            kind = special_kind(status.st_mode)
+            raise EvidenceError(f"{kind}, not a regular file", source=source)
         size = status.st_size
         with open_regular_file(file_path) as handle:
             prefix = handle.read(_SNIFF_BYTES)
