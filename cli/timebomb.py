@@ -106,7 +106,12 @@ def timebomb(
         write_json(
             records.envelope(
                 opened,
-                {"timebombs": found_records, "without_timebomb": without, "missing": missing},
+                {
+                    "timebombs": found_records,
+                    "without_timebomb": without,
+                    "missing": missing,
+                    "supporting_files": keys.supporting_files(found_records),
+                },
                 partial=bool(problems),
                 diagnostics=[
                     *searched.unreadable,
@@ -191,6 +196,23 @@ class _KeyMaterial:
             "expires_note": note,
             "decryption": result.to_dict(),
         }
+
+    def supporting_files(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The master key files that opened a timebomb, hashed: they changed the result
+        without being registry evidence (analyze lists them the same way)."""
+        import hashlib  # noqa: PLC0415
+
+        used = {r["decryption"]["master_key_file"] for r in found if r.get("decryption")}
+        return [
+            {
+                "path": ref.path,
+                "sha256": hashlib.sha256(ref.data).hexdigest(),
+                "size": len(ref.data),
+                "role": "DPAPI master key that opened the grace-period timebomb",
+            }
+            for ref in self.master_keys.files.values()
+            if ref.path in used
+        ]
 
     def lsa_timebomb_records(self) -> list[dict[str, Any]]:
         """One record per slot of every XP / 2003 timebomb secret (L$RTMTIMEBOMB_...)."""

@@ -15,10 +15,10 @@ ext.c, license.h), packed by hand with :mod:`struct` so that the project's decla
   ``.18.2`` manufacturer (UTF-16LE with NUL), ``.18.5`` LICENSED_PRODUCT_INFO (with the
   4 bytes of ``sizeof`` padding the server leaves), ``.18.6`` MS_LICENSE_SERVER_INFO V2
   (or V1, or none), then an authority key identifier naming the issuer and its serial.
-* signature ``1.3.14.3.2.29`` (OIW sha1RSA, PKCS#1 v1.5 over SHA-1) as §2.2.2.9 requires:
-  ``cryptography`` refuses SHA-1 in its certificate builder, so the certificate is built
-  with SHA-256 and then re-signed here (the TBS gets the OIW algorithm identifier, with
-  NULL parameters, and a fresh SHA-1 signature).
+* signature ``1.3.14.3.2.29`` (OIW sha1RSA, PKCS#1 v1.5 over SHA-1) as [MS-RDPELE]
+  §2.2.2.9 requires: ``cryptography`` refuses SHA-1 in its certificate builder, so the
+  certificate is built with SHA-256 and then re-signed here (the TBS gets the OIW algorithm
+  identifier, with NULL parameters, and a fresh SHA-1 signature).
 * container: PKCS#7 certs-only (``CertSaveStore(CERT_STORE_SAVE_AS_PKCS7)`` in [NT5]; CAL
   first, server certificate second) or the certificates' DER concatenated.
 
@@ -175,7 +175,7 @@ def license_flags(spec: CalSpec) -> int:
 
 
 def licensed_product_info_bytes(spec: CalSpec) -> bytes:
-    """§2.2.2.9.1, laid out as [NT5] ext.c LSLicensedProductInfoToExtension does."""
+    """[MS-RDPELE] §2.2.2.9.1, laid out as [NT5] ext.c LSLicensedProductInfoToExtension does."""
     requested = utf16_z(spec.requested_product_id)
     adjusted = utf16_z(spec.adjusted_product_id)
     version_info = struct.pack("<HHI", spec.product_major, spec.product_minor, license_flags(spec))
@@ -203,7 +203,7 @@ def licensed_product_info_bytes(spec: CalSpec) -> bytes:
 def license_server_info_bytes(
     issuer: str, scope: str, product_id: str | None, *, nt5_padding: bool = True
 ) -> bytes:
-    """§2.2.2.9.2: V2 when a product id is given (as [NT5] writes it), else V1."""
+    """[MS-RDPELE] §2.2.2.9.2: V2 when a product id is given (as [NT5] writes it), else V1."""
     name = utf16_z(issuer)
     scope_bytes = utf16_z(scope)
     if product_id is None:

@@ -2,7 +2,7 @@
 
 Keys come from regipy's ``NKRecord`` and its ``iter_subkeys()`` (lf/lh/li/ri lists); values
 are parsed with regipy's own ``VALUE_KEY`` structure. Three regipy behaviours are corrected
-here rather than passed on (reliability.md §2.4 items 2 and 3, peer-baseline.md):
+here rather than passed on (docs/reference/reliability.md §2.4 items 2 and 3):
 
 * the root key: ``RegistryHive`` takes the first cell of the first hbin as the root and
   never reads the base block's root-cell offset, so it reports one nameless key for a hive

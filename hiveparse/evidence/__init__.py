@@ -6,6 +6,6 @@ hosts without ever mixing machines (``hosts``), DPAPI master key files found bes
 (``masterkey_files``), the mounted registry view (``registry``) and what each input can show
 (``coverage``).
 
-Imports the foundations, ``sources``, ``engines``, ``decode`` and ``crypto``; never ``rds``,
-``report`` or ``export``.
+Imports the foundations, ``schemas``, ``decode``, ``sources``, ``engines`` and ``crypto``;
+never ``rds``, ``report`` or ``export``.
 """

@@ -9,6 +9,7 @@ is then partial), or in a document of its own when no host shares its folder.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -506,4 +507,6 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
 
 def unreadable_diagnostic(item: Unreadable) -> Diagnostic:
     where = Location(item.path, item.offset, item.line, item.column)
-    return Diagnostic(f"input.{item.kind}", item.error, where, Severity.ERROR)
+    # The kind is the error's class name (NotRegf, Truncated): codes are snake_case.
+    kind = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", item.kind).lower()
+    return Diagnostic(f"input.{kind}", item.error, where, Severity.ERROR)

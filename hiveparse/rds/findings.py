@@ -7,9 +7,10 @@ ControlSet, ...) or, where the finding rests on something derived, an indicator 
 
 Confidence follows the project rule (DESIGN.md "Never invent a value"): it starts at
 ``high`` and drops one level for each UNCERTAIN fact or UNCERTAIN domain rule the finding
-rests on (reference/rds-licensing.md status marks), never below ``low``; the detail names
-what was uncertain. :class:`Basis` collects the facts, indicators and uncertainties while a
-rule works, so that the confidence and the evidence list cannot drift apart.
+rests on (the status marks of docs/reference/rds-licensing.md), never below ``low``; the
+detail names what was uncertain. :class:`Basis` collects the facts, indicators and
+uncertainties while a rule works, so that the confidence and the evidence list cannot drift
+apart.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ or the sample's generating parameters."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 from pathlib import Path
@@ -118,6 +119,11 @@ def test_timebomb_keys_decrypts_the_sample_to_its_generating_expiry() -> None:
     # sample's master key; impacket decrypts the same blob in tests/crypto.
     assert [t["expires"] for t in document["timebombs"]] == ["2026-09-30T03:12:44Z"] * 2
     assert [t["expires_source"] for t in document["timebombs"]] == ["decrypted"] * 2
+    # The master key file that opened it changed the result: listed with its own hash.
+    (used,) = document["supporting_files"]
+    key_file = Path(used["path"])
+    assert key_file.parent == protect / "S-1-5-18" and key_file.name != "Preferred"
+    assert used["sha256"] == hashlib.sha256(key_file.read_bytes()).hexdigest()
 
 
 @pytest.mark.corpus

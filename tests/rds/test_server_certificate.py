@@ -416,7 +416,8 @@ def proprietary(
     signature_type: int = 8,
     trailing: bytes = b"",
 ) -> bytes:
-    """PROPRIETARYSERVERCERTIFICATE laid out by hand from §2.2.1.4.3.1.1 and §2.2.1.4.3.1.1.1."""
+    """PROPRIETARYSERVERCERTIFICATE laid out by hand from [MS-RDPBCGR] §2.2.1.4.3.1.1 and
+    [MS-RDPBCGR] §2.2.1.4.3.1.1.1 (RSA_PUBLIC_KEY)."""
     numbers = key.public_key().public_numbers()
     size = key.key_size // 8
     modulus = numbers.n.to_bytes(size, "little") + padding

@@ -10,7 +10,8 @@ Two views of one file:
   (:class:`RegCoverage`: the subtrees in which an absence counts).
 
 What is accepted and rejected follows Windows as Wine's conformance tests record it; see
-``syntax.py`` and ``parser.py`` for each rule and reliability.md §3 for the edge cases.
+``syntax.py`` and ``parser.py`` for each rule and docs/reference/reliability.md §3 for the
+edge cases.
 """
 
 from __future__ import annotations
