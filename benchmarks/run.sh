@@ -12,6 +12,7 @@
 #   BENCH_TMP=/tmp           where the generated .reg files go (deleted at the end)
 #   HIVEPARSE_CORPUS=DIR        the shared corpus (default: ../shared/corpus beside the repo)
 #   SKIP_INSTALL=1           do not try to install missing tools
+#   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
 #   ONLY=9                   run only step 9 (hostile evidence), keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
@@ -33,11 +34,18 @@ export HIVEPARSE_CORPUS="$CORPUS"
 SYSTEM10="$CORPUS/hives/regipy/SYSTEM_WIN_10_1709"
 NTUSER="$CORPUS/hives/regipy/NTUSER.DAT"
 DSYSTEM="$CORPUS/hives/dissect-regf/SYSTEM"
+XPSYSTEM="$CORPUS/hives/hackfortress-xp/system"  # SYSTEM and SOFTWARE of one machine
 XPSOFTWARE="$CORPUS/hives/hackfortress-xp/software"
 QUERY_KEY='ControlSet001\Control\Terminal Server\RCM\Licensing Core'
 HP="$BIN/hiveparse"
 
 say() { printf '\n== %s\n' "$*" >&2; }
+
+# Results are recorded only from a clean commit, so that each number names the code it measured.
+if [[ -n "$(git -C "$REPO" status --porcelain)" && -z "${ALLOW_DIRTY:-}" ]]; then
+    echo "the working tree has uncommitted changes: commit first (or ALLOW_DIRTY=1 to try)" >&2
+    exit 2
+fi
 # load average before each step (the machine may be shared): results/loadavg.jsonl
 mark() { printf '{"step": "%s", "loadavg": [%s]}\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ',')" >>"$RES/loadavg.jsonl"; }
 
@@ -128,10 +136,10 @@ say "2. open + 20 named values (in process, 3 rounds x 50 reps)"
 # --- 4. CLI start-up and query ---------------------------------------------------------------
 mark cli
 say "4. CLI: hiveparse --help and query vs python -c 'import typer' (one hyperfine run)"
-# analyze groups hosts by folder: the pair is copied into one folder so that it is one host,
-# as the two hives of a ticket are (the same files as before the grouping rule).
+# analyze on the SYSTEM and SOFTWARE hives of one machine (hackfortress-xp), copied into one
+# folder as the two hives of a ticket are.
 mkdir -p "$TMP/pair"
-cp "$DSYSTEM" "$TMP/pair/SYSTEM"
+cp "$XPSYSTEM" "$TMP/pair/SYSTEM"
 cp "$XPSOFTWARE" "$TMP/pair/SOFTWARE"
 cli=(-n "python -c pass" "$PY -c pass"
      -n "python -c 'import typer'" "$PY -c 'import typer'"
@@ -147,8 +155,8 @@ hyperfine -N --warmup 3 --runs 30 --style basic --export-json "$RES/cli.json" "$
 # --- 5. analyze on a hive twice as large (built with convert) --------------------------------
 mark analyze_size
 say "5. analyze: a SYSTEM hive and one twice as large with the same licensing keys"
-"$PY" "$HERE/double_hive.py" "$DSYSTEM" "$TMP/sized" >&2
-cp "$XPSOFTWARE" "$TMP/sized/single/SOFTWARE"  # beside each SYSTEM: one host per folder
+"$PY" "$HERE/double_hive.py" "$XPSYSTEM" "$TMP/sized" >&2
+cp "$XPSOFTWARE" "$TMP/sized/single/SOFTWARE"  # the same machine's SOFTWARE beside each SYSTEM
 cp "$XPSOFTWARE" "$TMP/sized/double/SOFTWARE"
 hyperfine -N --warmup 2 --runs 20 --style basic --export-json "$RES/analyze_size.json" >&2 \
     -n "analyze single" "$HP analyze $TMP/sized/single/SYSTEM $TMP/sized/single/SOFTWARE -f json" \
@@ -175,6 +183,16 @@ hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/carve.j
 mark dpapi
 say "7. the offline LSA/DPAPI chain, in process (median of 21 runs per case)"
 "$HPY" "$HERE/bench_dpapi_chain.py" --runs 21 --out "$RES/dpapi_chain.json" >&2
+# ... and as analyze runs it: the whole command on the sample volume, with the machine's keys
+# (the timebomb decrypted) and with its master key files taken away (the expiry estimated).
+rm -rf "$TMP/keys" "$TMP/nokeys"
+cp -r "$REPO/samples/rdsh-image" "$TMP/keys"
+cp -r "$REPO/samples/rdsh-image" "$TMP/nokeys"
+rm -rf "$TMP/nokeys/Windows/System32/Microsoft"
+hyperfine -N --warmup 2 --runs 20 --style basic --export-json "$RES/dpapi_analyze.json" >&2 \
+    -n "analyze volume, keys" "$HP analyze $TMP/keys --as-of 2026-03-06T12:00:00Z -f json" \
+    -n "analyze volume, no keys" "$HP analyze $TMP/nokeys --as-of 2026-03-06T12:00:00Z -f json"
+rm -rf "$TMP/keys" "$TMP/nokeys"
 
 # --- 8. peak memory against the hive's size ---------------------------------------------------
 # The dissect-regf SYSTEM grown to 1 and 3 GiB by one more hive bin (a free cell), as sparse
