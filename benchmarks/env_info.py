@@ -59,7 +59,12 @@ def main() -> int:
         "versions": versions,
         "debian": dict(line.split(" ", 1) for line in debs.splitlines() if " " in line),
         "git_commit": _run("git", "-C", str(repo), "rev-parse", "--short", "HEAD"),
-        "git_dirty_files": len(_run("git", "-C", str(repo), "status", "--porcelain").splitlines()),
+        # Changed files other than this run's own results (run.sh clears them first).
+        "git_dirty_files": sum(
+            1
+            for line in _run("git", "-C", str(repo), "status", "--porcelain").splitlines()
+            if "benchmarks/results/" not in line
+        ),
         "loadavg_start": os.getloadavg(),
     }
     out.write_text(json.dumps(info, indent=1) + "\n")

@@ -82,7 +82,10 @@ mkdir -p "$RES"
 TMP="$(mktemp -d "${BENCH_TMP:-/tmp}/hiveparse-bench.XXXXXX")"
 trap 'rm -rf "$TMP" "$TMP_BUILD"' EXIT
 if [[ -z "${ONLY:-}" ]]; then
-    rm -f "$RES"/*.json "$RES"/*.jsonl
+    # This run's results only: the one-off before/after comparison and the hostile sweep
+    # (hostile_sweep.py) are recorded by their own commands and kept.
+    find "$RES" -maxdepth 1 \( -name '*.json' -o -name '*.jsonl' \) \
+        ! -name analyze_before_after.json ! -name hostile_sweep.json -delete
     "$PY" "$HERE/env_info.py" "$RES/env.json" >&2
 else
     "$PY" "$HERE/env_info.py" "$RES/env_step${ONLY}.json" >&2
