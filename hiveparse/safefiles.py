@@ -15,7 +15,6 @@ import errno
 import mmap
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -74,15 +73,13 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
+def data_extents(fd: int, size: int) -> list[tuple[int, int]]:
     """The ``[start, end)`` runs of a file's first ``size`` bytes that hold stored data, the
     holes of a sparse file left out, where the system can tell (SEEK_DATA / SEEK_HOLE);
     otherwise the whole range. The file offset is left at 0."""
     seek_data, seek_hole = getattr(os, "SEEK_DATA", None), getattr(os, "SEEK_HOLE", None)
     if seek_data is None or seek_hole is None:
-        if size:
-            yield 0, size
-        return
+        return [(0, size)] if size else []
     runs: list[tuple[int, int]] = []
     position = 0
     try:
@@ -102,16 +99,12 @@ def data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
         runs = [(0, size)]  # the file system cannot tell: take the whole range
     finally:
         os.lseek(fd, 0, os.SEEK_SET)
-    yield from runs
+    return runs
 
 
-def stored_bytes(fd: int, size: int) -> int:
-    """How many of a file's ``size`` bytes are stored data rather than holes (a sparse file
-    holds gigabytes of "zeros" in a few blocks)."""
-    return sum(end - start for start, end in data_extents(fd, size))
-
-
-def read_snapshot(fd: int, length: int) -> mmap.mmap | bytes:
+def read_snapshot(
+    fd: int, length: int, extents: list[tuple[int, int]] | None = None
+) -> mmap.mmap | bytes:
     """The file's first ``length`` bytes copied into private memory: a snapshot that a file
     changed or cut short later cannot alter (a shared mapping of a file that shrinks kills
     the process with SIGBUS at the next touch of a lost page). Only the data extents are
@@ -124,7 +117,7 @@ def read_snapshot(fd: int, length: int) -> mmap.mmap | bytes:
     image = mmap.mmap(-1, length, flags=mmap.MAP_PRIVATE)  # anonymous: zero until written
     view = memoryview(image)
     try:
-        for start, end in data_extents(fd, length):
+        for start, end in data_extents(fd, length) if extents is None else extents:
             position = start
             while position < end:
                 got = os.preadv(fd, [view[position:end]], position)

@@ -24,7 +24,7 @@ def tool_record() -> dict[str, str]:
 
 
 def envelope(
-    evidence: Iterable[Evidence | dict[str, Any]],
+    evidence: Iterable[Evidence],
     body: dict[str, Any],
     *,
     partial: bool,
@@ -32,14 +32,11 @@ def envelope(
 ) -> dict[str, Any]:
     """One command's JSON document: the fields every command shares (``schema_version``,
     ``tool``, ``evidence[]``, ``partial``, ``diagnostics[]``, see
-    :data:`hiveparse.report.schema.ENVELOPE_SCHEMA`) around the command's own ``body``.
-    Evidence is given opened (its record is made here) or as a record already made."""
+    :data:`hiveparse.report.schema.ENVELOPE_SCHEMA`) around the command's own ``body``."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": tool_record(),
-        "evidence": [
-            item if isinstance(item, dict) else evidence_record(item) for item in evidence
-        ],
+        "evidence": [evidence_record(item) for item in evidence],
         **body,
         "partial": partial,
         "diagnostics": diagnostics_record(list(diagnostics)),

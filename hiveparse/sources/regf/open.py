@@ -18,7 +18,7 @@ from hiveparse.errors import (
     Unsupported,
 )
 from hiveparse.model import HiveHeader
-from hiveparse.safefiles import open_regular_file, read_snapshot, stored_bytes
+from hiveparse.safefiles import data_extents, open_regular_file, read_snapshot
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
 from hiveparse.sources.regf.logfiles import scan_transaction_logs
@@ -73,9 +73,9 @@ def _read_log(path: Path) -> tuple[mmap.mmap | bytes, int]:
         size = os.fstat(fd).st_size
         if size > MAX_LOG_SIZE:
             raise OSError(errno.EFBIG, f"{size} bytes, larger than any real log ({MAX_LOG_SIZE})")
-        held = stored_bytes(fd, size)
+        extents = data_extents(fd, size)  # found once: what the log stores, and what to read
         try:
-            return read_snapshot(fd, size), held
+            return read_snapshot(fd, size, extents), sum(end - start for start, end in extents)
         except OSError as error:
             if error.errno == errno.ENOMEM:
                 raise OSError(
