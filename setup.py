@@ -18,10 +18,13 @@ from setuptools import setup
 
 COMPILED = [
     "hiveparse/values.py",
+    "hiveparse/filetime.py",
     "hiveparse/sources/regf/cells.py",
     "hiveparse/sources/regf/hashing.py",
     "hiveparse/sources/regf/records.py",
     "hiveparse/sources/regf/hive.py",
+    "hiveparse/report/records.py",
+    "hiveparse/report/render.py",
 ]
 
 

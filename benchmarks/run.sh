@@ -13,7 +13,8 @@
 #   HIVEPARSE_CORPUS=DIR        the shared corpus (default: ../shared/corpus beside the repo)
 #   SKIP_INSTALL=1           do not try to install missing tools
 #   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
-#   ONLY=9                   run only step 9 (hostile evidence), keeping the other steps'
+#   ONLY=9                   run only step 9 (hostile evidence) or 10 (the query path),
+#                            keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
 # Not a test: nothing here asserts; report.py prints PASS/FAIL against the issue's targets.
@@ -268,6 +269,26 @@ step9() {
 }
 
 [[ -z "${ONLY:-}" || "${ONLY}" == 9 ]] && step9
+
+# --- 10. the query path (issue 11) ---------------------------------------------------------
+# `query -s -v` of the whole Win10 SYSTEM as users run it (JSON Lines and JSON to /dev/null),
+# side by side with a python-registry walk that decodes every value: time (hyperfine) and
+# peak RSS (measure.py). The Win10 SYSTEM is dirty without its logs, so query exits 3 (-i).
+step10() {
+    mark query_path
+    say "10. query -s -v of $SYSTEM10 vs a python-registry walk"
+    hyperfine -N -i --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/query_path.json" >&2 \
+        -n "query -s -v -f jsonl" "$HP query $SYSTEM10 -s -v -f jsonl" \
+        -n "query -s -v -f json" "$HP query $SYSTEM10 -s -v -f json" \
+        -n "python-registry walk" "$(walk_cmd python_registry "$SYSTEM10")"
+    "$PY" "$HERE/measure.py" --out "$RES/query_path_rss.json" --runs 3 --label "query path" \
+        --discard-stdout "query -s -v -f jsonl" --discard-stdout "query -s -v -f json" \
+        "query -s -v -f jsonl=$HP query $SYSTEM10 -s -v -f jsonl" \
+        "query -s -v -f json=$HP query $SYSTEM10 -s -v -f json" \
+        "python-registry walk=$(walk_cmd python_registry "$SYSTEM10")"
+}
+
+[[ -z "${ONLY:-}" || "${ONLY}" == 10 ]] && step10
 
 # --- report ----------------------------------------------------------------------------------
 mark end

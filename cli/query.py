@@ -54,7 +54,6 @@ def query(
     del values  # values are always listed (reg query does); -v stays accepted
     from hiveparse.evidence.open import open_evidence  # noqa: PLC0415 - fast --help
     from hiveparse.evidence.registry import Registry  # noqa: PLC0415
-    from hiveparse.model import walk  # noqa: PLC0415
     from hiveparse.paths import full_key_path  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
@@ -66,21 +65,24 @@ def query(
     def key_records(*, lazy_values: bool) -> Iterator[dict[str, Any]]:
         for found in located:
             mount = found.mounted.mount
-            keys = (
-                walk(found.key, notes=found.evidence.diagnostics)
-                if recursive
-                else iter([found.key])
-            )
-            for item in keys:
-                full = full_key_path(mount, item.path)
-                yield records.key_record(
-                    item,
-                    full,
-                    with_values=True,
+            if recursive:
+                yield from records.walk_records(
+                    found.key,
+                    mount,
+                    notes=found.evidence.diagnostics,
                     control_set=found.control_set,
                     with_security=security,
                     lazy_values=lazy_values,
                 )
+                continue
+            yield records.key_record(
+                found.key,
+                full_key_path(mount, found.key.path),
+                with_values=True,
+                control_set=found.control_set,
+                with_security=security,
+                lazy_values=lazy_values,
+            )
 
     fmt = chosen_format(output_format)
     out = sys.stdout

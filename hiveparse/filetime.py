@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
+_EPOCH_1601_NAIVE = datetime(1601, 1, 1)  # UTC, for text made without a time zone step
 _MAX_FILETIME = (
     (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - EPOCH_1601) // timedelta(microseconds=1) * 10
 )
@@ -33,4 +34,8 @@ def iso_z(moment: datetime | None) -> str | None:
 
 
 def filetime_iso(raw: int | None) -> str | None:
-    return None if raw is None else iso_z(filetime_to_datetime(raw))
+    """The ISO-8601 text :func:`iso_z` gives for :func:`filetime_to_datetime` of ``raw``
+    (once per key of a hive walk: made without the time zone conversion)."""
+    if raw is None or raw <= 0 or raw > _MAX_FILETIME:
+        return None
+    return f"{(_EPOCH_1601_NAIVE + timedelta(microseconds=raw // 10)).isoformat()}Z"

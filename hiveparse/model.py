@@ -40,12 +40,13 @@ class ValueType(IntEnum):
     REG_QWORD = 11
 
 
+_TYPE_NAMES = {member.value: member.name for member in ValueType}
+
+
 def type_name(type_id: int) -> str:
     """``REG_SZ`` for known types, ``0x...`` for any other 32-bit type id."""
-    try:
-        return ValueType(type_id).name
-    except ValueError:
-        return f"0x{type_id:x}"
+    known = _TYPE_NAMES.get(type_id)
+    return f"0x{type_id:x}" if known is None else known
 
 
 class HiveType(StrEnum):
@@ -359,8 +360,27 @@ def walk(
 
     A key met a second time (the same cell offset, for backends that have offsets) is not
     descended into again. Where the budget stops the walk, a diagnostic goes to ``notes``
-    (the caller shows them: a cut walk is a partial result, never a silent one).
+    (the caller shows them: a cut walk is a partial result, never a silent one). A key's
+    subkeys are listed only after the caller has had the key: what it wrote of the key
+    stands even if the listing fails.
     """
+    for key, _subkeys in _walk(root, budget, notes, list_first=False):
+        yield key
+
+
+def walk_listed(
+    root: Key, budget: WalkBudget | None = None, notes: list[Diagnostic] | None = None
+) -> Iterator[tuple[Key, list[Key]]]:
+    """:func:`walk`, each key with the subkeys it lists (read once, for both the walk and
+    the caller, before the key is yielded); a key too deep to descend into still lists
+    its subkeys."""
+    for key, subkeys in _walk(root, budget, notes, list_first=True):
+        yield key, subkeys if subkeys is not None else []
+
+
+def _walk(
+    root: Key, budget: WalkBudget | None, notes: list[Diagnostic] | None, *, list_first: bool
+) -> Iterator[tuple[Key, list[Key] | None]]:
     budget = budget or WalkBudget()
     seen: set[int] = set()
     stack: list[tuple[Key, int]] = [(root, 0)]
@@ -372,31 +392,42 @@ def walk(
             if offset in seen:
                 continue
             seen.add(offset)
-        yield key
+        listed = list(key.subkeys()) if list_first else None
+        yield key, listed
         emitted += 1
         if emitted >= budget.max_keys:
             if notes is not None:
-                notes.append(_walk_note("walk.key_limit", f"stopped after {emitted} keys", key))
+                notes.append(key_limit_note(key.provenance.source, key.identity, emitted))
             return
-        children = list(key.subkeys())
+        children = listed if listed is not None else list(key.subkeys())
         if depth >= budget.max_depth:
             if children and notes is not None:
                 notes.append(
-                    _walk_note(
-                        "walk.depth_limit",
-                        f"key {key.path!r} is {depth} levels deep; its {len(children)} "
-                        "subkey(s) were not walked",
-                        key,
+                    depth_limit_note(
+                        key.provenance.source, key.identity, key.path, depth, len(children)
                     )
                 )
             continue
         stack.extend((child, depth + 1) for child in reversed(children))
 
 
-def _walk_note(code: str, message: str, key: Key) -> Diagnostic:
+def key_limit_note(source: str, offset: int | None, emitted: int) -> Diagnostic:
+    """Where a walk stopped at its budget's key limit (a partial result)."""
     return Diagnostic(
-        code,
-        message,
-        Location(key.provenance.source, offset=key.identity),
+        "walk.key_limit",
+        f"stopped after {emitted} keys",
+        Location(source, offset=offset),
+        Severity.ERROR,
+    )
+
+
+def depth_limit_note(
+    source: str, offset: int | None, path: str, depth: int, subkeys: int
+) -> Diagnostic:
+    """Where a walk did not descend below a key at its budget's depth limit."""
+    return Diagnostic(
+        "walk.depth_limit",
+        f"key {path!r} is {depth} levels deep; its {subkeys} subkey(s) were not walked",
+        Location(source, offset=offset),
         Severity.ERROR,
     )

@@ -8,7 +8,15 @@ from enum import StrEnum
 from itertools import islice
 from typing import Any, TextIO
 
+import orjson
+
 LAZY_BATCH = 256  # items of a lazy field encoded per call
+
+# Dataclasses and datetimes are no JSON values of ours: orjson would encode them, json.dumps
+# refuses them, and the two must agree (see dumps).
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON_INDENTED = _ORJSON_OPTIONS | orjson.OPT_INDENT_2
+_DEL = b"\x7f"
 
 
 class OutputFormat(StrEnum):
@@ -18,8 +26,28 @@ class OutputFormat(StrEnum):
 
 
 def dumps(record: Any, *, indent: int | None = 2) -> str:
-    # ensure_ascii keeps unpaired surrogates (kept from hive names) printable as escapes.
-    return json.dumps(record, indent=indent, ensure_ascii=True, sort_keys=False)
+    """``record`` as JSON text in ASCII: indented by two spaces, or (``indent=None``) on one
+    line without spaces.
+
+    orjson writes the common record; its output is byte for byte what ``json.dumps`` writes
+    with ``ensure_ascii`` for everything except floats (which reports do not hold). Where it
+    would differ (any character outside ASCII, or DEL, which json escapes) or cannot encode
+    (an unpaired surrogate kept from a hive name, an integer beyond 64 bits), ``json.dumps``
+    writes the record instead: the output is always ASCII, whatever the terminal's encoding.
+    """
+    if indent not in (None, 2):
+        raise ValueError(f"indent must be None or 2, not {indent!r}")
+    try:
+        encoded = orjson.dumps(
+            record, option=_ORJSON_OPTIONS if indent is None else _ORJSON_INDENTED
+        )
+    except orjson.JSONEncodeError:
+        encoded = None
+    if encoded is not None and encoded.isascii() and _DEL not in encoded:
+        return encoded.decode("ascii")
+    if indent is None:
+        return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
+    return json.dumps(record, indent=indent, ensure_ascii=True)
 
 
 def write_json(record: Any, out: TextIO) -> None:
@@ -38,6 +66,9 @@ def write_record_lazily(record: dict[str, Any], out: TextIO) -> None:
     field holding an iterator (the values of a key that has a million) is written a batch of
     :data:`LAZY_BATCH` items at a time and never held as a list. Runs of plain fields are
     encoded in one call (the encoder's cost is per call as much as per byte)."""
+    if not any(_is_lazy(value) for value in record.values()):
+        out.write(dumps(record, indent=None))
+        return
     out.write("{")
     plain: dict[str, Any] = {}
     written = False
@@ -45,7 +76,7 @@ def write_record_lazily(record: dict[str, Any], out: TextIO) -> None:
     def separator() -> str:
         nonlocal written
         was, written = written, True
-        return ", " if was else ""
+        return "," if was else ""
 
     def flush() -> None:
         if plain:
@@ -53,15 +84,22 @@ def write_record_lazily(record: dict[str, Any], out: TextIO) -> None:
             plain.clear()
 
     for name, value in record.items():
-        if not isinstance(value, Iterator):
+        if not _is_lazy(value):
             plain[name] = value
             continue
         flush()
-        out.write(f"{separator()}{dumps(name, indent=None)}: [")
+        out.write(f"{separator()}{dumps(name, indent=None)}:[")
         between = ""
         while batch := list(islice(value, LAZY_BATCH)):
             out.write(between + dumps(batch, indent=None)[1:-1])
-            between = ", "
+            between = ","
         out.write("]")
     flush()
     out.write("}")
+
+
+_PLAIN = (str, int, list, dict, tuple, type(None))  # checked first: cheaper than the ABC
+
+
+def _is_lazy(value: object) -> bool:
+    return not isinstance(value, _PLAIN) and isinstance(value, Iterator)

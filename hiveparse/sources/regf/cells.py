@@ -18,6 +18,7 @@ from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.residency import find_aligned
 
 HBIN_HEAD = compile_fixed_head(regf.hbin_header)
+_HBIN_HEAD_SIZE = HBIN_HEAD.size
 CELL_SIZE = compile_fixed_head(regf.cell_header).packer
 _HBIN_SIGNATURE = regf.hbin_header.subcons[0].subcon.value  # b"hbin"
 _PAGE = regf.HBIN_ALIGNMENT
@@ -237,7 +238,7 @@ class CellSpace:
                 Severity.ERROR,
             )
             return None
-        if relative < self.bin_start_by_page[page] + HBIN_HEAD.size:
+        if relative < self.bin_start_by_page[page] + _HBIN_HEAD_SIZE:
             self.anomaly(
                 "regf.cell_in_bin_header",
                 f"{what} offset 0x{relative:x} points into a hive bin header",

@@ -9,6 +9,7 @@ and every count, size and offset is clamped to its cell with a diagnostic.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from hiveparse.decode.origin import HiveOrigin, decode_origin
 from hiveparse.errors import (
@@ -30,7 +31,10 @@ from hiveparse.model import (
     Key,
     Provenance,
     Value,
+    WalkBudget,
+    depth_limit_note,
     fold_name,
+    key_limit_note,
 )
 from hiveparse.schemas import regf
 from hiveparse.schemas.fastpath import compile_fixed_head
@@ -50,6 +54,8 @@ from hiveparse.sources.regf.records import (
 ENGINE = "hiveparse"
 BASE_BLOCK = compile_fixed_head(regf.base_block)
 _DATA_START = regf.BASE_BLOCK_SIZE
+REGF_DATA_START = _DATA_START  # file offset of cell offset 0 (the first hive bin)
+_LIST_HEAD_SIZE = LIST_HEAD.size
 _MIN_KEY_CELL = 80  # 4-byte size field + the 76-byte fixed part of an nk record
 _MAX_LIST_NESTING = 2  # an ri lists leaves; deeper index roots are not written by Windows
 
@@ -149,11 +155,6 @@ class RegfKey(Key):
         return self._node.name
 
     @property
-    def _shown(self) -> str:
-        """The key's path for a message: quoted, or "(root)"."""
-        return quoted(self._path) if self._path else "(root)"
-
-    @property
     def path(self) -> str:
         return self._path
 
@@ -185,40 +186,22 @@ class RegfKey(Key):
     def security_descriptor(self) -> bytes | None:
         return self._hive.security_descriptor(self._offset, self._node)
 
+    @property
+    def hive(self) -> RegfHive:
+        return self._hive
+
+    @property
+    def ancestors(self) -> frozenset[int]:
+        """The key cells above this key on the path it was reached by (for cycle checks)."""
+        return self._ancestors
+
     def subkeys(self) -> Iterator[RegfKey]:
-        previous = ""
+        hive, path = self._hive, self._path
         lineage = self._ancestors | {self._offset}
-        listed: set[int] = set()
-        for offset in self._hive.subkey_offsets(self._offset, self._node):
-            if offset in listed:
-                self._hive.anomaly(
-                    "regf.duplicate_subkey",
-                    f"key {self._shown} lists the key cell 0x{offset:x} more than once; read once",
-                    offset + _DATA_START,
-                )
-                continue
-            listed.add(offset)
-            child = self._child(offset, lineage)
-            if child is None:
-                continue
-            # Windows keeps subkey lists sorted by upper-cased name, without duplicates.
-            folded = fold_name(child.name)
-            if folded == previous:
-                self._hive.anomaly(
-                    "regf.duplicate_subkey",
-                    f"key {self._shown} lists subkey {child.name!r} twice",
-                    offset + _DATA_START,
-                )
-            elif folded < previous:
-                self._hive.anomaly(
-                    "regf.subkey_order",
-                    f"subkeys of {self._shown} are not in sorted order "
-                    f"({child.name!r} after {previous!r})",
-                    self._offset + _DATA_START,
-                    Severity.INFO,
-                )
-            previous = folded
-            yield child
+        for offset, node in hive.listed_subkeys(self._offset, self._node, path, lineage):
+            yield RegfKey(
+                hive, offset, node, f"{path}\\{node.name}" if path else node.name, lineage
+            )
 
     def subkey(self, name: str) -> RegfKey | None:
         wanted = fold_name(name)
@@ -245,50 +228,27 @@ class RegfKey(Key):
         return None if found is None else self._child(found, lineage)
 
     def _child(self, offset: int, lineage: frozenset[int]) -> RegfKey | None:
-        hive = self._hive
-        if offset in lineage:
-            hive.anomaly(
-                "regf.cycle",
-                f"subkey list of {self._shown} points back at an ancestor key "
-                f"(cell 0x{offset:x}); not followed",
-                offset + _DATA_START,
-                Severity.ERROR,
-            )
-            return None
-        node = hive.key_node(offset)
+        path = self._path
+        node = self._hive.child_node(self._offset, path, offset, lineage)
         if node is None:
             return None
-        if node.parent != self._offset:
-            hive.anomaly(
-                "regf.parent_mismatch",
-                f"key {node.name!r} at 0x{offset:x} names parent 0x{node.parent:x}, "
-                f"but is listed by 0x{self._offset:x}",
-                offset + _DATA_START,
-            )
-        if "\\" in node.name or not node.name:
-            hive.anomaly(
-                "regf.key_name_invalid",
-                f"key at 0x{offset:x} has the name {node.name!r}, which Windows never writes "
-                "(empty, or holding the path separator): paths through it are ambiguous",
-                offset + _DATA_START,
-                Severity.ERROR,
-            )
-        path = f"{self._path}\\{node.name}" if self._path else node.name
-        return RegfKey(hive, offset, node, path, lineage)
+        return RegfKey(
+            self._hive, offset, node, f"{path}\\{node.name}" if path else node.name, lineage
+        )
 
     def values(self) -> Iterator[RegfValue]:
         hive = self._hive
-        names: set[str] = set()
-        for offset, record in hive.value_records(self._offset, self._node):
-            folded = fold_name(record.name)
-            if folded in names:
-                hive.anomaly(
-                    "regf.duplicate_value",
-                    f"key {self._shown} holds value {record.name!r} twice",
-                    offset + _DATA_START,
-                )
-            names.add(folded)
+        for offset, record in hive.listed_values(self._offset, self._node, self._path):
             yield RegfValue(hive, offset, record)
+
+
+class KeyRow(NamedTuple):
+    """One key of :meth:`RegfHive.walk_rows`: what a report needs, without key objects."""
+
+    path: str  # below the hive root, "" for the root
+    offset: int
+    node: KeyNode
+    subkeys: list[tuple[int, KeyNode]]  # (cell offset, key node) as listed, checked
 
 
 class RegfHive(Hive):
@@ -523,6 +483,133 @@ class RegfHive(Hive):
             return None
         return parse_key_node(self.image, found[0], found[1], self.anomaly)
 
+    def listed_subkeys(
+        self, key_offset: int, node: KeyNode, path: str, lineage: frozenset[int]
+    ) -> list[tuple[int, KeyNode]]:
+        """The subkeys a key lists, as (cell offset, key node), in stored order: a cell listed
+        twice is read once, cycles and unreadable cells are reported and skipped, and the
+        order Windows keeps (sorted by upper-cased name, no duplicates) is checked."""
+        previous = ""
+        listed: set[int] = set()
+        children: list[tuple[int, KeyNode]] = []
+        for offset in self.subkey_offsets(key_offset, node):
+            if offset in listed:
+                self.anomaly(
+                    "regf.duplicate_subkey",
+                    f"key {_shown(path)} lists the key cell 0x{offset:x} more than once; read once",
+                    offset + _DATA_START,
+                )
+                continue
+            listed.add(offset)
+            child = self.child_node(key_offset, path, offset, lineage)
+            if child is None:
+                continue
+            # Windows keeps subkey lists sorted by upper-cased name, without duplicates.
+            folded = fold_name(child.name)
+            if folded == previous:
+                self.anomaly(
+                    "regf.duplicate_subkey",
+                    f"key {_shown(path)} lists subkey {child.name!r} twice",
+                    offset + _DATA_START,
+                )
+            elif folded < previous:
+                self.anomaly(
+                    "regf.subkey_order",
+                    f"subkeys of {_shown(path)} are not in sorted order "
+                    f"({child.name!r} after {previous!r})",
+                    key_offset + _DATA_START,
+                    Severity.INFO,
+                )
+            previous = folded
+            children.append((offset, child))
+        return children
+
+    def child_node(
+        self, parent_offset: int, parent_path: str, offset: int, lineage: frozenset[int]
+    ) -> KeyNode | None:
+        """The key node a key lists at ``offset``, checked against its parent; None (and
+        reported) for a cycle or an unreadable cell."""
+        if offset in lineage:
+            self.anomaly(
+                "regf.cycle",
+                f"subkey list of {_shown(parent_path)} points back at an ancestor key "
+                f"(cell 0x{offset:x}); not followed",
+                offset + _DATA_START,
+                Severity.ERROR,
+            )
+            return None
+        node = self.key_node(offset)
+        if node is None:
+            return None
+        if node.parent != parent_offset:
+            self.anomaly(
+                "regf.parent_mismatch",
+                f"key {node.name!r} at 0x{offset:x} names parent 0x{node.parent:x}, "
+                f"but is listed by 0x{parent_offset:x}",
+                offset + _DATA_START,
+            )
+        if "\\" in node.name or not node.name:
+            self.anomaly(
+                "regf.key_name_invalid",
+                f"key at 0x{offset:x} has the name {node.name!r}, which Windows never writes "
+                "(empty, or holding the path separator): paths through it are ambiguous",
+                offset + _DATA_START,
+                Severity.ERROR,
+            )
+        return node
+
+    def listed_values(
+        self, key_offset: int, node: KeyNode, path: str
+    ) -> list[tuple[int, ValueRecord]]:
+        """The value records a key lists, as :meth:`value_records` reads them, with names
+        that repeat (case-insensitively, as Windows compares them) reported."""
+        names: set[str] = set()
+        listed = self.value_records(key_offset, node)
+        for offset, record in listed:
+            folded = fold_name(record.name)
+            if folded in names:
+                self.anomaly(
+                    "regf.duplicate_value",
+                    f"key {_shown(path)} holds value {record.name!r} twice",
+                    offset + _DATA_START,
+                )
+            names.add(folded)
+        return listed
+
+    def walk_rows(
+        self, start: RegfKey, budget: WalkBudget, notes: list[Diagnostic] | None = None
+    ) -> Iterator[KeyRow]:
+        """:func:`hiveparse.model.walk_listed` from ``start``, as rows instead of key objects
+        (the same keys in the same order, the same anomalies and budget notes), for output
+        that streams a whole hive."""
+        seen: set[int] = set()
+        stack: list[tuple[int, KeyNode, str, frozenset[int], int]] = [
+            (start.offset, start.node, start.path, start.ancestors, 0)
+        ]
+        emitted = 0
+        while stack:
+            offset, node, path, ancestors, depth = stack.pop()
+            if offset in seen:
+                continue
+            seen.add(offset)
+            lineage = ancestors | {offset}
+            children = self.listed_subkeys(offset, node, path, lineage)
+            yield KeyRow(path, offset, node, children)
+            emitted += 1
+            if emitted >= budget.max_keys:
+                if notes is not None:
+                    notes.append(key_limit_note(self._source, offset, emitted))
+                return
+            if depth >= budget.max_depth:
+                if children and notes is not None:
+                    notes.append(depth_limit_note(self._source, offset, path, depth, len(children)))
+                continue
+            prefix = f"{path}\\" if path else ""
+            stack.extend(
+                (child, child_node, prefix + child_node.name, lineage, depth + 1)
+                for child, child_node in reversed(children)
+            )
+
     def value_records(self, key_offset: int, node: KeyNode) -> list[tuple[int, ValueRecord]]:
         """The value records a key lists, in stored order (bad ones reported and skipped)."""
         image, span, anomaly = self.image, self.cells.span, self.anomaly
@@ -590,14 +677,14 @@ class RegfHive(Hive):
             if span is None:
                 continue
             start, length = span
-            if length < LIST_HEAD.size:
+            if length < _LIST_HEAD_SIZE:
                 self.anomaly(
                     "regf.subkey_list_bad", "subkey list cell too small", offset + _DATA_START
                 )
                 continue
             signature, elements = LIST_HEAD.packer.unpack_from(self.image, start)
             width = 8 if signature in (b"lf", b"lh") else 4
-            fits = (length - LIST_HEAD.size) // width
+            fits = (length - _LIST_HEAD_SIZE) // width
             if elements > fits:
                 self.anomaly(
                     "regf.list_count_clamped",
@@ -617,7 +704,7 @@ class RegfHive(Hive):
                 elements = max(0, budget - len(found))
                 stack.clear()
             if signature in {b"lh", b"lf"}:
-                pairs = offset_array(self.image, 2 * elements, start + LIST_HEAD.size)
+                pairs = offset_array(self.image, 2 * elements, start + _LIST_HEAD_SIZE)
                 if wanted_hash is not None and signature == b"lh":
                     found.extend(
                         pairs[i] for i in range(0, 2 * elements, 2) if pairs[i + 1] == wanted_hash
@@ -625,7 +712,7 @@ class RegfHive(Hive):
                 else:
                     found.extend(pairs[0::2])
             elif signature == b"li":
-                found.extend(offset_array(self.image, elements, start + LIST_HEAD.size))
+                found.extend(offset_array(self.image, elements, start + _LIST_HEAD_SIZE))
             elif signature == b"ri":
                 if depth >= _MAX_LIST_NESTING - 1:
                     self.anomaly(
@@ -635,7 +722,7 @@ class RegfHive(Hive):
                         Severity.ERROR,
                     )
                     continue
-                children = offset_array(self.image, elements, start + LIST_HEAD.size)
+                children = offset_array(self.image, elements, start + _LIST_HEAD_SIZE)
                 stack.extend((child, depth + 1) for child in reversed(children))
             else:
                 self.anomaly(
@@ -850,6 +937,11 @@ class RegfHive(Hive):
 
 
 _INDEX_FROM = 64  # subkeys above which a key's children are indexed by name on first lookup
+
+
+def _shown(path: str) -> str:
+    """A key's path for a message: quoted, or "(root)"."""
+    return quoted(path) if path else "(root)"
 
 
 def _when(filetime: int) -> str:
