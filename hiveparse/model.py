@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from hiveparse.errors import Diagnostic, Location, Severity
 from hiveparse.filetime import filetime_to_datetime
@@ -255,6 +255,13 @@ class HiveHeader:
         return self.primary_sequence == self.secondary_sequence
 
 
+class FileRead(NamedTuple):
+    """A file as it was read: its SHA-256 (hex) and size, taken from the bytes read."""
+
+    sha256: str
+    size: int
+
+
 class Hive(ABC):
     """One hive: a tree with a root key, plus what is known about where it came from."""
 
@@ -295,6 +302,13 @@ class Hive(ABC):
     @property
     def logs_applied(self) -> list[str]:
         return []
+
+    @property
+    def files_read(self) -> dict[str, FileRead]:
+        """The files this hive was read from (the hive file and each transaction log read
+        for its replay), each hashed from the very bytes that were read, by path; empty
+        where the reader does not read the files itself (a peer engine, bytes given)."""
+        return {}
 
     @property
     def origin(self) -> HiveOrigin | None:

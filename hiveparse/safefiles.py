@@ -12,11 +12,11 @@ is read within a size bound.
 from __future__ import annotations
 
 import errno
+import io
 import mmap
 import os
 import stat
 from pathlib import Path
-from typing import BinaryIO
 
 # Read-only, never blocking (a FIFO in a file's place), never a controlling terminal.
 OPEN_FLAGS = (
@@ -59,7 +59,7 @@ def open_fd(path: str | os.PathLike[str], extra_flags: int = 0) -> int:
     return os.open(path, flags)
 
 
-def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+def open_regular_file(path: str | os.PathLike[str]) -> io.BufferedReader:
     """An evidence file opened for reading by :func:`open_fd`; OSError (EINVAL, naming what
     it is) for anything but a regular file, before a byte is read."""
     fd = open_fd(path)

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from hiveparse.evidence.coverage import TreeCoverage
 
 _SNIFF_BYTES = 4096
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -96,11 +95,9 @@ def regf_hives(evidence: list[Evidence], hive_type: HiveType) -> list[tuple[str,
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's SHA-256 (hex), read from disk (regular files only; OSError as met)."""
     with open_regular_file(path) as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def sniff_format(prefix: bytes, *, whole_file: bool = False) -> EvidenceFormat | None:
@@ -146,10 +143,6 @@ def open_evidence(
             source=source,
             offset=0,
         )
-    try:
-        digest = sha256_file(file_path)
-    except OSError as error:  # an I/O error or a file gone between the sniff and the hash
-        raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
     if detected == EvidenceFormat.REGF:
         if engine != "hiveparse" and strict:
             raise UsageError(
@@ -157,6 +150,9 @@ def open_evidence(
                 "without saying so; use the hiveparse engine"
             )
         hive = _open_regf(source, engine, strict=strict, apply_logs=apply_logs)
+        # The reader hashed the bytes it read; a peer engine reads the file itself.
+        read = hive.files_read.get(source)
+        digest = read.sha256 if read is not None else _hashed(file_path, source)
         mount = default_mount(hive.hive_type, file_path.name.upper())
         notes = [] if engine == "hiveparse" else _unreplayed(prefix, source, engine, apply_logs)
         evidence = Evidence(
@@ -171,6 +167,7 @@ def open_evidence(
             ]
             evidence.reg_deletions_total = len(origin.deletions)
         return evidence
+    digest = _hashed(file_path, source)
     from hiveparse.sources.regtext import DeleteKey, parse_reg_file  # noqa: PLC0415
 
     parsed = parse_reg_file(source, encoding=encoding, strict=strict)
@@ -193,6 +190,13 @@ def open_evidence(
         reg_deletions_total=parsed.deletions_total,
         reg_coverage=parsed.coverage,
     )
+
+
+def _hashed(path: Path, source: str) -> str:
+    try:
+        return sha256_file(path)
+    except OSError as error:  # an I/O error or a file gone between the sniff and the hash
+        raise EvidenceError(f"cannot read: {error.strerror or error}", source=source) from error
 
 
 def _unreplayed(prefix: bytes, source: str, engine: str, apply_logs: bool) -> list[Diagnostic]:

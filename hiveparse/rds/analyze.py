@@ -208,10 +208,15 @@ def _supporting(
     for item in evidence:
         for mounted in item.hives:
             for log in mounted.hive.logs_applied:
-                try:
-                    digest, size = sha256_file(Path(log)), Path(log).stat().st_size
-                except OSError:
-                    digest, size = None, None
+                # Hashed from the bytes the replay read; a peer engine's logs from disk.
+                read = mounted.hive.files_read.get(log)
+                if read is not None:
+                    digest, size = read.sha256, read.size
+                else:
+                    try:
+                        digest, size = sha256_file(Path(log)), Path(log).stat().st_size
+                    except OSError:
+                        digest, size = None, None
                 files.append(
                     SupportingFile(log, digest, size, "transaction log applied", item.path)
                 )

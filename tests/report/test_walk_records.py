@@ -54,12 +54,15 @@ def _outcome(reader: Any, path: Path, *, security: bool) -> Any:
         return type(error).__name__, str(error)
 
 
+def _is_hive(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return handle.read(4) == b"regf"
+
+
 def _corpus_hives(corpus: Path) -> list[Path]:
-    hives = []
-    for path in sorted((corpus / "hives").rglob("*")):
-        if path.is_file() and path.open("rb").read(4) == b"regf":
-            hives.append(path)
-    return hives
+    return [path for path in sorted((corpus / "hives").rglob("*")) if _is_hive(path)]
 
 
 def test_every_corpus_hive_streams_the_records_of_its_objects(corpus: Path) -> None:
@@ -82,9 +85,7 @@ def test_security_descriptors_stream_as_the_objects_give_them(corpus: Path) -> N
 
 
 @pytest.mark.parametrize("base", SYNTHETIC_BASES)
-def test_hostile_variants_stream_the_same_records_and_anomalies(
-    base: str, tmp_path: Path
-) -> None:
+def test_hostile_variants_stream_the_same_records_and_anomalies(base: str, tmp_path: Path) -> None:
     image, targets = synthetic_base(base)
     variants = mutate_base(base, image, targets)
     assert variants

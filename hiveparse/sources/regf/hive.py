@@ -25,6 +25,7 @@ from hiveparse.errors import (
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import (
     EvidenceFormat,
+    FileRead,
     Hive,
     HiveHeader,
     HiveType,
@@ -265,8 +266,10 @@ class RegfHive(Hive):
         extra_diagnostics: list[Diagnostic] | None = None,
         header_on_disk: HiveHeader | None = None,
         reserved_on_disk: bytes | None = None,
+        files_read: dict[str, FileRead] | None = None,
     ) -> None:
         self._source = source
+        self._files_read = files_read or {}
         self.anomaly = AnomalySink(source, strict=strict)
         self.anomaly.diagnostics.extend(extra_diagnostics or [])
         self._header = parse_header(image, source)
@@ -332,6 +335,10 @@ class RegfHive(Hive):
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return self.anomaly.diagnostics
+
+    @property
+    def files_read(self) -> dict[str, FileRead]:
+        return self._files_read
 
     @property
     def origin(self) -> HiveOrigin | None:

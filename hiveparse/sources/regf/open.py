@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import mmap
 import os
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from hiveparse.errors import (
     Severity,
     Unsupported,
 )
-from hiveparse.model import HiveHeader
+from hiveparse.model import FileRead, HiveHeader
 from hiveparse.safefiles import data_extents, open_regular_file, read_snapshot
 from hiveparse.schemas import regf
 from hiveparse.sources.regf.hive import RegfHive, parse_header
@@ -108,12 +109,15 @@ def open_hive(
     """
     source = os.fspath(path)
     notes: list[Diagnostic] = []
+    files_read: dict[str, FileRead] = {}
     try:
         image: mmap.mmap | bytes
         if data is not None:
             image = data
         else:
             image, notes = _read_image(Path(source))
+            if not notes:  # the whole file was read (else its tail was not): hashed as read
+                files_read[source] = _file_read(image)
     except OSError as error:
         if error.errno == errno.ENOMEM:
             raise ResourceLimit(
@@ -132,10 +136,31 @@ def open_hive(
         )
     dirty = not (header.sequences_match and header.checksum_ok)
     if not (dirty and apply_logs):
-        return RegfHive(image, source, strict=strict, dirty=dirty, extra_diagnostics=notes)
+        return RegfHive(
+            image,
+            source,
+            strict=strict,
+            dirty=dirty,
+            extra_diagnostics=notes,
+            files_read=files_read,
+        )
     return _open_replayed(
-        image, source, header, strict=strict, log_paths=log_paths, data_given=data, notes=notes
+        image,
+        source,
+        header,
+        strict=strict,
+        log_paths=log_paths,
+        data_given=data,
+        notes=notes,
+        files_read=files_read,
     )
+
+
+def _file_read(snapshot: mmap.mmap | bytes) -> FileRead:
+    """The digest of a file from its snapshot: what is hashed is what was read (a file that
+    changes after it was read does not change the hash a report states). A hole hashes as
+    the zeros it reads as, at the cost of no memory."""
+    return FileRead(hashlib.sha256(snapshot).hexdigest(), len(snapshot))
 
 
 def _open_replayed(
@@ -147,6 +172,7 @@ def _open_replayed(
     log_paths: Sequence[str | os.PathLike[str]] | None,
     data_given: bytes | None,
     notes: list[Diagnostic],
+    files_read: dict[str, FileRead],
 ) -> RegfHive:
     from hiveparse.sources.regf import logs  # noqa: PLC0415 - only dirty hives need it
 
@@ -172,6 +198,7 @@ def _open_replayed(
         try:
             snapshot, held = _read_log(candidate)
             log_images.append((os.fspath(candidate), snapshot))
+            files_read[os.fspath(candidate)] = _file_read(snapshot)
             stored += held
         except OSError as error:
             notes.append(
@@ -198,7 +225,13 @@ def _open_replayed(
             )
         )
         return RegfHive(
-            image, source, strict=strict, dirty=True, extra_diagnostics=notes, header_on_disk=header
+            image,
+            source,
+            strict=strict,
+            dirty=True,
+            extra_diagnostics=notes,
+            header_on_disk=header,
+            files_read=files_read,
         )
     # A replay can only bring in what the files hold: the hive's bins (as a sound base block
     # counts them: a sparse tail after them is not copied) and the logs' stored pages. A log
@@ -222,4 +255,5 @@ def _open_replayed(
         extra_diagnostics=notes,
         header_on_disk=header,
         reserved_on_disk=bytes(image[start : start + regf.RESERVED_AREA_SIZE]),
+        files_read=files_read,
     )
