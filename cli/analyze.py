@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -186,8 +187,30 @@ def _write(documents: list[dict[str, Any]], analysis: Any, fmt: Format, sink: Te
         write_summary(documents, sink)
 
 
-def schema() -> None:
-    """Print the published JSON Schema of the analyze report (one host document)."""
+class Document(StrEnum):
+    """hiveparse.report.models.DOCUMENTS, declared here so --help imports no report code."""
+
+    ANALYZE = "analyze"
+    QUERY = "query"
+    INFO = "info"
+    RECOVER = "recover"
+    VERIFY = "verify"
+    SECRETS = "secrets"
+    CONVERT = "convert"
+    TIMEBOMB = "timebomb"
+    ENVELOPE = "envelope"
+
+
+def schema(
+    command: Annotated[
+        Document,
+        typer.Argument(
+            help="Whose JSON document: a command, or 'envelope' for the fields they all share."
+        ),
+    ] = Document.ANALYZE,
+) -> None:
+    """Print the published JSON Schema of a command's JSON document (default: the analyze
+    report of one host), generated from the report model."""
     from hiveparse.report.schema import schema_text  # noqa: PLC0415
 
-    sys.stdout.write(schema_text())
+    sys.stdout.write(schema_text(str(command)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -22,6 +22,9 @@ from .options import (
     chosen_format,
 )
 from .output import TableLines
+
+if TYPE_CHECKING:
+    from hiveparse.report.models import KeyRecord, ValueRecord
 
 
 def query(
@@ -62,7 +65,7 @@ def query(
     )
     located = Registry([opened]).locate(key)
 
-    def key_records(*, lazy_values: bool) -> Iterator[dict[str, Any]]:
+    def key_records(*, lazy_values: bool) -> Iterator[KeyRecord]:
         for found in located:
             mount = found.mounted.mount
             if recursive:
@@ -112,7 +115,7 @@ def query(
     raise typer.Exit(EXIT_OK)
 
 
-def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO) -> None:
+def _write_json_stream(opened: Any, keys: Iterator[KeyRecord], out: TextIO) -> None:
     """A JSON document written key by key, so a whole-hive query never sits in memory."""
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import dumps, write_record_lazily  # noqa: PLC0415
@@ -131,7 +134,7 @@ def _write_json_stream(opened: Any, keys: Iterator[dict[str, Any]], out: TextIO)
     out.write(f'"diagnostics": {dumps(records.diagnostics_record(diagnostics))}\n}}\n')
 
 
-def _write_table_block(record: dict[str, Any], out: TableLines, *, list_subkeys: bool) -> None:
+def _write_table_block(record: KeyRecord, out: TableLines, *, list_subkeys: bool) -> None:
     """The layout of `reg query`: the key, its values indented, then (without /s) the
     subkey paths; with /s every subkey gets a block of its own instead."""
     out.write(f"\n{record['path']}\n")
@@ -157,7 +160,7 @@ def _write_table_block(record: dict[str, Any], out: TableLines, *, list_subkeys:
         out.write(f"{record['path']}\\{sub}\n")
 
 
-def _show(value: dict[str, Any]) -> str:
+def _show(value: ValueRecord) -> str:
     decoded = value["decoded"]
     if isinstance(decoded, list):
         return "\\0".join(decoded)

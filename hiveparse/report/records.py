@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hiveparse import __version__
 from hiveparse.errors import Diagnostic, Severity
@@ -13,8 +13,21 @@ from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import HiveHeader, Key, Provenance, Value, WalkBudget, type_name, walk_listed
 from hiveparse.paths import full_key_path
+from hiveparse.report.models import (
+    AceRecord,
+    DiagnosticRecord,
+    EvidenceRecord,
+    Format,
+    HeaderRecord,
+    KeyRecord,
+    Mount,
+    SecurityRecord,
+    Tool,
+    ValueRecord,
+)
+from hiveparse.report.models import Provenance as ProvenanceRecord
 from hiveparse.sources.regf.hive import REGF_DATA_START, RegfHive, RegfKey
-from hiveparse.sources.regf.records import ValueRecord
+from hiveparse.sources.regf.records import ValueRecord as VkRecord
 from hiveparse.values import decode_value
 
 if TYPE_CHECKING:
@@ -24,7 +37,7 @@ SCHEMA_VERSION = "1"
 LAZY_VALUES_FROM = 256  # values of a key kept an iterator (written as made) from this many
 
 
-def tool_record() -> dict[str, str]:
+def tool_record() -> Tool:
     return {"name": "hiveparse", "version": __version__}
 
 
@@ -48,14 +61,14 @@ def envelope(
     }
 
 
-def evidence_record(evidence: Evidence) -> dict[str, Any]:
+def evidence_record(evidence: Evidence) -> EvidenceRecord:
     hives = [mounted.hive for mounted in evidence.hives]
     first = hives[0] if len(hives) == 1 else None
     return {
         "path": evidence.path,
         "sha256": evidence.sha256,
         "size": evidence.size,
-        "format": str(evidence.format),
+        "format": cast(Format, str(evidence.format)),
         "hive": str(first.hive_type) if first else None,
         "mounts": _mounts(evidence),
         "dirty": first.dirty if first else None,
@@ -66,10 +79,10 @@ def evidence_record(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def _mounts(evidence: Evidence) -> list[dict[str, Any]]:
+def _mounts(evidence: Evidence) -> list[Mount]:
     """The hive mounts an input touches: those it holds keys for and, for a .reg change
     script, those it only deletes from (a script that deletes under SOFTWARE touches it)."""
-    mounts: list[dict[str, Any]] = [
+    mounts: list[Mount] = [
         {"mount": m.mount, "hive": str(m.hive.hive_type), "deletes_only": False}
         for m in evidence.hives
     ]
@@ -84,7 +97,7 @@ def _mounts(evidence: Evidence) -> list[dict[str, Any]]:
     return mounts
 
 
-def value_record(value: Value, key: Provenance | None = None) -> dict[str, Any]:
+def value_record(value: Value, key: Provenance | None = None) -> ValueRecord:
     """A value as reports show it. Under its key's record (``key``: the key's provenance)
     its provenance states only what the key's does not: where the value itself lies."""
     raw = value.raw
@@ -98,8 +111,8 @@ def value_record(value: Value, key: Provenance | None = None) -> dict[str, Any]:
 
 
 def _value_fields(
-    name: str, type_id: int, raw: bytes, problems: list[str], provenance: dict[str, object]
-) -> dict[str, Any]:
+    name: str, type_id: int, raw: bytes, problems: list[str], provenance: ProvenanceRecord
+) -> ValueRecord:
     decoded = decode_value(type_id, raw)
     if decoded.problem:
         problems.append(decoded.problem)
@@ -118,7 +131,7 @@ def _value_fields(
     }
 
 
-def _provenance_under(own: Provenance, key: Provenance | None) -> dict[str, object]:
+def _provenance_under(own: Provenance, key: Provenance | None) -> ProvenanceRecord:
     """``own`` without the file, format, engine and hive its key's record already states
     (all of them kept when any differs): the cell offset or line, and whether deleted."""
     if key is None or (own.source, own.format, own.engine, own.hive_type) != (
@@ -127,11 +140,11 @@ def _provenance_under(own: Provenance, key: Provenance | None) -> dict[str, obje
         key.engine,
         key.hive_type,
     ):
-        return own.to_dict()
+        return cast(ProvenanceRecord, own.to_dict())
     return {"cell_offset": own.offset, "line": own.line, "deleted": own.deleted}
 
 
-def ace_record(ace: Ace) -> dict[str, Any]:
+def ace_record(ace: Ace) -> AceRecord:
     return {
         "type": ace.type_name,
         "flags": list(ace.flag_names),
@@ -142,16 +155,16 @@ def ace_record(ace: Ace) -> dict[str, Any]:
     }
 
 
-def security_record(raw: bytes | None) -> dict[str, Any] | None:
+def security_record(raw: bytes | None) -> SecurityRecord | None:
     """Owner, group and DACL of a key's security descriptor (None where the format has none)."""
     if raw is None:
         return None
     # Keys share a few descriptors (one sk cell serves many keys): each is decoded once.
-    return dict(_descriptor_record(bytes(raw)))
+    return SecurityRecord(**_descriptor_record(bytes(raw)))  # a copy: the cached one stays
 
 
 @functools.lru_cache(maxsize=1024)
-def _descriptor_record(raw: bytes) -> dict[str, Any]:
+def _descriptor_record(raw: bytes) -> SecurityRecord:
     from hiveparse.decode.security import parse_security_descriptor  # noqa: PLC0415
     from hiveparse.errors import CorruptStructure  # noqa: PLC0415
 
@@ -179,7 +192,7 @@ def key_record(
     with_security: bool = False,
     lazy_values: bool = False,
     subkeys: list[Key] | None = None,
-) -> dict[str, Any]:
+) -> KeyRecord:
     """A key as reports show it. With ``lazy_values`` its values are an iterator of value
     records, made as they are written (render.write_record_lazily), not a list. ``subkeys``:
     the key's subkeys where the caller has listed them already (a walk has)."""
@@ -189,7 +202,7 @@ def key_record(
         key.class_name,
         key.last_written,
         [sub.name for sub in (key.subkeys() if subkeys is None else subkeys)],
-        key.provenance.to_dict(),
+        cast(ProvenanceRecord, key.provenance.to_dict()),
         control_set,
     )
     if with_values:
@@ -209,7 +222,7 @@ def walk_records(
     control_set: str | None = None,
     with_security: bool = False,
     lazy_values: bool = False,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[KeyRecord]:
     """The records of ``start`` and every key below it (:func:`key_record` of each key of
     :func:`~hiveparse.model.walk_listed`, paths under ``mount``). A key of this project's
     REGF reader is walked as cell rows, without a key and value object each: the same
@@ -244,11 +257,11 @@ def _regf_walk_records(
     control_set: str | None,
     with_security: bool,
     lazy_values: bool,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[KeyRecord]:
     hive = start.hive
     # Every key of one hive has the same source, format, engine and hive type: only the
     # cell offset differs (what RegfKey.provenance would state, key by key).
-    template = start.provenance.to_dict()
+    template = cast(ProvenanceRecord, start.provenance.to_dict())
     for row in hive.walk_rows(start, WalkBudget(), notes):
         offset, node = row.offset, row.node
         record = _key_fields(
@@ -268,8 +281,8 @@ def _regf_walk_records(
 
 
 def _regf_value_records(
-    hive: RegfHive, listed: list[tuple[int, ValueRecord]]
-) -> Iterator[dict[str, Any]]:
+    hive: RegfHive, listed: list[tuple[int, VkRecord]]
+) -> Iterator[ValueRecord]:
     """:func:`value_record` of each listed value, read straight from its cells."""
     anomalies_at = hive.anomaly.at
     for offset, value in listed:
@@ -289,10 +302,10 @@ def _key_fields(
     class_name: str | None,
     last_written: int | None,
     subkeys: list[str],
-    provenance: dict[str, object],
+    provenance: ProvenanceRecord,
     control_set: str | None,
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
+) -> KeyRecord:
+    record: KeyRecord = {
         "path": full_path,
         "name": name,
         "class_name": class_name,
@@ -306,14 +319,17 @@ def _key_fields(
     return record
 
 
-def _listed_or_lazy(values: Iterator[dict[str, Any]]) -> list[dict[str, Any]] | Iterator[Any]:
+def _listed_or_lazy(values: Iterator[ValueRecord]) -> list[ValueRecord]:
     """Most keys hold a few values: those are listed (one encoder call for the key); only a
-    key with more than a batch keeps the rest an iterator, written as it is made."""
+    key with more than a batch keeps the rest an iterator, written as it is made
+    (render.write_record_lazily writes it as the list the model declares)."""
     head = list(islice(values, LAZY_VALUES_FROM))
-    return head if len(head) < LAZY_VALUES_FROM else chain(head, values)
+    if len(head) < LAZY_VALUES_FROM:
+        return head
+    return cast(list[ValueRecord], chain(head, values))
 
 
-def header_record(header: HiveHeader) -> dict[str, Any]:
+def header_record(header: HiveHeader) -> HeaderRecord:
     return {
         "primary_sequence": header.primary_sequence,
         "secondary_sequence": header.secondary_sequence,
@@ -334,8 +350,8 @@ def header_record(header: HiveHeader) -> dict[str, Any]:
     }
 
 
-def diagnostics_record(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
-    return [d.to_dict() for d in diagnostics]
+def diagnostics_record(diagnostics: list[Diagnostic]) -> list[DiagnosticRecord]:
+    return [cast(DiagnosticRecord, d.to_dict()) for d in diagnostics]
 
 
 def is_partial(diagnostics: list[Diagnostic]) -> bool:

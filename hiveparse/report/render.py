@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from itertools import islice
 from typing import Any, TextIO
@@ -61,7 +61,7 @@ def write_jsonl(records: Iterable[Any], out: TextIO) -> None:
         out.write("\n")
 
 
-def write_record_lazily(record: dict[str, Any], out: TextIO) -> None:
+def write_record_lazily(record: Mapping[str, Any], out: TextIO) -> None:
     """``record`` on one line exactly as ``dumps(record, indent=None)`` writes it, where a
     field holding an iterator (the values of a key that has a million) is written a batch of
     :data:`LAZY_BATCH` items at a time and never held as a list. Runs of plain fields are

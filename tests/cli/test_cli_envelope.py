@@ -1,6 +1,7 @@
 """Every command's JSON document shares one envelope (report.records.envelope): the same
 schema_version, tool, evidence[] (path, SHA-256, size, format), partial and diagnostics[],
-validated against report.schema.ENVELOPE_SCHEMA; the evidence hashes are the files' own."""
+validated against report.schema.ENVELOPE_SCHEMA and against the command's own schema
+(generated from report.models); the evidence hashes are the files' own."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from hiveparse.report.schema import ENVELOPE_SCHEMA, SCHEMA
+from hiveparse.report.schema import ENVELOPE_SCHEMA, SCHEMA, schema_for
 from tests.cli.running import hiveparse
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -43,6 +44,7 @@ def test_every_command_writes_the_same_envelope(name: str) -> None:
     assert result.returncode in (0, 1), result.stderr  # every sample here reads whole
     document = json.loads(result.stdout)
     jsonschema.validate(document, ENVELOPE_SCHEMA)
+    jsonschema.validate(document, schema_for(str(args[0])))  # the command's own model
     assert document["partial"] is False
     listed = sorted(document["evidence"], key=lambda item: item["path"])
     assert [Path(item["path"]).resolve() for item in listed] == [f.resolve() for f in files]
@@ -56,6 +58,7 @@ def test_convert_and_analyze_share_it(tmp_path: Path) -> None:
     converted = hiveparse("convert", HOST / "SYSTEM.reg", "-o", tmp_path / "SYSTEM", "-f", "json")
     assert converted.returncode == 0, converted.stderr
     jsonschema.validate(json.loads(converted.stdout), ENVELOPE_SCHEMA)
+    jsonschema.validate(json.loads(converted.stdout), schema_for("convert"))
     analyzed = hiveparse("analyze", HOST, "-f", "json")
     assert analyzed.returncode == 0, analyzed.stderr
     documents = json.loads(analyzed.stdout)
