@@ -208,7 +208,7 @@ def key_record(
     if with_values:
         below = key.provenance
         values = (value_record(v, below) for v in key.values())
-        record["values"] = _listed_or_lazy(values) if lazy_values else list(values)
+        _set_values(record, values, lazy=lazy_values)
     if with_security:
         record["security"] = security_record(key.security_descriptor)
     return record
@@ -274,7 +274,7 @@ def _regf_walk_records(
             control_set,
         )
         values = _regf_value_records(hive, hive.listed_values(offset, node, row.path))
-        record["values"] = _listed_or_lazy(values) if lazy_values else list(values)
+        _set_values(record, values, lazy=lazy_values)
         if with_security:
             record["security"] = security_record(hive.security_descriptor(offset, node))
         yield record
@@ -319,14 +319,19 @@ def _key_fields(
     return record
 
 
-def _listed_or_lazy(values: Iterator[ValueRecord]) -> list[ValueRecord]:
-    """Most keys hold a few values: those are listed (one encoder call for the key); only a
-    key with more than a batch keeps the rest an iterator, written as it is made
-    (render.write_record_lazily writes it as the list the model declares)."""
+def _set_values(record: KeyRecord, values: Iterator[ValueRecord], *, lazy: bool) -> None:
+    """``record["values"]``: a list; with ``lazy``, a key with more than a batch of values
+    keeps them an iterator, written as it is made (render.write_record_lazily writes it as
+    the list the model declares). Most keys hold a few values: those are listed (one encoder
+    call for the key)."""
+    if not lazy:
+        record["values"] = list(values)
+        return
     head = list(islice(values, LAZY_VALUES_FROM))
     if len(head) < LAZY_VALUES_FROM:
-        return head
-    return cast(list[ValueRecord], chain(head, values))
+        record["values"] = head
+    else:  # a record is a dict: the iterator is set as such (the compiled module checks)
+        cast(dict[str, Any], record)["values"] = chain(head, values)
 
 
 def header_record(header: HiveHeader) -> HeaderRecord:
