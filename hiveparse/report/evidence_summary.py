@@ -9,12 +9,13 @@ from hiveparse.decode.origin import HiveOrigin
 from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import walk
+from hiveparse.report.models import HiveCount, InfoBody
 from hiveparse.report.records import header_record
 
 
-def count_tree(evidence: Evidence) -> list[dict[str, Any]]:
+def count_tree(evidence: Evidence) -> list[HiveCount]:
     """Keys and values per mounted hive (a full walk, which also collects anomalies)."""
-    counted: list[dict[str, Any]] = []
+    counted: list[HiveCount] = []
     for mounted in evidence.hives:
         keys = values = 0
         for key in walk(mounted.hive.root(), notes=evidence.diagnostics):
@@ -39,15 +40,17 @@ def origin_record(origin: HiveOrigin) -> dict[str, Any]:
     return {**origin.payload(), "last_written_time": filetime_iso(origin.last_written)}
 
 
-def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path) -> dict[str, Any]:
-    summary: dict[str, Any] = {"written_by": None}  # set for a hive hiveparse convert wrote
-    if walk_all:
-        summary["hives"] = count_tree(evidence)
-    else:
-        summary["hives"] = [
+def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path) -> InfoBody:
+    # written_by is set for a hive hiveparse convert wrote
+    summary: InfoBody = {
+        "written_by": None,
+        "hives": count_tree(evidence)
+        if walk_all
+        else [
             {"mount": m.mount, "hive": str(m.hive.hive_type), "keys": None, "values": None}
             for m in evidence.hives
-        ]
+        ],
+    }
     if len(evidence.hives) == 1 and evidence.hives[0].hive.header is not None:
         hive = evidence.hives[0].hive
         header = hive.header

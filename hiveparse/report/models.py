@@ -190,7 +190,9 @@ class RefusedLog(TypedDict):
     reason: str
 
 
-class InfoDocument(Envelope):
+class InfoBody(TypedDict):
+    """What ``info`` says of one input, beside the envelope (report.evidence_summary)."""
+
     written_by: dict[str, Any] | None  # hiveparse convert's origin marker, when it wrote the hive
     hives: list[HiveCount]
     header: NotRequired[HeaderRecord]
@@ -200,6 +202,10 @@ class InfoDocument(Envelope):
     logs_found: NotRequired[list[str]]
     logs_refused: NotRequired[list[RefusedLog]]
     logs_applied: NotRequired[list[str]]
+
+
+class InfoDocument(Envelope, InfoBody):
+    pass
 
 
 # -- recover -------------------------------------------------------------------------------

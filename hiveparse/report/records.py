@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, cast
 
@@ -43,7 +43,7 @@ def tool_record() -> Tool:
 
 def envelope(
     evidence: Iterable[Evidence],
-    body: dict[str, Any],
+    body: Mapping[str, Any],
     *,
     partial: bool,
     diagnostics: Iterable[Diagnostic],

@@ -7,11 +7,13 @@ from typing import Any
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import fold_name, type_name
 from hiveparse.paths import full_key_path
+from hiveparse.report.models import RecoveredKey as RecoveredKeyRecord
+from hiveparse.report.models import RecoveredValue as RecoveredValueRecord
 from hiveparse.sources.regf.carve import RecoveredKey, RecoveredValue
 from hiveparse.values import decode_value
 
 
-def recovered_value_record(value: RecoveredValue, mount: str) -> dict[str, Any]:
+def recovered_value_record(value: RecoveredValue, mount: str) -> RecoveredValueRecord:
     decoded: Any = None
     problems: list[str] = []
     if value.raw is not None:
@@ -38,7 +40,7 @@ def recovered_value_record(value: RecoveredValue, mount: str) -> dict[str, Any]:
     }
 
 
-def recovered_key_record(key: RecoveredKey, mount: str) -> dict[str, Any]:
+def recovered_key_record(key: RecoveredKey, mount: str) -> RecoveredKeyRecord:
     return {
         "path": full_key_path(mount, key.path),
         "name": key.name,
