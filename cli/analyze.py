@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,14 +15,16 @@ from .options import (
     EncodingOpt,
     Engine,
     EngineOpt,
+    FailOn,
     Format,
     FormatOpt,
     GroupBy,
+    OutputOpt,
     chosen_format,
 )
-from .output import check_output, write_text_output
+from .output import open_output
 
-SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
+SEVERITY_ORDER = tuple(FailOn)  # least severe first
 
 
 def _parse_as_of(text: str | None) -> datetime:
@@ -54,14 +55,10 @@ def analyze(
         ),
     ] = None,
     fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on", help="Exit 1 when a finding is at least this severe (info..critical)."
-        ),
+        FailOn | None,
+        typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe."),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
-    ] = None,
+    output: OutputOpt = None,
     engine: EngineOpt = Engine.HIVEPARSE,
     encoding: EncodingOpt = None,
     security: Annotated[
@@ -107,31 +104,24 @@ def analyze(
     from hiveparse.rds.analyze import host_document  # noqa: PLC0415
     from hiveparse.rds.facts import Carve  # noqa: PLC0415
 
-    if fail_on is not None and fail_on not in SEVERITY_ORDER:
-        raise UsageError(f"--fail-on must be one of {', '.join(SEVERITY_ORDER)}")
     for named in [*(security or []), *(masterkeys or [])]:
         if not named.exists():
             raise UsageError(f"{str(named)!r} does not exist")
-    if output is not None:
-        check_output(output, [*evidence, *(security or []), *(masterkeys or [])])
-    analysis = run_analysis(
-        evidence,
-        as_of=_parse_as_of(as_of),
-        encoding=encoding,
-        engine=str(engine),
-        carve=Carve(carve.value),
-        security=security or [],
-        masterkeys=masterkeys or [],
-        grouping=Grouping(group.value),
-    )
-    documents = [host_document(host, analysis) for host in analysis.hosts]
-    fmt = chosen_format(output_format) if output is None else (output_format or Format.JSON)
-    if output is None:
-        _write(documents, analysis, fmt, sys.stdout)
-    else:
-        inputs = [*evidence, *(security or []), *(masterkeys or [])]
-        with write_text_output(output, inputs) as sink:
-            _write(documents, analysis, fmt, sink)
+    moment = _parse_as_of(as_of)
+    fmt = chosen_format(output_format, output)
+    with open_output(output, [*evidence, *(security or []), *(masterkeys or [])]) as sink:
+        analysis = run_analysis(
+            evidence,
+            as_of=moment,
+            encoding=encoding,
+            engine=str(engine),
+            carve=Carve(carve.value),
+            security=security or [],
+            masterkeys=masterkeys or [],
+            grouping=Grouping(group.value),
+        )
+        documents = [host_document(host, analysis) for host in analysis.hosts]
+        _write(documents, analysis, fmt, sink)
     _warn(analysis, documents, table=fmt == Format.TABLE)
     if not any(host.evidence for host in analysis.hosts):
         from .errors import say_error  # noqa: PLC0415
@@ -208,9 +198,11 @@ def schema(
             help="Whose JSON document: a command, or 'envelope' for the fields they all share."
         ),
     ] = Document.ANALYZE,
+    output: OutputOpt = None,
 ) -> None:
     """Print the published JSON Schema of a command's JSON document (default: the analyze
     report of one host), generated from the report model."""
     from hiveparse.report.schema import schema_text  # noqa: PLC0415
 
-    sys.stdout.write(schema_text(str(command)))
+    with open_output(output, []) as sink:
+        sink.write(schema_text(str(command)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +11,7 @@ import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import EncodingOpt, Format, FormatOpt, StrictOpt, chosen_format
-from .output import check_output, check_output_folder, create_output_folder
+from .output import check_output, check_output_folder, create_output_folder, open_output
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -76,21 +75,24 @@ def convert(
     planned = plan_outputs(conversion, target, mount=mount, directory=folder)
     written = _write(planned, target if create else None, reg_file)
     document = _document(conversion, written)
+    # -o names the hives, so the report goes to stdout (through the one output policy).
     fmt = chosen_format(output_format)
-    if fmt == Format.TABLE:
-        notes = _problems(conversion, written)
-        for line in _summary_lines(conversion, written):
-            sys.stdout.write(line + "\n")
-        if notes:
-            sys.stdout.write(f"{len(notes)} warning(s) on stderr (--format json lists them)\n")
-        say_problems(notes)
-    else:
-        from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
-
-        if fmt == Format.JSONL:
-            write_jsonl(document["outputs"], sys.stdout)
+    notes = _problems(conversion, written)
+    with open_output(None, [reg_file]) as sink:
+        if fmt == Format.TABLE:
+            for line in _summary_lines(conversion, written):
+                sink.write(line + "\n")
+            if notes:
+                sink.write(f"{len(notes)} warning(s) on stderr (--format json lists them)\n")
         else:
-            write_json(document, sys.stdout)
+            from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+
+            if fmt == Format.JSONL:
+                write_jsonl(document["outputs"], sink)
+            else:
+                write_json(document, sink)
+    if fmt == Format.TABLE:
+        say_problems(notes)
     raise typer.Exit(EXIT_PARTIAL if is_partial(list(conversion.diagnostics)) else EXIT_OK)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,17 +14,16 @@ from .options import (
     EvidenceArg,
     KeyArg,
     NoLogsOpt,
+    OutputOpt,
     StrictOpt,
 )
-from .output import check_output, write_binary_output
+from .output import open_output
 
 
 def export(
     evidence: EvidenceArg,
     key: KeyArg = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
+    output: OutputOpt = None,
     regedit4: Annotated[
         bool, typer.Option("--regedit4", help="REGEDIT4 (ANSI) instead of version 5 (UTF-16).")
     ] = False,
@@ -41,18 +38,12 @@ def export(
     from hiveparse.export.regfile import export_reg_many  # noqa: PLC0415
     from hiveparse.report.records import is_partial  # noqa: PLC0415
 
-    if output is not None:
-        check_output(output, [evidence])
-    opened = open_evidence(
-        evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
-    )
-    located = Registry([opened]).locate(key)
-    items = [(found.key, found.mounted.mount) for found in located]
-    if output is None:
-        export_reg_many(items, sys.stdout.buffer, regedit4=regedit4, notes=opened.diagnostics)
-        sys.stdout.buffer.flush()
-    else:
-        with write_binary_output(output, [evidence]) as sink:
-            export_reg_many(items, sink, regedit4=regedit4, notes=opened.diagnostics)
+    with open_output(output, [evidence], binary=True) as sink:
+        opened = open_evidence(
+            evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
+        )
+        located = Registry([opened]).locate(key)
+        items = [(found.key, found.mounted.mount) for found in located]
+        export_reg_many(items, sink, regedit4=regedit4, notes=opened.diagnostics)
     say_problems(opened.all_diagnostics)
     raise typer.Exit(EXIT_PARTIAL if is_partial(opened.all_diagnostics) else EXIT_OK)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -17,14 +16,16 @@ from .options import (
     Format,
     FormatOpt,
     NoLogsOpt,
+    OutputOpt,
     chosen_format,
 )
-from .output import TableLines
+from .output import TableLines, open_output
 
 
 def info(
     evidence: EvidenceArg,
     output_format: FormatOpt = None,
+    output: OutputOpt = None,
     encoding: EncodingOpt = None,
     no_logs: NoLogsOpt = False,
     quick: Annotated[
@@ -37,27 +38,29 @@ def info(
     from hiveparse.report.evidence_summary import summarise_evidence  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
-    opened = open_evidence(evidence, encoding=encoding, apply_logs=not no_logs)
-    summary = summarise_evidence(opened, walk_all=not quick, logs_beside=Path(evidence))
-    document = records.envelope(
-        [opened],
-        summary,
-        partial=records.is_partial(opened.all_diagnostics),
-        diagnostics=opened.all_diagnostics,
-    )
-    fmt = chosen_format(output_format)
-    if fmt == Format.JSON:
-        write_json(document, sys.stdout)
-    elif fmt == Format.JSONL:
-        write_jsonl([document], sys.stdout)
-    else:
-        _write_text(document)
+    fmt = chosen_format(output_format, output)
+    with open_output(output, [evidence]) as sink:
+        opened = open_evidence(evidence, encoding=encoding, apply_logs=not no_logs)
+        summary = summarise_evidence(opened, walk_all=not quick, logs_beside=Path(evidence))
+        document = records.envelope(
+            [opened],
+            summary,
+            partial=records.is_partial(opened.all_diagnostics),
+            diagnostics=opened.all_diagnostics,
+        )
+        if fmt == Format.JSON:
+            write_json(document, sink)
+        elif fmt == Format.JSONL:
+            write_jsonl([document], sink)
+        else:
+            _write_text(document, sink)
+    if fmt == Format.TABLE:
         say_problems(opened.all_diagnostics)
     raise typer.Exit(EXIT_PARTIAL if document["partial"] else EXIT_OK)
 
 
-def _write_text(document: dict[str, Any]) -> None:
-    out = TableLines(sys.stdout)
+def _write_text(document: dict[str, Any], sink: TextIO) -> None:
+    out = TableLines(sink)
     evidence = document["evidence"][0]
     out.write(f"{evidence['path']}\n")
     out.write(f"  format     {evidence['format']}   size {evidence['size']}\n")

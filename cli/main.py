@@ -13,17 +13,9 @@ from typing import NoReturn
 import typer
 
 from hiveparse import __version__
-from hiveparse.errors import HiveparseError
 
 from . import analyze, convert, export, info, query, recover, secrets, timebomb, verify
-from .errors import (
-    EXIT_INTERNAL,
-    EXIT_OUTPUT,
-    EXIT_UNREADABLE,
-    EXIT_USAGE,
-    exit_code_for,
-    say_error,
-)
+from .errors import INTERNAL, Form, Rule, rule_for, say_error
 
 app = typer.Typer(
     name="hiveparse",
@@ -86,17 +78,9 @@ class _ClosedStream(io.TextIOBase):
         return False
 
 
-# An OSError with one of these that reaches the top was met writing the output: reading
-# evidence raises typed errors, and reading never fills a disk.
-_OUTPUT_ERRNOS = frozenset(
-    getattr(errno, name)
-    for name in ("ENOSPC", "EDQUOT", "EFBIG", "EROFS", "EBADF", "EIO")
-    if hasattr(errno, name)
-)
-
-
 def run() -> None:
-    """Console entry point: every error becomes one line and an exit code, never a traceback."""
+    """Console entry point: every error becomes what its rule in cli/errors.py says (one line
+    and an exit code), never a traceback."""
     # A closed pipe (`| head`) ends the process quietly, as it does for any Unix filter.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     if sys.stdout is None:
@@ -105,53 +89,31 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
-    exhausted: str | None = None
     try:
         code = app(standalone_mode=False)
         sys.stdout.flush()  # a full disk shows here, not in the interpreter's exit
-    except HiveparseError as error:
-        say_error(str(error))
-        sys.exit(exit_code_for(error))
-    except BrokenPipeError:
-        sys.exit(0)
-    except KeyboardInterrupt:
-        say_error("interrupted")
-        sys.exit(130)
-    except (MemoryError, RecursionError) as error:
-        # Input-driven exhaustion is the evidence's doing, not a bug: exit as unreadable.
-        # Nothing more is done here: leaving the handler frees the traceback and all its
-        # frames held, so that the message below has memory to be written with.
-        exhausted = type(error).__name__
-    except OSError as error:
-        if error.errno not in _OUTPUT_ERRNOS:
-            _internal(error)
-        _quietly(sys.stdout)
-        say_error(f"cannot write the output: {error.strerror or error}")
-        sys.exit(EXIT_OUTPUT)
-    except Exception as error:
-        # typer may bring its own copy of click, so its usage errors are recognised by shape.
-        if type(error).__name__ == "NoArgsIsHelpError":
-            sys.stderr.write(error.format_message() + "\n")  # type: ignore[attr-defined]
-            sys.exit(EXIT_USAGE)
-        if hasattr(error, "format_message"):
-            say_error(error.format_message())
-            sys.exit(EXIT_USAGE)
-        if type(error).__name__ == "Abort":
-            say_error("aborted")
-            sys.exit(130)
-        _internal(error)
-    if exhausted is not None:
-        _quietly(sys.stdout)
-        say_error(f"resource limit reached while reading the evidence ({exhausted})")
-        sys.exit(EXIT_UNREADABLE)
-    sys.exit(code if isinstance(code, int) else 0)
+    except (Exception, KeyboardInterrupt) as error:
+        rule = rule_for(error)
+        if rule is INTERNAL and os.environ.get("HIVEPARSE_DEBUG"):
+            raise
+        # Nothing more is done here: without its traceback and chain, leaving the handler
+        # frees every frame the error held (all a MemoryError's data), so that the message
+        # has memory to be written with.
+        failure = error.with_traceback(None)
+        failure.__context__ = failure.__cause__ = None
+    else:
+        sys.exit(code if isinstance(code, int) else 0)
+    _end(rule, failure)
 
 
-def _internal(error: BaseException) -> NoReturn:
-    if os.environ.get("HIVEPARSE_DEBUG"):
-        raise error
-    say_error(f"internal error, please report it: {type(error).__name__}: {error}")
-    sys.exit(EXIT_INTERNAL)
+def _end(rule: Rule, error: BaseException) -> NoReturn:
+    if rule.drops_output:
+        _quietly(sys.stdout)
+    if rule.form is Form.LINE:
+        say_error(rule.message(error))
+    elif rule.form is Form.AS_IS:
+        sys.stderr.write(rule.message(error) + "\n")
+    sys.exit(rule.exit_code)
 
 
 def _quietly(stream: object) -> None:

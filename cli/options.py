@@ -39,6 +39,23 @@ class Engine(StrEnum):
     PYTHON_REGISTRY = "python-registry"
 
 
+class Peer(StrEnum):
+    """The peer engines `verify` compares with (hiveparse.engines)."""
+
+    REGIPY = "regipy"
+    PYTHON_REGISTRY = "python-registry"
+
+
+class FailOn(StrEnum):
+    """Finding severities, least severe first (hiveparse.rds findings)."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
 EvidenceArg = Annotated[
     Path,
     typer.Argument(
@@ -56,7 +73,18 @@ KeyArg = Annotated[
 FormatOpt = Annotated[
     Format | None,
     typer.Option(
-        "--format", "-f", help="Output format (default: table on a terminal, json in a pipe)."
+        "--format",
+        "-f",
+        help="Output format (default: table on a terminal, json in a pipe or to an -o file).",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to this new file instead of stdout: never over, beside or "
+        "inside the evidence, never over an existing file, whole or not at all.",
     ),
 ]
 EngineOpt = Annotated[
@@ -93,7 +121,11 @@ NoLogsOpt = Annotated[
 ]
 
 
-def chosen_format(requested: Format | None) -> Format:
+def chosen_format(requested: Format | None, output: Path | None = None) -> Format:
+    """The format asked for; else a table for a person (stdout on a terminal), JSON for a
+    program (stdout in a pipe, or an -o file)."""
     if requested is not None:
         return requested
-    return Format.TABLE if sys.stdout.isatty() else Format.JSON
+    if output is None and sys.stdout.isatty():
+        return Format.TABLE
+    return Format.JSON

@@ -1,5 +1,7 @@
 """Where output may be written: never over, beside or inside the evidence (DESIGN: read-only
-evidence). The one policy for every command with an output path (analyze, export, convert).
+evidence). The one policy for every command: a report goes to stdout or, with ``-o``, through
+:func:`open_output`; ``convert``'s hives go through :func:`check_output_folder` and
+:func:`check_output`.
 
 An output is refused when it is an evidence file itself, when it lies anywhere inside an
 evidence tree (:func:`hiveparse.evidence.discover.evidence_tree`: a directory argument; the
@@ -13,11 +15,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Any, BinaryIO, TextIO, cast
+from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
 from hiveparse.errors import UsageError, printable, write_failure
 
@@ -116,14 +119,35 @@ def create_output_folder(folder: Path) -> None:
         ) from error
 
 
-def write_text_output(output: Path, evidence: Sequence[Path]) -> AbstractContextManager[TextIO]:
-    """:func:`write_output` for text (UTF-8)."""
-    return cast(AbstractContextManager[TextIO], write_output(output, evidence, "x"))
+@overload
+def open_output(
+    output: Path | None, evidence: Sequence[Path], *, binary: Literal[False] = False
+) -> AbstractContextManager[TextIO]: ...
+@overload
+def open_output(
+    output: Path | None, evidence: Sequence[Path], *, binary: Literal[True]
+) -> AbstractContextManager[BinaryIO]: ...
+def open_output(
+    output: Path | None, evidence: Sequence[Path], *, binary: bool = False
+) -> AbstractContextManager[IO[Any]]:
+    """Where a command writes its report: stdout (text, or its bytes with ``binary``), or
+    the new file ``output``. The file is checked on entry (UsageError: it is evidence, lies
+    inside an evidence tree, exists, or has no folder), so a command enters this before it
+    reads any evidence; it is published only when the block ends normally, and a block that
+    raises (a typed error, an interrupt, a full disk) leaves nothing behind. Text is UTF-8
+    with characters it cannot hold escaped, as stdout shows them."""
+    return _opened(output, evidence, binary)
 
 
-def write_binary_output(output: Path, evidence: Sequence[Path]) -> AbstractContextManager[BinaryIO]:
-    """:func:`write_output` for bytes."""
-    return cast(AbstractContextManager[BinaryIO], write_output(output, evidence, "xb"))
+@contextmanager
+def _opened(output: Path | None, evidence: Sequence[Path], binary: bool) -> Iterator[IO[Any]]:
+    if output is None:
+        stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()  # a full disk shows here, as an output error
+        return
+    with write_output(output, evidence, "xb" if binary else "x") as sink:
+        yield sink
 
 
 @contextmanager
@@ -142,7 +166,12 @@ def write_output(output: Path, evidence: Sequence[Path], mode: str) -> Iterator[
         if hasattr(os, "fchmod"):  # as an ordinary new file (mkstemp makes it 0600)
             os.fchmod(fd, 0o666 & ~_umask())
         binary = mode == "xb"
-        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as sink:
+        sink: IO[Any] = (
+            os.fdopen(fd, "wb")
+            if binary
+            else os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
+        )
+        with sink:
             yield sink
             sink.flush()
             os.fsync(sink.fileno())

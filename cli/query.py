@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -18,10 +17,11 @@ from .options import (
     FormatOpt,
     KeyArg,
     NoLogsOpt,
+    OutputOpt,
     StrictOpt,
     chosen_format,
 )
-from .output import TableLines
+from .output import TableLines, open_output
 
 if TYPE_CHECKING:
     from hiveparse.report.models import KeyRecord, ValueRecord
@@ -47,6 +47,7 @@ def query(
         typer.Option("--security", help="Show each key's owner, group and DACL (hives only)."),
     ] = False,
     output_format: FormatOpt = None,
+    output: OutputOpt = None,
     engine: EngineOpt = Engine.HIVEPARSE,
     encoding: EncodingOpt = None,
     strict: StrictOpt = False,
@@ -57,13 +58,38 @@ def query(
     del values  # values are always listed (reg query does); -v stays accepted
     from hiveparse.evidence.open import open_evidence  # noqa: PLC0415 - fast --help
     from hiveparse.evidence.registry import Registry  # noqa: PLC0415
-    from hiveparse.paths import full_key_path  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
-    opened = open_evidence(
-        evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
-    )
-    located = Registry([opened]).locate(key)
+    fmt = chosen_format(output_format, output)
+    with open_output(output, [evidence]) as out:
+        opened = open_evidence(
+            evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
+        )
+        located = Registry([opened]).locate(key)
+        _write(fmt, out, opened, located, recursive=recursive, security=security, strict=strict)
+    diagnostics = opened.all_diagnostics
+    if fmt != Format.JSON:
+        say_problems(diagnostics)
+    if records.is_partial(diagnostics):
+        raise typer.Exit(EXIT_PARTIAL)
+    raise typer.Exit(EXIT_OK)
+
+
+def _write(
+    fmt: Format,
+    out: TextIO,
+    opened: Any,
+    located: list[Any],
+    *,
+    recursive: bool,
+    security: bool,
+    strict: bool,
+) -> None:
+    """The listing, streamed: a key's values are made as they are written (a key may hold a
+    million); with --strict an anomaly aborts the walk, so everything is read before JSON is
+    written: the output is a whole document or nothing."""
+    from hiveparse.paths import full_key_path  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
 
     def key_records(*, lazy_values: bool) -> Iterator[KeyRecord]:
         for found in located:
@@ -87,11 +113,6 @@ def query(
                 lazy_values=lazy_values,
             )
 
-    fmt = chosen_format(output_format)
-    out = sys.stdout
-    # A key's values are made as they are written (a key may hold a million); with --strict
-    # an anomaly aborts the walk, so everything is read before JSON is written: the output is
-    # a whole document or nothing.
     if fmt == Format.TABLE:
         table = TableLines(out)
         for record in key_records(lazy_values=True):
@@ -107,12 +128,6 @@ def query(
             iter(list(key_records(lazy_values=False))) if strict else key_records(lazy_values=True)
         )
         _write_json_stream(opened, records_in, out)
-    diagnostics = opened.all_diagnostics
-    if fmt != Format.JSON:
-        say_problems(diagnostics)
-    if records.is_partial(diagnostics):
-        raise typer.Exit(EXIT_PARTIAL)
-    raise typer.Exit(EXIT_OK)
 
 
 def _write_json_stream(opened: Any, keys: Iterator[KeyRecord], out: TextIO) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 import typer
@@ -10,7 +10,8 @@ import typer
 from hiveparse.errors import printable
 
 from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
-from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, chosen_format
+from .options import EvidenceArg, Format, FormatOpt, KeyArg, NoLogsOpt, OutputOpt, chosen_format
+from .output import open_output
 
 _NOT_FROM_REG = "recover reads hive files: a .reg export keeps no deleted data"
 
@@ -19,10 +20,32 @@ def recover(
     evidence: EvidenceArg,
     key: KeyArg = None,
     output_format: FormatOpt = None,
+    output: OutputOpt = None,
     no_logs: NoLogsOpt = False,
 ) -> None:
     """Deleted keys and values (with their data where it survives) from free cells, cell
     slack and the remnant after the hive bins. With KEY: deleted keys at or below it."""
+    fmt = chosen_format(output_format, output)
+    with open_output(output, [evidence]) as sink:
+        document, diagnostics = _recovered(evidence, key, no_logs=no_logs)
+        if fmt == Format.TABLE:
+            _write_table(document, sink)
+        elif fmt == Format.JSONL:
+            from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+
+            listed = ("keys", "values_of_live_keys", "values_without_key")
+            write_jsonl([record for name in listed for record in document[name]], sink)
+        else:
+            from hiveparse.report.render import write_json  # noqa: PLC0415
+
+            write_json(document, sink)
+    if fmt != Format.JSON:
+        say_problems(diagnostics)
+    raise typer.Exit(EXIT_PARTIAL if document["partial"] else EXIT_OK)
+
+
+def _recovered(evidence: Path, key: str | None, *, no_logs: bool) -> tuple[dict[str, Any], Any]:
+    """The recovery document of ``evidence`` (at or below ``key``), and its diagnostics."""
     from hiveparse.errors import KeyNotFound, Unsupported  # noqa: PLC0415 - fast --help
     from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
     from hiveparse.evidence.registry import Registry  # noqa: PLC0415
@@ -78,20 +101,7 @@ def recover(
         "scanned_bytes": recovery.scanned_bytes,
     }
     document = records.envelope([opened], body, partial=partial, diagnostics=diagnostics)
-    fmt = chosen_format(output_format)
-    if fmt == Format.TABLE:
-        _write_table(document, sys.stdout)
-    elif fmt == Format.JSONL:
-        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
-
-        write_jsonl([*keys, *of_live_keys, *document["values_without_key"]], sys.stdout)
-    else:
-        from hiveparse.report.render import write_json  # noqa: PLC0415
-
-        write_json(document, sys.stdout)
-    if fmt != Format.JSON:
-        say_problems(diagnostics)
-    raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
+    return document, diagnostics
 
 
 def _where(record: dict[str, Any]) -> str:

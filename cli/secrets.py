@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,8 +10,8 @@ import typer
 from hiveparse.errors import printable
 
 from .errors import EXIT_OK, EXIT_PARTIAL, say, say_problems
-from .options import Format, FormatOpt, chosen_format
-from .output import TableLines
+from .options import Format, FormatOpt, OutputOpt, chosen_format
+from .output import TableLines, open_output
 
 
 def secrets(
@@ -31,6 +30,7 @@ def secrets(
         ),
     ] = False,
     output_format: FormatOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """LSA secrets (DPAPI_SYSTEM, L$RTMTIMEBOMB_..., ...): name, CurrVal/OldVal, sizes and
     update times; decrypted with the boot key and the LSA key found in the hives."""
@@ -38,36 +38,37 @@ def secrets(
     from hiveparse.rds.lsa_secrets import host_secrets  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
-    hosts, evidence_items, unreadable = host_secrets(evidence, reveal=reveal_secrets)
-    if not hosts:
-        problems = "; ".join(f"{item['path']}: {item['error']}" for item in unreadable[:3])
-        message = "no host with both a SYSTEM and a SECURITY hive among the evidence"
-        if problems:  # what was given could not be read: the evidence's problem
-            raise EvidenceError(f"{message} ({problems})")
-        raise UsageError(message)
-    diagnostics = [d for item in evidence_items for d in item.all_diagnostics]
-    partial = (
-        bool(unreadable)
-        or records.is_partial(diagnostics)
-        or any(host["error"] or any(s["error"] for s in host["secrets"]) for host in hosts)
-    )
-    document = records.envelope(
-        evidence_items,
-        {"revealed": reveal_secrets, "hosts": hosts, "unreadable": unreadable},
-        partial=partial,
-        diagnostics=diagnostics,
-    )
-    fmt = chosen_format(output_format)
-    if fmt == Format.TABLE:
-        _write_table(hosts, TableLines(sys.stdout))
-    elif fmt == Format.JSONL:
-        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+    fmt = chosen_format(output_format, output)
+    with open_output(output, evidence) as sink:
+        hosts, evidence_items, unreadable = host_secrets(evidence, reveal=reveal_secrets)
+        if not hosts:
+            problems = "; ".join(f"{item['path']}: {item['error']}" for item in unreadable[:3])
+            message = "no host with both a SYSTEM and a SECURITY hive among the evidence"
+            if problems:  # what was given could not be read: the evidence's problem
+                raise EvidenceError(f"{message} ({problems})")
+            raise UsageError(message)
+        diagnostics = [d for item in evidence_items for d in item.all_diagnostics]
+        partial = (
+            bool(unreadable)
+            or records.is_partial(diagnostics)
+            or any(host["error"] or any(s["error"] for s in host["secrets"]) for host in hosts)
+        )
+        document = records.envelope(
+            evidence_items,
+            {"revealed": reveal_secrets, "hosts": hosts, "unreadable": unreadable},
+            partial=partial,
+            diagnostics=diagnostics,
+        )
+        if fmt == Format.TABLE:
+            _write_table(hosts, TableLines(sink))
+        elif fmt == Format.JSONL:
+            from hiveparse.report.render import write_jsonl  # noqa: PLC0415
 
-        write_jsonl([{"host": h["host"], **s} for h in hosts for s in h["secrets"]], sys.stdout)
-    else:
-        from hiveparse.report.render import write_json  # noqa: PLC0415
+            write_jsonl([{"host": h["host"], **s} for h in hosts for s in h["secrets"]], sink)
+        else:
+            from hiveparse.report.render import write_json  # noqa: PLC0415
 
-        write_json(document, sys.stdout)
+            write_json(document, sink)
     if fmt != Format.JSON:
         for item in unreadable:
             say("error", f"{item['path']}: {item['error']}")

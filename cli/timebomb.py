@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from hiveparse.errors import printable
 
 from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE, say_error, say_warning
-from .options import Format, FormatOpt, chosen_format
+from .options import Format, FormatOpt, OutputOpt, chosen_format
+from .output import open_output
 
 if TYPE_CHECKING:
     from hiveparse.crypto.timebomb import LsaTimebomb, LsaTimebombSecrets, LsaTimebombSlot
@@ -58,6 +58,7 @@ def timebomb(
         ),
     ] = None,
     output_format: FormatOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Decode a grace-period timebomb: DPAPI header, master key, algorithms, lengths; with
     the machine's keys (--keys, or a volume given to --from), the exact expiry. On XP / 2003
@@ -72,57 +73,59 @@ def timebomb(
     for named in keys_from or []:
         if not named.exists():
             raise UsageError(f"{str(named)!r} does not exist")
-    searched = _Opened(from_evidence or [])
-    given = _Opened(keys_from or [])
-    keys = _KeyMaterial(searched, given)
-    found: list[tuple[dict[str, Any], bytes]] = []
-    without: list[dict[str, Any]] = []
-    if blob is not None:
-        data = _blob_bytes(blob)
-        found.append(({"argument": blob if len(blob) < 80 else blob[:77] + "..."}, data))
-    else:
-        found, without = _blob_values(searched.evidence)
-    found_records: list[dict[str, Any]] = []
-    for where, raw in found:
-        item: dict[str, Any] = {
-            "kind": "dpapi_blob",
-            "where": where,
-            "header": decode_blob_header(raw).to_dict(),
-        }
-        item |= keys.decrypt(raw)
-        found_records.append(item)
-    missing: list[str] = []
-    if from_evidence:
-        found_records += keys.lsa_timebomb_records()
-        if not found_records and searched.evidence:
-            missing = keys.missing_for_timebombs()
-    # Key material that could not be read (--keys) may be what the decryption needed.
-    problems = [*searched.problems, *(f"--keys: {line}" for line in given.problems)]
-    fmt = chosen_format(output_format)
-    if fmt == Format.JSONL:
-        write_jsonl(found_records, sys.stdout)
-    elif fmt == Format.JSON:
-        opened = [*searched.evidence, *given.evidence]
-        write_json(
-            records.envelope(
-                opened,
-                {
-                    "timebombs": found_records,
-                    "without_timebomb": without,
-                    "missing": missing,
-                    "supporting_files": keys.supporting_files(found_records),
-                },
-                partial=bool(problems),
-                diagnostics=[
-                    *searched.unreadable,
-                    *given.unreadable,
-                    *(d for item in opened for d in item.all_diagnostics),
-                ],
-            ),
-            sys.stdout,
-        )
-    else:
-        _write_text(found_records, without, missing)
+    fmt = chosen_format(output_format, output)
+    inputs = [*(from_evidence or []), *(keys_from or []), *_blob_file(blob)]
+    with open_output(output, inputs) as sink:
+        searched = _Opened(from_evidence or [])
+        given = _Opened(keys_from or [])
+        keys = _KeyMaterial(searched, given)
+        found: list[tuple[dict[str, Any], bytes]] = []
+        without: list[dict[str, Any]] = []
+        if blob is not None:
+            data = _blob_bytes(blob)
+            found.append(({"argument": blob if len(blob) < 80 else blob[:77] + "..."}, data))
+        else:
+            found, without = _blob_values(searched.evidence)
+        found_records: list[dict[str, Any]] = []
+        for where, raw in found:
+            item: dict[str, Any] = {
+                "kind": "dpapi_blob",
+                "where": where,
+                "header": decode_blob_header(raw).to_dict(),
+            }
+            item |= keys.decrypt(raw)
+            found_records.append(item)
+        missing: list[str] = []
+        if from_evidence:
+            found_records += keys.lsa_timebomb_records()
+            if not found_records and searched.evidence:
+                missing = keys.missing_for_timebombs()
+        # Key material that could not be read (--keys) may be what the decryption needed.
+        problems = [*searched.problems, *(f"--keys: {line}" for line in given.problems)]
+        if fmt == Format.JSONL:
+            write_jsonl(found_records, sink)
+        elif fmt == Format.JSON:
+            opened = [*searched.evidence, *given.evidence]
+            write_json(
+                records.envelope(
+                    opened,
+                    {
+                        "timebombs": found_records,
+                        "without_timebomb": without,
+                        "missing": missing,
+                        "supporting_files": keys.supporting_files(found_records),
+                    },
+                    partial=bool(problems),
+                    diagnostics=[
+                        *searched.unreadable,
+                        *given.unreadable,
+                        *(d for item in opened for d in item.all_diagnostics),
+                    ],
+                ),
+                sink,
+            )
+        else:
+            _write_text(found_records, without, missing, sink)
     if fmt == Format.JSONL:  # the other formats carry it in their output
         for what in missing:
             say_warning(f"no timebomb found; missing {what}")
@@ -305,15 +308,23 @@ def _lsa_record(
     }
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except OSError:  # a long hex string is no valid file name
+        return False
+
+
+def _blob_file(blob: str | None) -> list[Path]:
+    """The file a blob argument names, as evidence (nothing is written beside it)."""
+    return [Path(blob)] if blob is not None and _is_file(blob) else []
+
+
 def _blob_bytes(text: str) -> bytes:
     from hiveparse.errors import EvidenceError, UsageError  # noqa: PLC0415
 
     path = Path(text)
-    try:
-        is_file = path.is_file()
-    except OSError:  # a long hex string is no valid file name
-        is_file = False
-    if is_file:
+    if _is_file(text):
         try:
             if path.stat().st_size > _MAX_BLOB_FILE:
                 raise UsageError(
@@ -393,9 +404,8 @@ def _without_timebomb(evidence: list[Evidence], facts: FactSet) -> list[dict[str
 
 
 def _write_text(
-    found: list[dict[str, Any]], without: list[dict[str, Any]], missing: list[str]
+    found: list[dict[str, Any]], without: list[dict[str, Any]], missing: list[str], out: TextIO
 ) -> None:
-    out = sys.stdout
     if not found:
         out.write("no timebomb value found\n")
     for what in missing:
@@ -408,7 +418,7 @@ def _write_text(
             label += f" ({where['control_set']}{current})"
         out.write(f"{printable(label)}\n")
         if item["kind"] == "lsa_secret":
-            _write_lsa_text(item)
+            _write_lsa_text(item, out)
             continue
         header = item["header"]
         shaped = "yes" if header["dpapi_shaped"] else "no"
@@ -433,8 +443,7 @@ def _write_text(
         out.write(f"  no timebomb    {place['state']}\n")
 
 
-def _write_lsa_text(item: dict[str, Any]) -> None:
-    out = sys.stdout
+def _write_lsa_text(item: dict[str, Any], out: TextIO) -> None:
     where, decryption = item["where"], item["decryption"]
     out.write(f"  LSA secret     {where['slot']}, written {where['slot_written'] or '?'}\n")
     if decryption["system_hive"]:

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems, say_warning
-from .options import EvidenceArg, Format, FormatOpt, chosen_format
-
-_PEERS = ("regipy", "python-registry")
+from .options import EvidenceArg, Format, FormatOpt, OutputOpt, Peer, chosen_format
+from .output import open_output
 
 
 def verify(
     evidence: EvidenceArg,
     peers: Annotated[
-        list[str] | None,
+        list[Peer] | None,
         typer.Option("--peer", help="Peer engine(s) to compare with (default: all)."),
     ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", help="Stop after this many disagreements per peer.")
     ] = None,
     output_format: FormatOpt = None,
+    output: OutputOpt = None,
 ) -> None:
     """Walk with our reader and with regipy and python-registry; list every disagreement.
 
@@ -31,26 +31,60 @@ def verify(
     comparison was stopped because an engine read more than the file holds, or the hive
     could not be read whole.
     """
-    from hiveparse.engines import open_engine  # noqa: PLC0415
-    from hiveparse.engines.verify import DisagreementKind, ReadBudget, compare_hives  # noqa: PLC0415
-    from hiveparse.errors import (  # noqa: PLC0415
-        Diagnostic,
-        Location,
-        NotRegf,
-        Severity,
-        UsageError,
-    )
-    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415 - fast --help
     from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+
+    chosen = [str(peer) for peer in peers or list(Peer)]
+    fmt = chosen_format(output_format, output)
+    with open_output(output, [evidence]) as sink:
+        # Peers read the file as it is on disk, so ours does too (no log replay).
+        opened = open_evidence(evidence, apply_logs=False)
+        results, diagnostics, stopped, partial = _compare(opened, evidence, chosen, limit)
+        document = records.envelope(
+            [opened],
+            {"reference_engine": "hiveparse", "peers": results},
+            partial=partial,
+            diagnostics=diagnostics,
+        )
+        if fmt == Format.JSON:
+            write_json(document, sink)
+        elif fmt == Format.JSONL:
+            write_jsonl(
+                ({"engine": r["engine"], **d} for r in results for d in r["disagreements"]),
+                sink,
+            )
+        else:
+            for entry in results:
+                count = len(entry["disagreements"])
+                status = entry["error"] or f"{count} disagreement(s)"
+                sink.write(f"{entry['engine']}: {status}\n")
+                for item in entry["disagreements"]:
+                    sink.write(f"  {item}\n")
+    if fmt != Format.JSON:
+        say_problems(diagnostics)
+    if stopped:
+        say_warning(
+            "a comparison stopped where an engine read more values or value data than the "
+            "file holds (read_budget_exceeded): what follows was not compared"
+        )
+    if partial:
+        raise typer.Exit(EXIT_PARTIAL)
+    disagree = any(r["error"] or r["disagreements"] for r in results)
+    raise typer.Exit(EXIT_FINDINGS if disagree else EXIT_OK)
+
+
+def _compare(
+    opened: Any, evidence: Path, chosen: list[str], limit: int | None
+) -> tuple[list[dict[str, Any]], list[Any], bool, bool]:
+    """Each peer's disagreements with our reader; the diagnostics; whether a comparison was
+    stopped; whether the result is partial."""
+    from hiveparse.engines import open_engine  # noqa: PLC0415
+    from hiveparse.engines.verify import DisagreementKind, ReadBudget, compare_hives  # noqa: PLC0415
+    from hiveparse.errors import Diagnostic, Location, NotRegf, Severity  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
     from hiveparse.sources.regf.hive import RegfHive  # noqa: PLC0415
 
-    chosen = peers or list(_PEERS)
-    unknown = [p for p in chosen if p not in _PEERS]
-    if unknown:
-        raise UsageError(f"unknown peer engine(s) {unknown}; choose from {list(_PEERS)}")
-    # Peers read the file as it is on disk, so ours does too (no log replay).
-    opened = open_evidence(evidence, apply_logs=False)
     reference = opened.hives[0].hive
     if not isinstance(reference, RegfHive):
         raise NotRegf(
@@ -89,35 +123,4 @@ def verify(
     # Partial when a comparison was stopped or the hive could not be read whole: what was
     # not read was not compared (and, as for analyze, partial comes before disagreement).
     partial = stopped or records.is_partial(diagnostics)
-    document = records.envelope(
-        [opened],
-        {"reference_engine": "hiveparse", "peers": results},
-        partial=partial,
-        diagnostics=diagnostics,
-    )
-    fmt = chosen_format(output_format)
-    if fmt == Format.JSON:
-        write_json(document, sys.stdout)
-    elif fmt == Format.JSONL:
-        write_jsonl(
-            ({"engine": r["engine"], **d} for r in results for d in r["disagreements"]),
-            sys.stdout,
-        )
-    else:
-        for entry in results:
-            count = len(entry["disagreements"])
-            status = entry["error"] or f"{count} disagreement(s)"
-            sys.stdout.write(f"{entry['engine']}: {status}\n")
-            for item in entry["disagreements"]:
-                sys.stdout.write(f"  {item}\n")
-    if fmt != Format.JSON:
-        say_problems(diagnostics)
-    if stopped:
-        say_warning(
-            "a comparison stopped where an engine read more values or value data than the "
-            "file holds (read_budget_exceeded): what follows was not compared"
-        )
-    if partial:
-        raise typer.Exit(EXIT_PARTIAL)
-    disagree = any(r["error"] or r["disagreements"] for r in results)
-    raise typer.Exit(EXIT_FINDINGS if disagree else EXIT_OK)
+    return results, diagnostics, stopped, partial

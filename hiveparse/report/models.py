@@ -708,6 +708,20 @@ class NotApplicable(TypedDict):
     reason: str
 
 
+class ControlSetSource(TypedDict):
+    source: str
+    available: list[str]
+    current: str | None
+
+
+class ControlSets(TypedDict):
+    """The control sets of the host's SYSTEM input(s): the current one, as Select names it."""
+
+    current: str | None
+    available: list[str]
+    sources: list[ControlSetSource]
+
+
 class AnalyzeDocument(TypedDict):
     """One host's analyze report."""
 
@@ -717,7 +731,7 @@ class AnalyzeDocument(TypedDict):
     host: NotRequired[Host]
     evidence: list[EvidenceRecord]
     supporting_files: NotRequired[list[SupportingFile]]
-    control_sets: NotRequired[dict[str, Any]]
+    control_sets: NotRequired[ControlSets | None]  # None: no SYSTEM hive among the inputs
     licensing: Licensing
     rdp: Rdp
     recovered: NotRequired[Recovered]
