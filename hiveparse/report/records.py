@@ -206,12 +206,18 @@ def key_record(
         control_set,
     )
     if with_values:
-        below = key.provenance
-        values = (value_record(v, below) for v in key.values())
-        _set_values(record, values, lazy=lazy_values)
+        _set_values(record, _value_records(key), lazy=lazy_values)
     if with_security:
         record["security"] = security_record(key.security_descriptor)
     return record
+
+
+def _value_records(key: Key) -> Iterator[ValueRecord]:
+    """:func:`value_record` of each value of ``key``, made one at a time (a generator
+    function: the compiled module may build a generator expression's items at once)."""
+    below = key.provenance
+    for value in key.values():
+        yield value_record(value, below)
 
 
 def walk_records(
