@@ -119,7 +119,8 @@ def test_query_security_shows_owner_and_dacl(corpus: Path):
     assert result.returncode == 0, result.stderr
     (key,) = json.loads(result.stdout)["keys"]
     security = key["security"]
-    # Owner and ACEs as regipy reads the same sk cell (tests/test_security.py compares all keys).
+    # Owner and ACEs as regipy reads the same sk cell (tests/decode/test_security.py compares
+    # all keys).
     assert (security["owner"], security["owner_name"]) == (
         "S-1-5-32-544",
         r"BUILTIN\Administrators",

@@ -46,7 +46,7 @@ from hiveparse.schemas import regf
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import parse_reg_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STAMP = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 STAMP_FT = datetime_to_filetime(STAMP)
 V5 = "Windows Registry Editor Version 5.00"

@@ -33,7 +33,7 @@ from hiveparse.export.regfile import (
 from hiveparse.model import Key, Provenance, Value, ValueType, WalkBudget
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 
-DATA = Path(__file__).parent / "data" / "regexport"
+DATA = Path(__file__).resolve().parents[1] / "data" / "regexport"
 BOM = b"\xff\xfe"
 CRLF = "\r\n"
 HEADER5 = "Windows Registry Editor Version 5.00"

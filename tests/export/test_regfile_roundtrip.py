@@ -12,7 +12,7 @@ from hiveparse.export.regfile import export_reg_bytes
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regtext import parse_reg_bytes
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _assert_same_content(reference, other) -> None:

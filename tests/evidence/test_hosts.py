@@ -17,7 +17,7 @@ from hiveparse.evidence.hosts import (
 )
 from hiveparse.evidence.open import Evidence, open_evidence
 from hiveparse.sources.regtext import loads
-from tests.test_discover import (
+from tests.evidence.test_discover import (
     build_velociraptor,
     build_windows_volume,
     ntuser_hive,

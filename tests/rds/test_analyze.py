@@ -18,7 +18,7 @@ from hiveparse.rds.analyze import analyze, host_document
 from hiveparse.report.schema import SCHEMA
 from hiveparse.report.summary_table import write_summary
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 AS_OF = datetime(2026, 3, 6, 12, 0, 0, tzinfo=UTC)
 
 

@@ -35,7 +35,7 @@ from hiveparse.sources.memory import MemoryHive
 from hiveparse.sources.regf import open_hive
 from hiveparse.sources.regf.writer import write_hive
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 FIX = SAMPLES / "customer-fix-script" / "fix-rds-licensing.reg"
 EXPORT = SAMPLES / "friday-afternoon-rdsh" / "SYSTEM.reg"
 STAMP = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Finding registry evidence in directories, by content, within bounds, read-only.
 
 The layouts are built in tmp_path from small hives written by our REGF writer; the builders
-here are reused by tests/test_hosts.py.
+here are reused by tests/evidence/test_hosts.py.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from hiveparse.export.convert import convert_reg_file, plan_outputs, write_outpu
 from hiveparse.rds.analyze import analyze
 from hiveparse.rds.changes import script_changes
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 AS_OF = datetime(2026, 3, 6, 12, 0, 0, tzinfo=UTC)
 CASES = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir() and any(p.glob("*.reg")))
 

@@ -5,6 +5,7 @@ file costs what it stores."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import signal
 import subprocess
@@ -122,17 +123,25 @@ def test_a_sparse_file_costs_what_it_stores(tmp_path: Path) -> None:
 def test_an_io_error_while_hashing_is_unreadable_evidence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hash is read apart from the sniff: EIO there is the evidence's problem (exit 4,
-    one line), not an internal error."""
+    """Where the file is hashed apart from what was read (a .reg file, a hive a peer engine
+    reads), EIO there is the evidence's problem (exit 4, one line), not an internal error.
+    A hive our reader reads is hashed from its snapshot: no second read to fail."""
     from hiveparse.errors import EvidenceError  # noqa: PLC0415
     from hiveparse.evidence import open as evidence  # noqa: PLC0415
 
-    path = tmp_path / "SOFTWARE"
-    path.write_bytes(_wide_hive(1))
+    hive = tmp_path / "SOFTWARE"
+    hive.write_bytes(_wide_hive(1))
+    reg = tmp_path / "fix.reg"
+    reg.write_text(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n"
+    )
 
     def failing_hash(_path: Path) -> str:
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
     monkeypatch.setattr(evidence, "sha256_file", failing_hash)
     with pytest.raises(EvidenceError, match="cannot read: Input/output error"):
-        evidence.open_evidence(path)
+        evidence.open_evidence(reg)
+    with pytest.raises(EvidenceError, match="cannot read: Input/output error"):
+        evidence.open_evidence(hive, engine="python-registry")
+    assert evidence.open_evidence(hive).sha256 == hashlib.sha256(hive.read_bytes()).hexdigest()
