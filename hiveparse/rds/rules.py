@@ -76,7 +76,7 @@ from typing import Any, Protocol
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
 from hiveparse.rds import remediation
-from hiveparse.rds.client_license import ClientLicense, decode_store
+from hiveparse.rds.client_license import ClientLicense
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.findings import Basis, Confidence, Finding, FindingSeverity, Indicator
 from hiveparse.rds.identity import Era
@@ -826,9 +826,7 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
             "live_timebomb_present": live is not None,
         }
         if value.data_available:
-            from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
-
-            data["blob"] = decode_blob_header(value.raw).to_dict()
+            data["blob"] = state.grace.recovered_blob(value)
         found.append(ScoredIndicator(Indicator(
             "deleted_timebomb_recovered",
             f"a deleted timebomb value {show_value(value.name)} was recovered at cell offset "
@@ -1031,8 +1029,8 @@ def client_license_findings(
 
 
 def rule_client_temporary_license(state: LicensingState) -> Iterator[Finding]:
-    """§7: the client store as hiveparse.rds.client_license decodes it."""
-    return client_license_findings(state, decode_store(state.facts))
+    """§7: the client store, as the state holds it decoded."""
+    return client_license_findings(state, state.client.licenses)
 
 
 # ---------------------------------------------------------------------------------------
