@@ -48,12 +48,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hiveparse.decode.certificates import (
     CertificateInfo,
-    DerError,
     attempt,
     attempt_quietly,
     certificate_info,
-    der_element,
     describe_error,
+    is_one_der_element,
     load_certificates,
 )
 from hiveparse.filetime import iso_z
@@ -278,13 +277,8 @@ class RdpChain:
 
 
 def _is_one_der_element(data: bytes) -> bool:
-    if not data or data[0] != 0x30:  # a certificate is a SEQUENCE
-        return False
-    try:
-        _tag, _start, end = der_element(data, 0)
-    except DerError:
-        return False
-    return end == len(data)
+    # A certificate is a SEQUENCE (X.509 §4.1), tag 0x30 in DER.
+    return data[:1] == b"\x30" and is_one_der_element(data)
 
 
 def _read_rdp_chain(raw: bytes, start: int) -> RdpChain | None:

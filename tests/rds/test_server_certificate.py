@@ -281,6 +281,65 @@ def test_certificate_fields_are_what_was_built():
     ]
 
 
+# basicConstraints (X.509 §4.2.1.9) whose SEQUENCE announces 3 bytes and holds 2.
+MALFORMED_BASIC_CONSTRAINTS = ("2.5.29.19", bytes.fromhex("30030101"))
+
+
+def test_a_malformed_standard_extension_does_not_hide_the_microsoft_ones():
+    der = _issue(
+        "RDSH-01",
+        LS_NAME,
+        SERVER_KEY,
+        LS_KEY,
+        SERVER_SERIAL,
+        SERVER_NOT_BEFORE,
+        SERVER_NOT_AFTER,
+        (MALFORMED_BASIC_CONSTRAINTS, *SERVER_EXTENSIONS),
+    )
+    # cryptography refuses the whole extension list: the reason asn1crypto reads it.
+    with pytest.raises(ValueError):
+        _ = x509.load_der_x509_certificate(der).extensions
+    decoded = decode_server_certificate(server_certificate(LS_DER, der))
+    assert decoded.server is not None
+    oids = [item["oid"] for item in decoded.server.to_dict()["extensions"]]
+    assert oids == ["2.5.29.19", *(oid for oid, _value in SERVER_EXTENSIONS)]
+    extensions = decoded.server.to_dict()["microsoft_extensions"]
+    assert extensions["cert_version"] == 0x00050001
+    assert extensions["manufacturer"] == "Microsoft Corporation"
+    assert extensions["license_server_info"]["issuer_name"] == LS_NAME
+
+
+def test_a_repeated_microsoft_extension_keeps_the_first():
+    # Two certificate-version extensions: the builder refuses duplicates, so the second is
+    # written under .18.9 and renamed in the DER (same length, the signature is not checked).
+    placeholder = "1.3.6.1.4.1.311.18.9"
+    der = _issue(
+        "RDSH-01",
+        LS_NAME,
+        SERVER_KEY,
+        LS_KEY,
+        SERVER_SERIAL,
+        SERVER_NOT_BEFORE,
+        SERVER_NOT_AFTER,
+        (
+            (OID_HYDRA_CERT_VERSION, struct.pack("<I", 0x00050001)),
+            (placeholder, struct.pack("<I", 0x00020002)),
+        ),
+    )
+    # OBJECT IDENTIFIER 1.3.6.1.4.1.311.18.n in DER (X.690 §8.19): 06 09 2b 06 01 04 01 82 37 12 n
+    renamed = der.replace(
+        bytes.fromhex("06092b0601040182371209"), bytes.fromhex("06092b0601040182371204")
+    )
+    assert renamed != der
+    with pytest.raises(x509.DuplicateExtension):
+        _ = x509.load_der_x509_certificate(renamed).extensions
+    decoded = decode_server_certificate(renamed)
+    (certificate,) = decoded.certificates
+    assert [e.oid for e in certificate.info.extensions] == [OID_HYDRA_CERT_VERSION] * 2
+    assert certificate.info.cert_version == 0x00050001
+    assert any("appears more than once; first kept" in p for p in certificate.info.problems)
+
+
 def test_microsoft_extensions_are_decoded():
     decoded = decode_server_certificate(server_certificate(LS_DER, SERVER_DER))
     assert decoded.server is not None
