@@ -32,6 +32,7 @@ from hiveparse.decode.certificates import (
     enum_value,
     load_certificates,
 )
+from hiveparse.errors import Diagnostic, Severity, coded, within
 from hiveparse.schemas import rdpele
 
 OID_COMMON_NAME = "2.5.4.3"
@@ -69,13 +70,16 @@ class Hwid:
         }
 
 
-def decode_hwid(raw: bytes, problems: list[str] | None = None) -> Hwid | None:
+def decode_hwid(raw: bytes, problems: list[Diagnostic] | None = None) -> Hwid | None:
     """The HWID in ``raw``, or None (with a problem) when it is not exactly 20 bytes."""
     sink = problems if problems is not None else []
     if len(raw) != rdpele.HWID_SIZE:
         sink.append(
-            f"ClientHWID is {len(raw)} bytes, not {rdpele.HWID_SIZE}; kept raw "
-            "(the client regenerates an HWID of the wrong size [NT5])"
+            coded(
+                "license.hwid_size",
+                f"ClientHWID is {len(raw)} bytes, not {rdpele.HWID_SIZE}; kept raw "
+                "(the client regenerates an HWID of the wrong size [NT5])",
+            )
         )
         return None
     parsed = rdpele.client_hwid.parse(raw)
@@ -96,7 +100,7 @@ class DecodedLicense:
     certificates: list[CertificateInfo]
     cal_index: int | None
     cal_rule: str | None
-    problems: list[str]
+    problems: list[Diagnostic]
 
     @property
     def cal(self) -> CertificateInfo | None:
@@ -174,23 +178,11 @@ class DecodedLicense:
         return None if cal is None else cal.subject_value(OID_LOCALITY)
 
     @property
-    def all_problems(self) -> list[str]:
+    def all_problems(self) -> list[Diagnostic]:
         """The license's problems and those of every certificate and extension in it."""
         found = list(self.problems)
         for certificate in self.certificates:
-            prefix = f"certificate {certificate.index}"
-            found.extend(f"{prefix}: {problem}" for problem in certificate.problems)
-            for part, label in (
-                (certificate.product_info, "LICENSED_PRODUCT_INFO"),
-                (certificate.license_server_info, "MS_LICENSE_SERVER_INFO"),
-            ):
-                if part is not None:
-                    found.extend(f"{prefix}: {label}: {problem}" for problem in part.problems)
-            if certificate.manufacturer is not None:
-                found.extend(
-                    f"{prefix}: manufacturer: {problem}"
-                    for problem in certificate.manufacturer.problems
-                )
+            found.extend(within(f"certificate {certificate.index}", certificate.all_problems))
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,19 +205,26 @@ class DecodedLicense:
             "license_server_info": (
                 None if self.license_server_info is None else self.license_server_info.to_dict()
             ),
-            "problems": self.all_problems,
+            "problems": [problem.to_dict() for problem in self.all_problems],
         }
 
 
 def decode_client_license(raw: bytes) -> DecodedLicense:
     """Decode a ``ClientLicense`` blob; never raises, every anomaly is in ``problems``."""
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     if not raw:
-        return DecodedLicense(0, None, [], None, None, ["empty license"])
+        empty = coded("license.empty", "empty license")
+        return DecodedLicense(0, None, [], None, None, [empty])
     container, loaded = load_certificates(bytes(raw), problems)
     certificates = [certificate_info(index, cert) for index, cert in enumerate(loaded)]
     if not certificates:
-        problems.append("no X.509 certificate could be read from the license")
+        problems.append(
+            coded(
+                "license.no_certificate",
+                "no X.509 certificate could be read from the license",
+                severity=Severity.ERROR,
+            )
+        )
         return DecodedLicense(len(raw), container, certificates, None, None, problems)
     carriers = [info.index for info in certificates if info.product_info is not None]
     if carriers:
@@ -233,14 +232,20 @@ def decode_client_license(raw: bytes) -> DecodedLicense:
         rule = f"carries LICENSED_PRODUCT_INFO ({rdpele.OID_LICENSED_PRODUCT_INFO})"
         if len(carriers) > 1:
             problems.append(
-                f"{len(carriers)} certificates carry LICENSED_PRODUCT_INFO (indexes "
-                f"{', '.join(map(str, carriers))}); the last is taken as the CAL"
+                coded(
+                    "license.several_cals",
+                    f"{len(carriers)} certificates carry LICENSED_PRODUCT_INFO (indexes "
+                    f"{', '.join(map(str, carriers))}); the last is taken as the CAL",
+                )
             )
     else:
         cal_index = len(certificates) - 1
         rule = "last certificate (none carries LICENSED_PRODUCT_INFO)"
         problems.append(
-            "no certificate carries LICENSED_PRODUCT_INFO; the last certificate is taken as "
-            "the CAL and its type (temporary, RTM) is unknown"
+            coded(
+                "license.no_cal_marker",
+                "no certificate carries LICENSED_PRODUCT_INFO; the last certificate is taken as "
+                "the CAL and its type (temporary, RTM) is unknown",
+            )
         )
     return DecodedLicense(len(raw), container, certificates, cal_index, rule, problems)

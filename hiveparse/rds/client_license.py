@@ -34,6 +34,7 @@ from hiveparse.decode.certificates import (
     version_text,
 )
 from hiveparse.decode.client_license import DecodedLicense, Hwid, decode_client_license, decode_hwid
+from hiveparse.errors import Diagnostic, coded, within
 from hiveparse.filetime import filetime_iso, iso_z
 from hiveparse.model import Key, Value, ValueType, fold_name
 from hiveparse.rds.facts import Fact, FactSet
@@ -83,7 +84,7 @@ class ClientLicense:
     license_values: list[str]
     license: DecodedLicense | None
     evidence: list[dict[str, Any]]
-    problems: list[str]
+    problems: list[Diagnostic]
 
     @property
     def temporary(self) -> bool | None:
@@ -103,7 +104,7 @@ class ClientLicense:
         return None if self.license is None else self.license.issuer
 
     @property
-    def all_problems(self) -> list[str]:
+    def all_problems(self) -> list[Diagnostic]:
         found = list(self.problems)
         for label, value in (
             ("LicenseScope", self.scope),
@@ -111,9 +112,9 @@ class ClientLicense:
             ("ProductID", self.product_id),
         ):
             if value is not None:
-                found.extend(f"{label}: {problem}" for problem in value.problems)
+                found.extend(within(label, value.problems))
         if self.license is not None:
-            found.extend(f"ClientLicense: {problem}" for problem in self.license.all_problems)
+            found.extend(within("ClientLicense", self.license.all_problems))
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,7 +158,7 @@ class ClientLicense:
             },
             "license_values": list(self.license_values),
             "license": None if decoded is None else decoded.to_dict(),
-            "problems": self.all_problems,
+            "problems": [problem.to_dict() for problem in self.all_problems],
             "evidence": list(self.evidence),
         }
 
@@ -201,14 +202,19 @@ def _value_record(fact: Fact, key: Key, value: Value) -> dict[str, Any]:
     return record
 
 
-def _binary(value: Value, problems: list[str]) -> bytes:
+def _binary(value: Value, problems: list[Diagnostic]) -> bytes:
     if value.type_id != int(ValueType.REG_BINARY):
-        problems.append(f"{value.name} is {value.type_name}, not REG_BINARY; raw bytes used")
+        problems.append(
+            coded(
+                "license.value_type",
+                f"{value.name} is {value.type_name}, not REG_BINARY; raw bytes used",
+            )
+        )
     return value.raw
 
 
 def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     evidence: list[dict[str, Any]] = []
     values: dict[str, Value] = {}
     for value in key.values():
@@ -217,7 +223,7 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
     def index_value(name: str, expected: Encoding) -> IndexString | None:
         value = values.get(fold_name(name))
         if value is None:
-            problems.append(f"no {name} value")
+            problems.append(coded("license.value_missing", f"no {name} value"))
             return None
         evidence.append(_value_record(fact, key, value))
         return decode_index_string(_binary(value, problems), expected)
@@ -235,8 +241,11 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
     numbers = [number for number, _value in chunks]
     if numbers and numbers != list(range(len(numbers))):
         problems.append(
-            "ClientLicense parts are not numbered 0, 1, 2, ... without gaps "
-            f"(found {', '.join(map(str, numbers))}); concatenated in numeric order"
+            coded(
+                "license.parts_gap",
+                "ClientLicense parts are not numbered 0, 1, 2, ... without gaps "
+                f"(found {', '.join(map(str, numbers))}); concatenated in numeric order",
+            )
         )
     license_blob = b""
     for _number, value in chunks:
@@ -246,7 +255,7 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
     if chunks:
         decoded = decode_client_license(license_blob)
     else:
-        problems.append("no ClientLicense value")
+        problems.append(coded("license.value_missing", "no ClientLicense value"))
 
     match = _LICENSE_KEY.fullmatch(key.name)
     return ClientLicense(
@@ -275,9 +284,9 @@ _HWIDS: tuple[tuple[str, View], ...] = (
 )
 
 
-def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[str]]:
+def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[Diagnostic]]:
     licenses: list[ClientLicense] = []
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     for fact_id, view in _STORES:
         fact = facts.get(fact_id)
         if fact is None:
@@ -287,7 +296,9 @@ def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[str]]:
             match = _LICENSE_KEY.fullmatch(subkey.name)
             if match is None:
                 where = f"{fact.full_key_path}\\{subkey.name}"
-                problems.append(f"{where}: not a LICENSEnnn key, not read")
+                problems.append(
+                    coded("license.store_foreign_key", f"{where}: not a LICENSEnnn key, not read")
+                )
                 continue
             keyed.append((int(match.group(1)), subkey.name, subkey))
         keyed.sort(key=lambda item: (item[0], item[1].upper()))
@@ -305,7 +316,7 @@ class ClientState:
     hwid_other_views: dict[str, str]
     hwid_evidence: list[dict[str, Any]]
     licenses: list[ClientLicense]
-    problems: list[str]
+    problems: list[Diagnostic]
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``licensing.client`` section."""
@@ -319,13 +330,13 @@ class ClientState:
             "hwid_other_views": dict(self.hwid_other_views),
             "hwid_evidence": list(self.hwid_evidence),
             "licenses": [license.to_dict() for license in self.licenses],
-            "problems": list(self.problems),
+            "problems": [problem.to_dict() for problem in self.problems],
         }
 
 
 def build_client_state(facts: FactSet) -> ClientState:
     """Read the client's hardware id and license store (native view, then WOW64), once."""
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     hwid: Hwid | None = None
     hwid_raw: bytes | None = None
     hwid_view: View | None = None
@@ -343,7 +354,12 @@ def build_client_state(facts: FactSet) -> ClientState:
         else:
             other_views[view] = raw.hex()
             if raw != hwid_raw:
-                problems.append(f"the {view} ClientHWID differs from the {hwid_view} one")
+                problems.append(
+                    coded(
+                        "license.hwid_views_differ",
+                        f"the {view} ClientHWID differs from the {hwid_view} one",
+                    )
+                )
     licenses, store_problems = _read_stores(facts)
     problems.extend(store_problems)
     return ClientState(hwid, hwid_raw, hwid_view, other_views, hwid_evidence, licenses, problems)

@@ -984,7 +984,7 @@ def _license_basis(license: ClientLicense) -> Basis:
         basis.record(record)
     problems = license.all_problems
     if problems:
-        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        shown = "; ".join(map(str, problems[:3])) + ("; ..." if len(problems) > 3 else "")
         basis.rule(f"the license decoded with problems ({shown})")
     return basis
 

@@ -43,6 +43,24 @@ _FACT_EVIDENCE: dict[str, Any] = {
 
 _EVIDENCE_LIST = {"type": "array", "items": {"type": "object"}}
 
+# A diagnostic (hiveparse.errors.Diagnostic.to_dict): the top-level diagnostics[] entries, and
+# the problems[] of decoded certificates, client licenses and DPAPI headers, whose offset is
+# a byte offset in the decoded value's data (codes in hiveparse.errors.DIAGNOSTIC_CODES).
+_DIAGNOSTIC: dict[str, Any] = {
+    "type": "object",
+    "required": ["code", "severity", "message", "source", "offset", "line", "column"],
+    "properties": {
+        "code": {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"},
+        "severity": {"enum": ["error", "warning", "info"]},
+        "message": {"type": "string"},
+        "source": _NULLABLE_STR,
+        "offset": _NULLABLE_INT,
+        "line": _NULLABLE_INT,
+        "column": _NULLABLE_INT,
+    },
+}
+_PROBLEMS: dict[str, Any] = {"type": "array", "items": _DIAGNOSTIC}
+
 _CERT_SUMMARY: dict[str, Any] = {
     "type": ["object", "null"],
     "required": ["index", "subject", "issuer", "not_before", "not_after", "thumbprint_sha1"],
@@ -150,7 +168,7 @@ _SESSION_HOST_CERTIFICATES: dict[str, Any] = {
                                 **_CERT_SUMMARY["properties"],
                                 "self_issued": _NULLABLE_BOOL,
                                 "microsoft_extensions": {"type": "object"},
-                                "problems": {"type": "array", "items": {"type": "string"}},
+                                "problems": _PROBLEMS,
                             },
                         },
                     },
@@ -169,7 +187,7 @@ _SESSION_HOST_CERTIFICATES: dict[str, Any] = {
                     "license_server": _CERT_SUMMARY,
                     "links": {"type": "array", "items": {"type": "object"}},
                     "issuance": _ISSUANCE,
-                    "problems": {"type": "array", "items": {"type": "string"}},
+                    "problems": _PROBLEMS,
                     "evidence": {"type": "array", "items": _FACT_EVIDENCE},
                 },
             },
@@ -294,19 +312,6 @@ _TOOL: dict[str, Any] = {
     "type": "object",
     "required": ["name", "version"],
     "properties": {"name": {"const": "hiveparse"}, "version": {"type": "string"}},
-}
-_DIAGNOSTIC: dict[str, Any] = {
-    "type": "object",
-    "required": ["code", "severity", "message", "source", "offset", "line", "column"],
-    "properties": {
-        "code": {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"},
-        "severity": {"enum": ["error", "warning", "info"]},
-        "message": {"type": "string"},
-        "source": _NULLABLE_STR,
-        "offset": _NULLABLE_INT,
-        "line": _NULLABLE_INT,
-        "column": _NULLABLE_INT,
-    },
 }
 
 # What every command's JSON document shares (report.records.envelope): analyze's host
@@ -477,7 +482,11 @@ SCHEMA: dict[str, Any] = {
                         "value_name": _NULLABLE_STR,
                         "storage": {"enum": ["registry", "lsa_secret", None]},
                         "key_last_write": _ISO_Z,
-                        "blob": {"type": ["object", "null"]},
+                        "blob": {
+                            "type": ["object", "null"],
+                            "required": ["dpapi_shaped", "problems"],
+                            "properties": {"problems": _PROBLEMS},
+                        },
                         "expires": _ISO_Z,
                         "expires_source": {"enum": ["decrypted", "lsa_secret", "estimated", None]},
                         "days_left": _NULLABLE_INT,
@@ -500,9 +509,10 @@ SCHEMA: dict[str, Any] = {
                 },
                 "client": {
                     "type": "object",
-                    "required": ["hwid", "licenses"],
+                    "required": ["hwid", "licenses", "problems"],
                     "properties": {
                         "hwid": _NULLABLE_STR,
+                        "problems": _PROBLEMS,
                         "licenses": {
                             "type": "array",
                             "items": {
@@ -515,6 +525,7 @@ SCHEMA: dict[str, Any] = {
                                     "not_after": _ISO_Z,
                                     "issuer": _NULLABLE_STR,
                                     "product_id": _NULLABLE_STR,
+                                    "problems": _PROBLEMS,
                                 },
                             },
                         },
