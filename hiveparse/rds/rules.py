@@ -911,9 +911,7 @@ def _no_descriptor(state: LicensingState) -> bool:
 
 def rule_grace_reset_suspected(state: LicensingState) -> Iterator[Finding]:
     """§10, §5.5, §5.6: the registry indicators, with the GracePeriod owner and ACL."""
-    from hiveparse.rds.grace_security import grace_key_security  # noqa: PLC0415
-
-    return grace_reset_finding(state, security=grace_key_security(state))
+    return grace_reset_finding(state, security=state.grace.security)
 
 
 # ---------------------------------------------------------------------------------------

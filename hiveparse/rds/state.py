@@ -25,6 +25,7 @@ from hiveparse.sources.regf.recovered import DeletedValue
 if TYPE_CHECKING:
     from hiveparse.model import Value
     from hiveparse.rds.grace_decrypt import GraceDecryption
+    from hiveparse.rds.grace_security import GraceKeySecurityInfo
     from hiveparse.rds.server_certificate import SessionHostCertificates
 
 GRACE_PERIOD_DAYS = 120  # §5.3, CONFIRMED for 2008 and later
@@ -230,6 +231,8 @@ class GraceState:
     # The DPAPI headers of deleted timebomb values recovered with their data (§10), decoded
     # with the live one; looked up by the recovered value itself (see recovered_blob).
     recovered_blobs: list[tuple[DeletedValue, dict[str, Any]]] = field(default_factory=list)
+    # The GracePeriod key's owner and explicit FullControl ACEs (§5.6), from its descriptor.
+    security: GraceKeySecurityInfo | None = None
 
     def recovered_blob(self, value: Value) -> dict[str, Any] | None:
         """The decoded header of a recovered timebomb value's data, None when it was lost."""
@@ -303,6 +306,7 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
             expires, source = written + timedelta(days=GRACE_PERIOD_DAYS), "estimated"
     storage = "registry" if timebomb is not None else ("lsa_secret" if lsa_fact else None)
     from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
+    from hiveparse.rds.grace_security import grace_key_security  # noqa: PLC0415
 
     blob = None
     if timebomb is not None and timebomb.value is not None:
@@ -332,6 +336,7 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
         blob=blob,
         as_of=as_of,
         recovered_blobs=recovered_blobs,
+        security=grace_key_security(key_fact),
     )  # fmt: skip
 
 
