@@ -432,7 +432,7 @@ def _write_text(
             )
             out.write(f"  ciphertext     {header['data_length']} bytes\n")
         for problem in header["problems"]:
-            out.write(f"  problem        {problem}\n")
+            out.write(f"  problem        {problem['message']} [{problem['code']}]\n")
         if item["expires"]:
             out.write(f"  expires        {item['expires']} (decrypted)\n")
         else:

@@ -103,7 +103,7 @@ def decrypt_blob_with_key_hash(
     if parsed.hmac_key_length:
         raise UnsupportedAlgorithm("DPAPI blob: protected with a strong password (not supported)")
     if not header.dpapi_shaped:
-        raise MalformedInput(f"DPAPI blob: {header.problems[0]}")
+        raise MalformedInput(f"DPAPI blob: {header.problems[0].message}")
     what = f"DPAPI blob (master key {header.master_key_guid})"
     cipher = cipher_spec(enum_int(parsed.crypt_algorithm), what)
     hashing = hash_spec(enum_int(parsed.hash_algorithm), what)

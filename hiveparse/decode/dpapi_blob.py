@@ -15,6 +15,7 @@ from typing import Any
 
 from construct import ConstructError, Container
 
+from hiveparse.errors import Diagnostic, Severity, coded
 from hiveparse.schemas import dpapi
 
 _BLOCK_BYTES = {"CALG_AES_128": 16, "CALG_AES_192": 16, "CALG_AES_256": 16, "CALG_3DES": 8}
@@ -27,7 +28,7 @@ class BlobHeader:
 
     length: int
     dpapi_shaped: bool
-    problems: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
     master_key_guid: str | None = None
     flags: int | None = None
     flag_names: list[str] = field(default_factory=list)
@@ -59,7 +60,7 @@ class BlobHeader:
             "hmac2_key_length": self.hmac2_key_length,
             "data_length": self.data_length,
             "sign_length": self.sign_length,
-            "problems": self.problems,
+            "problems": [problem.to_dict() for problem in self.problems],
         }
 
 
@@ -81,12 +82,20 @@ def _construct_reason(error: ConstructError) -> str:
 
 
 def decode_blob_header(raw: bytes) -> BlobHeader:
-    """Decode a DPAPI blob's header fields; never raises, every misfit is a problem."""
+    """Decode a DPAPI blob's header fields; never raises, every misfit is a coded
+    ``dpapi.*`` diagnostic (catalogued in :data:`hiveparse.errors.DIAGNOSTIC_CODES`)."""
     stream = io.BytesIO(raw)
     try:
         parsed: Container = dpapi.dpapi_blob.parse_stream(stream)
     except ConstructError as error:
-        return BlobHeader(len(raw), False, [f"not a DPAPI blob: {_construct_reason(error)}"])
+        offset = stream.tell()  # how far construct read before the bytes ran out or misfit
+        problem = coded(
+            "dpapi.not_a_blob",
+            f"not a DPAPI blob: {_construct_reason(error)}",
+            offset=offset,
+            severity=Severity.ERROR,
+        )
+        return BlobHeader(len(raw), False, [problem])
     header = BlobHeader(
         length=len(raw),
         dpapi_shaped=True,
@@ -112,20 +121,47 @@ def decode_blob_header(raw: bytes) -> BlobHeader:
 def _check(header: BlobHeader, parsed: Container, *, trailing: int) -> None:
     problems = header.problems
     if parsed.master_key_version != 1:
-        problems.append(f"master key version {parsed.master_key_version}, not 1")
+        problems.append(
+            coded(
+                "dpapi.master_key_version", f"master key version {parsed.master_key_version}, not 1"
+            )
+        )
     if trailing:
-        problems.append(f"{trailing} byte(s) after the signature")
+        problems.append(
+            coded(
+                "dpapi.trailing_bytes",
+                f"{trailing} byte(s) after the signature",
+                offset=header.length - trailing,
+            )
+        )
     block = _BLOCK_BYTES.get(str(parsed.crypt_algorithm))
     if block is None:
-        problems.append(f"unexpected encryption algorithm {header.crypt_algorithm}")
+        problems.append(
+            coded(
+                "dpapi.unexpected_algorithm",
+                f"unexpected encryption algorithm {header.crypt_algorithm}",
+            )
+        )
     elif parsed.data_length % block:
         problems.append(
-            f"ciphertext of {parsed.data_length} bytes is not whole {block}-byte blocks"
+            coded(
+                "dpapi.partial_block",
+                f"ciphertext of {parsed.data_length} bytes is not whole {block}-byte blocks",
+            )
         )
     if parsed.hash_bits and parsed.sign_length * 8 != parsed.hash_bits:
         problems.append(
-            f"signature of {parsed.sign_length} bytes does not match a {parsed.hash_bits}-bit hash"
+            coded(
+                "dpapi.signature_size",
+                f"signature of {parsed.sign_length} bytes does not match a "
+                f"{parsed.hash_bits}-bit hash",
+            )
         )
     if parsed.hmac_key_length:
-        problems.append("a strong-password (HMAC key) slot is filled: not a machine blob")
+        problems.append(
+            coded(
+                "dpapi.strong_password",
+                "a strong-password (HMAC key) slot is filled: not a machine blob",
+            )
+        )
     header.dpapi_shaped = not problems

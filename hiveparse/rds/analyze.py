@@ -85,7 +85,6 @@ class HostReport:
     evidence: list[Evidence]
     state: LicensingState
     judgement: Judgement
-    client: dict[str, Any]
     diagnostics: list[Diagnostic]
     case: str = ""
     argument: str | None = None
@@ -361,17 +360,14 @@ def _host_report(
     notes: list[Diagnostic],
     carve: Carve,
 ) -> HostReport:
-    from hiveparse.rds.client_license import client_state  # noqa: PLC0415
     from hiveparse.rds.grace_decrypt import decrypt_grace  # noqa: PLC0415
     from hiveparse.rds.rulebook import judge_host  # noqa: PLC0415
 
     facts = collect_facts(group.evidence, carve=carve)
-    state = build_state(facts, analysis.as_of)
     evidence = list(group.evidence)
     evidence += [item for item in named_security if item not in evidence]
     decryption = decrypt_grace(facts, evidence, keys)
-    if decryption is not None:
-        state.grace.apply_decryption(decryption, analysis.as_of)
+    state = build_state(facts, analysis.as_of, decryption)
     # Master key files are key material the decryption reads, not skipped evidence.
     keys_read = {_absolute(ref.path) for ref in keys.files.values()}
     notes = [
@@ -393,7 +389,6 @@ def _host_report(
         evidence=evidence,
         state=state,
         judgement=judge_host(state),
-        client=client_state(facts),
         diagnostics=list(dict.fromkeys(diagnostics)),
         case=group.case,
         argument=group.argument,
@@ -435,14 +430,13 @@ def _unreadable_report(
     argument = arguments.get(item.path) or next(
         (str(p) for p in paths if _inside(_absolute(item.path), _absolute(str(p)))), None
     )
-    facts = collect_facts([])
+    state = build_state(collect_facts([]), analysis.as_of)
     return HostReport(
         label=f"unreadable input ({item.path})",
         reasons=["nothing in this input could be read, and no other input shares its folder"],
         evidence=[],
-        state=build_state(facts, analysis.as_of),
+        state=state,
         judgement=Judgement(),
-        client={"hwid": None, "licenses": []},
         diagnostics=[unreadable_diagnostic(item)],
         case=case_of(folder, argument),
         argument=argument,
@@ -491,7 +485,7 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
             "mode": state.mode.to_dict(),
             "license_servers": state.servers.to_dict(),
             "grace_period": state.grace.to_dict(),
-            "client": host.client,
+            "client": host.state.client.to_dict(),
             "role": state.role.to_dict(),
         },
         "rdp": state.rdp.to_dict(),

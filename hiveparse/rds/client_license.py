@@ -1,21 +1,17 @@
-"""Client licenses: the hardware id and the CALs a Remote Desktop client keeps in MSLicensing.
+"""Client licenses in the evidence: the MSLicensing store's keys read into records with
+their provenance, and the report's ``licensing.client`` section.
 
 Reference §7 (``rds-licensing.md``): ``Microsoft\\MSLicensing\\HardwareID\\ClientHWID`` is
 a 20-byte CLIENT_HARDWARE_ID; ``Microsoft\\MSLicensing\\Store\\LICENSEnnn`` holds one
 license each, as four REG_BINARY values (``LicenseScope``, ``CompanyName``, ``ProductID``,
-``ClientLicense``, the last split into ``ClientLicense001``, ... on Windows CE). Layouts are
-in :mod:`hiveparse.schemas.rdpele`. How the license's container, certificates, extensions
-and index strings are read is in :mod:`hiveparse.decode.certificates`; the rule this module
-adds:
+``ClientLicense``, the last split into ``ClientLicense001``, ... on Windows CE). The bytes are
+decoded by :mod:`hiveparse.decode.client_license` (which certificate is the CAL) and
+:mod:`hiveparse.decode.certificates` (containers, extensions, index strings); this module
+finds the keys, joins the split values and keeps where each byte came from.
 
-* **Which certificate is the CAL.** The certificate carrying LICENSED_PRODUCT_INFO
-  (``1.3.6.1.4.1.311.18.5``): only CALs carry it ([MS-RDPELE] §2.2.2.9; a license server's
-  own certificate does not). When several carry it, the last of them in blob order, with a
-  problem naming the others. When none does, the last certificate, since X.509 chains in
-  RDP are sent root first and leaf last ([MS-RDPBCGR] 5.3.3.2), again with a problem.
-
-Nothing here raises on bad bytes: every anomaly is a string in a ``problems`` list, and no
-exception from ``cryptography`` or ``construct`` leaves this module.
+The store is read once per host, while the state is built (:class:`ClientState` on
+:class:`hiveparse.rds.state.LicensingState`); the rules and the report read that record.
+Nothing here raises on bad bytes.
 """
 
 from __future__ import annotations
@@ -27,35 +23,34 @@ from typing import Any, Literal
 
 from hiveparse.decode.certificates import (
     CertificateInfo,
-    Container,
     Encoding,
     IndexString,
     LicenseServerInfo,
     ProductInfo,
-    certificate_info,
     decode_index_string,
     decode_license_server_info,
     decode_licensed_product_info,
-    enum_value,
     index_text,
-    load_certificates,
     version_text,
 )
+from hiveparse.decode.client_license import DecodedLicense, Hwid, decode_client_license, decode_hwid
+from hiveparse.errors import Diagnostic, coded, within
 from hiveparse.filetime import filetime_iso, iso_z
 from hiveparse.model import Key, Value, ValueType, fold_name
 from hiveparse.rds.facts import Fact, FactSet
-from hiveparse.schemas import rdpele
 
-# The decoders of the license's parts live in hiveparse.decode.certificates; they are
-# re-exported here, where callers have always found them.
+# The decoders live in hiveparse.decode; they are re-exported here, where callers have always
+# found them.
 __all__ = [
     "CertificateInfo",
     "ClientLicense",
+    "ClientState",
     "DecodedLicense",
     "Hwid",
     "IndexString",
     "LicenseServerInfo",
     "ProductInfo",
+    "build_client_state",
     "client_state",
     "decode_client_license",
     "decode_hwid",
@@ -69,216 +64,6 @@ View = Literal["native", "wow64"]
 
 _LICENSE_KEY = re.compile(r"LICENSE(\d+)", re.IGNORECASE)
 _LICENSE_VALUE = re.compile(r"ClientLicense(\d{3})?", re.IGNORECASE)
-_OID_COMMON_NAME = "2.5.4.3"
-_OID_LOCALITY = "2.5.4.7"
-_OID_SERIAL_NUMBER = "2.5.4.5"
-
-
-# -- hardware id -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Hwid:
-    """CLIENT_HARDWARE_ID ([MS-RDPELE] §2.2.2.3.1): five little-endian DWORDs."""
-
-    raw: bytes
-    platform_id: int
-    platform_name: str | None  # VER_PLATFORM_* as [NT5] writes it (2 = Windows NT)
-    data: tuple[int, int, int, int]
-
-    @property
-    def hex(self) -> str:
-        return self.raw.hex()
-
-    @property
-    def dwords(self) -> list[int]:
-        return [self.platform_id, *self.data]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "hex": self.hex,
-            "platform_id": self.platform_id,
-            "platform_name": self.platform_name,
-            "dwords": self.dwords,
-            "dwords_hex": [f"0x{dword:08x}" for dword in self.dwords],
-        }
-
-
-def decode_hwid(raw: bytes, problems: list[str] | None = None) -> Hwid | None:
-    """The HWID in ``raw``, or None (with a problem) when it is not exactly 20 bytes."""
-    sink = problems if problems is not None else []
-    if len(raw) != rdpele.HWID_SIZE:
-        sink.append(
-            f"ClientHWID is {len(raw)} bytes, not {rdpele.HWID_SIZE}; kept raw "
-            "(the client regenerates an HWID of the wrong size [NT5])"
-        )
-        return None
-    parsed = rdpele.client_hwid.parse(raw)
-    platform_id, platform_name = enum_value(parsed.platform_id)
-    data = (int(parsed.data1), int(parsed.data2), int(parsed.data3), int(parsed.data4))
-    return Hwid(raw, platform_id, platform_name, data)
-
-
-# -- the license -------------------------------------------------------------------------------
-
-
-@dataclass
-class DecodedLicense:
-    """A ``ClientLicense`` blob: its certificates, the CAL among them, and what was wrong."""
-
-    size: int
-    container: Container | None
-    certificates: list[CertificateInfo]
-    cal_index: int | None
-    cal_rule: str | None
-    problems: list[str]
-
-    @property
-    def cal(self) -> CertificateInfo | None:
-        return None if self.cal_index is None else self.certificates[self.cal_index]
-
-    @property
-    def product_info(self) -> ProductInfo | None:
-        cal = self.cal
-        return None if cal is None else cal.product_info
-
-    @property
-    def license_server_info(self) -> LicenseServerInfo | None:
-        cal = self.cal
-        return None if cal is None else cal.license_server_info
-
-    @property
-    def manufacturer(self) -> str | None:
-        cal = self.cal
-        return None if cal is None or cal.manufacturer is None else cal.manufacturer.text
-
-    @property
-    def cert_version(self) -> int | None:
-        cal = self.cal
-        return None if cal is None else cal.cert_version
-
-    @property
-    def temporary(self) -> bool | None:
-        info = self.product_info
-        return None if info is None else info.temporary
-
-    @property
-    def rtm(self) -> bool | None:
-        info = self.product_info
-        return None if info is None else info.rtm
-
-    @property
-    def enforced(self) -> bool | None:
-        info = self.product_info
-        return None if info is None else info.enforced
-
-    @property
-    def not_before(self) -> datetime | None:
-        cal = self.cal
-        return None if cal is None else cal.not_before
-
-    @property
-    def not_after(self) -> datetime | None:
-        cal = self.cal
-        return None if cal is None else cal.not_after
-
-    @property
-    def issuer_and_source(self) -> tuple[str | None, str | None]:
-        """The license server's name: from ``.18.6``, else the CAL issuer's CN ([NT5])."""
-        server = self.license_server_info
-        if server is not None and server.issuer_name:
-            return server.issuer_name, "ms_license_server_info"
-        cal = self.cal
-        name = None if cal is None else cal.issuer_value(_OID_COMMON_NAME)
-        return (name, "certificate_issuer_cn") if name else (None, None)
-
-    @property
-    def issuer(self) -> str | None:
-        return self.issuer_and_source[0]
-
-    @property
-    def client_machine(self) -> str | None:
-        """The CAL subject's CN: the client computer name in [NT5] (UNCERTAIN later)."""
-        cal = self.cal
-        return None if cal is None else cal.subject_value(_OID_COMMON_NAME)
-
-    @property
-    def client_user(self) -> str | None:
-        """The CAL subject's L: the client user name in [NT5] (UNCERTAIN later)."""
-        cal = self.cal
-        return None if cal is None else cal.subject_value(_OID_LOCALITY)
-
-    @property
-    def all_problems(self) -> list[str]:
-        """The license's problems and those of every certificate and extension in it."""
-        found = list(self.problems)
-        for certificate in self.certificates:
-            prefix = f"certificate {certificate.index}"
-            found.extend(f"{prefix}: {problem}" for problem in certificate.problems)
-            for part, label in (
-                (certificate.product_info, "LICENSED_PRODUCT_INFO"),
-                (certificate.license_server_info, "MS_LICENSE_SERVER_INFO"),
-            ):
-                if part is not None:
-                    found.extend(f"{prefix}: {label}: {problem}" for problem in part.problems)
-            if certificate.manufacturer is not None:
-                found.extend(
-                    f"{prefix}: manufacturer: {problem}"
-                    for problem in certificate.manufacturer.problems
-                )
-        return found
-
-    def to_dict(self) -> dict[str, Any]:
-        issuer, source = self.issuer_and_source
-        cal = self.cal
-        return {
-            "size": self.size,
-            "container": self.container,
-            "certificates": [certificate.to_dict() for certificate in self.certificates],
-            "cal_index": self.cal_index,
-            "cal_rule": self.cal_rule,
-            "issuer": issuer,
-            "issuer_source": source,
-            "client_machine": self.client_machine,
-            "client_user": self.client_user,
-            "client_hwid_text": None if cal is None else cal.subject_value(_OID_SERIAL_NUMBER),
-            "manufacturer": self.manufacturer,
-            "cert_version": self.cert_version,
-            "product_info": None if self.product_info is None else self.product_info.to_dict(),
-            "license_server_info": (
-                None if self.license_server_info is None else self.license_server_info.to_dict()
-            ),
-            "problems": self.all_problems,
-        }
-
-
-def decode_client_license(raw: bytes) -> DecodedLicense:
-    """Decode a ``ClientLicense`` blob; never raises, every anomaly is in ``problems``."""
-    problems: list[str] = []
-    if not raw:
-        return DecodedLicense(0, None, [], None, None, ["empty license"])
-    container, loaded = load_certificates(bytes(raw), problems)
-    certificates = [certificate_info(index, cert) for index, cert in enumerate(loaded)]
-    if not certificates:
-        problems.append("no X.509 certificate could be read from the license")
-        return DecodedLicense(len(raw), container, certificates, None, None, problems)
-    carriers = [info.index for info in certificates if info.product_info is not None]
-    if carriers:
-        cal_index = carriers[-1]
-        rule = f"carries LICENSED_PRODUCT_INFO ({rdpele.OID_LICENSED_PRODUCT_INFO})"
-        if len(carriers) > 1:
-            problems.append(
-                f"{len(carriers)} certificates carry LICENSED_PRODUCT_INFO (indexes "
-                f"{', '.join(map(str, carriers))}); the last is taken as the CAL"
-            )
-    else:
-        cal_index = len(certificates) - 1
-        rule = "last certificate (none carries LICENSED_PRODUCT_INFO)"
-        problems.append(
-            "no certificate carries LICENSED_PRODUCT_INFO; the last certificate is taken as "
-            "the CAL and its type (temporary, RTM) is unknown"
-        )
-    return DecodedLicense(len(raw), container, certificates, cal_index, rule, problems)
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -299,7 +84,7 @@ class ClientLicense:
     license_values: list[str]
     license: DecodedLicense | None
     evidence: list[dict[str, Any]]
-    problems: list[str]
+    problems: list[Diagnostic]
 
     @property
     def temporary(self) -> bool | None:
@@ -319,7 +104,7 @@ class ClientLicense:
         return None if self.license is None else self.license.issuer
 
     @property
-    def all_problems(self) -> list[str]:
+    def all_problems(self) -> list[Diagnostic]:
         found = list(self.problems)
         for label, value in (
             ("LicenseScope", self.scope),
@@ -327,9 +112,9 @@ class ClientLicense:
             ("ProductID", self.product_id),
         ):
             if value is not None:
-                found.extend(f"{label}: {problem}" for problem in value.problems)
+                found.extend(within(label, value.problems))
         if self.license is not None:
-            found.extend(f"ClientLicense: {problem}" for problem in self.license.all_problems)
+            found.extend(within("ClientLicense", self.license.all_problems))
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -373,7 +158,7 @@ class ClientLicense:
             },
             "license_values": list(self.license_values),
             "license": None if decoded is None else decoded.to_dict(),
-            "problems": self.all_problems,
+            "problems": [problem.to_dict() for problem in self.all_problems],
             "evidence": list(self.evidence),
         }
 
@@ -417,14 +202,19 @@ def _value_record(fact: Fact, key: Key, value: Value) -> dict[str, Any]:
     return record
 
 
-def _binary(value: Value, problems: list[str]) -> bytes:
+def _binary(value: Value, problems: list[Diagnostic]) -> bytes:
     if value.type_id != int(ValueType.REG_BINARY):
-        problems.append(f"{value.name} is {value.type_name}, not REG_BINARY; raw bytes used")
+        problems.append(
+            coded(
+                "license.value_type",
+                f"{value.name} is {value.type_name}, not REG_BINARY; raw bytes used",
+            )
+        )
     return value.raw
 
 
 def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     evidence: list[dict[str, Any]] = []
     values: dict[str, Value] = {}
     for value in key.values():
@@ -433,7 +223,7 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
     def index_value(name: str, expected: Encoding) -> IndexString | None:
         value = values.get(fold_name(name))
         if value is None:
-            problems.append(f"no {name} value")
+            problems.append(coded("license.value_missing", f"no {name} value"))
             return None
         evidence.append(_value_record(fact, key, value))
         return decode_index_string(_binary(value, problems), expected)
@@ -451,8 +241,11 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
     numbers = [number for number, _value in chunks]
     if numbers and numbers != list(range(len(numbers))):
         problems.append(
-            "ClientLicense parts are not numbered 0, 1, 2, ... without gaps "
-            f"(found {', '.join(map(str, numbers))}); concatenated in numeric order"
+            coded(
+                "license.parts_gap",
+                "ClientLicense parts are not numbered 0, 1, 2, ... without gaps "
+                f"(found {', '.join(map(str, numbers))}); concatenated in numeric order",
+            )
         )
     license_blob = b""
     for _number, value in chunks:
@@ -462,7 +255,7 @@ def _read_license_key(fact: Fact, key: Key, view: View) -> ClientLicense:
     if chunks:
         decoded = decode_client_license(license_blob)
     else:
-        problems.append("no ClientLicense value")
+        problems.append(coded("license.value_missing", "no ClientLicense value"))
 
     match = _LICENSE_KEY.fullmatch(key.name)
     return ClientLicense(
@@ -491,9 +284,9 @@ _HWIDS: tuple[tuple[str, View], ...] = (
 )
 
 
-def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[str]]:
+def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[Diagnostic]]:
     licenses: list[ClientLicense] = []
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     for fact_id, view in _STORES:
         fact = facts.get(fact_id)
         if fact is None:
@@ -503,7 +296,9 @@ def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[str]]:
             match = _LICENSE_KEY.fullmatch(subkey.name)
             if match is None:
                 where = f"{fact.full_key_path}\\{subkey.name}"
-                problems.append(f"{where}: not a LICENSEnnn key, not read")
+                problems.append(
+                    coded("license.store_foreign_key", f"{where}: not a LICENSEnnn key, not read")
+                )
                 continue
             keyed.append((int(match.group(1)), subkey.name, subkey))
         keyed.sort(key=lambda item: (item[0], item[1].upper()))
@@ -511,14 +306,37 @@ def _read_stores(facts: FactSet) -> tuple[list[ClientLicense], list[str]]:
     return licenses, problems
 
 
-def decode_store(facts: FactSet) -> list[ClientLicense]:
-    """Every ``LICENSEnnn`` under the current client store key (native view, then WOW64)."""
-    return _read_stores(facts)[0]
+@dataclass
+class ClientState:
+    """The client side of one host: its hardware id and every license of its store."""
+
+    hwid: Hwid | None
+    hwid_raw: bytes | None
+    hwid_view: View | None
+    hwid_other_views: dict[str, str]
+    hwid_evidence: list[dict[str, Any]]
+    licenses: list[ClientLicense]
+    problems: list[Diagnostic]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's ``licensing.client`` section."""
+        hwid = self.hwid
+        return {
+            "hwid": None if hwid is None else hwid.hex,
+            "hwid_dwords": [] if hwid is None else hwid.dwords,
+            "hwid_platform": None if hwid is None else hwid.platform_name,
+            "hwid_raw": None if self.hwid_raw is None else self.hwid_raw.hex(),
+            "hwid_view": self.hwid_view,
+            "hwid_other_views": dict(self.hwid_other_views),
+            "hwid_evidence": list(self.hwid_evidence),
+            "licenses": [license.to_dict() for license in self.licenses],
+            "problems": [problem.to_dict() for problem in self.problems],
+        }
 
 
-def client_state(facts: FactSet) -> dict[str, Any]:
-    """The report's ``licensing.client`` section."""
-    problems: list[str] = []
+def build_client_state(facts: FactSet) -> ClientState:
+    """Read the client's hardware id and license store (native view, then WOW64), once."""
+    problems: list[Diagnostic] = []
     hwid: Hwid | None = None
     hwid_raw: bytes | None = None
     hwid_view: View | None = None
@@ -536,17 +354,22 @@ def client_state(facts: FactSet) -> dict[str, Any]:
         else:
             other_views[view] = raw.hex()
             if raw != hwid_raw:
-                problems.append(f"the {view} ClientHWID differs from the {hwid_view} one")
+                problems.append(
+                    coded(
+                        "license.hwid_views_differ",
+                        f"the {view} ClientHWID differs from the {hwid_view} one",
+                    )
+                )
     licenses, store_problems = _read_stores(facts)
     problems.extend(store_problems)
-    return {
-        "hwid": None if hwid is None else hwid.hex,
-        "hwid_dwords": [] if hwid is None else hwid.dwords,
-        "hwid_platform": None if hwid is None else hwid.platform_name,
-        "hwid_raw": None if hwid_raw is None else hwid_raw.hex(),
-        "hwid_view": hwid_view,
-        "hwid_other_views": other_views,
-        "hwid_evidence": hwid_evidence,
-        "licenses": [license.to_dict() for license in licenses],
-        "problems": problems,
-    }
+    return ClientState(hwid, hwid_raw, hwid_view, other_views, hwid_evidence, licenses, problems)
+
+
+def decode_store(facts: FactSet) -> list[ClientLicense]:
+    """Every ``LICENSEnnn`` under the current client store key (native view, then WOW64)."""
+    return _read_stores(facts)[0]
+
+
+def client_state(facts: FactSet) -> dict[str, Any]:
+    """The report's ``licensing.client`` section for ``facts`` (see :class:`ClientState`)."""
+    return build_client_state(facts).to_dict()

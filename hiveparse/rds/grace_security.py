@@ -12,7 +12,7 @@ from typing import Any
 
 from hiveparse.decode.security import Ace, SecurityDescriptor, parse_security_descriptor
 from hiveparse.errors import CorruptStructure
-from hiveparse.rds.state import LicensingState
+from hiveparse.rds.facts import Fact
 
 ACCESS_ALLOWED = 0x00
 INHERITED_ACE = 0x10
@@ -43,9 +43,9 @@ class GraceKeySecurityInfo:
     record: dict[str, Any] = field(default_factory=dict)
 
 
-def grace_key_security(state: LicensingState) -> GraceKeySecurityInfo | None:
-    """What the GracePeriod key's descriptor says; None for .reg input or no key."""
-    fact = state.grace.key_fact
+def grace_key_security(fact: Fact | None) -> GraceKeySecurityInfo | None:
+    """What the GracePeriod key's descriptor says (``fact``: the ``grace.key`` fact); None
+    for .reg input or no key. Decoded once, while the state is built."""
     if fact is None:
         return None
     raw = fact.security_descriptor

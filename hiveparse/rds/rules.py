@@ -76,7 +76,7 @@ from typing import Any, Protocol
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
 from hiveparse.rds import remediation
-from hiveparse.rds.client_license import ClientLicense, decode_store
+from hiveparse.rds.client_license import ClientLicense
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.findings import Basis, Confidence, Finding, FindingSeverity, Indicator
 from hiveparse.rds.identity import Era
@@ -826,9 +826,7 @@ def _recovered_deleted(state: LicensingState) -> list[ScoredIndicator]:
             "live_timebomb_present": live is not None,
         }
         if value.data_available:
-            from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
-
-            data["blob"] = decode_blob_header(value.raw).to_dict()
+            data["blob"] = state.grace.recovered_blob(value)
         found.append(ScoredIndicator(Indicator(
             "deleted_timebomb_recovered",
             f"a deleted timebomb value {show_value(value.name)} was recovered at cell offset "
@@ -913,9 +911,7 @@ def _no_descriptor(state: LicensingState) -> bool:
 
 def rule_grace_reset_suspected(state: LicensingState) -> Iterator[Finding]:
     """§10, §5.5, §5.6: the registry indicators, with the GracePeriod owner and ACL."""
-    from hiveparse.rds.grace_security import grace_key_security  # noqa: PLC0415
-
-    return grace_reset_finding(state, security=grace_key_security(state))
+    return grace_reset_finding(state, security=state.grace.security)
 
 
 # ---------------------------------------------------------------------------------------
@@ -986,7 +982,7 @@ def _license_basis(license: ClientLicense) -> Basis:
         basis.record(record)
     problems = license.all_problems
     if problems:
-        shown = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        shown = "; ".join(map(str, problems[:3])) + ("; ..." if len(problems) > 3 else "")
         basis.rule(f"the license decoded with problems ({shown})")
     return basis
 
@@ -1031,8 +1027,8 @@ def client_license_findings(
 
 
 def rule_client_temporary_license(state: LicensingState) -> Iterator[Finding]:
-    """§7: the client store as hiveparse.rds.client_license decodes it."""
-    return client_license_findings(state, decode_store(state.facts))
+    """§7: the client store, as the state holds it decoded."""
+    return client_license_findings(state, state.client.licenses)
 
 
 # ---------------------------------------------------------------------------------------

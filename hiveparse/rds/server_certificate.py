@@ -34,7 +34,10 @@ are in :mod:`hiveparse.schemas.rdpbcgr`; certificates are read by
 * **X509 Certificate ID** has no documented layout: it is kept opaque (size and bytes) and
   only compared with the SHA-1 thumbprints the other values give.
 
-Nothing here raises on bad bytes: every anomaly is a string in a ``problems`` list.
+Nothing here raises on bad bytes: every anomaly is a coded
+:class:`~hiveparse.errors.Diagnostic` (``cert.*``, catalogued in
+:data:`hiveparse.errors.DIAGNOSTIC_CODES`) in a ``problems`` list; only the errors the
+libraries document for bad input are caught, so a bug here is not hidden.
 """
 
 from __future__ import annotations
@@ -46,16 +49,18 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+from construct import ConstructError
+
 from hiveparse.decode.certificates import (
     CertificateInfo,
-    DerError,
     attempt,
     attempt_quietly,
     certificate_info,
-    der_element,
-    describe_error,
+    is_one_der_element,
+    library_errors,
     load_certificates,
 )
+from hiveparse.errors import Diagnostic, Severity, coded, within
 from hiveparse.filetime import iso_z
 from hiveparse.model import ValueType
 from hiveparse.schemas import rdpbcgr, rdpele
@@ -159,46 +164,81 @@ class ProprietaryCertificate:
         return record
 
 
-def decode_rsa_public_key(blob: bytes, problems: list[str]) -> RsaPublicKey | None:
+def decode_rsa_public_key(blob: bytes, problems: list[Diagnostic]) -> RsaPublicKey | None:
     """An RSA_PUBLIC_KEY, its fields checked against the spec's MUSTs."""
     size = rdpbcgr.RSA_PUBLIC_KEY_HEADER_SIZE
     if len(blob) < size:
         problems.append(
-            f"public key blob is {len(blob)} bytes, shorter than its {size}-byte header"
+            coded(
+                "cert.rsa_key_short",
+                f"public key blob is {len(blob)} bytes, shorter than its {size}-byte header",
+            )
         )
         return None
     magic = blob[:4]
     if magic != rdpbcgr.RSA1_MAGIC:
-        problems.append(f"public key magic is {magic.hex()}, not 'RSA1'")
+        problems.append(
+            coded("cert.rsa_key_magic", f"public key magic is {magic.hex()}, not 'RSA1'")
+        )
     keylen, bitlen, datalen, pub_exp = struct.unpack_from("<4I", blob, 4)
     expected_keylen = bitlen // 8 + rdpbcgr.RSA_MODULUS_PADDING
     if bitlen % 8 or keylen != expected_keylen:
         problems.append(
-            f"keylen {keylen} is not bitlen / 8 + 8 ({expected_keylen}) for {bitlen} bits"
+            coded(
+                "cert.rsa_key_length",
+                f"keylen {keylen} is not bitlen / 8 + 8 ({expected_keylen}) for {bitlen} bits",
+            )
         )
     if datalen != bitlen // 8 - 1:
-        problems.append(f"datalen {datalen} is not bitlen / 8 - 1 ({bitlen // 8 - 1})")
+        problems.append(
+            coded(
+                "cert.rsa_key_length",
+                f"datalen {datalen} is not bitlen / 8 - 1 ({bitlen // 8 - 1})",
+            )
+        )
     field_bytes = blob[size : size + keylen]
     if len(field_bytes) < keylen:
         problems.append(
-            f"modulus field claims {keylen} bytes, {len(field_bytes)} left in the key blob"
+            coded(
+                "cert.rsa_key_truncated",
+                f"modulus field claims {keylen} bytes, {len(field_bytes)} left in the key blob",
+            )
         )
     if len(blob) > size + keylen:
-        problems.append(f"{len(blob) - size - keylen} byte(s) after the modulus in the key blob")
+        problems.append(
+            coded(
+                "cert.rsa_key_trailing",
+                f"{len(blob) - size - keylen} byte(s) after the modulus in the key blob",
+            )
+        )
     wanted = (bitlen + 7) // 8
     modulus_le = field_bytes[:wanted]
     padding = field_bytes[wanted:]
     if padding.strip(b"\x00"):
-        problems.append(f"the {len(padding)} byte(s) after the modulus are not all zero")
+        problems.append(
+            coded(
+                "cert.rsa_key_padding",
+                f"the {len(padding)} byte(s) after the modulus are not all zero",
+            )
+        )
     modulus: int | None = None
     if modulus_le:
         modulus = int.from_bytes(modulus_le, "little")  # RDP keeps RSA numbers little-endian
         if len(modulus_le) < wanted:
-            problems.append(f"modulus has {len(modulus_le)} of its {wanted} bytes")
+            problems.append(
+                coded(
+                    "cert.rsa_key_truncated", f"modulus has {len(modulus_le)} of its {wanted} bytes"
+                )
+            )
         elif modulus.bit_length() != bitlen:
-            problems.append(f"the modulus has {modulus.bit_length()} bits, bitlen says {bitlen}")
+            problems.append(
+                coded(
+                    "cert.rsa_key_bitlen",
+                    f"the modulus has {modulus.bit_length()} bits, bitlen says {bitlen}",
+                )
+            )
     else:
-        problems.append("no modulus bytes")
+        problems.append(coded("cert.rsa_key_truncated", "no modulus bytes"))
     return RsaPublicKey(keylen, bitlen, datalen, pub_exp, modulus, len(modulus_le))
 
 
@@ -213,7 +253,7 @@ def _looks_proprietary(raw: bytes) -> bool:
     return blob_type == rdpbcgr.BB_RSA_KEY_BLOB or raw[start : start + 4] == rdpbcgr.RSA1_MAGIC
 
 
-def decode_proprietary(raw: bytes, problems: list[str]) -> ProprietaryCertificate:
+def decode_proprietary(raw: bytes, problems: list[Diagnostic]) -> ProprietaryCertificate:
     """A PROPRIETARYSERVERCERTIFICATE read field by field, so a short value keeps its head."""
     sig_alg_id, key_alg_id, blob_type, blob_len = struct.unpack_from("<IIHH", raw, 4)
     for name, value, expected in (
@@ -222,38 +262,75 @@ def decode_proprietary(raw: bytes, problems: list[str]) -> ProprietaryCertificat
         ("wPublicKeyBlobType", blob_type, rdpbcgr.BB_RSA_KEY_BLOB),
     ):
         if value != expected:
-            problems.append(f"{name} is {value}; the spec says it MUST be {expected}")
+            problems.append(
+                coded(
+                    "cert.proprietary_field",
+                    f"{name} is {value}; the spec says it MUST be {expected}",
+                )
+            )
     pos = rdpbcgr.PROPRIETARY_HEADER_SIZE
     key_blob = raw[pos : pos + blob_len]
     if len(key_blob) < blob_len:
-        problems.append(f"wPublicKeyBlobLen is {blob_len}, {len(key_blob)} byte(s) left")
+        problems.append(
+            coded(
+                "cert.proprietary_truncated",
+                f"wPublicKeyBlobLen is {blob_len}, {len(key_blob)} byte(s) left",
+                offset=pos,  # where the key blob starts
+            )
+        )
     key = decode_rsa_public_key(key_blob, problems)
     pos += blob_len
     cert = ProprietaryCertificate(
         sig_alg_id, key_alg_id, blob_type, blob_len, key, None, None, None
     )
     if pos + 4 > len(raw):
-        problems.append("the value ends before wSignatureBlobType and wSignatureBlobLen")
+        problems.append(
+            coded(
+                "cert.proprietary_truncated",
+                "the value ends before wSignatureBlobType and wSignatureBlobLen",
+                offset=pos,
+            )
+        )
         return cert
     cert.signature_blob_type, cert.signature_blob_len = struct.unpack_from("<HH", raw, pos)
     if cert.signature_blob_type != rdpbcgr.BB_RSA_SIGNATURE_BLOB:
         problems.append(
-            f"wSignatureBlobType is {cert.signature_blob_type}, not "
-            f"BB_RSA_SIGNATURE_BLOB ({rdpbcgr.BB_RSA_SIGNATURE_BLOB})"
+            coded(
+                "cert.proprietary_field",
+                f"wSignatureBlobType is {cert.signature_blob_type}, not "
+                f"BB_RSA_SIGNATURE_BLOB ({rdpbcgr.BB_RSA_SIGNATURE_BLOB})",
+            )
         )
     pos += 4
     cert.signature = raw[pos : pos + cert.signature_blob_len]
     if len(cert.signature) < cert.signature_blob_len:
         problems.append(
-            f"wSignatureBlobLen is {cert.signature_blob_len}, {len(cert.signature)} byte(s) left"
+            coded(
+                "cert.proprietary_truncated",
+                f"wSignatureBlobLen is {cert.signature_blob_len}, {len(cert.signature)} "
+                "byte(s) left",
+                offset=pos,  # where the signature starts
+            )
         )
     pos += cert.signature_blob_len
     if pos < len(raw):
-        problems.append(f"{len(raw) - pos} byte(s) after the proprietary certificate")
+        problems.append(
+            coded(
+                "cert.proprietary_trailing",
+                f"{len(raw) - pos} byte(s) after the proprietary certificate",
+                offset=pos,
+            )
+        )
     # The construct declaration is the reference; a value the field reader took whole must
     # also parse with it (a disagreement would be a bug here, so it is reported, not hidden).
     if pos == len(raw) and not problems:
-        attempt("PROPRIETARYSERVERCERTIFICATE", lambda: _check_schema(raw), problems)
+        attempt(
+            "cert.schema_disagreement",
+            "PROPRIETARYSERVERCERTIFICATE",
+            lambda: _check_schema(raw),
+            problems,
+            expected=(ConstructError,),
+        )
     return cert
 
 
@@ -278,13 +355,8 @@ class RdpChain:
 
 
 def _is_one_der_element(data: bytes) -> bool:
-    if not data or data[0] != 0x30:  # a certificate is a SEQUENCE
-        return False
-    try:
-        _tag, _start, end = der_element(data, 0)
-    except DerError:
-        return False
-    return end == len(data)
+    # A certificate is a SEQUENCE (RFC 5280 4.1), tag 0x30 in DER.
+    return data[:1] == b"\x30" and is_one_der_element(data)
 
 
 def _read_rdp_chain(raw: bytes, start: int) -> RdpChain | None:
@@ -313,26 +385,50 @@ def _read_rdp_chain(raw: bytes, start: int) -> RdpChain | None:
     return RdpChain(blobs, padding, rest - padding)
 
 
-def _chain_problems(chain: RdpChain, count: int, raw: bytes, start: int) -> list[str]:
-    problems: list[str] = []
+def _chain_problems(chain: RdpChain, count: int, raw: bytes, start: int) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
     if count < rdpbcgr.X509_MIN_CERT_BLOBS:
-        problems.append(f"NumCertBlobs is {count}; the spec says at least 2")
+        problems.append(
+            coded("cert.chain_count", f"NumCertBlobs is {count}; the spec says at least 2")
+        )
     if len(chain.blobs) < count:
-        problems.append(f"NumCertBlobs is {count}, the value ends after {len(chain.blobs)}")
+        problems.append(
+            coded(
+                "cert.chain_truncated",
+                f"NumCertBlobs is {count}, the value ends after {len(chain.blobs)}",
+            )
+        )
     # Re-read the CertBlobs to name the one that was cut short.
     pos = start + 4
     for index, blob in enumerate(chain.blobs):
         (size,) = struct.unpack_from("<I", raw, pos)
         if len(blob) < size:
-            problems.append(f"CertBlob {index}: cbCert is {size}, {len(blob)} byte(s) left")
+            problems.append(
+                coded(
+                    "cert.chain_truncated",
+                    f"CertBlob {index}: cbCert is {size}, {len(blob)} byte(s) left",
+                    offset=pos,
+                )
+            )
         pos += 4 + len(blob)
     padding_start = len(raw) - chain.trailing - chain.padding
     if raw[padding_start : padding_start + chain.padding].strip(b"\x00"):
-        problems.append(f"the {chain.padding} bytes of padding are not all zero")
+        problems.append(
+            coded(
+                "cert.chain_padding",
+                f"the {chain.padding} bytes of padding are not all zero",
+                offset=padding_start,
+            )
+        )
     if chain.trailing:
         expected = rdpbcgr.x509_padding_size(count)
         problems.append(
-            f"{chain.trailing} byte(s) after the chain that are not its {expected} bytes of padding"
+            coded(
+                "cert.chain_trailing",
+                f"{chain.trailing} byte(s) after the chain that are not its {expected} bytes "
+                "of padding",
+                offset=len(raw) - chain.trailing,
+            )
         )
     return problems
 
@@ -376,18 +472,8 @@ class ChainCertificate:
         }
 
     @property
-    def all_problems(self) -> list[str]:
-        info = self.info
-        found = list(info.problems)
-        for part, label in (
-            (info.product_info, "LICENSED_PRODUCT_INFO"),
-            (info.license_server_info, "MS_LICENSE_SERVER_INFO"),
-        ):
-            if part is not None:
-                found.extend(f"{label}: {problem}" for problem in part.problems)
-        if info.manufacturer is not None:
-            found.extend(f"manufacturer: {problem}" for problem in info.manufacturer.problems)
-        return found
+    def all_problems(self) -> list[Diagnostic]:
+        return self.info.all_problems
 
     def summary(self) -> dict[str, Any]:
         info = self.info
@@ -411,18 +497,20 @@ class ChainCertificate:
                 "self_issued": self.self_issued,
                 "self_signed": self.self_signed,
                 "microsoft_extensions": self.microsoft_extensions(),
-                "problems": self.all_problems,
+                "problems": [problem.to_dict() for problem in self.all_problems],
             }
         )
         return record
 
 
-def _name_der(certificate: x509.Certificate, which: str, problems: list[str]) -> bytes | None:
+def _name_der(
+    certificate: x509.Certificate, which: str, problems: list[Diagnostic]
+) -> bytes | None:
     def read() -> bytes:
         name = certificate.subject if which == "subject" else certificate.issuer
         return name.public_bytes()
 
-    return attempt(f"{which} name", read, problems)
+    return attempt("cert.library_error", f"{which} name", read, problems)
 
 
 def _chain_certificate(index: int, certificate: x509.Certificate) -> ChainCertificate:
@@ -430,7 +518,12 @@ def _chain_certificate(index: int, certificate: x509.Certificate) -> ChainCertif
 
     info = certificate_info(index, certificate)
     problems = info.problems
-    der = attempt("DER", lambda: certificate.public_bytes(serialization.Encoding.DER), problems)
+    der = attempt(
+        "cert.library_error",
+        "DER",
+        lambda: certificate.public_bytes(serialization.Encoding.DER),
+        problems,
+    )
     chained = ChainCertificate(
         info,
         None if der is None else len(der),
@@ -439,12 +532,17 @@ def _chain_certificate(index: int, certificate: x509.Certificate) -> ChainCertif
         _name_der(certificate, "issuer", problems),
     )
     chained.public_key_bits = attempt_quietly(
-        lambda: _key_bits(certificate), problems, "public key"
+        "cert.library_error", "public key", lambda: _key_bits(certificate), problems
     )
     if chained.self_issued:
         chained.self_signed = signature_valid(certificate, certificate, problems)
         if chained.self_signed is False:
-            problems.append("names itself as issuer, but its own key does not verify it")
+            problems.append(
+                coded(
+                    "cert.self_signature_invalid",
+                    "names itself as issuer, but its own key does not verify it",
+                )
+            )
     elif chained.self_issued is False:
         chained.self_signed = False
     return chained
@@ -456,15 +554,23 @@ def _key_bits(certificate: x509.Certificate) -> int | None:
     return size if isinstance(size, int) else None
 
 
-def _unreadable(index: int, blob: bytes, problems: list[str]) -> ChainCertificate:
+def _unreadable(
+    index: int, blob: bytes, problems: list[Diagnostic], offset: int
+) -> ChainCertificate:
     info = CertificateInfo(index)
     info.problems.extend(problems)
-    info.problems.append(f"CertBlob {index} ({len(blob)} bytes) is not an X.509 certificate")
+    info.problems.append(
+        coded(
+            "cert.chain_blob_unreadable",
+            f"CertBlob {index} ({len(blob)} bytes) is not an X.509 certificate",
+            offset=offset,
+        )
+    )
     return ChainCertificate(info, len(blob))
 
 
 def signature_valid(
-    certificate: x509.Certificate, issuer: x509.Certificate, problems: list[str]
+    certificate: x509.Certificate, issuer: x509.Certificate, problems: list[Diagnostic]
 ) -> bool | None:
     """Whether ``issuer``'s key verifies ``certificate`` (None when it cannot be checked)."""
     from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
@@ -491,7 +597,15 @@ def signature_valid(
             return False
         return True
 
-    return attempt("signature check", verify, problems)
+    # verify_directly_issued_by raises ValueError for an unsupported signature algorithm and
+    # TypeError for an issuer key type it does not support (cryptography's documentation).
+    return attempt(
+        "cert.signature_unchecked",
+        "signature check",
+        verify,
+        problems,
+        expected=(*library_errors(), TypeError),
+    )
 
 
 # -- the decoded value ------------------------------------------------------------------------
@@ -530,7 +644,7 @@ class DecodedServerCertificate:
     license_server_index: int | None = None
     role_rule: RoleRule | None = None
     links: list[ChainLink] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def _at(self, index: int | None) -> ChainCertificate | None:
         return None if index is None else self.certificates[index]
@@ -581,10 +695,10 @@ class DecodedServerCertificate:
         return {"kind": kind, "basis": basis, "status": UNCERTAIN, "source": ISSUANCE_SOURCE}
 
     @property
-    def all_problems(self) -> list[str]:
+    def all_problems(self) -> list[Diagnostic]:
         found = list(self.problems)
         for certificate in self.certificates:
-            found.extend(f"certificate {certificate.index}: {p}" for p in certificate.all_problems)
+            found.extend(within(f"certificate {certificate.index}", certificate.all_problems))
         return found
 
     def to_dict(self) -> dict[str, Any]:
@@ -611,7 +725,7 @@ class DecodedServerCertificate:
             "license_server": None if license_server is None else license_server.summary(),
             "links": [link.to_dict() for link in self.links],
             "issuance": self.issuance,
-            "problems": self.all_problems,
+            "problems": [problem.to_dict() for problem in self.all_problems],
         }
 
 
@@ -632,23 +746,37 @@ def _from_rdp_chain(
     if not problems:
         # The construct declaration is the reference: a chain read whole must read the same.
         schema = rdpbcgr.x509_certificate_chain if chain.padding else _CHAIN_BLOBS
-        parsed = attempt("X509_CERTIFICATE_CHAIN", lambda: schema.parse(raw[start:]), problems)
+        parsed = attempt(
+            "cert.schema_disagreement",
+            "X509_CERTIFICATE_CHAIN",
+            lambda: schema.parse(raw[start:]),
+            problems,
+            expected=(ConstructError,),
+        )
         if parsed is not None and [bytes(b.cert) for b in parsed.cert_blob_array] != chain.blobs:
-            problems.append("X509_CERTIFICATE_CHAIN: the declaration reads other CertBlobs")
+            problems.append(
+                coded(
+                    "cert.schema_disagreement",
+                    "X509_CERTIFICATE_CHAIN: the declaration reads other CertBlobs",
+                )
+            )
         decoded.problems.extend(problems)
+    blob_offset = start + 4 + 4  # NumCertBlobs, then each CertBlob's cbCert before its bytes
     for index, blob in enumerate(chain.blobs):
-        notes: list[str] = []
+        notes: list[Diagnostic] = []
         load = partial(x509.load_der_x509_certificate, blob)
-        loaded = attempt_quietly(load, notes, "X.509")
+        code = "cert.der_not_certificate"
+        loaded = attempt_quietly(code, "X.509", load, notes, offset=blob_offset)
         if loaded is None:
-            failure: list[str] = []
-            attempt("X.509", load, failure)
-            decoded.certificates.append(_unreadable(index, blob, failure))
+            failure: list[Diagnostic] = []
+            attempt(code, "X.509", load, failure, offset=blob_offset)
+            decoded.certificates.append(_unreadable(index, blob, failure, blob_offset))
         else:
             chained = _chain_certificate(index, loaded)
             chained.info.problems[:0] = notes
             chained.size = len(blob)
             decoded.certificates.append(chained)
+        blob_offset += len(blob) + 4
 
 
 def _names_match(certificate: ChainCertificate, issuer: ChainCertificate) -> bool | None:
@@ -683,17 +811,27 @@ def _assign_roles(decoded: DecodedServerCertificate) -> None:
             decoded.links.append(link)
             if link.names_match is False:
                 decoded.problems.append(
-                    f"certificate {index}'s issuer is not certificate {index - 1}'s subject: "
-                    "the chain is not in root-first order or is incomplete"
+                    coded(
+                        "cert.chain_order",
+                        f"certificate {index}'s issuer is not certificate {index - 1}'s subject: "
+                        "the chain is not in root-first order or is incomplete",
+                    )
                 )
             elif link.signature_valid is False:
                 decoded.problems.append(
-                    f"certificate {index}'s signature does not verify under certificate "
-                    f"{index - 1}'s key"
+                    coded(
+                        "cert.chain_signature_invalid",
+                        f"certificate {index}'s signature does not verify under certificate "
+                        f"{index - 1}'s key",
+                    )
                 )
     if decoded.license_server_index is None:
         decoded.problems.append(
-            "only one certificate: taken as the server's; no license-server certificate"
+            coded(
+                "cert.chain_single",
+                "only one certificate: taken as the server's; no license-server certificate",
+                severity=Severity.INFO,
+            )
         )
 
 
@@ -712,7 +850,11 @@ def _roles_by_links(decoded: DecodedServerCertificate) -> None:
     else:
         server = certificates[-1].index
         decoded.problems.append(
-            f"{len(leaves)} certificates issued no other; the last one is taken as the server's"
+            coded(
+                "cert.chain_ambiguous",
+                f"{len(leaves)} certificates issued no other; the last one is taken as the "
+                "server's",
+            )
         )
     decoded.server_index = server
     # Walk up from the server by issuer names (each certificate once, so loops end).
@@ -723,23 +865,34 @@ def _roles_by_links(decoded: DecodedServerCertificate) -> None:
             break
         if len(issuers) > 1:
             decoded.problems.append(
-                f"{len(issuers)} certificates could have issued certificate {current.index}; "
-                f"the last ({issuers[-1].index}) is taken"
+                coded(
+                    "cert.chain_ambiguous",
+                    f"{len(issuers)} certificates could have issued certificate {current.index}; "
+                    f"the last ({issuers[-1].index}) is taken",
+                )
             )
         issuer = issuers[-1]
         link = _link(current, issuer)
         decoded.links.append(link)
         if link.signature_valid is False:
             decoded.problems.append(
-                f"certificate {current.index}'s signature does not verify under certificate "
-                f"{issuer.index}'s key"
+                coded(
+                    "cert.chain_signature_invalid",
+                    f"certificate {current.index}'s signature does not verify under certificate "
+                    f"{issuer.index}'s key",
+                )
             )
         if current.index == server:
             decoded.license_server_index = issuer.index
         seen.add(issuer.index)
         current = issuer
     if decoded.license_server_index is None and len(certificates) > 1:
-        decoded.problems.append("no other certificate's subject is the server certificate's issuer")
+        decoded.problems.append(
+            coded(
+                "cert.chain_no_issuer",
+                "no other certificate's subject is the server certificate's issuer",
+            )
+        )
 
 
 def decode_server_certificate(raw: bytes) -> DecodedServerCertificate:
@@ -747,12 +900,9 @@ def decode_server_certificate(raw: bytes) -> DecodedServerCertificate:
     raw = bytes(raw)
     decoded = DecodedServerCertificate(len(raw), None)
     if not raw:
-        decoded.problems.append("empty value")
+        decoded.problems.append(coded("cert.empty", "empty value"))
         return decoded
-    try:
-        _decode_into(decoded, raw)
-    except Exception as error:  # a bug here must not take the report down
-        decoded.problems.append(f"decoder error: {describe_error(error)}")
+    _decode_into(decoded, raw)
     return decoded
 
 
@@ -783,7 +933,10 @@ def _decode_into(decoded: DecodedServerCertificate, raw: bytes) -> None:
     decoded.certificates = [_chain_certificate(i, cert) for i, cert in enumerate(loaded)]
     if not decoded.certificates:
         decoded.problems.append(
-            "not a proprietary certificate, an RDP X.509 chain, PKCS#7 or DER certificates"
+            coded(
+                "cert.unrecognised",
+                "not a proprietary certificate, an RDP X.509 chain, PKCS#7 or DER certificates",
+            )
         )
         return
     _assign_roles(decoded)
@@ -814,7 +967,7 @@ class CertificateValue:
     raw: bytes
     decoded: DecodedServerCertificate | None
     matches: list[str] = field(default_factory=list)  # for the opaque ID
-    problems: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
 
     @property
     def value_name(self) -> str:
@@ -834,10 +987,11 @@ class CertificateValue:
             record.update(
                 {"format": "opaque", "hex": self.raw.hex(), "matches": list(self.matches)}
             )
-            record["problems"] = list(self.problems)
+            record["problems"] = [problem.to_dict() for problem in self.problems]
         else:
             record.update(self.decoded.to_dict())
-            record["problems"] = self.problems + record["problems"]
+            own = [problem.to_dict() for problem in self.problems]
+            record["problems"] = own + record["problems"]
         record["evidence"] = [fact.evidence_record()]
         return record
 
@@ -846,9 +1000,14 @@ def _certificate_value(fact: Fact) -> CertificateValue | None:
     value = fact.value
     if value is None:
         return None
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     if value.type_id != int(ValueType.REG_BINARY):
-        problems.append(f"{value.name} is {value.type_name}, not REG_BINARY; raw bytes used")
+        problems.append(
+            coded(
+                "cert.value_type",
+                f"{value.name} is {value.type_name}, not REG_BINARY; raw bytes used",
+            )
+        )
     raw = bytes(value.raw)
     if fact.location.fact in _OPAQUE_FACTS:
         return CertificateValue(fact, raw, None, problems=problems)

@@ -15,13 +15,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
+from hiveparse.rds.client_license import ClientState, build_client_state
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.identity import Era, HostIdentity, build_identity
 from hiveparse.rds.judge import Judge
 from hiveparse.rds.locations import Layer, Status
+from hiveparse.sources.regf.recovered import DeletedValue
 
 if TYPE_CHECKING:
+    from hiveparse.model import Value
     from hiveparse.rds.grace_decrypt import GraceDecryption
+    from hiveparse.rds.grace_security import GraceKeySecurityInfo
     from hiveparse.rds.server_certificate import SessionHostCertificates
 
 GRACE_PERIOD_DAYS = 120  # §5.3, CONFIRMED for 2008 and later
@@ -224,6 +228,15 @@ class GraceState:
     blob: dict[str, Any] | None = None
     decryption: dict[str, Any] | None = None  # what the offline DPAPI chain found
     as_of: datetime | None = None
+    # The DPAPI headers of deleted timebomb values recovered with their data (§10), decoded
+    # with the live one; looked up by the recovered value itself (see recovered_blob).
+    recovered_blobs: list[tuple[DeletedValue, dict[str, Any]]] = field(default_factory=list)
+    # The GracePeriod key's owner and explicit FullControl ACEs (§5.6), from its descriptor.
+    security: GraceKeySecurityInfo | None = None
+
+    def recovered_blob(self, value: Value) -> dict[str, Any] | None:
+        """The decoded header of a recovered timebomb value's data, None when it was lost."""
+        return next((blob for item, blob in self.recovered_blobs if item is value), None)
 
     def apply_decryption(self, decryption: GraceDecryption, as_of: datetime) -> None:
         """Take the decrypted end over the estimate; keep the estimate when it failed."""
@@ -292,11 +305,18 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
         if written is not None:
             expires, source = written + timedelta(days=GRACE_PERIOD_DAYS), "estimated"
     storage = "registry" if timebomb is not None else ("lsa_secret" if lsa_fact else None)
+    from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
+    from hiveparse.rds.grace_security import grace_key_security  # noqa: PLC0415
+
     blob = None
     if timebomb is not None and timebomb.value is not None:
-        from hiveparse.decode.dpapi_blob import decode_blob_header  # noqa: PLC0415
-
         blob = decode_blob_header(timebomb.value.raw).to_dict()
+    deleted = facts.recovered_all("grace.timebomb") + facts.recovered_all("grace.timebomb_beta")
+    recovered_blobs = [
+        (fact.value, decode_blob_header(fact.value.raw).to_dict())
+        for fact in deleted
+        if isinstance(fact.value, DeletedValue) and fact.value.data_available
+    ]
     return GraceState(
         present=timebomb is not None or lsa_fact is not None,
         value_name=(
@@ -315,6 +335,8 @@ def build_grace(facts: FactSet, as_of: datetime) -> GraceState:
         lsa_fact=lsa_fact,
         blob=blob,
         as_of=as_of,
+        recovered_blobs=recovered_blobs,
+        security=grace_key_security(key_fact),
     )  # fmt: skip
 
 
@@ -561,6 +583,7 @@ class LicensingState:
     rdp: RdpState
     role: RoleState
     identity: HostIdentity
+    client: ClientState  # the client's hardware id and license store (§7), decoded once
     facts: FactSet
     as_of: datetime
     judge: Judge
@@ -576,20 +599,30 @@ class LicensingState:
         return self.judge.absent(fact_id, required=required)
 
 
-def build_state(facts: FactSet, as_of: datetime) -> LicensingState:
+def build_state(
+    facts: FactSet, as_of: datetime, decryption: GraceDecryption | None = None
+) -> LicensingState:
+    """Everything the rules read, derived once from the facts: the artifacts that need
+    decoding (the session host's certificate values, the client license store, the
+    timebomb's header) are decoded here, and ``decryption`` (the grace period's decrypted
+    end, when the key material allowed it) takes the estimate's place."""
     from hiveparse.rds.server_certificate import session_host_certificates  # noqa: PLC0415
 
     identity = build_identity(facts)
     mode = build_mode(facts)
     role = build_role(facts, mode, identity)
     role.session_host_certificates = session_host_certificates(facts, as_of)
+    grace = build_grace(facts, as_of)
+    if decryption is not None:
+        grace.apply_decryption(decryption, as_of)
     return LicensingState(
         mode=mode,
         servers=build_servers(facts),
-        grace=build_grace(facts, as_of),
+        grace=grace,
         rdp=build_rdp(facts),
         role=role,
         identity=identity,
+        client=build_client_state(facts),
         facts=facts,
         as_of=as_of,
         judge=Judge(facts),

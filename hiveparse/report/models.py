@@ -459,13 +459,21 @@ class Decryption(TypedDict):
     error: str | None
 
 
+class BlobHeader(TypedDict):
+    """The grace-period timebomb's DPAPI blob header (decode.dpapi_blob): whether it is
+    DPAPI-shaped, and its fields (master key GUID, flags, algorithms, lengths) when it is."""
+
+    dpapi_shaped: bool
+    problems: list[DiagnosticRecord]  # offsets in the blob's bytes
+
+
 class GracePeriod(TypedDict):
     present: bool
     value_name: str | None
     storage: NotRequired[Literal["registry", "lsa_secret"] | None]
     key_last_write: IsoTime | None
     key_last_write_raw: NotRequired[int | None]
-    blob: dict[str, Any] | None  # the DPAPI blob header's fields (decode.dpapi_blob)
+    blob: BlobHeader | None
     expires: IsoTime | None
     expires_source: Literal["decrypted", "lsa_secret", "estimated"] | None
     days_left: int | None
@@ -516,7 +524,7 @@ class ProprietarySummary(TypedDict):
 class CertificateRecord(CertificateSummary):
     self_issued: NotRequired[bool | None]
     microsoft_extensions: NotRequired[dict[str, Any]]
-    problems: list[Any]
+    problems: list[DiagnosticRecord]  # offsets in the certificate value's bytes
 
 
 class CertificateRoles(TypedDict):
@@ -560,7 +568,7 @@ class CertificateValue(TypedDict):
     license_server: NotRequired[CertificateSummary | None]
     links: NotRequired[list[dict[str, Any]]]
     issuance: NotRequired[Issuance | None]
-    problems: list[Any]
+    problems: list[DiagnosticRecord]  # offsets in the value's bytes
     evidence: NotRequired[list[FactEvidence]]
 
 
@@ -586,11 +594,13 @@ class ClientLicense(TypedDict):
     not_after: IsoTime | None
     issuer: NotRequired[str | None]
     product_id: NotRequired[str | None]
+    problems: NotRequired[list[DiagnosticRecord]]  # offsets in the license's bytes
 
 
 class ClientStore(TypedDict):
     hwid: str | None
     licenses: list[ClientLicense]
+    problems: list[DiagnosticRecord]
 
 
 class Licensing(TypedDict):
@@ -751,7 +761,7 @@ class AnalyzeDocument(TypedDict):
 class Timebomb(TypedDict):
     kind: str
     where: FactEvidence
-    header: dict[str, Any]  # the blob header's fields (decode.dpapi_blob)
+    header: BlobHeader
     expires: IsoTime | None
     expires_source: str | None
     expires_note: str | None

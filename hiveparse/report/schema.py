@@ -22,10 +22,16 @@ _TITLES = {
 }
 
 
+def schema_of(model: type) -> dict[str, Any]:
+    """The JSON Schema of one record type of :mod:`hiveparse.report.models` (a part of a
+    document: the client store, the host's role, ...)."""
+    generated: dict[str, Any] = msgspec.json.schema(model)
+    return {"$schema": _DRAFT, **generated}
+
+
 def schema_for(command: str) -> dict[str, Any]:
     """The JSON Schema of ``command``'s document (``envelope``: the fields all share)."""
-    model = DOCUMENTS[command]
-    generated: dict[str, Any] = msgspec.json.schema(model)
+    generated: dict[str, Any] = msgspec.json.schema(DOCUMENTS[command])
     return {
         "$schema": _DRAFT,
         "$id": f"https://hiveparse.invalid/schema/{command}-1.json",

@@ -22,11 +22,18 @@ def test_trailing_bytes_and_truncation_are_problems(corpus: Path):
     raw = (corpus / "dpapi" / "synthetic_timebomb" / "timebomb_blob.bin").read_bytes()
     longer = decode_blob_header(raw + b"\x00")
     assert not longer.dpapi_shaped
-    assert longer.problems == ["1 byte(s) after the signature"]
+    (trailing,) = longer.problems
+    assert (trailing.code, trailing.message) == (
+        "dpapi.trailing_bytes",
+        "1 byte(s) after the signature",
+    )
+    assert trailing.location.offset == len(raw)  # the extra byte, right after the signature
     for cut in (0, 1, 19, 20, 44, 100, 229):
         short = decode_blob_header(raw[:cut])
         assert not short.dpapi_shaped
-        assert short.problems and short.problems[0].startswith("not a DPAPI blob")
+        assert short.problems and short.problems[0].message.startswith("not a DPAPI blob")
+        assert short.problems[0].code == "dpapi.not_a_blob"
+        assert short.to_dict()["problems"][0]["code"] == "dpapi.not_a_blob"
 
 
 def test_random_bytes_never_raise():

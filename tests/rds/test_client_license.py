@@ -11,13 +11,15 @@ import base64
 import hashlib
 import random
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
+from hiveparse.errors import Diagnostic
 from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.client_license import (
@@ -35,7 +37,8 @@ from hiveparse.rds.client_license import (
     decode_store,
 )
 from hiveparse.rds.facts import FactSet, collect_facts
-from hiveparse.report.schema import SCHEMA
+from hiveparse.report.models import ClientStore
+from hiveparse.report.schema import schema_of
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf.writer import write_hive
 from samples.cal_factory import (
@@ -74,12 +77,24 @@ def facts_of(build: Callable[[MemoryKey], object]) -> FactSet:
     return collect_facts([evidence])
 
 
+def coded(problems: Iterable[Diagnostic | dict[str, Any]]) -> list[tuple[str, str]]:
+    """(code, message) of each problem, from Diagnostic objects or the report's dicts."""
+    return [
+        (p["code"], p["message"]) if isinstance(p, dict) else (p.code, p.message) for p in problems
+    ]
+
+
+def has(problems: Iterable[Diagnostic | dict[str, Any]], code: str, text: str) -> bool:
+    """Whether a problem of ``code`` has ``text`` in its message."""
+    return any(c == code and text in message for c, message in coded(problems))
+
+
 # -- HWID ----------------------------------------------------------------------------------------
 
 
 def test_decode_hwid_reads_five_little_endian_dwords():
     raw = bytes.fromhex("0200000078563412f0debc9a01000000ffffffff")
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     hwid = decode_hwid(raw, problems)
     assert hwid is not None
     assert problems == []
@@ -100,10 +115,10 @@ def test_decode_hwid_keeps_an_unnamed_platform_id():
 
 @pytest.mark.parametrize("size", [0, 1, 16, 19, 21, 40])
 def test_decode_hwid_of_the_wrong_size_is_none_with_a_problem(size):
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     assert decode_hwid(b"\x02" * size, problems) is None
     assert len(problems) == 1
-    assert f"{size} bytes, not 20" in problems[0]
+    assert has(problems, "license.hwid_size", f"{size} bytes, not 20")
     assert decode_hwid(b"\x02" * size) is None  # without a sink it still does not raise
 
 
@@ -333,7 +348,9 @@ def test_without_licensed_product_info_the_last_certificate_is_taken():
     assert decoded.cal_rule is not None and decoded.cal_rule.startswith("last certificate")
     assert decoded.temporary is None
     assert decoded.product_info is None
-    assert any("no certificate carries LICENSED_PRODUCT_INFO" in p for p in decoded.problems)
+    assert has(
+        decoded.problems, "license.no_cal_marker", "no certificate carries LICENSED_PRODUCT_INFO"
+    )
 
 
 def test_with_several_cals_the_last_carrier_is_taken():
@@ -344,7 +361,8 @@ def test_with_several_cals_the_last_carrier_is_taken():
     assert decoded.cal_index == 2
     assert decoded.cal is not None and decoded.cal.serial == 2
     assert decoded.temporary is False
-    assert any("2 certificates carry" in p and "1, 2" in p for p in decoded.problems)
+    assert has(decoded.problems, "license.several_cals", "2 certificates carry")
+    assert has(decoded.problems, "license.several_cals", "1, 2")
 
 
 def test_the_carrier_wins_over_the_last_position():
@@ -365,10 +383,14 @@ def test_pkcs7_with_trailing_bytes_is_read_and_the_rest_reported():
     assert decoded.cal is not None and decoded.cal.serial == built.spec.serial
     # 00 01 02 is itself a DER element (tag 0, one byte of content): reported as such
     where = f"offset {len(built.blob)} (3 bytes) is neither"
-    assert any(where in p for p in decoded.problems)
+    assert has(decoded.problems, "cert.der_not_certificate", where)
+    # the diagnostic points at the element: right after the PKCS#7 blob
+    assert {p.location.offset for p in decoded.problems} == {len(built.blob)}
     decoded = decode_client_license(built.blob + b"\x30\x05\x02")
     assert decoded.cal is not None and decoded.cal.serial == built.spec.serial
-    assert any(f"3 byte(s) from offset {len(built.blob)}" in p for p in decoded.problems)
+    assert has(decoded.problems, "cert.der_undelimited", f"3 byte(s) from offset {len(built.blob)}")
+    (undelimited,) = decoded.problems
+    assert undelimited.location.offset == len(built.blob)
 
 
 def test_pkcs7_followed_by_a_der_certificate_is_mixed():
@@ -384,7 +406,10 @@ def test_a_der_element_that_is_not_a_certificate_is_reported():
     decoded = decode_client_license(b"\x04\x03abc" + built.blob)
     assert decoded.container == "der"
     assert decoded.cal is not None and decoded.cal.serial == built.spec.serial
-    assert any("neither an X.509 certificate nor PKCS#7" in p for p in decoded.problems)
+    assert has(
+        decoded.problems, "cert.der_not_certificate", "neither an X.509 certificate nor PKCS#7"
+    )
+    assert {p.location.offset for p in decoded.problems} == {0}
 
 
 def test_ber_pkcs7_is_read_and_reported():
@@ -396,7 +421,7 @@ def test_ber_pkcs7_is_read_and_reported():
     decoded = decode_client_license(ber)
     assert decoded.container == "pkcs7"
     assert decoded.temporary is False
-    assert any("not strict DER, read as BER" in p for p in decoded.problems)
+    assert has(decoded.problems, "cert.ber_encoding", "not strict DER, read as BER")
 
 
 @pytest.mark.parametrize(
@@ -489,7 +514,7 @@ def test_truncated_product_info_keeps_what_it_can():
     assert info.flags is None
     assert info.temporary is None
     assert info.adjusted_product_id is None
-    assert any("ends past" in p for p in info.problems)
+    assert has(info.problems, "cert.product_info_overrun", "ends past")
     short = decode_licensed_product_info(raw[:27])
     assert short.version is None
     assert short.problems
@@ -502,8 +527,8 @@ def test_odd_product_info_values_are_reported():
     struct.pack_into("<I", raw, 0, 0x2000)  # version
     struct.pack_into("<H", raw, 26, 2)  # LicensedVersionInfoCount
     info = decode_licensed_product_info(bytes(raw))
-    assert any("0x00002000" in p for p in info.problems)
-    assert any("MUST be 1" in p for p in info.problems)
+    assert has(info.problems, "cert.product_info_version", "0x00002000")
+    assert has(info.problems, "cert.product_info_count", "MUST be 1")
 
 
 def test_license_server_info_of_an_unknown_version_is_read_as_v2():
@@ -513,7 +538,7 @@ def test_license_server_info_of_an_unknown_version_is_read_as_v2():
     assert info.version == 0x0005000
     assert info.layout == "V2"
     assert (info.issuer_name, info.product_id, info.scope) == ("LS01", "PID-1", "CONTOSO")
-    assert any("read as V2" in p for p in info.problems)
+    assert has(info.problems, "cert.server_info_version", "read as V2")
 
 
 def test_license_server_info_without_terminators_is_salvaged():
@@ -521,7 +546,7 @@ def test_license_server_info_without_terminators_is_salvaged():
     info = decode_license_server_info(raw)
     assert info.issuer_name == "LS01"
     assert info.scope == "CONTOSO"
-    assert any("no UTF-16 NUL" in p for p in info.problems)
+    assert has(info.problems, "cert.string_unterminated", "no UTF-16 NUL")
 
 
 def test_license_server_info_issuer_offset_must_be_zero():
@@ -529,7 +554,7 @@ def test_license_server_info_issuer_offset_must_be_zero():
     raw = struct.pack("<IHH", 0x0001000, 2, len(name)) + name + scope
     info = decode_license_server_info(raw)
     assert info.issuer_name == "S01"
-    assert any("MUST be 0" in p for p in info.problems)
+    assert has(info.problems, "cert.server_info_issuer_offset", "MUST be 0")
 
 
 def test_string_and_hwid_decoders_survive_noise():
@@ -575,7 +600,7 @@ def test_index_string_rule(raw, expected, text, encoding, clean):
 
 def test_empty_index_string():
     value = decode_index_string(b"", "ansi")
-    assert value == IndexString(b"", None, None, ("empty value",))
+    assert value == IndexString(b"", None, None, (Diagnostic("cert.string_empty", "empty value"),))
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -710,19 +735,21 @@ def test_store_anomalies_are_problems_not_errors():
     assert state["hwid"] is None
     assert state["hwid_raw"] == ("02" * 19)
     assert state["hwid_other_views"] == {"wow64": "03" * 20}
-    assert any("19 bytes, not 20" in p for p in state["problems"])
-    assert any("differs" in p for p in state["problems"])
+    assert has(state["problems"], "license.hwid_size", "19 bytes, not 20")
+    assert has(state["problems"], "license.hwid_views_differ", "differs")
     assert any(
-        p.endswith(r"Store\Backup: not a LICENSEnnn key, not read") for p in state["problems"]
+        code == "license.store_foreign_key"
+        and message.endswith(r"Store\Backup: not a LICENSEnnn key, not read")
+        for code, message in coded(state["problems"])
     )
 
     empty, odd = state["licenses"]  # numeric order: LICENSE002 before LICENSE007
     assert empty["index"] == 2
     assert empty["temporary"] is None
     assert empty["strings"]["LicenseScope"]["text"] is None
-    assert "LicenseScope: empty value" in empty["problems"]
-    assert "no ClientLicense value" in empty["problems"]
-    assert "no CompanyName value" in empty["problems"]
+    assert ("cert.string_empty", "LicenseScope: empty value") in coded(empty["problems"])
+    assert ("license.value_missing", "no ClientLicense value") in coded(empty["problems"])
+    assert ("license.value_missing", "no CompanyName value") in coded(empty["problems"])
 
     assert odd["index"] == 7
     assert odd["temporary"] is True  # the two parts still make the whole license
@@ -732,9 +759,9 @@ def test_store_anomalies_are_problems_not_errors():
     assert odd["company"] == "Microsoft Corporation"
     assert odd["strings"]["CompanyName"]["encoding"] == "ansi"
     assert odd["product_id"] is None
-    assert any("LicenseScope is REG_SZ, not REG_BINARY" in p for p in odd["problems"])
-    assert "no ProductID value" in odd["problems"]
-    assert any("found 0, 2" in p for p in odd["problems"])
+    assert has(odd["problems"], "license.value_type", "LicenseScope is REG_SZ, not REG_BINARY")
+    assert ("license.value_missing", "no ProductID value") in coded(odd["problems"])
+    assert has(odd["problems"], "license.parts_gap", "found 0, 2")
     _validate_client_section(state)
 
 
@@ -761,5 +788,5 @@ def test_store_read_back_from_a_real_regf_file_carries_cell_offsets(tmp_path: Pa
 
 
 def _validate_client_section(state: dict[str, object]) -> None:
-    schema = SCHEMA["properties"]["licensing"]["properties"]["client"]
+    schema = schema_of(ClientStore)
     jsonschema.validate(state, schema)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import random
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
+from hiveparse.errors import DIAGNOSTIC_CODES, Diagnostic
 from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
 from hiveparse.model import EvidenceFormat, HiveType, ValueType
 from hiveparse.rds.facts import FactSet, collect_facts
@@ -36,7 +38,8 @@ from hiveparse.rds.server_certificate import (
     session_host_certificates,
 )
 from hiveparse.rds.state import build_state
-from hiveparse.report.schema import SCHEMA
+from hiveparse.report.models import Role
+from hiveparse.report.schema import SCHEMA, schema_of
 from hiveparse.schemas import rdpbcgr
 from hiveparse.sources.memory import MemoryHive, MemoryKey
 from hiveparse.sources.regf.open import open_hive
@@ -243,9 +246,24 @@ def test_a_single_der_certificate_is_the_servers_with_a_problem():
     assert decoded.server_index == 0
     assert decoded.license_server is None
     assert decoded.issuance is None
-    assert decoded.problems == [
-        "only one certificate: taken as the server's; no license-server certificate"
+    assert coded(decoded.problems) == [
+        (
+            "cert.chain_single",
+            "only one certificate: taken as the server's; no license-server certificate",
+        )
     ]
+
+
+def coded(problems: Iterable[Diagnostic | dict[str, Any]]) -> list[tuple[str, str]]:
+    """(code, message) of each problem, from Diagnostic objects or the report's dicts."""
+    return [
+        (p["code"], p["message"]) if isinstance(p, dict) else (p.code, p.message) for p in problems
+    ]
+
+
+def at(problems: list[Diagnostic], code: str) -> list[int | None]:
+    """The offsets of the problems of ``code``."""
+    return [p.location.offset for p in problems if p.code == code]
 
 
 # -- certificate fields --------------------------------------------------------------------------
@@ -279,6 +297,68 @@ def test_certificate_fields_are_what_was_built():
     assert [link.to_dict() for link in decoded.links] == [
         {"index": 1, "issuer_index": 0, "names_match": True, "signature_valid": True}
     ]
+
+
+# basicConstraints (RFC 5280 4.2.1.9) whose SEQUENCE announces 3 bytes and holds 2.
+MALFORMED_BASIC_CONSTRAINTS = ("2.5.29.19", bytes.fromhex("30030101"))
+
+
+def test_a_malformed_standard_extension_does_not_hide_the_microsoft_ones():
+    der = _issue(
+        "RDSH-01",
+        LS_NAME,
+        SERVER_KEY,
+        LS_KEY,
+        SERVER_SERIAL,
+        SERVER_NOT_BEFORE,
+        SERVER_NOT_AFTER,
+        (MALFORMED_BASIC_CONSTRAINTS, *SERVER_EXTENSIONS),
+    )
+    # cryptography refuses the whole extension list: the reason asn1crypto reads it.
+    with pytest.raises(ValueError):
+        _ = x509.load_der_x509_certificate(der).extensions
+    decoded = decode_server_certificate(server_certificate(LS_DER, der))
+    assert decoded.server is not None
+    oids = [item["oid"] for item in decoded.server.to_dict()["extensions"]]
+    assert oids == ["2.5.29.19", *(oid for oid, _value in SERVER_EXTENSIONS)]
+    extensions = decoded.server.to_dict()["microsoft_extensions"]
+    assert extensions["cert_version"] == 0x00050001
+    assert extensions["manufacturer"] == "Microsoft Corporation"
+    assert extensions["license_server_info"]["issuer_name"] == LS_NAME
+
+
+def test_a_repeated_microsoft_extension_keeps_the_first():
+    # Two certificate-version extensions: the builder refuses duplicates, so the second is
+    # written under .18.9 and renamed in the DER (same length, the signature is not checked).
+    placeholder = "1.3.6.1.4.1.311.18.9"
+    der = _issue(
+        "RDSH-01",
+        LS_NAME,
+        SERVER_KEY,
+        LS_KEY,
+        SERVER_SERIAL,
+        SERVER_NOT_BEFORE,
+        SERVER_NOT_AFTER,
+        (
+            (OID_HYDRA_CERT_VERSION, struct.pack("<I", 0x00050001)),
+            (placeholder, struct.pack("<I", 0x00020002)),
+        ),
+    )
+    # OBJECT IDENTIFIER 1.3.6.1.4.1.311.18.n in DER (X.690 8.19): 06 09 2b 06 01 04 01 82 37 12 n
+    renamed = der.replace(
+        bytes.fromhex("06092b0601040182371209"), bytes.fromhex("06092b0601040182371204")
+    )
+    assert renamed != der
+    with pytest.raises(x509.DuplicateExtension):
+        _ = x509.load_der_x509_certificate(renamed).extensions
+    decoded = decode_server_certificate(renamed)
+    (certificate,) = decoded.certificates
+    assert [e.oid for e in certificate.info.extensions] == [OID_HYDRA_CERT_VERSION] * 2
+    assert certificate.info.cert_version == 0x00050001
+    assert (
+        "cert.extension_repeated",
+        f"extension {OID_HYDRA_CERT_VERSION} appears more than once; first kept",
+    ) in coded(certificate.info.problems)
 
 
 def test_microsoft_extensions_are_decoded():
@@ -354,8 +434,11 @@ def test_a_forged_server_certificate_fails_its_signature_check():
     decoded = decode_server_certificate(server_certificate(LS_DER, FORGED_DER))
     assert decoded.links[0].names_match is True
     assert decoded.links[0].signature_valid is False
-    assert decoded.problems == [
-        "certificate 1's signature does not verify under certificate 0's key"
+    assert coded(decoded.problems) == [
+        (
+            "cert.chain_signature_invalid",
+            "certificate 1's signature does not verify under certificate 0's key",
+        )
     ]
 
 
@@ -364,7 +447,10 @@ def test_a_license_server_certificate_its_own_key_does_not_verify():
     decoded = decode_server_certificate(server_certificate(fake_root, SERVER_DER))
     ls = decoded.certificates[0]
     assert (ls.self_issued, ls.self_signed) == (True, False)
-    assert "names itself as issuer, but its own key does not verify it" in ls.info.problems
+    assert (
+        "cert.self_signature_invalid",
+        "names itself as issuer, but its own key does not verify it",
+    ) in coded(ls.info.problems)
     assert decoded.links[0].signature_valid is True  # the server's was made with LS_KEY
     assert decoded.issuance is not None and decoded.issuance["kind"] == "unknown"
 
@@ -374,21 +460,33 @@ def test_a_leaf_first_der_chain_is_reported():
     assert decoded.format == "der"
     assert decoded.server_index == 1  # the positional rule, applied as the spec states it
     assert decoded.links[0].names_match is False
-    assert any("not in root-first order" in problem for problem in decoded.problems)
+    assert any(
+        code == "cert.chain_order" and "not in root-first order" in message
+        for code, message in coded(decoded.problems)
+    )
 
 
 def test_a_chain_of_one_certblob_is_below_the_spec_minimum():
     decoded = decode_server_certificate(server_certificate(SERVER_DER))
     assert decoded.format == "rdp_server_certificate"
-    assert "NumCertBlobs is 1; the spec says at least 2" in decoded.problems
+    assert ("cert.chain_count", "NumCertBlobs is 1; the spec says at least 2") in coded(
+        decoded.problems
+    )
 
 
 def test_bytes_after_the_chain_that_are_not_its_padding_are_reported():
-    decoded = decode_server_certificate(x509_chain(LS_DER, SERVER_DER) + b"\x01\x02\x03")
+    chain = x509_chain(LS_DER, SERVER_DER)
+    decoded = decode_server_certificate(chain + b"\x01\x02\x03")
     assert decoded.padding == 16
-    assert decoded.problems == ["3 byte(s) after the chain that are not its 16 bytes of padding"]
-    dirty = x509_chain(LS_DER, SERVER_DER)[:-1] + b"\x01"
-    assert decode_server_certificate(dirty).problems == ["the 16 bytes of padding are not all zero"]
+    assert coded(decoded.problems) == [
+        ("cert.chain_trailing", "3 byte(s) after the chain that are not its 16 bytes of padding")
+    ]
+    assert at(decoded.problems, "cert.chain_trailing") == [len(chain)]
+    dirty = decode_server_certificate(chain[:-1] + b"\x01")
+    assert coded(dirty.problems) == [
+        ("cert.chain_padding", "the 16 bytes of padding are not all zero")
+    ]
+    assert at(dirty.problems, "cert.chain_padding") == [len(chain) - 16]
 
 
 def test_a_certblob_that_is_not_a_certificate_keeps_its_place():
@@ -397,9 +495,13 @@ def test_a_certblob_that_is_not_a_certificate_keeps_its_place():
     assert decoded.format == "rdp_server_certificate"
     assert decoded.server_index == 1
     assert decoded.server is not None and decoded.server.info.subject is None
-    assert any(
-        "CertBlob 1 (5 bytes) is not an X.509 certificate" in p for p in decoded.all_problems
-    )
+    assert (
+        "cert.chain_blob_unreadable",
+        "certificate 1: CertBlob 1 (5 bytes) is not an X.509 certificate",
+    ) in coded(decoded.all_problems)
+    # dwVersion, NumCertBlobs, cbCert, certificate 0, cbCert: then CertBlob 1's bytes
+    offset = 4 + 4 + 4 + len(LS_DER) + 4
+    assert at(decoded.certificates[1].info.problems, "cert.chain_blob_unreadable") == [offset]
 
 
 # -- the proprietary certificate -----------------------------------------------------------------
@@ -458,21 +560,38 @@ def test_proprietary_certificate_gives_bits_exponent_and_modulus_fingerprint(bit
 
 
 PROPRIETARY_DEFECTS = {
-    "keylen": ({"keylen_delta": 4}, "keylen 140 is not bitlen / 8 + 8 (136) for 1024 bits"),
-    "datalen": ({"datalen": 7}, "datalen 7 is not bitlen / 8 - 1 (127)"),
-    "magic": ({"magic": b"RSA2"}, "public key magic is 52534132, not 'RSA1'"),
-    "padding": ({"padding": b"\x00" * 7 + b"\x01"}, "the 8 byte(s) after the modulus are not"),
-    "signature_type": ({"signature_type": 9}, "wSignatureBlobType is 9, not BB_RSA_SIGNATURE"),
-    "trailing": ({"trailing": b"\xaa\xbb"}, "2 byte(s) after the proprietary certificate"),
+    "keylen": (
+        {"keylen_delta": 4},
+        "cert.rsa_key_length",
+        "keylen 140 is not bitlen / 8 + 8 (136) for 1024 bits",
+    ),
+    "datalen": ({"datalen": 7}, "cert.rsa_key_length", "datalen 7 is not bitlen / 8 - 1 (127)"),
+    "magic": ({"magic": b"RSA2"}, "cert.rsa_key_magic", "public key magic is 52534132, not 'RSA1'"),
+    "padding": (
+        {"padding": b"\x00" * 7 + b"\x01"},
+        "cert.rsa_key_padding",
+        "the 8 byte(s) after the modulus are not",
+    ),
+    "signature_type": (
+        {"signature_type": 9},
+        "cert.proprietary_field",
+        "wSignatureBlobType is 9, not BB_RSA_SIGNATURE",
+    ),
+    "trailing": (
+        {"trailing": b"\xaa\xbb"},
+        "cert.proprietary_trailing",
+        "2 byte(s) after the proprietary certificate",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", PROPRIETARY_DEFECTS)
 def test_proprietary_defects_become_problems(name):
-    overrides, expected = PROPRIETARY_DEFECTS[name]
+    overrides, code, expected = PROPRIETARY_DEFECTS[name]
     decoded = decode_server_certificate(proprietary(LS_KEY, **overrides))
     assert decoded.format == "rdp_proprietary"
-    assert any(problem.startswith(expected) for problem in decoded.problems), decoded.problems
+    found = coded(decoded.problems)
+    assert any(c == code and message.startswith(expected) for c, message in found), found
     assert decoded.proprietary is not None
 
 
@@ -483,10 +602,23 @@ def test_truncated_proprietary_certificate_keeps_what_it_has():
     assert decoded.proprietary is not None and decoded.proprietary.public_key is not None
     assert decoded.proprietary.public_key.bitlen == 1024
     assert decoded.proprietary.public_key.modulus_sha1 is not None
-    assert "wPublicKeyBlobLen is 156, 84 byte(s) left" in decoded.problems
-    assert "the value ends before wSignatureBlobType and wSignatureBlobLen" in decoded.problems
+    assert coded(decoded.problems) == [
+        ("cert.proprietary_truncated", "wPublicKeyBlobLen is 156, 84 byte(s) left"),
+        ("cert.rsa_key_truncated", "modulus field claims 136 bytes, 64 left in the key blob"),
+        ("cert.rsa_key_truncated", "modulus has 64 of its 128 bytes"),
+        (
+            "cert.proprietary_truncated",
+            "the value ends before wSignatureBlobType and wSignatureBlobLen",
+        ),
+    ]
+    # [MS-RDPBCGR] 2.2.1.4.3.1.1: a 16-byte header, then the 156-byte key blob, then
+    # wSignatureBlobType and wSignatureBlobLen, then the 72-byte signature.
+    assert at(decoded.problems, "cert.proprietary_truncated") == [16, 16 + 156]
     short_signature = decode_server_certificate(raw[:-10])
-    assert "wSignatureBlobLen is 72, 62 byte(s) left" in short_signature.problems
+    assert coded(short_signature.problems) == [
+        ("cert.proprietary_truncated", "wSignatureBlobLen is 72, 62 byte(s) left")
+    ]
+    assert at(short_signature.problems, "cert.proprietary_truncated") == [16 + 156 + 4]
 
 
 # -- bad input never raises ----------------------------------------------------------------------
@@ -495,7 +627,7 @@ def test_truncated_proprietary_certificate_keeps_what_it_has():
 def test_empty_value():
     decoded = decode_server_certificate(b"")
     assert decoded.format is None
-    assert decoded.problems == ["empty value"]
+    assert coded(decoded.problems) == [("cert.empty", "empty value")]
     assert decoded.to_dict()["certificates"] == []
 
 
@@ -532,7 +664,8 @@ def test_every_truncation_and_bit_flip_decodes_without_raising(index):
         decoded = decode_server_certificate(data)
         assert isinstance(decoded, DecodedServerCertificate)
         record = decoded.to_dict()
-        assert not any(problem.startswith("decoder error") for problem in record["problems"])
+        # Every problem is a catalogued diagnostic (an unexpected exception would propagate).
+        assert {problem["code"] for problem in record["problems"]} <= set(DIAGNOSTIC_CODES)
         # A cut value always says something is missing (the chain's padding may go).
         if len(data) < len(raw) and data not in WITHOUT_PADDING:
             assert record["problems"], data.hex()
@@ -546,7 +679,7 @@ def test_random_bytes_decode_without_raising():
             for head in (b"", b"\x01\x00\x00\x00", b"\x02\x00\x00\x80", b"\x02\x00\x00\x00", b"0"):
                 decoded = decode_server_certificate(head + data)
                 assert isinstance(decoded, DecodedServerCertificate)
-                assert not any(p.startswith("decoder error") for p in decoded.all_problems)
+                assert {p.code for p in decoded.all_problems} <= set(DIAGNOSTIC_CODES)
 
 
 # -- the registry values -------------------------------------------------------------------------
@@ -646,7 +779,10 @@ def test_a_value_of_the_wrong_type_is_read_with_a_problem():
     record = session_host_certificates(_system_facts(build), AS_OF).to_dict()
     (item,) = record["values"]
     assert item["format"] == "rdp_server_certificate"
-    assert item["problems"][0] == "X509 Certificate is REG_NONE, not REG_BINARY; raw bytes used"
+    assert coded(item["problems"])[0] == (
+        "cert.value_type",
+        "X509 Certificate is REG_NONE, not REG_BINARY; raw bytes used",
+    )
 
 
 def test_server_2003_places_are_read_and_marked_uncertain():
@@ -661,7 +797,7 @@ def test_server_2003_places_are_read_and_marked_uncertain():
 
 
 def _validate_role(role: dict[str, object]) -> None:
-    schema = SCHEMA["properties"]["licensing"]["properties"]["role"]
+    schema = schema_of(Role)
     jsonschema.validate(role, schema)
 
 
