@@ -24,7 +24,7 @@ from hiveparse.rds.changes import script_changes
 from hiveparse.rds.facts import Carve, FactSet, collect_facts, script_name
 from hiveparse.rds.rulebook import LICENSING_HIVES
 from hiveparse.rds.state import LicensingState, build_state
-from hiveparse.report.records import SCHEMA_VERSION, evidence_record, tool_record
+from hiveparse.report.records import envelope
 
 if TYPE_CHECKING:
     from hiveparse.evidence.hosts import Grouping, HostGroup
@@ -458,27 +458,12 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
     state = host.state
     control_sets = state.facts.control_sets
     current = next(iter(control_sets.values()), {}).get("current") if control_sets else None
-    evidence = []
-    for item in host.evidence:
-        record = evidence_record(item)
-        record["control_set"] = (
-            current if any(m.hive.hive_type == "SYSTEM" for m in item.hives) else None
-        )
-        record["role"] = host.roles.get(item.path)
-        evidence.append(record)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": tool_record(),
-        "as_of": iso_z(analysis.as_of),
-        "host": {
-            "label": host.label,
-            "case": host.case,
-            "argument": host.argument,
-            "folder": host.folder,
-            "grouping": host.reasons,
-            "identity": state.identity.to_dict(),
-        },
-        "evidence": evidence,
+
+    def evidence_fields(item: Evidence) -> dict[str, Any]:
+        system = any(m.hive.hive_type == "SYSTEM" for m in item.hives)
+        return {"control_set": current if system else None, "role": host.roles.get(item.path)}
+
+    body = {
         "supporting_files": [item.to_dict() for item in host.supporting],
         "control_sets": _control_set_record(state),
         "licensing": {
@@ -498,10 +483,27 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
         "coverage": state.facts.coverage.to_list(COVERED_HIVES),
         "not_judged": [item.to_dict() for item in host.judgement.not_judged],
         "not_applicable": [item.to_dict() for item in host.judgement.not_applicable],
-        "partial": host.partial,
         "unreadable": [item.to_dict() for item in host.unreadable],
-        "diagnostics": [d.to_dict() for d in host.diagnostics],
     }
+    head = {
+        "as_of": iso_z(analysis.as_of),
+        "host": {
+            "label": host.label,
+            "case": host.case,
+            "argument": host.argument,
+            "folder": host.folder,
+            "grouping": host.reasons,
+            "identity": state.identity.to_dict(),
+        },
+    }
+    return envelope(
+        host.evidence,
+        body,
+        partial=host.partial,
+        diagnostics=host.diagnostics,
+        head=head,
+        evidence_fields=evidence_fields,
+    )
 
 
 def unreadable_diagnostic(item: Unreadable) -> Diagnostic:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, cast
 
@@ -47,14 +47,25 @@ def envelope(
     *,
     partial: bool,
     diagnostics: Iterable[Diagnostic],
+    head: Mapping[str, Any] | None = None,
+    evidence_fields: Callable[[Evidence], Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One command's JSON document: the fields every command shares (``schema_version``,
-    ``tool``, ``evidence[]``, ``partial``, ``diagnostics[]``, see
-    :data:`hiveparse.report.schema.ENVELOPE_SCHEMA`) around the command's own ``body``."""
+    ``tool``, ``evidence[]``, ``partial``, ``diagnostics[]``; :class:`~hiveparse.report.
+    models.Envelope`) around the command's own ``body``. ``head``: fields that come before
+    the evidence (analyze's ``as_of`` and ``host``); ``evidence_fields``: what a command adds
+    to each input's record (analyze: its control set and role)."""
+    records: list[EvidenceRecord] = []
+    for item in evidence:
+        record = evidence_record(item)
+        if evidence_fields is not None:
+            cast(dict[str, Any], record).update(evidence_fields(item))
+        records.append(record)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": tool_record(),
-        "evidence": [evidence_record(item) for item in evidence],
+        **(head or {}),
+        "evidence": records,
         **body,
         "partial": partial,
         "diagnostics": diagnostics_record(list(diagnostics)),
