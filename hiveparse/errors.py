@@ -191,12 +191,301 @@ class EngineError(EvidenceError):
 
 # -- the catalogue of diagnostic codes ------------------------------------------------------------
 #
-# Every code the certificate, client-license and DPAPI-header decoders emit, with what it
-# means (docs/reference/diagnostics.md prints this table; tests/test_errors.py checks
-# that each code used in the sources is here and each entry here is used). Their location's
-# offset, when set, is a byte offset in the decoded value's data, not in a file.
-CATALOGUED_AREAS = ("cert", "license", "dpapi")
+# Every code hiveparse emits, with what it means: what was seen, and what the reader did about
+# it (docs/reference/diagnostics.md prints this table; tests/test_errors.py checks that each
+# code used in the sources is here and each entry here is used). A code's area is its first
+# dotted part. In the cert, license, dpapi and identity areas the location's offset, when set,
+# is a byte offset in the decoded value's data, not in a file.
+CATALOGUED_AREAS = (
+    "regf",
+    "recover",
+    "reg",
+    "value",
+    "regipy",
+    "walk",
+    "discover",
+    "masterkey",
+    "engine",
+    "verify",
+    "convert",
+    "analyze",
+    "rds",
+    "input",
+    "identity",
+    "cert",
+    "license",
+    "dpapi",
+)
 DIAGNOSTIC_CODES: dict[str, str] = {
+    # REGF hives: base block, bins, cells, records (sources/regf/hive.py, cells.py, records.py)
+    "regf.checksum_mismatch": (
+        "the base block checksum does not match its bytes; the hive is read anyway"
+    ),
+    "regf.dirty": (
+        "the base block's sequence numbers differ: not cleanly written; any logs are replayed"
+    ),
+    "regf.version_unusual": "a format version other than 1.1 to 1.6; read as those are",
+    "regf.not_primary": "the base block's file type is a log or alternate file, not a primary hive",
+    "regf.hive_bins_size_mismatch": "the base block counts other hive bins than the file holds",
+    "regf.trailing_data": (
+        "bytes after the hive bins the base block counts (or past 4 GiB): not read"
+    ),
+    "regf.tail_not_read": (
+        "the bytes after the counted hive bins do not fit the memory limit: not read"
+    ),
+    "regf.truncated": "a hive bin runs past the end of the file; clamped to it",
+    "regf.hbin_past_data_size": (
+        "a hive bin runs past the hive bins size the base block counts; clamped"
+    ),
+    "regf.hbin_zeroed": "zeroed pages where a hive bin was expected; skipped to the next bin",
+    "regf.hbin_bad_signature": "a hive bin without the 'hbin' signature; read or resynchronised",
+    "regf.hbin_offset_mismatch": (
+        "a hive bin whose offset field is not where it sits; read where it is"
+    ),
+    "regf.hbin_bad_size": "a hive bin size that is not a positive multiple of 4096; inferred",
+    "regf.cell_offset_invalid": "a cell offset that is not aligned: what it points at is not read",
+    "regf.cell_out_of_bounds": "a cell offset outside every hive bin: not read",
+    "regf.cell_in_bin_header": "a cell offset into a hive bin header: not read",
+    "regf.cell_size_invalid": "a referenced cell whose size field is impossible: not read",
+    "regf.cell_overruns_bin": "a cell that crosses the end of its hive bin; clamped",
+    "regf.cell_unallocated": "a referenced cell marked free; read anyway",
+    "regf.root_not_entry": "the root key node lacks the KEY_HIVE_ENTRY flag; used as the root",
+    "regf.key_node_bad": "a cell that should hold a key node (nk) does not: the key is not read",
+    "regf.key_name_truncated": "a key name longer than its cell: the key is not read",
+    "regf.key_name_too_long": (
+        "a key name longer than Windows writes (a crafted or damaged hive); kept"
+    ),
+    "regf.key_name_invalid": "a key name Windows never writes (empty, or with a backslash); kept",
+    "regf.value_record_bad": "a cell that should hold a value record (vk) does not: not read",
+    "regf.value_name_truncated": "a value name longer than its cell: the value is not read",
+    "regf.value_name_too_long": (
+        "a value name longer than Windows writes (crafted or damaged); kept"
+    ),
+    "regf.security_record_bad": "a cell that should hold a security record (sk) does not: not read",
+    "regf.security_descriptor_truncated": "a security descriptor larger than its cell: not read",
+    "regf.class_name_truncated": (
+        "a key's class name cut short by its cell: what the cell holds is read"
+    ),
+    # keys and subkey lists (sources/regf/hive.py)
+    "regf.cycle": "a subkey list points back at an ancestor key: not followed",
+    "regf.parent_mismatch": (
+        "a key names another parent than the key that lists it; read where listed"
+    ),
+    "regf.duplicate_subkey": "a subkey list names one key cell, or one name, twice; read once",
+    "regf.subkey_order": "subkeys not in the sorted order Windows keeps; all are read",
+    "regf.subkey_list_missing": "a key counts subkeys but has no subkey list: none are read",
+    "regf.subkey_list_bad": "a subkey list cell too small or of an unknown signature: not read",
+    "regf.list_cycle": "a subkey list reached twice from one key: read once",
+    "regf.list_count_clamped": "a subkey list counts more elements than its cell holds; clamped",
+    "regf.list_nesting": "an index root nested inside an index root: not followed",
+    "regf.subkey_budget": "subkey lists name more keys than the hive can hold: the rest is ignored",
+    "regf.subkey_count_mismatch": (
+        "a key's subkey count differs from what its lists hold; the lists are read"
+    ),
+    # values and their data (sources/regf/hive.py)
+    "regf.duplicate_value": (
+        "a key holds two values of one name (case-insensitively); both are kept"
+    ),
+    "regf.value_list_missing": "a key counts values but has no value list: none are read",
+    "regf.value_list_shared": (
+        "two keys point at one value list; its values are read under the first"
+    ),
+    "regf.value_count_clamped": "a key counts more values than its value list holds; clamped",
+    "regf.value_record_repeated": "a value list names one value record more than once; read once",
+    "regf.value_record_shared": "two value lists name one value record; read under the first",
+    "regf.inline_size_invalid": (
+        "inline value data claiming more than the 4 bytes that fit: 4 are read"
+    ),
+    "regf.value_data_missing": "a value that claims data but has no data cell: no data read",
+    "regf.value_data_shared": "two values point at one data cell; read under the first",
+    "regf.value_data_overrun": "a value claims more data than its cell or big-data segments hold",
+    "regf.value_size_impossible": "a value claims more data than the hive bins hold; clamped",
+    "regf.big_data_bad": "a big-data (db) record cell too small: no data read",
+    "regf.big_data_segments": "a big-data record with too few or too many segments for its size",
+    "regf.big_data_segment_repeated": "a big-data segment listed twice: the data stops there",
+    # hiveparse convert's origin marker (sources/regf/hive.py, decode/origin.py)
+    "regf.written_by_hiveparse": (
+        "hiveparse convert wrote the hive from a .reg file: its times are a stamp"
+    ),
+    "regf.converted_then_modified": (
+        "a converted hive whose times differ from convert's stamp: changed since"
+    ),
+    "regf.origin_marker_unreadable": (
+        "an origin marker that cannot be decoded; the hive is read as any other"
+    ),
+    # transaction logs: finding and replaying them (sources/regf/open.py, logs.py)
+    "regf.log.none": (
+        "a dirty hive with no usable transaction log beside it: changes may be missing"
+    ),
+    "regf.log.refused": "a file named like the hive's log that is not a usable log: not read",
+    "regf.log.unreadable": "a transaction log that cannot be read: what it held is missing",
+    "regf.log.bad_base_block": (
+        "a hive or log base block that is invalid; recovered from a log if possible"
+    ),
+    "regf.log.base_block_recovered": "the hive's base block was recovered from a transaction log",
+    "regf.log.unrecovered": "a dirty hive whose logs could not be applied: data may be stale",
+    "regf.log.empty": "an empty transaction log: not used",
+    "regf.log.truncated": "a log too short for its base block or dirty pages: replay stops there",
+    "regf.log.bad_signature": "a log that does not start with a 'regf' base block: not used",
+    "regf.log.bad_checksum": "a log whose base block checksum does not match: not used",
+    "regf.log.dirty_log": "a log whose own base block is dirty: not used",
+    "regf.log.unsupported_type": "a log whose file type is not a transaction log's: not used",
+    "regf.log.bad_dirty_vector": (
+        "an old-format log with a missing or damaged dirty vector: not used"
+    ),
+    "regf.log.bad_hive_bin": (
+        "dirty pages that would write a bad hive bin header: replay stops there"
+    ),
+    "regf.log.entry_invalid": (
+        "a log entry with impossible sizes or page references: replay stops there"
+    ),
+    "regf.log.entry_truncated": "a log entry that runs past the end of the log: replay stops there",
+    "regf.log.entry_hash_mismatch": (
+        "a log entry whose Marvin32 hash does not match: replay stops there"
+    ),
+    "regf.log.foreign": (
+        "a log whose base block names another hive or KTM resource manager: not used"
+    ),
+    "regf.log.not_continued": (
+        "a log that does not continue the previous log's sequence: not applied"
+    ),
+    "regf.log.not_eligible": (
+        "a log with no entry at or after the primary's sequence, or older: not used"
+    ),
+    "regf.log.sequence_gap": (
+        "the first log entry is not the one the primary expects (partly reconciled)"
+    ),
+    "regf.log.applied": "log entries or dirty pages applied to the hive",
+    # deleted records carved from a hive (sources/regf/carve.py, cellmap.py)
+    "recover.cell_chain_broken": (
+        "an impossible cell size: the rest of its hive bin is carved as free space"
+    ),
+    "recover.budget": "more deleted records than the scan's limit: the scan stopped",
+    "recover.data_budget": (
+        "deleted values claim more data than twice the file: the rest is not read"
+    ),
+    # .reg files: encoding, header, lines (sources/regtext/)
+    "reg.encoding_overridden": "a byte-order mark overrides the encoding asked for",
+    "reg.utf8_bom": "a UTF-8 byte-order mark: decoded as UTF-8 (regedit would read ANSI)",
+    "reg.utf16be_bom": "a UTF-16BE byte-order mark: decoded so (regedit would reject the file)",
+    "reg.utf16_without_bom": (
+        "decoded as UTF-16 as asked, without a byte-order mark (regedit reads ANSI)"
+    ),
+    "reg.decode_error": "bytes the encoding cannot decode: replaced by U+FFFD",
+    "reg.bom_character": "a leading U+FEFF character: ignored",
+    "reg.header_trailing_blanks": "blanks after the header line: accepted",
+    "reg.syntax": "a line regedit would reject: not read",
+    "reg.bad_root": "a key line whose root key is unknown: not read",
+    "reg.key_too_deep": "a key path deeper than Windows allows: not read",
+    "reg.delete_root": "a deletion naming a root key: nothing is deleted",
+    "reg.bad_continuation": "a hex continuation line that does not parse: the value is dropped",
+    "reg.nul_escape": "a '\\0' escape in a string: the line is rejected, as regedit does",
+    "reg.unknown_escape": "an unknown escape in a string: read without its backslash",
+    "reg.key_trailing_text": "text after a key line's closing ']': ignored",
+    "reg.empty_key_name_part": "a doubled backslash in a key path: the empty name is dropped",
+    "reg.embedded_nul": "a NUL character in a line: the rest of the line is ignored",
+    "reg.dos_eof_mark": "a Ctrl-Z (DOS end-of-file mark) line: ignored",
+    "reg.value_before_key": "a value line before any key line: ignored",
+    "reg.value_under_deleted_key": "a value line after a key deletion: ignored",
+    "reg.value_skipped": "a value line under a rejected key line: ignored",
+    "reg.truncated": "the file ends inside a line or value: it was cut, what followed is missing",
+    "reg.truncated_suspected": (
+        "the file ends without regedit's final blank line: it may have been cut"
+    ),
+    "reg.diagnostics_suppressed": (
+        "more diagnostics of one code than the budget lists: counted only"
+    ),
+    # .reg files: applying the operations (sources/regtext/snapshot.py)
+    "reg.duplicate_key": "a key that appears again: merged",
+    "reg.duplicate_value": "a value written again: the last write wins",
+    "reg.hive_deleted": "a deletion of a whole mounted hive: everything in it is deleted",
+    "reg.regedit4_ansi_string": "REGEDIT4 hex string data read as ANSI and stored as UTF-16LE",
+    # value data that does not fit its type (values.py; listed in a value record's problems)
+    "value.string_odd_length": "string data of an odd number of bytes: the last byte is dropped",
+    "value.string_bad_utf16": "string data with unpaired surrogates: replaced by U+FFFD",
+    "value.string_trailing_data": (
+        "data after a string's NUL terminator (hidden in regedit): decoded up to the NUL"
+    ),
+    "value.multi_sz_unterminated": "REG_MULTI_SZ data without its terminating NUL",
+    "value.dword_size": "REG_DWORD data that is not 4 bytes: shown as bytes",
+    "value.qword_size": "REG_QWORD data that is not 8 bytes: shown as bytes",
+    # value data as a peer engine reads it (engines/regipy_engine.py, python_registry_engine.py)
+    "value.inline_size": "inline data claiming more than 4 bytes: 4 are read",
+    "value.data_overruns_cell": "value data larger than its cell: read as the engine returns it",
+    "value.data_short": "fewer data bytes readable than the value claims",
+    "regipy.root_not_first_cell": (
+        "regipy takes the first cell as root; the base block's root is used"
+    ),
+    # walks with a budget (model.py)
+    "walk.key_limit": "a walk stopped at its key limit: the result is partial",
+    "walk.depth_limit": "a walk did not descend below its depth limit: the result is partial",
+    # finding evidence in folders (evidence/discover.py)
+    "discover.not_found": "an argument that does not exist",
+    "discover.not_evidence": "neither a REGF hive nor a .reg file: skipped",
+    "discover.unreadable": "a file or folder that cannot be read: evidence may be missing",
+    "discover.too_deep": "a folder below the depth limit: not entered",
+    "discover.limit_reached": "the file limit was reached: the search stopped",
+    "discover.no_evidence": "a folder argument with no evidence below it",
+    "discover.symlink_skipped": "a dangling link or a loop of links: skipped",
+    "discover.symlink_followed": "a link inside the argument's tree: followed",
+    "discover.symlink_outside": "a link out of the argument's tree: not opened",
+    "discover.orphan_log": "a transaction log with no primary hive beside it: not used",
+    "discover.log_argument": "a transaction log given as an argument without its hive: not used",
+    "discover.unknown_file_type": "a 'regf' file of a type that is no hive: skipped unless named",
+    "discover.duplicate": "a file or folder reached a second time: listed once",
+    # DPAPI master key files (evidence/masterkey_files.py)
+    "masterkey.unreadable": "a master key file that cannot be read",
+    "masterkey.not_a_key": "a file in a master key folder that is not a master key: skipped",
+    "masterkey.name_mismatch": "a master key file whose name is not the GUID it holds: skipped",
+    "masterkey.link_outside": "a link out of the master key folder: not followed",
+    "masterkey.search_limit": "the search for master key folders stopped at its entry limit",
+    # opening evidence with a peer engine (evidence/open.py; verify: cli/verify.py)
+    "engine.logs_not_applied": (
+        "a dirty hive read by a peer engine without its logs: changes missing"
+    ),
+    "verify.logs_not_applied": (
+        "verify compared a dirty hive as stored, without its transaction logs"
+    ),
+    # .reg files written as hives (export/convert.py)
+    "convert.synthetic_last_written": "a .reg file has no times: every key gets one chosen stamp",
+    "convert.deletions_not_represented": (
+        "deletions of a .reg change script cannot be stored in a hive"
+    ),
+    "convert.classes_root_in_software": "keys under HKCR are written below Classes in SOFTWARE",
+    "convert.current_config_in_system": (
+        "keys under HKCC are written to the current hardware profile"
+    ),
+    "convert.current_control_set_key": (
+        "CurrentControlSet written as an ordinary key (Windows never stores it)"
+    ),
+    "convert.unknown_hive_type": "a mount of no known hive type: root named ROOT, no file name",
+    "convert.origin_incomplete": (
+        "the origin marker has no room for all deletions or roots: incomplete"
+    ),
+    # the analysis (rds/analyze.py, rds/facts.py; input.unreadable: cli/timebomb.py)
+    "analyze.as_of_before_evidence": "the analysis date is before the evidence was last written",
+    "rds.control_set_unknown": "Select names no ControlSet that exists: none is taken as current",
+    "input.unreadable": "an input that could not be opened: not analysed",
+    "input.evidence_error": (
+        "an input that could not be read (an I/O error, not a regular file, ...)"
+    ),
+    "input.not_regf": "an input that is neither a hive nor a .reg file",
+    "input.truncated": "an input that ends before a structure it announces",
+    "input.corrupt_structure": (
+        "an input too damaged to read safely (a strict read, a bad base block)"
+    ),
+    "input.unsupported": "an input of a kind or version not read (a transaction log alone, ...)",
+    "input.resource_limit": "an input past a limit (memory, cells, line length)",
+    "input.timeout": "an input not read within the time budget",
+    "input.reg_syntax_error": (
+        "a .reg input rejected in strict mode for a line regedit would reject"
+    ),
+    "input.reg_encoding_error": "a .reg input whose bytes the encoding cannot decode",
+    "input.engine_error": "a peer engine failed on the input",
+    "input.usage_error": "an input that cannot be read as asked (an unknown encoding, ...)",
+    # the host's identity (rds/identity.py)
+    "identity.domain_name_unreadable": "Policy\\PolPrDmN is not a UNICODE_STRING: no domain name",
+    "identity.domain_sid_invalid": "Policy\\PolPrDmS is not a SID: no domain SID",
     # X.509 certificates and their containers (decode/certificates.py)
     "cert.library_error": "cryptography or asn1crypto could not read a field of a certificate",
     "cert.ber_encoding": "not strict DER: read with cryptography's BER fallback",
@@ -279,12 +568,13 @@ def coded(
     message: str,
     *,
     offset: int | None = None,
+    source: str | None = None,
     severity: Severity = Severity.WARNING,
 ) -> Diagnostic:
-    """A diagnostic of a catalogued area; its code must be in :data:`DIAGNOSTIC_CODES`."""
+    """A diagnostic whose code must be in :data:`DIAGNOSTIC_CODES` (a typo raises)."""
     if code not in DIAGNOSTIC_CODES:
         raise KeyError(f"diagnostic code {code!r} is not in the catalogue (hiveparse.errors)")
-    return Diagnostic(code, message, Location(offset=offset), severity)
+    return Diagnostic(code, message, Location(source, offset=offset), severity)
 
 
 def within(context: str, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

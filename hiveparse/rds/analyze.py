@@ -9,7 +9,6 @@ is then partial), or in a document of its own when no host shares its folder.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -506,8 +505,25 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
     )
 
 
+# The code of an input that could not be read, by its kind: the class name of the error
+# (hiveparse.errors) that opening it raised, or that discovery names. Any other kind is an
+# EvidenceError's.
+INPUT_CODES: dict[str, str] = {
+    "EvidenceError": "input.evidence_error",
+    "NotRegf": "input.not_regf",
+    "Truncated": "input.truncated",
+    "CorruptStructure": "input.corrupt_structure",
+    "Unsupported": "input.unsupported",
+    "ResourceLimit": "input.resource_limit",
+    "Timeout": "input.timeout",
+    "RegSyntaxError": "input.reg_syntax_error",
+    "RegEncodingError": "input.reg_encoding_error",
+    "EngineError": "input.engine_error",
+    "UsageError": "input.usage_error",
+}
+
+
 def unreadable_diagnostic(item: Unreadable) -> Diagnostic:
     where = Location(item.path, item.offset, item.line, item.column)
-    # The kind is the error's class name (NotRegf, Truncated): codes are snake_case.
-    kind = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", item.kind).lower()
-    return Diagnostic(f"input.{kind}", item.error, where, Severity.ERROR)
+    code = INPUT_CODES.get(item.kind, "input.evidence_error")
+    return Diagnostic(code, item.error, where, Severity.ERROR)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from hiveparse.errors import CorruptStructure, Diagnostic, coded
 from hiveparse.filetime import iso_z
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.locations import Status
@@ -99,7 +100,7 @@ class HostIdentity:
     domain_joined: bool | None = None
     era: EraReading = field(default_factory=lambda: EraReading(None, "", Status.UNCERTAIN))
     facts: list[Fact] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)  # coded (identity.*)
 
     @property
     def kind(self) -> str | None:
@@ -149,7 +150,7 @@ class HostIdentity:
             "era_meaning": None if self.era.era is None else self.era.era.meaning,
             "era_basis": self.era.basis or None,
             "era_status": str(self.era.status),
-            "problems": self.problems,
+            "problems": [problem.to_dict() for problem in self.problems],
             "evidence": [fact.evidence_record() for fact in self.facts],
         }
 
@@ -171,14 +172,17 @@ def _primary_domain(identity: HostIdentity, facts: FactSet) -> None:
         end = None if parsed is None or start is None else start + parsed.length
         if parsed is None or start is None or end is None or start < 8 or end > len(raw):
             identity.problems.append(
-                f"Policy\\PolPrDmN holds {len(raw)} byte(s) that are not a UNICODE_STRING"
+                coded(
+                    "identity.domain_name_unreadable",
+                    f"Policy\\PolPrDmN holds {len(raw)} byte(s) that are not a UNICODE_STRING",
+                    source=name_fact.evidence.path,
+                )
             )
         else:
             identity.primary_domain = raw[start:end].decode("utf-16-le", "replace") or None
             identity.facts.append(name_fact)
     if sid_fact is not None and sid_fact.value is not None:
         from hiveparse.decode.security import parse_sid  # noqa: PLC0415
-        from hiveparse.errors import CorruptStructure  # noqa: PLC0415
 
         raw = sid_fact.value.raw
         if not raw:
@@ -188,7 +192,13 @@ def _primary_domain(identity: HostIdentity, facts: FactSet) -> None:
                 identity.domain_sid = parse_sid(raw)
                 identity.domain_joined = True
             except CorruptStructure as error:
-                identity.problems.append(f"Policy\\PolPrDmS is not a SID: {error.message}")
+                identity.problems.append(
+                    coded(
+                        "identity.domain_sid_invalid",
+                        f"Policy\\PolPrDmS is not a SID: {error.message}",
+                        source=sid_fact.evidence.path,
+                    )
+                )
         identity.facts.append(sid_fact)
 
 

@@ -395,7 +395,7 @@ class Identity(TypedDict):
     era_meaning: NotRequired[str | None]
     era_basis: NotRequired[str | None]
     era_status: NotRequired[Status]
-    problems: NotRequired[list[Any]]
+    problems: NotRequired[list[DiagnosticRecord]]  # identity.* codes
     evidence: NotRequired[list[FactEvidence]]
 
 

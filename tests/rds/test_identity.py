@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
 
-from hiveparse.evidence.open import open_evidence
+from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
+from hiveparse.model import EvidenceFormat, HiveType
 from hiveparse.rds.facts import collect_facts
 from hiveparse.rds.identity import Era, build_identity
 from hiveparse.rds.locations import Status
+from hiveparse.sources.memory import MemoryHive
 from tests.rds.conftest import REG_SZ, HostBuilder, sz
 
 
@@ -83,3 +86,57 @@ def test_multi_session_edition_is_flagged() -> None:
     identity = build_identity(state)
     assert identity.kind == "workstation"
     assert identity.multi_session
+
+
+def _security(**values: bytes) -> list[Evidence]:
+    """A SECURITY hive whose Policy\\<name> keys hold ``values`` as their default value."""
+    hive = MemoryHive(HiveType.SECURITY, source="/evidence/SECURITY")
+    for name, raw in values.items():
+        hive.root().ensure(f"Policy\\{name}").set_value("", 0, raw)
+    return [
+        Evidence(
+            path="/evidence/SECURITY", size=0, sha256="0" * 64, format=EvidenceFormat.REGF,
+            hives=[MountedHive(r"HKEY_LOCAL_MACHINE\SECURITY", hive)],
+        )
+    ]  # fmt: skip
+
+
+def test_unreadable_domain_name_and_sid_are_coded_problems() -> None:
+    # PolPrDmN: 6 bytes, too short for the 8-byte UNICODE_STRING header; PolPrDmS: revision 1
+    # and 4 sub-authorities announced, but no identifier authority or sub-authority follows.
+    identity = build_identity(
+        collect_facts(_security(PolPrDmN=b"\x02\x00\x02\x00\x08\x00", PolPrDmS=b"\x01\x04"))
+    )
+    assert identity.primary_domain is None
+    assert (identity.domain_sid, identity.domain_joined) == (None, None)
+    assert identity.to_dict()["problems"] == [
+        {
+            "code": "identity.domain_name_unreadable",
+            "severity": "warning",
+            "message": "Policy\\PolPrDmN holds 6 byte(s) that are not a UNICODE_STRING",
+            "source": "/evidence/SECURITY",
+            "offset": None,
+            "line": None,
+            "column": None,
+        },
+        {
+            "code": "identity.domain_sid_invalid",
+            "severity": "warning",
+            "message": "Policy\\PolPrDmS is not a SID: SID: SID at offset 0x0 runs past the end",
+            "source": "/evidence/SECURITY",
+            "offset": None,
+            "line": None,
+            "column": None,
+        },
+    ]
+
+
+def test_a_readable_domain_has_no_problems() -> None:
+    name = "TEST".encode("utf-16-le")
+    header = struct.pack("<HHI", len(name), len(name), 8)
+    sid = bytes.fromhex("01040000000000051500000010c6257919daf23acbf5e541")
+    identity = build_identity(collect_facts(_security(PolPrDmN=header + name, PolPrDmS=sid)))
+    assert (identity.primary_domain, identity.domain_joined) == ("TEST", True)
+    assert identity.domain_sid == "S-1-5-21-2032518672-988994073-1105589707"
+    assert identity.problems == []
+    assert identity.to_dict()["problems"] == []

@@ -83,13 +83,10 @@ class KeyNode(NamedTuple):
     name: str
 
 
-def _name_too_long(report: Report, what: str, length: int, limit: int, offset: int) -> None:
-    report(
-        f"regf.{what}_name_too_long",
+def _too_long(what: str, length: int, limit: int) -> str:
+    return (
         f"a {what} name of {length} characters: Windows writes at most {limit} (a crafted or "
-        "damaged hive)",
-        offset,
-        Severity.WARNING,
+        "damaged hive)"
     )
 
 
@@ -119,7 +116,12 @@ def parse_key_node(image: Image, start: int, length: int, report: Report) -> Key
     name_start = start + _NK_SIZE
     name = decode_name(image[name_start : name_start + name_length], bool(flags & KEY_COMP_NAME))
     if len(name) > MAX_KEY_NAME_CHARS:
-        _name_too_long(report, "key", len(name), MAX_KEY_NAME_CHARS, start - 4)
+        report(
+            "regf.key_name_too_long",
+            _too_long("key", len(name), MAX_KEY_NAME_CHARS),
+            start - 4,
+            Severity.WARNING,
+        )
     # tuple.__new__ skips NamedTuple's Python-level constructor (a hot path: once per key).
     return _new_tuple(
         KeyNode,
@@ -173,7 +175,12 @@ def parse_value_record(image: Image, start: int, length: int, report: Report) ->
     name_start = start + _VK_SIZE
     name = decode_name(image[name_start : name_start + name_length], bool(flags & VALUE_COMP_NAME))
     if len(name) > MAX_VALUE_NAME_CHARS:
-        _name_too_long(report, "value", len(name), MAX_VALUE_NAME_CHARS, start - 4)
+        report(
+            "regf.value_name_too_long",
+            _too_long("value", len(name), MAX_VALUE_NAME_CHARS),
+            start - 4,
+            Severity.WARNING,
+        )
     return _new_tuple(
         ValueRecord,
         (
