@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from hiveparse.report.models import (
         DiagnosticRecord,
+        DisagreementRecord,
         InfoDocument,
         RecoverDocument,
         RecoveredValue,
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 
 MAX_ANOMALIES = 50  # info lists this many; the JSON document has them all
 MAX_SHOWN = 96  # characters of a recovered value's data shown in a table
+# disagreements listed per peer (rich takes about half a millisecond a row; a hostile hive
+# can make tens of thousands): the rest is counted, and where a comparison stopped is
+# always shown; the JSON document has them all
+MAX_DISAGREEMENTS = 1000
+_STOPS = ("read_budget_exceeded", "depth_exceeded")
 
 
 _TRAILING = re.compile(r" +((?:\x1b\[[0-9;]*m)*)(?=\n)")
@@ -71,10 +77,14 @@ def _console(sink: TextIO, width: int | None) -> Console:
     )
 
 
+def markup_escape(text: str) -> str:
+    from rich.markup import escape as rich_escape  # noqa: PLC0415
+
+    return rich_escape(text)
+
+
 def escape(text: str) -> str:
     """``text`` from evidence as rich markup: control characters escaped, markup quoted."""
-    from rich.markup import escape as markup_escape  # noqa: PLC0415
-
     return markup_escape(printable(text))
 
 
@@ -260,14 +270,41 @@ def write_secrets_table(
 
 
 def _value_name(name: str | None) -> str:
+    """A value's name for a cell, printable (not yet markup-escaped)."""
     if name is None:
         return ""  # a difference of the key itself
-    return escape(name) if name else "(Default)"
+    return printable(name) if name else "(Default)"
+
+
+def _shares(natural: list[int], room: int) -> list[int]:
+    """Column widths within ``room``: each column its natural width when all fit, else the
+    room shared out, no column wider than it needs (what is left goes to the widest)."""
+    if sum(natural) <= room:
+        return natural
+    widths = [0] * len(natural)
+    left, open_columns = room, sorted(range(len(natural)), key=lambda i: natural[i])
+    while open_columns:
+        share = max(left // len(open_columns), 4)
+        index = open_columns.pop(0)
+        widths[index] = min(natural[index], share)
+        left -= widths[index]
+    return widths
+
+
+def _fixed(headers: list[str], widths: list[int], *, header: bool) -> Table:
+    from rich import box  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), show_header=header)
+    for name, width in zip(headers, widths, strict=True):
+        table.add_column(name, width=width, overflow="fold")
+    return table
 
 
 def write_verify_table(document: VerifyDocument, sink: TextIO, *, width: int | None = None) -> None:
-    """Per peer engine: how many disagreements (or why it could not read the hive), then
-    one row per disagreement: kind, key, value, what our reader and the peer read."""
+    """Per peer engine: how many disagreements (or why it could not read the hive), then the
+    disagreements key by key: the key's path on a line of its own (a long path folds), and
+    under it one row per disagreement: kind, value, what our reader and the peer read."""
     console = _console(sink, width)
     reference = document["reference_engine"]
     for index, peer in enumerate(document["peers"]):
@@ -278,16 +315,53 @@ def write_verify_table(document: VerifyDocument, sink: TextIO, *, width: int | N
         console.print(f"[bold]{escape(peer['engine'])}[/bold]: {escape(status)}")
         if not found:
             continue
-        table = _listing("kind", "key path", "value", reference, peer["engine"])
-        for item in found:
-            table.add_row(
-                escape(item["kind"]),
-                escape(item["path"] or "(root)"),
+        shown = found[:MAX_DISAGREEMENTS]
+        stops = [item for item in found[MAX_DISAGREEMENTS:] if item["kind"] in _STOPS]
+        headers = ["kind", "value", reference, peer["engine"]]
+        rows = [
+            (
+                item["kind"],
                 _value_name(item["value_name"]),
-                escape("-" if item["a"] is None else item["a"]),
-                escape("-" if item["b"] is None else item["b"]),
+                printable("-" if item["a"] is None else item["a"]),
+                printable("-" if item["b"] is None else item["b"]),
             )
-        console.print(_indented(table))
+            for item in [*shown, *stops]
+        ]
+        natural = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+        # the indent, two blanks between columns, the last column's own blank
+        room = console.width - 4 - 2 * (len(headers) - 1) - 1
+        kind = natural[0]  # the kinds are short words: never folded
+        widths = [kind, *_shares(natural[1:], max(room - kind, 12))]
+        console.print(_indented(_fixed(headers, widths, header=True), 4))
+        _disagreements(console, shown, rows[: len(shown)], headers, widths)
+        omitted = len(found) - len(shown) - len(stops)
+        if omitted:
+            console.print(
+                f"    ... {omitted} more disagreement(s) not listed (the JSON output has them)"
+            )
+        _disagreements(console, stops, rows[len(shown) :], headers, widths)
+
+
+def _disagreements(
+    console: Console,
+    found: list[DisagreementRecord],
+    rows: list[tuple[str, str, str, str]],
+    headers: list[str],
+    widths: list[int],
+) -> None:
+    """Rows under their key's path, a line of its own each time the key changes."""
+    path: str | None = None
+    group = _fixed(headers, widths, header=False)
+    for item, row in zip(found, rows, strict=True):
+        if item["path"] != path:
+            if group.row_count:
+                console.print(_indented(group, 4))
+                group = _fixed(headers, widths, header=False)
+            path = item["path"]
+            _line(console, f"  {path or '(root)'}")
+        group.add_row(*(markup_escape(cell) for cell in row))
+    if group.row_count:
+        console.print(_indented(group, 4))
 
 
 # -- recover -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from hiveparse.report.recovered import recover_report
 from hiveparse.report.reg_query import write_query
 from hiveparse.report.secrets import secrets_report
 from hiveparse.report.tables import (
+    MAX_DISAGREEMENTS,
     write_info_table,
     write_recover_table,
     write_secrets_table,
@@ -180,7 +181,7 @@ def test_secrets_table_shows_every_secret(corpus: Path, reveal: bool) -> None:
 
 def test_verify_table_shows_where_engines_stopped(tmp_path: Path) -> None:
     path = tmp_path / "SOFTWARE"
-    path.write_bytes(_shared_value_lists(200))
+    path.write_bytes(_shared_value_lists(20))
     opened = open_evidence(path, apply_logs=False)
     result = verify_peers(
         opened.hives[0].hive, str(path), ["regipy", "python-registry"], diagnostics=[]
@@ -197,8 +198,14 @@ def test_verify_table_shows_where_engines_stopped(tmp_path: Path) -> None:
     for peer in result.peers:
         found = peer["disagreements"]
         assert f"{peer['engine']}: {len(found)} disagreement(s) with hiveparse" in text
-        for item in found:
+        # a table lists the first MAX_DISAGREEMENTS, counts the rest, and always shows
+        # where the comparison stopped (the last one)
+        assert len(found) > MAX_DISAGREEMENTS and found[-1]["kind"] == "read_budget_exceeded"
+        omitted = len(found) - MAX_DISAGREEMENTS - 1
+        assert f"    ... {omitted} more disagreement(s) not listed" in text
+        for item in [*found[:MAX_DISAGREEMENTS], found[-1]]:
             assert item["kind"] in text
+            assert f"  {item['path'] or '(root)'}" in text.splitlines()  # the key, on its line
             said = item["a"] or item["b"]
             assert said is not None
             assert " ".join(said.split()[:2]) in text
@@ -224,13 +231,19 @@ def test_verify_table_shows_each_disagreement_escaped() -> None:
     assert_fits(text)
     assert_clean(text)
     assert "regipy: 3 disagreement(s) with hiveparse" in text
-    header = next(line for line in text.splitlines() if "kind" in line)
-    assert row(header, "kind", "key path", "value", "hiveparse", "regipy")
-    wide = render(write_verify_table, document, width=200)
+    lines = text.splitlines()
+    header = next(line for line in lines if "kind" in line)
+    assert row(header, "kind", "value", "hiveparse", "regipy")
     data = next(item for item in found if item["kind"] == "data_differs")
-    assert row(wide, "data_differs", SHOWN_KEY, SHOWN_VALUE, str(data["a"]), str(data["b"]))
-    assert row(wide, "key_missing", "OnlyOurs", "present", "-")
-    assert row(wide, "value_missing", SHOWN_KEY, "(Default)", "-", "present")
+    # each key's path on a line of its own, its disagreements in rows below it (a terminal
+    # wide enough for the escaped name; at 80 columns it folds)
+    lines = render(write_verify_table, document, width=200).splitlines()
+    at = lines.index(f"  {SHOWN_KEY}")
+    below = "\n".join(lines[at + 1 : at + 3])
+    assert row(below, "data_differs", SHOWN_VALUE, str(data["a"]), str(data["b"]))
+    assert row(below, "value_missing", "(Default)", "-", "present")
+    at = lines.index("  OnlyOurs")
+    assert row(lines[at + 1], "key_missing", "present", "-")
 
 
 def test_verify_table_names_a_peer_that_failed() -> None:
