@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
-from hiveparse.errors import UsageError, printable, write_failure
+from hiveparse.errors import UsageError, write_failure
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -203,20 +203,3 @@ def _publish(temporary: str, target: Path) -> None:
             Path(temporary).rename(target)
             return
     raise UsageError(f"{str(target)!r} appeared while writing; it was left alone")
-
-
-class TableLines:
-    """A text sink for the commands' tables: each write is one line of the table (its
-    leading and trailing line breaks are the table's own), and what lies between is shown
-    printable, since names from evidence may hold ESC or line breaks of their own."""
-
-    def __init__(self, sink: TextIO) -> None:
-        self._sink = sink
-
-    def write(self, text: str) -> int:
-        lead = len(text) - len(text.lstrip("\n"))
-        if lead == len(text):
-            return self._sink.write(text)
-        trail = len(text) - len(text.rstrip("\n"))
-        body = printable(text[lead : len(text) - trail])
-        return self._sink.write(text[:lead] + body + text[len(text) - trail :])

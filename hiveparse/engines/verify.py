@@ -15,10 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from hiveparse.engines import open_engine
+from hiveparse.errors import Diagnostic, Location, NotRegf, Severity
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import Hive, Key, Value, WalkBudget, fold_name, type_name
+
+if TYPE_CHECKING:
+    from hiveparse.report.models import DisagreementRecord, PeerResult
 
 
 class DisagreementKind(StrEnum):
@@ -337,3 +342,86 @@ def canonical_tree(hive: Hive, *, with_data: bool = True) -> Iterator[tuple[obje
 
 def _sorted(items: Iterable[T], name_of: Callable[[T], str]) -> list[T]:
     return sorted(items, key=lambda item: fold_name(name_of(item)))
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What ``hiveparse verify`` found: each peer's disagreements with our reader (or the
+    error that stopped it), the diagnostics, whether a comparison was stopped by its read
+    budget, and whether the result is partial (stopped, or the hive not read whole)."""
+
+    peers: list[PeerResult]
+    diagnostics: list[Diagnostic]
+    stopped: bool
+    partial: bool
+
+    @property
+    def disagree(self) -> bool:
+        """Whether any peer disagrees with our reader or failed to read what it read."""
+        return any(peer["error"] or peer["disagreements"] for peer in self.peers)
+
+
+def disagreement_record(found: Disagreement) -> DisagreementRecord:
+    return {
+        "kind": str(found.kind),
+        "path": found.path,
+        "value_name": found.value_name,
+        "a": found.a,
+        "b": found.b,
+        "engine_a": found.engine_a,
+        "engine_b": found.engine_b,
+    }
+
+
+def verify_peers(
+    reference: Hive,
+    path: str,
+    peers: Sequence[str],
+    *,
+    limit: int | None = None,
+    diagnostics: Iterable[Diagnostic] = (),
+) -> Verification:
+    """Compare ``reference`` (our reader's hive of the file ``path``, read as stored) with
+    each engine of ``peers`` opening the same file. ``diagnostics`` are the reading's own;
+    a dirty hive adds ``verify.logs_not_applied`` (every side reads it without its logs).
+
+    Each side may read at most one value per 24 bytes of file and twice the file in value
+    data (:class:`ReadBudget`): a peer that follows a shared value list again and again is
+    stopped, and the result is partial. An engine that fails is that peer's ``error``."""
+    from hiveparse.sources.regf.hive import RegfHive  # noqa: PLC0415
+
+    if not isinstance(reference, RegfHive):
+        raise NotRegf("verify compares REGF hive readers; this is a .reg file", source=path)
+    noted = list(diagnostics)
+    if reference.dirty:
+        noted.append(
+            Diagnostic(
+                "verify.logs_not_applied",
+                "the hive is dirty: every engine read it as stored, without its transaction "
+                "logs (what they hold is not compared; other commands apply them)",
+                Location(path, offset=4),
+                Severity.WARNING,
+            )
+        )
+    results: list[PeerResult] = []
+    for peer in peers:
+        entry: PeerResult = {"engine": peer, "error": None, "disagreements": []}
+        budget = ReadBudget.for_file(len(reference.image))
+        try:
+            other = open_engine(peer, path)
+            entry["disagreements"] = [
+                disagreement_record(found)
+                for found in compare_hives(reference, other, limit=limit, budget=budget)
+            ]
+        except Exception as error:  # a peer's failure is its result
+            entry["error"] = f"{type(error).__name__}: {error}"
+        results.append(entry)
+    stopped = any(
+        found["kind"] == DisagreementKind.READ_BUDGET_EXCEEDED
+        for result in results
+        for found in result["disagreements"]
+    )
+    # Partial when a comparison was stopped or the hive could not be read whole: what was
+    # not read was not compared (as for analyze, partial comes before disagreement).
+    partial = stopped or any(d.severity == Severity.ERROR for d in noted)
+    return Verification(results, noted, stopped, partial)

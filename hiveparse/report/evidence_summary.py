@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hiveparse.decode.origin import HiveOrigin
+from hiveparse.errors import Diagnostic
 from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import walk
 from hiveparse.report.models import HiveCount, InfoBody
 from hiveparse.report.records import header_record
+
+if TYPE_CHECKING:
+    from hiveparse.report.models import InfoDocument
 
 
 def count_tree(evidence: Evidence) -> list[HiveCount]:
@@ -74,3 +78,20 @@ def summarise_evidence(evidence: Evidence, *, walk_all: bool, logs_beside: Path)
         # A hive hiveparse convert wrote says so: its keys never lived in a registry.
         summary["written_by"] = None if hive.origin is None else origin_record(hive.origin)
     return summary
+
+
+def info_report(
+    path: Path, *, encoding: str | None = None, apply_logs: bool = True, walk_all: bool = True
+) -> tuple[InfoDocument, list[Diagnostic]]:
+    """The ``info`` document of the evidence file ``path`` (``walk_all``: count every key
+    and value, which collects the anomalies too), and the diagnostics of reading it."""
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+
+    opened = open_evidence(path, encoding=encoding, apply_logs=apply_logs)
+    summary = summarise_evidence(opened, walk_all=walk_all, logs_beside=path)
+    diagnostics = opened.all_diagnostics
+    document = records.envelope(
+        [opened], summary, partial=records.is_partial(diagnostics), diagnostics=diagnostics
+    )
+    return cast("InfoDocument", document), diagnostics

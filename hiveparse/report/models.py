@@ -265,10 +265,23 @@ class RecoverDocument(Envelope):
 # -- verify --------------------------------------------------------------------------------
 
 
+class DisagreementRecord(TypedDict):
+    """One difference between our reader (``a``) and a peer (``b``), as
+    hiveparse.engines.verify.Disagreement states it."""
+
+    kind: str  # key_missing, value_missing, name_differs, type_differs, data_differs, ...
+    path: str  # the key's path in the hive ("" is the root)
+    value_name: str | None  # None: a difference of the key itself; "": the default value
+    a: str | None  # what our reader read there (None: nothing)
+    b: str | None  # what the peer read there (None: nothing)
+    engine_a: str
+    engine_b: str
+
+
 class PeerResult(TypedDict):
     engine: str
     error: str | None
-    disagreements: list[dict[str, Any]]  # kind, path, name, what each engine read
+    disagreements: list[DisagreementRecord]
 
 
 class VerifyDocument(Envelope):

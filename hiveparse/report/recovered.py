@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
+from hiveparse.errors import Diagnostic, KeyNotFound, Unsupported
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import fold_name, type_name
 from hiveparse.paths import full_key_path
@@ -11,6 +13,11 @@ from hiveparse.report.models import RecoveredKey as RecoveredKeyRecord
 from hiveparse.report.models import RecoveredValue as RecoveredValueRecord
 from hiveparse.sources.regf.carve import RecoveredKey, RecoveredValue
 from hiveparse.values import decode_value
+
+if TYPE_CHECKING:
+    from hiveparse.report.models import RecoverDocument
+
+_NOT_FROM_REG = "recover reads hive files: a .reg export keeps no deleted data"
 
 
 def recovered_value_record(value: RecoveredValue, mount: str) -> RecoveredValueRecord:
@@ -66,3 +73,61 @@ def under(path: str, prefix: str) -> bool:
         return True
     folded, wanted = fold_name(path), fold_name(prefix)
     return folded == wanted or folded.startswith(wanted + "\\")
+
+
+def recover_report(
+    evidence: Path, key: str | None, *, apply_logs: bool = True
+) -> tuple[RecoverDocument, list[Diagnostic]]:
+    """The recovery document of the hive file ``evidence`` (deleted keys at or below
+    ``key``, and the values whose key is unknown when no key is given), and its diagnostics.
+    Unsupported for a .reg file; KeyNotFound when ``key`` cannot lie in the hive."""
+    from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
+    from hiveparse.evidence.registry import Registry  # noqa: PLC0415
+    from hiveparse.model import EvidenceFormat  # noqa: PLC0415
+    from hiveparse.report import records  # noqa: PLC0415
+    from hiveparse.sources.regf.carve import recover as carve  # noqa: PLC0415
+    from hiveparse.sources.regf.hive import RegfHive  # noqa: PLC0415
+
+    opened = open_evidence(evidence, apply_logs=apply_logs)
+    if opened.format == EvidenceFormat.REG:
+        raise Unsupported(_NOT_FROM_REG, source=opened.path)
+    resolved = Registry([opened]).resolve(key)
+    if not resolved:
+        raise KeyNotFound(f"key {key!r} cannot lie in {opened.path}")
+    _evidence, mounted, relative = resolved[0]
+    hive = mounted.hive
+    if not isinstance(hive, RegfHive):
+        raise Unsupported(_NOT_FROM_REG, source=opened.path)
+    recovery = carve(hive)
+    # The hive's own anomalies (truncation, a dirty hive without its logs, ...) bound what
+    # carving could see: they are reported, and an error among them makes the result partial.
+    diagnostics = [*opened.all_diagnostics, *recovery.diagnostics]
+    partial = recovery.partial or records.is_partial(diagnostics)
+    keys = [
+        recovered_key_record(item, mounted.mount)
+        for item in sorted(recovery.keys, key=lambda found: (found.path, found.offset))
+        if under(item.path, relative) and (item.path_complete or not relative)
+    ]
+    deleted_keys = {item.offset for item in recovery.keys}
+    unplaced = [value for value in recovery.values if value.key_offset is None]
+    of_live_keys = [
+        recovered_value_record(value, mounted.mount)
+        for value in recovery.values
+        if value.key_offset is not None
+        and value.key_offset not in deleted_keys
+        and under(value.key_path or "", relative)
+    ]
+    body: dict[str, Any] = {
+        "key": key,
+        "keys": keys,
+        "values_of_live_keys": of_live_keys,
+        "values_without_key": (
+            [recovered_value_record(value, mounted.mount) for value in unplaced]
+            if not relative
+            else []
+        ),
+        "values_without_key_count": len(unplaced),
+        "scanned_bytes": recovery.scanned_bytes,
+    }
+    document = records.envelope([opened], body, partial=partial, diagnostics=diagnostics)
+    return cast("RecoverDocument", document), diagnostics

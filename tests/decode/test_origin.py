@@ -314,11 +314,17 @@ def test_info_shows_where_a_converted_hive_came_from(tmp_path: Path, corpus: Pat
     assert written_by["last_written_time"] == "2024-05-01T12:00:00Z"
     assert written_by["coverage"] == [{"path": "", "line": 3, "covers": True, "subtree": True}]
     table = runner.invoke(app, ["info", str(path), "-f", "table"]).stdout
-    (line,) = [line for line in table.splitlines() if line.startswith("  written by ")]
-    assert line == (
-        f'  written by hiveparse convert {__version__} from "SYSTEM.reg" '
-        f"(sha256 {written_by['source_sha256']}), every key stamped 2024-05-01T12:00:00Z"
-    )
+    rows = {
+        label: line[len(label) :].strip()
+        for line in table.splitlines()
+        for label in ("  written by ", "  .reg sha256 ", "  keys stamped ")
+        if line.startswith(label)
+    }
+    assert rows == {
+        "  written by ": f'hiveparse convert {__version__} from "SYSTEM.reg"',
+        "  .reg sha256 ": written_by["source_sha256"],
+        "  keys stamped ": "2024-05-01T12:00:00Z (every key)",
+    }
     ordinary = runner.invoke(app, ["info", str(corpus / "hives/regipy/SAM"), "-f", "json"])
     assert json.loads(ordinary.stdout)["written_by"] is None
     assert "written by" not in runner.invoke(app, ["info", str(corpus / "hives/regipy/SAM")]).stdout
