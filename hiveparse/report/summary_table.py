@@ -137,7 +137,8 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
     from rich.markup import escape as markup_escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
-    console = Console(file=sink, highlight=False, soft_wrap=False)
+    # emoji=False: a name such as ":fire:" from the evidence is shown as it is written.
+    console = Console(file=sink, highlight=False, soft_wrap=False, emoji=False)
 
     def escape(text: str) -> str:  # evidence names may hold ESC or newlines
         return markup_escape(printable(text))

@@ -341,3 +341,20 @@ def test_reg_query_listing_keeps_its_layout_and_escapes_names(tmp_path: Path) ->
     text = sink.getvalue()
     assert_clean(text)
     assert f"\n{key}\\{SHOWN_KEY}\n    {SHOWN_VALUE}    REG_SZ    v\n" in text
+
+
+def test_analyze_table_shows_names_as_written_not_as_emoji_or_markup(tmp_path: Path) -> None:
+    """rich reads ":fire:" as an emoji code and "[bold]" as markup: a case folder named so
+    must be shown as it is written, in analyze's table as in every other."""
+    import os  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+
+    from tests.cli.running import hiveparse  # noqa: PLC0415
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    case = tmp_path / "ticket :fire: [bold]7[/bold]"
+    shutil.copytree(samples / "rds-session-host", case)
+    result = hiveparse("analyze", case, "-f", "table", env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode in (0, 1), result.stderr
+    assert "ticket :fire: [bold]7[/bold]" in result.stdout
+    assert "\N{FIRE}" not in result.stdout
