@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import struct
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from construct import ConstructError
 
@@ -52,6 +52,27 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from cryptography import x509
+
+
+class NumberedCertificate(Protocol):
+    """A certificate of a container, by its index, with its problems."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def all_problems(self) -> list[Diagnostic]: ...
+
+
+def with_certificates(
+    problems: list[Diagnostic], certificates: Iterable[NumberedCertificate]
+) -> list[Diagnostic]:
+    """``problems`` and those of every certificate (and its extensions), each certificate's
+    named by its index: what a container of certificates (a chain, a license) reports."""
+    found = list(problems)
+    for certificate in certificates:
+        found.extend(within(f"certificate {certificate.index}", certificate.all_problems))
+    return found
 
 
 def describe_error(error: BaseException) -> str:

@@ -31,8 +31,9 @@ from hiveparse.decode.certificates import (
     certificate_info,
     enum_value,
     load_certificates,
+    with_certificates,
 )
-from hiveparse.errors import Diagnostic, Severity, coded, within
+from hiveparse.errors import Diagnostic, Severity, coded
 from hiveparse.schemas import rdpele
 
 OID_COMMON_NAME = "2.5.4.3"
@@ -180,10 +181,7 @@ class DecodedLicense:
     @property
     def all_problems(self) -> list[Diagnostic]:
         """The license's problems and those of every certificate and extension in it."""
-        found = list(self.problems)
-        for certificate in self.certificates:
-            found.extend(within(f"certificate {certificate.index}", certificate.all_problems))
-        return found
+        return with_certificates(self.problems, self.certificates)
 
     def to_dict(self) -> dict[str, Any]:
         issuer, source = self.issuer_and_source

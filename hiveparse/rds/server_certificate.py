@@ -59,8 +59,9 @@ from hiveparse.decode.certificates import (
     is_one_der_element,
     library_errors,
     load_certificates,
+    with_certificates,
 )
-from hiveparse.errors import Diagnostic, Severity, coded, within
+from hiveparse.errors import Diagnostic, Severity, coded
 from hiveparse.filetime import iso_z
 from hiveparse.model import ValueType
 from hiveparse.schemas import rdpbcgr, rdpele
@@ -696,10 +697,7 @@ class DecodedServerCertificate:
 
     @property
     def all_problems(self) -> list[Diagnostic]:
-        found = list(self.problems)
-        for certificate in self.certificates:
-            found.extend(within(f"certificate {certificate.index}", certificate.all_problems))
-        return found
+        return with_certificates(self.problems, self.certificates)
 
     def to_dict(self) -> dict[str, Any]:
         server, license_server = self.server, self.license_server
