@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -60,6 +60,10 @@ def convert(
         convert_reg_file,
         plan_outputs,
     )
+    from hiveparse.report.convert_report import (  # noqa: PLC0415
+        convert_document,
+        convert_summary_lines,
+    )
     from hiveparse.report.records import is_partial  # noqa: PLC0415
 
     # A trailing slash names a directory, which is created when it does not exist yet.
@@ -74,13 +78,13 @@ def convert(
     )
     planned = plan_outputs(conversion, target, mount=mount, directory=folder)
     written = _write(planned, target if create else None, reg_file)
-    document = _document(conversion, written)
+    document = convert_document(conversion, written)
     # -o names the hives, so the report goes to stdout (through the one output policy).
     fmt = chosen_format(output_format)
     notes = _problems(conversion, written)
     with open_output(None, [reg_file]) as sink:
         if fmt == Format.TABLE:
-            for line in _summary_lines(conversion, written):
+            for line in convert_summary_lines(conversion, written):
                 sink.write(line + "\n")
             if notes:
                 sink.write(f"{len(notes)} warning(s) on stderr (--format json lists them)\n")
@@ -136,76 +140,3 @@ def _parse_timestamp(text: str | None) -> datetime | None:
             f"--timestamp {text!r} is not an ISO 8601 time such as 2024-05-01T12:00:00Z"
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _document(conversion: RegConversion, written: list[WrittenHive]) -> dict[str, Any]:
-    from hiveparse.evidence.open import Evidence, MountedHive  # noqa: PLC0415
-    from hiveparse.filetime import filetime_iso  # noqa: PLC0415
-    from hiveparse.model import EvidenceFormat  # noqa: PLC0415
-    from hiveparse.report import records  # noqa: PLC0415
-    from hiveparse.sources.regf.hive import parse_header  # noqa: PLC0415
-
-    evidence = Evidence(
-        conversion.source,
-        conversion.size,
-        conversion.sha256,
-        EvidenceFormat.REG,
-        [MountedHive(h.mount, h.snapshot) for h in conversion.hives],
-        diagnostics=list(conversion.diagnostics),
-        reg_header=str(conversion.header),
-        reg_encoding=conversion.encoding,
-    )
-    chosen = {item.hive.mount for item in written}
-    body = {
-        "last_written": {
-            "time": filetime_iso(conversion.last_written),
-            "raw": conversion.last_written,
-            "origin": conversion.last_written_origin,
-            "synthetic": True,
-        },
-        "outputs": [
-            {
-                "path": str(item.path),
-                "sha256": item.sha256,
-                "size": item.size,
-                "format": "regf",
-                "mount": item.hive.mount,
-                "hive": str(item.hive.hive_type),
-                "root_name": item.hive.root_name,
-                # What the base block holds (Windows keeps the path's last 31 characters).
-                "embedded_file_name": parse_header(item.hive.data, str(item.path)).file_name,
-                "last_written": filetime_iso(item.hive.last_written),
-                "last_written_raw": item.hive.last_written,
-                "keys": item.hive.keys,
-                "values": item.hive.values,
-                "diagnostics": records.diagnostics_record(list(item.hive.diagnostics)),
-            }
-            for item in written
-        ],
-        "not_written": [h.mount for h in conversion.hives if h.mount not in chosen],
-    }
-    return records.envelope(
-        [evidence],
-        body,
-        partial=records.is_partial(list(conversion.diagnostics)),
-        diagnostics=conversion.diagnostics,
-    )
-
-
-def _summary_lines(conversion: RegConversion, written: list[WrittenHive]) -> list[str]:
-    from hiveparse.filetime import filetime_iso  # noqa: PLC0415
-
-    origin = (
-        "the .reg file's modification time"
-        if conversion.last_written_origin == "file_mtime"
-        else "--timestamp"
-    )
-    lines = []
-    for item in written:
-        hive = item.hive
-        lines.append(
-            f"wrote {item.path}: {hive.hive_type} hive of {hive.mount}, {hive.keys} keys, "
-            f"{hive.values} values, {item.size} bytes, sha256 {item.sha256}; every key "
-            f"stamped {filetime_iso(hive.last_written)} ({origin}, not evidence)"
-        )
-    return lines

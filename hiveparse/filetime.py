@@ -34,8 +34,31 @@ def iso_z(moment: datetime | None) -> str | None:
 
 
 def filetime_iso(raw: int | None) -> str | None:
-    """The ISO-8601 text :func:`iso_z` gives for :func:`filetime_to_datetime` of ``raw``
-    (once per key of a hive walk: made without the time zone conversion)."""
+    """The ISO-8601 text :func:`iso_z` gives for :func:`filetime_to_datetime` of ``raw``,
+    made from integer arithmetic (once per key of a hive walk; the date part is cached)."""
     if raw is None or raw <= 0 or raw > _MAX_FILETIME:
         return None
-    return f"{(_EPOCH_1601_NAIVE + timedelta(microseconds=raw // 10)).isoformat()}Z"
+    days, micro = divmod(raw // 10, _MICROSECONDS_A_DAY)
+    seconds, fraction = divmod(micro, 1_000_000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, second = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{second:02d}"
+    # isoformat() writes the microseconds only when there are any.
+    return (
+        f"{_day_text(days)}T{clock}.{fraction:06d}Z" if fraction else f"{_day_text(days)}T{clock}Z"
+    )
+
+
+_MICROSECONDS_A_DAY = 86_400_000_000
+_DAY_TEXT: dict[int, str] = {}
+
+
+def _day_text(days: int) -> str:
+    """The date ``days`` after 1601-01-01, as isoformat() writes it."""
+    text = _DAY_TEXT.get(days)
+    if text is None:
+        if len(_DAY_TEXT) > 65_536:  # a hostile hive's key times need not repeat
+            _DAY_TEXT.clear()
+        text = (_EPOCH_1601_NAIVE + timedelta(days=days)).date().isoformat()
+        _DAY_TEXT[days] = text
+    return text

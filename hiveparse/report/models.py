@@ -353,7 +353,7 @@ class ConvertedHive(TypedDict):
 class ConvertDocument(Envelope):
     last_written: ConvertedTime
     outputs: list[ConvertedHive]
-    not_written: list[dict[str, Any]]  # a planned hive that was not written, and why
+    not_written: list[str]  # the mounts the .reg file names that were not written (--mount)
 
 
 # -- analyze -------------------------------------------------------------------------------

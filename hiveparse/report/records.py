@@ -11,29 +11,39 @@ from hiveparse import __version__
 from hiveparse.errors import Diagnostic, Severity
 from hiveparse.evidence.open import Evidence
 from hiveparse.filetime import filetime_iso
-from hiveparse.model import HiveHeader, Key, Provenance, Value, WalkBudget, type_name, walk_listed
-from hiveparse.paths import full_key_path
-from hiveparse.report.models import (
-    AceRecord,
-    DiagnosticRecord,
-    EvidenceRecord,
-    Format,
-    HeaderRecord,
-    KeyRecord,
-    Mount,
-    SecurityRecord,
-    Tool,
-    ValueRecord,
+from hiveparse.model import (
+    HiveHeader,
+    Key,
+    Provenance,
+    Value,
+    ValueType,
+    WalkBudget,
+    walk_listed,
 )
-from hiveparse.report.models import Provenance as ProvenanceRecord
+from hiveparse.paths import full_key_path
 from hiveparse.sources.regf.hive import REGF_DATA_START, RegfHive, RegfKey
 from hiveparse.sources.regf.records import ValueRecord as VkRecord
 from hiveparse.values import decode_value
 
 if TYPE_CHECKING:
     from hiveparse.decode.security import Ace
+    from hiveparse.report.models import (
+        AceRecord,
+        DiagnosticRecord,
+        EvidenceRecord,
+        Format,
+        HeaderRecord,
+        KeyRecord,
+        Mount,
+        SecurityRecord,
+        Tool,
+        ValueRecord,
+    )
+    from hiveparse.report.models import Provenance as ProvenanceRecord
 
 SCHEMA_VERSION = "1"
+# model.type_name as a table: a value record is made 90,000 times in a query of one hive.
+_TYPE_NAMES = {member.value: member.name for member in ValueType}
 LAZY_VALUES_FROM = 256  # values of a key kept an iterator (written as made) from this many
 
 
@@ -79,7 +89,7 @@ def evidence_record(evidence: Evidence) -> EvidenceRecord:
         "path": evidence.path,
         "sha256": evidence.sha256,
         "size": evidence.size,
-        "format": cast(Format, str(evidence.format)),
+        "format": cast("Format", str(evidence.format)),
         "hive": str(first.hive_type) if first else None,
         "mounts": _mounts(evidence),
         "dirty": first.dirty if first else None,
@@ -132,7 +142,7 @@ def _value_fields(
         shown = shown.hex()
     return {
         "name": name,
-        "type": type_name(type_id),
+        "type": _TYPE_NAMES.get(type_id) or f"0x{type_id:x}",
         "type_id": type_id,
         "size": len(raw),
         "raw": raw.hex(),
@@ -151,7 +161,7 @@ def _provenance_under(own: Provenance, key: Provenance | None) -> ProvenanceReco
         key.engine,
         key.hive_type,
     ):
-        return cast(ProvenanceRecord, own.to_dict())
+        return cast("ProvenanceRecord", own.to_dict())
     return {"cell_offset": own.offset, "line": own.line, "deleted": own.deleted}
 
 
@@ -171,7 +181,8 @@ def security_record(raw: bytes | None) -> SecurityRecord | None:
     if raw is None:
         return None
     # Keys share a few descriptors (one sk cell serves many keys): each is decoded once.
-    return SecurityRecord(**_descriptor_record(bytes(raw)))  # a copy: the cached one stays
+    copied = dict(_descriptor_record(bytes(raw)))  # a copy: the cached one stays as it is
+    return cast("SecurityRecord", copied)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -213,7 +224,7 @@ def key_record(
         key.class_name,
         key.last_written,
         [sub.name for sub in (key.subkeys() if subkeys is None else subkeys)],
-        cast(ProvenanceRecord, key.provenance.to_dict()),
+        cast("ProvenanceRecord", key.provenance.to_dict()),
         control_set,
     )
     if with_values:
@@ -278,7 +289,7 @@ def _regf_walk_records(
     hive = start.hive
     # Every key of one hive has the same source, format, engine and hive type: only the
     # cell offset differs (what RegfKey.provenance would state, key by key).
-    template = cast(ProvenanceRecord, start.provenance.to_dict())
+    template = cast("ProvenanceRecord", start.provenance.to_dict())
     for row in hive.walk_rows(start, WalkBudget(), notes):
         offset, node = row.offset, row.node
         record = _key_fields(
@@ -373,7 +384,7 @@ def header_record(header: HiveHeader) -> HeaderRecord:
 
 
 def diagnostics_record(diagnostics: list[Diagnostic]) -> list[DiagnosticRecord]:
-    return [cast(DiagnosticRecord, d.to_dict()) for d in diagnostics]
+    return [cast("DiagnosticRecord", d.to_dict()) for d in diagnostics]
 
 
 def is_partial(diagnostics: list[Diagnostic]) -> bool:

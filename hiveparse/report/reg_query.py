@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from hiveparse.errors import printable
 from hiveparse.paths import full_key_path
 from hiveparse.report import records
-from hiveparse.report.render import dumps, write_record_lazily
+from hiveparse.report.render import dumps, write_record_lazily, write_records_as_lines
 
 if TYPE_CHECKING:
     from hiveparse.evidence.open import Evidence
@@ -84,9 +84,7 @@ def write_query(
         for record in key_records(lazy_values=True):
             write_reg_query_block(record, table, list_subkeys=not recursive)
     elif fmt == "jsonl":
-        for record in key_records(lazy_values=True):
-            write_record_lazily(record, out)
-            out.write("\n")
+        write_records_as_lines(key_records(lazy_values=True), out)
     else:
         keys = (
             iter(list(key_records(lazy_values=False))) if strict else key_records(lazy_values=True)

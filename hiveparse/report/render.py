@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 from itertools import islice
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import orjson
 
@@ -23,6 +23,18 @@ class OutputFormat(StrEnum):
     JSON = "json"
     JSONL = "jsonl"
     TABLE = "table"
+
+
+def dumps_line(record: Any) -> bytes:
+    """``dumps(record, indent=None)`` and a newline, as the bytes a JSON Lines file holds
+    (ASCII: the text and its UTF-8 are the same bytes)."""
+    try:
+        encoded = orjson.dumps(record, option=_ORJSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        encoded = None
+    if encoded is not None and encoded.isascii() and _DEL not in encoded:
+        return encoded
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
 def dumps(record: Any, *, indent: int | None = 2) -> str:
@@ -59,6 +71,25 @@ def write_jsonl(records: Iterable[Any], out: TextIO) -> None:
     for record in records:
         out.write(dumps(record, indent=None))
         out.write("\n")
+
+
+def write_records_as_lines(records: Iterable[Mapping[str, Any]], out: TextIO) -> None:
+    """Each record on a line of its own (JSON Lines), as :func:`write_record_lazily` writes
+    it. Where ``out`` has a byte stream under it (stdout, a file), a record without lazy
+    fields goes there in one call, with no round trip through text (a whole hive is tens of
+    megabytes of it); the text layer is flushed before each switch."""
+    raw: BinaryIO | None = getattr(out, "buffer", None)
+    text_pending = True  # what was written to ``out`` before goes first
+    for record in records:
+        if raw is not None and not any(_is_lazy(value) for value in record.values()):
+            if text_pending:
+                out.flush()
+                text_pending = False
+            raw.write(dumps_line(record))
+            continue
+        write_record_lazily(record, out)
+        out.write("\n")
+        text_pending = True
 
 
 def write_record_lazily(record: Mapping[str, Any], out: TextIO) -> None:

@@ -115,3 +115,21 @@ def test_hiveparse_schema_prints_the_generated_schema(command: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == schema_text(command)
     jsonschema.Draft202012Validator.check_schema(json.loads(result.stdout))
+
+
+def test_convert_of_one_mount_of_several_validates_with_what_was_not_written(
+    tmp_path: Path,
+) -> None:
+    reg = tmp_path / "in" / "two.reg"
+    reg.parent.mkdir()
+    reg.write_text(
+        "Windows Registry Editor Version 5.00\r\n\r\n"
+        '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\r\n"Current"=dword:00000001\r\n\r\n'
+        '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor]\r\n"v"="x"\r\n',
+        encoding="utf-16",
+    )
+    out = tmp_path / "out" / "SYSTEM"
+    out.parent.mkdir()
+    document = _document("convert", reg, "-o", out, "--mount", "SYSTEM")
+    assert document["not_written"] == ["HKEY_LOCAL_MACHINE\\SOFTWARE"]
+    jsonschema.validate(document, schema_for("convert"))

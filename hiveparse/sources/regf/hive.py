@@ -512,7 +512,7 @@ class RegfHive(Hive):
             if child is None:
                 continue
             # Windows keeps subkey lists sorted by upper-cased name, without duplicates.
-            folded = fold_name(child.name)
+            folded = _folded(child.name)
             if folded == previous:
                 self.anomaly(
                     "regf.duplicate_subkey",
@@ -573,7 +573,7 @@ class RegfHive(Hive):
         names: set[str] = set()
         listed = self.value_records(key_offset, node)
         for offset, record in listed:
-            folded = fold_name(record.name)
+            folded = _folded(record.name)
             if folded in names:
                 self.anomaly(
                     "regf.duplicate_value",
@@ -944,6 +944,12 @@ class RegfHive(Hive):
 
 
 _INDEX_FROM = 64  # subkeys above which a key's children are indexed by name on first lookup
+
+
+def _folded(name: str) -> str:
+    """:func:`~hiveparse.model.fold_name`, with its ASCII case (nearly every name) done here
+    in the compiled module rather than by a call into the interpreted one."""
+    return name.upper() if name.isascii() else fold_name(name)
 
 
 def _shown(path: str) -> str:
