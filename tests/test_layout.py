@@ -21,7 +21,7 @@ BELOW: dict[str, set[str]] = {
     "evidence": {"schemas", "decode", "sources", "engines", "crypto"},
     "export": {"schemas", "decode", "sources", "engines", "evidence"},
     "rds": {"schemas", "decode", "sources", "engines", "crypto", "evidence"},
-    "report": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "rds"},
+    "report": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "export", "rds"},
 }
 # analyze orchestrates the whole flow and builds the report envelope.
 EXCEPTIONS = {("rds/analyze.py", "report"), ("__main__.py", "cli")}
