@@ -227,7 +227,7 @@ def _open_regf(source: str, engine: str, *, strict: bool, apply_logs: bool) -> H
     if engine == "hiveparse":
         from hiveparse.sources.regf import open_hive  # noqa: PLC0415
 
-        return open_hive(source, strict=strict, apply_logs=apply_logs)
+        return open_hive(source, strict=strict, apply_logs=apply_logs, hash_files=True)
     from hiveparse.engines import open_engine  # noqa: PLC0415
 
     return open_engine(engine, source)

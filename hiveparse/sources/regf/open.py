@@ -102,8 +102,12 @@ def open_hive(
     strict: bool = False,
     apply_logs: bool = True,
     log_paths: Sequence[str | os.PathLike[str]] | None = None,
+    hash_files: bool = False,
 ) -> RegfHive:
-    """Open a REGF hive. ``data`` supplies the bytes instead of reading ``path`` (which then
+    """Open a REGF hive. With ``hash_files`` each file read (the hive, each log replayed) is
+    hashed from the bytes read (:attr:`RegfHive.files_read`; evidence opening asks for it,
+    a lookup that only reads a few values need not pay for hashing the whole file).
+    ``data`` supplies the bytes instead of reading ``path`` (which then
     only names the source). A dirty hive is replayed from its .LOG/.LOG1/.LOG2 files
     (found beside it case-insensitively, or given as ``log_paths``) into a private copy.
     """
@@ -116,7 +120,7 @@ def open_hive(
             image = data
         else:
             image, notes = _read_image(Path(source))
-            if not notes:  # the whole file was read (else its tail was not): hashed as read
+            if hash_files and not notes:  # the whole file was read (else the tail was not)
                 files_read[source] = _file_read(image)
     except OSError as error:
         if error.errno == errno.ENOMEM:
@@ -153,6 +157,7 @@ def open_hive(
         data_given=data,
         notes=notes,
         files_read=files_read,
+        hash_files=hash_files,
     )
 
 
@@ -173,6 +178,7 @@ def _open_replayed(
     data_given: bytes | None,
     notes: list[Diagnostic],
     files_read: dict[str, FileRead],
+    hash_files: bool,
 ) -> RegfHive:
     from hiveparse.sources.regf import logs  # noqa: PLC0415 - only dirty hives need it
 
@@ -198,7 +204,8 @@ def _open_replayed(
         try:
             snapshot, held = _read_log(candidate)
             log_images.append((os.fspath(candidate), snapshot))
-            files_read[os.fspath(candidate)] = _file_read(snapshot)
+            if hash_files:
+                files_read[os.fspath(candidate)] = _file_read(snapshot)
             stored += held
         except OSError as error:
             notes.append(

@@ -29,7 +29,7 @@ def _sha256sum(path: Path) -> str:
 
 def test_a_replayed_hive_names_the_hive_and_each_log_as_read(corpus: Path) -> None:
     hive_path = corpus / "hives" / "regipy" / "SYSTEM_B"
-    hive = open_hive(hive_path)
+    hive = open_hive(hive_path, hash_files=True)
     assert sorted(Path(p).name for p in hive.logs_applied) == ["SYSTEM_B.LOG1", "SYSTEM_B.LOG2"]
     assert set(hive.files_read) == {str(hive_path), *hive.logs_applied}
     for path, read in hive.files_read.items():
@@ -62,4 +62,9 @@ def test_a_sparse_tail_hashes_as_the_zeros_it_reads_as(tmp_path: Path) -> None:
 
 def test_bytes_given_in_memory_are_no_file_read(corpus: Path) -> None:
     data = (corpus / "hives" / "regipy" / "SAM").read_bytes()
-    assert open_hive("SAM (in memory)", data=data).files_read == {}
+    assert open_hive("SAM (in memory)", data=data, hash_files=True).files_read == {}
+
+
+def test_a_lookup_does_not_pay_for_hashing(corpus: Path) -> None:
+    # open_hive alone (a few values read) hashes nothing; evidence opening asks for it.
+    assert open_hive(corpus / "hives" / "regipy" / "SAM").files_read == {}
