@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from enum import StrEnum
 from itertools import islice
 from typing import Any, BinaryIO, TextIO
 
@@ -19,20 +18,22 @@ _ORJSON_INDENTED = _ORJSON_OPTIONS | orjson.OPT_INDENT_2
 _DEL = b"\x7f"
 
 
-class OutputFormat(StrEnum):
-    JSON = "json"
-    JSONL = "jsonl"
-    TABLE = "table"
+def _by_orjson(record: Any, option: int) -> bytes | None:
+    """orjson's encoding of ``record`` where it is what ``json.dumps(ensure_ascii=True)``
+    writes (see :func:`dumps`); None where it is not (non-ASCII, DEL) or orjson cannot
+    encode the record."""
+    try:
+        encoded = orjson.dumps(record, option=option)
+    except orjson.JSONEncodeError:
+        return None
+    return encoded if encoded.isascii() and _DEL not in encoded else None
 
 
 def dumps_line(record: Any) -> bytes:
     """``dumps(record, indent=None)`` and a newline, as the bytes a JSON Lines file holds
     (ASCII: the text and its UTF-8 are the same bytes)."""
-    try:
-        encoded = orjson.dumps(record, option=_ORJSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
-    except orjson.JSONEncodeError:
-        encoded = None
-    if encoded is not None and encoded.isascii() and _DEL not in encoded:
+    encoded = _by_orjson(record, _ORJSON_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+    if encoded is not None:
         return encoded
     return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
@@ -49,13 +50,8 @@ def dumps(record: Any, *, indent: int | None = 2) -> str:
     """
     if indent not in (None, 2):
         raise ValueError(f"indent must be None or 2, not {indent!r}")
-    try:
-        encoded = orjson.dumps(
-            record, option=_ORJSON_OPTIONS if indent is None else _ORJSON_INDENTED
-        )
-    except orjson.JSONEncodeError:
-        encoded = None
-    if encoded is not None and encoded.isascii() and _DEL not in encoded:
+    encoded = _by_orjson(record, _ORJSON_OPTIONS if indent is None else _ORJSON_INDENTED)
+    if encoded is not None:
         return encoded.decode("ascii")
     if indent is None:
         return json.dumps(record, ensure_ascii=True, separators=(",", ":"))
