@@ -25,6 +25,7 @@ COMPILED = [
     "hiveparse/sources/regf/hive.py",
     "hiveparse/report/records.py",
     "hiveparse/report/render.py",
+    "hiveparse/report/lines.py",
 ]
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Final
 
-EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
-_EPOCH_1601_NAIVE = datetime(1601, 1, 1)  # UTC, for text made without a time zone step
-_MAX_FILETIME = (
+EPOCH_1601: Final = datetime(1601, 1, 1, tzinfo=UTC)
+_EPOCH_1601_NAIVE: Final = datetime(1601, 1, 1)  # UTC, for text made without a time zone step
+_MAX_FILETIME: Final = (
     (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - EPOCH_1601) // timedelta(microseconds=1) * 10
 )
 
@@ -49,8 +50,8 @@ def filetime_iso(raw: int | None) -> str | None:
     )
 
 
-_MICROSECONDS_A_DAY = 86_400_000_000
-_DAY_TEXT: dict[int, str] = {}
+_MICROSECONDS_A_DAY: Final = 86_400_000_000
+_DAY_TEXT: Final[dict[int, str]] = {}
 
 
 def _day_text(days: int) -> str:

@@ -7,28 +7,26 @@ string) is returned as bytes with a diagnostic code, and the caller keeps ``raw`
 from __future__ import annotations
 
 import struct
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from hiveparse.errors import printable
 
 DecodedValue = str | list[str] | int | bytes | None
 
-_REG_SZ, _REG_EXPAND_SZ, _REG_DWORD, _REG_DWORD_BE, _REG_LINK, _REG_MULTI_SZ, _REG_QWORD = (
-    1,
-    2,
-    4,
-    5,
-    6,
-    7,
-    11,
-)
+_REG_SZ: Final = 1
+_REG_EXPAND_SZ: Final = 2
+_REG_DWORD: Final = 4
+_REG_DWORD_BE: Final = 5
+_REG_LINK: Final = 6
+_REG_MULTI_SZ: Final = 7
+_REG_QWORD: Final = 11
 
 
-_STRING_TYPES = frozenset((_REG_SZ, _REG_EXPAND_SZ, _REG_LINK))
-_U32_LE = struct.Struct("<I").unpack
-_U32_BE = struct.Struct(">I").unpack
-_U64_LE = struct.Struct("<Q").unpack
-_new_tuple = tuple.__new__
+_STRING_TYPES: Final = frozenset((_REG_SZ, _REG_EXPAND_SZ, _REG_LINK))
+_U32_LE: Final = struct.Struct("<I").unpack
+_U32_BE: Final = struct.Struct(">I").unpack
+_U64_LE: Final = struct.Struct("<Q").unpack
+_new_tuple: Final = tuple.__new__
 
 
 class Decoded(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from hiveparse import __version__
 from hiveparse.errors import Diagnostic, Severity
@@ -41,10 +41,10 @@ if TYPE_CHECKING:
     )
     from hiveparse.report.models import Provenance as ProvenanceRecord
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION: Final = "1"
 # model.type_name as a table: a value record is made 90,000 times in a query of one hive.
-_TYPE_NAMES = {member.value: member.name for member in ValueType}
-LAZY_VALUES_FROM = 256  # values of a key kept an iterator (written as made) from this many
+_TYPE_NAMES: Final = {member.value: member.name for member in ValueType}
+LAZY_VALUES_FROM: Final = 256  # values of a key kept an iterator (written as made) from this many
 
 
 def tool_record() -> Tool:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Literal, TextIO
 from hiveparse.errors import printable
 from hiveparse.paths import full_key_path
 from hiveparse.report import records
-from hiveparse.report.render import dumps, write_record_lazily, write_records_as_lines
+from hiveparse.report.lines import regf_walk_lines
+from hiveparse.report.render import (
+    dumps,
+    write_ascii_pieces,
+    write_record_lazily,
+    write_records_as_lines,
+)
+from hiveparse.sources.regf.hive import RegfKey
 
 if TYPE_CHECKING:
     from hiveparse.evidence.open import Evidence
@@ -83,6 +90,31 @@ def write_query(
         table = TableLines(out)
         for record in key_records(lazy_values=True):
             write_reg_query_block(record, table, list_subkeys=not recursive)
+    elif fmt == "jsonl" and recursive:
+        for found in located:
+            if isinstance(found.key, RegfKey):  # a whole hive of our reader: straight to text
+                write_ascii_pieces(
+                    regf_walk_lines(
+                        found.key,
+                        found.mounted.mount,
+                        notes=found.evidence.diagnostics,
+                        control_set=found.control_set,
+                        with_security=security,
+                    ),
+                    out,
+                )
+            else:
+                write_records_as_lines(
+                    records.walk_records(
+                        found.key,
+                        found.mounted.mount,
+                        notes=found.evidence.diagnostics,
+                        control_set=found.control_set,
+                        with_security=security,
+                        lazy_values=True,
+                    ),
+                    out,
+                )
     elif fmt == "jsonl":
         write_records_as_lines(key_records(lazy_values=True), out)
     else:

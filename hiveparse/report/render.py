@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, Final, TextIO
 
 import orjson
 
-LAZY_BATCH = 256  # items of a lazy field encoded per call
+LAZY_BATCH: Final = 256  # items of a lazy field encoded per call
+WRITE_SIZE: Final = 1 << 16  # bytes of ASCII pieces joined per write
 
 # Dataclasses and datetimes are no JSON values of ours: orjson would encode them, json.dumps
 # refuses them, and the two must agree (see dumps).
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-_ORJSON_INDENTED = _ORJSON_OPTIONS | orjson.OPT_INDENT_2
-_DEL = b"\x7f"
+_ORJSON_OPTIONS: Final = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON_INDENTED: Final = _ORJSON_OPTIONS | orjson.OPT_INDENT_2
+_DEL: Final = b"\x7f"
 
 
 def _by_orjson(record: Any, option: int) -> bytes | None:
@@ -88,6 +89,30 @@ def write_records_as_lines(records: Iterable[Mapping[str, Any]], out: TextIO) ->
         text_pending = True
 
 
+def write_ascii_pieces(pieces: Iterable[str], out: TextIO) -> None:
+    """Text that is all ASCII (JSON as :func:`dumps` writes it), piece by piece. Where
+    ``out`` has a byte stream under it, pieces are joined into writes of about
+    :data:`WRITE_SIZE` bytes and go there with no round trip through the text layer
+    (flushed first, so what was written before stays before)."""
+    raw: BinaryIO | None = getattr(out, "buffer", None)
+    if raw is None:
+        for piece in pieces:
+            out.write(piece)
+        return
+    out.flush()
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= WRITE_SIZE:
+            raw.write("".join(batch).encode("ascii"))
+            batch.clear()
+            size = 0
+    if batch:
+        raw.write("".join(batch).encode("ascii"))
+
+
 def write_record_lazily(record: Mapping[str, Any], out: TextIO) -> None:
     """``record`` on one line exactly as ``dumps(record, indent=None)`` writes it, where a
     field holding an iterator (the values of a key that has a million) is written a batch of
@@ -125,7 +150,7 @@ def write_record_lazily(record: Mapping[str, Any], out: TextIO) -> None:
     out.write("}")
 
 
-_PLAIN = (str, int, list, dict, tuple, type(None))  # checked first: cheaper than the ABC
+_PLAIN: Final = (str, int, list, dict, tuple, type(None))  # checked first: cheaper than the ABC
 
 
 def _is_lazy(value: object) -> bool:

@@ -10,6 +10,8 @@ compiles the fixed-size parts into ``struct`` formats with :mod:`hiveparse.schem
 
 from __future__ import annotations
 
+from typing import Final
+
 from construct import (
     Array,
     Bytes,
@@ -26,25 +28,25 @@ from construct import (
     this,
 )
 
-BASE_BLOCK_SIZE = 4096
-HBIN_HEADER_SIZE = 32
-HBIN_ALIGNMENT = 4096
-CELL_ALIGNMENT = 8
-CHECKSUM_SPAN = 508  # the checksum covers the first 508 bytes of the base block
+BASE_BLOCK_SIZE: Final = 4096
+HBIN_HEADER_SIZE: Final = 32
+HBIN_ALIGNMENT: Final = 4096
+CELL_ALIGNMENT: Final = 8
+CHECKSUM_SPAN: Final = 508  # the checksum covers the first 508 bytes of the base block
 # "Reserved" after the checksum, up to the thaw fields: outside the checksum, ignored by
 # Windows and by every reader; hiveparse convert keeps its origin marker at its start
 # (hiveparse.schemas.hiveparse_origin).
-RESERVED_AREA_OFFSET = 0x200
-RESERVED_AREA_SIZE = 3528
-BIG_DATA_SEGMENT_SIZE = 16344  # bytes of value data per db segment
-BIG_DATA_MIN_MINOR_VERSION = 4  # db records exist from format 1.4 on
-INLINE_DATA_FLAG = 0x80000000  # vk data size: the data sits in the data-offset field
-NO_CELL = 0xFFFFFFFF  # "no list / no cell" in any offset field
+RESERVED_AREA_OFFSET: Final = 0x200
+RESERVED_AREA_SIZE: Final = 3528
+BIG_DATA_SEGMENT_SIZE: Final = 16344  # bytes of value data per db segment
+BIG_DATA_MIN_MINOR_VERSION: Final = 4  # db records exist from format 1.4 on
+INLINE_DATA_FLAG: Final = 0x80000000  # vk data size: the data sits in the data-offset field
+NO_CELL: Final = 0xFFFFFFFF  # "no list / no cell" in any offset field
 
-FILE_TYPE_PRIMARY = 0
-FILE_TYPE_LOG_OLD = 1  # transaction log, old format (DIRT)
-FILE_TYPE_LOG_OLD_ALT = 2  # Windows XP/2003 .ALT file
-FILE_TYPE_LOG_NEW = 6  # transaction log, new format (HvLE entries)
+FILE_TYPE_PRIMARY: Final = 0
+FILE_TYPE_LOG_OLD: Final = 1  # transaction log, old format (DIRT)
+FILE_TYPE_LOG_OLD_ALT: Final = 2  # Windows XP/2003 .ALT file
+FILE_TYPE_LOG_NEW: Final = 6  # transaction log, new format (HvLE entries)
 
 base_block = Struct(
     "signature" / Const(b"regf"),

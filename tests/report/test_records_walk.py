@@ -19,7 +19,8 @@ from hiveparse.model import walk_listed
 from hiveparse.paths import full_key_path
 from hiveparse.report.records import key_record, walk_records
 from hiveparse.sources.regf import open_hive
-from tests.adversarial.generate import SYNTHETIC_BASES, mutate_base, synthetic_base
+from tests.adversarial.generate import SYNTHETIC_BASES
+from tests.support.hives import corpus_hives, hostile_variant_files
 
 MOUNT = "HKEY_LOCAL_MACHINE\\TEST"
 
@@ -54,19 +55,8 @@ def _outcome(reader: Any, path: Path, *, security: bool) -> Any:
         return type(error).__name__, str(error)
 
 
-def _is_hive(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    with path.open("rb") as handle:
-        return handle.read(4) == b"regf"
-
-
-def _corpus_hives(corpus: Path) -> list[Path]:
-    return [path for path in sorted((corpus / "hives").rglob("*")) if _is_hive(path)]
-
-
 def test_every_corpus_hive_streams_the_records_of_its_objects(corpus: Path) -> None:
-    hives = _corpus_hives(corpus)
+    hives = corpus_hives(corpus)
     assert len(hives) > 50  # the corpus's hives, not a folder that moved
     keys = 0
     for path in hives:
@@ -86,13 +76,8 @@ def test_security_descriptors_stream_as_the_objects_give_them(corpus: Path) -> N
 
 @pytest.mark.parametrize("base", SYNTHETIC_BASES)
 def test_hostile_variants_stream_the_same_records_and_anomalies(base: str, tmp_path: Path) -> None:
-    image, targets = synthetic_base(base)
-    variants = mutate_base(base, image, targets)
-    assert variants
-    for variant in variants:
-        path = tmp_path / f"{variant.name}.hive"
-        path.write_bytes(variant.data)
+    for name, path in hostile_variant_files(base, tmp_path):
         for security in (False, True):
             assert _outcome(_by_rows, path, security=security) == _outcome(
                 _by_objects, path, security=security
-            ), variant.name
+            ), name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import mmap
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from hiveparse.errors import CorruptStructure, Diagnostic, Location, Severity, shown_bytes
 from hiveparse.schemas import regf
@@ -18,12 +19,12 @@ from hiveparse.schemas.fastpath import compile_fixed_head
 from hiveparse.sources.regf.residency import find_aligned
 
 HBIN_HEAD = compile_fixed_head(regf.hbin_header)
-_HBIN_HEAD_SIZE = HBIN_HEAD.size
-CELL_SIZE = compile_fixed_head(regf.cell_header).packer
+_HBIN_HEAD_SIZE: Final = HBIN_HEAD.size
+CELL_SIZE: Final = compile_fixed_head(regf.cell_header).packer
 _HBIN_SIGNATURE = regf.hbin_header.subcons[0].subcon.value  # b"hbin"
-_PAGE = regf.HBIN_ALIGNMENT
-_DATA_START = regf.BASE_BLOCK_SIZE
-_CELL_OFFSET_LIMIT = 1 << 32  # cell offsets are uint32 (relative to the first bin)
+_PAGE: Final = regf.HBIN_ALIGNMENT
+_DATA_START: Final = regf.BASE_BLOCK_SIZE
+_CELL_OFFSET_LIMIT: Final = 1 << 32  # cell offsets are uint32 (relative to the first bin)
 
 
 class AnomalySink:

@@ -9,7 +9,7 @@ and every count, size and offset is clamped to its cell with a diagnostic.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from hiveparse.decode.origin import HiveOrigin, decode_origin
 from hiveparse.errors import (
@@ -54,11 +54,11 @@ from hiveparse.sources.regf.records import (
 
 ENGINE = "hiveparse"
 BASE_BLOCK = compile_fixed_head(regf.base_block)
-_DATA_START = regf.BASE_BLOCK_SIZE
-REGF_DATA_START = _DATA_START  # file offset of cell offset 0 (the first hive bin)
-_LIST_HEAD_SIZE = LIST_HEAD.size
-_MIN_KEY_CELL = 80  # 4-byte size field + the 76-byte fixed part of an nk record
-_MAX_LIST_NESTING = 2  # an ri lists leaves; deeper index roots are not written by Windows
+_DATA_START: Final = regf.BASE_BLOCK_SIZE
+REGF_DATA_START: Final = _DATA_START  # file offset of cell offset 0 (the first hive bin)
+_LIST_HEAD_SIZE: Final = LIST_HEAD.size
+_MIN_KEY_CELL: Final = 80  # 4-byte size field + the 76-byte fixed part of an nk record
+_MAX_LIST_NESTING: Final = 2  # an ri lists leaves; deeper index roots are not written by Windows
 
 
 def parse_header(image: Image, source: str) -> HiveHeader:
@@ -943,7 +943,7 @@ class RegfHive(Hive):
         return parse_security_descriptor(cell, node.security_offset + _DATA_START, self.anomaly)
 
 
-_INDEX_FROM = 64  # subkeys above which a key's children are indexed by name on first lookup
+_INDEX_FROM: Final = 64  # subkeys above which a key's children are indexed by name on first lookup
 
 
 def _folded(name: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import mmap
 import struct
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from hiveparse.errors import Severity, shown_bytes
 from hiveparse.schemas import regf
@@ -23,38 +23,38 @@ SK = compile_fixed_head(regf.key_security)
 LIST_HEAD = compile_fixed_head(regf.subkey_list_header)
 DB = compile_fixed_head(regf.big_data)
 
-KEY_COMP_NAME = 0x0020
-VALUE_COMP_NAME = 0x0001
+KEY_COMP_NAME: Final = 0x0020
+VALUE_COMP_NAME: Final = 0x0001
 # Registry element size limits (Microsoft's "Registry Element Size Limits"): a key name of
 # 255 characters, a value name of 16,383. Longer names are read, and flagged.
-MAX_KEY_NAME_CHARS = 255
-MAX_VALUE_NAME_CHARS = 16_383
+MAX_KEY_NAME_CHARS: Final = 255
+MAX_VALUE_NAME_CHARS: Final = 16_383
 
 Report = Callable[..., None]
 Image = bytes | bytearray | mmap.mmap
 
 
-_NK_FLAGS = NK.names.index("flags")
-_NK_LAST_WRITTEN = NK.names.index("last_written_timestamp")
-_NK_PARENT = NK.names.index("parent")
-_NK_SUBKEYS = NK.names.index("number_of_subkeys")
-_NK_SUBKEYS_LIST = NK.names.index("subkeys_list_offset")
-_NK_VALUES = NK.names.index("number_of_key_values")
-_NK_VALUES_LIST = NK.names.index("key_values_list_offset")
-_NK_SECURITY = NK.names.index("key_security_offset")
-_NK_CLASS = NK.names.index("class_name_offset")
-_NK_NAME_LENGTH = NK.names.index("key_name_length")
-_NK_CLASS_LENGTH = NK.names.index("class_name_length")
-_NK_SIZE = NK.size
-_VK_NAME_LENGTH = VK.names.index("name_length")
-_VK_DATA_SIZE = VK.names.index("data_size")
-_VK_DATA_OFFSET = VK.names.index("data_offset")
-_VK_TYPE = VK.names.index("data_type")
-_VK_FLAGS = VK.names.index("flags")
-_VK_SIZE = VK.size
-_NK_UNPACK = NK.packer.unpack_from
-_new_tuple = tuple.__new__
-_VK_UNPACK = VK.packer.unpack_from
+_NK_FLAGS: Final = NK.names.index("flags")
+_NK_LAST_WRITTEN: Final = NK.names.index("last_written_timestamp")
+_NK_PARENT: Final = NK.names.index("parent")
+_NK_SUBKEYS: Final = NK.names.index("number_of_subkeys")
+_NK_SUBKEYS_LIST: Final = NK.names.index("subkeys_list_offset")
+_NK_VALUES: Final = NK.names.index("number_of_key_values")
+_NK_VALUES_LIST: Final = NK.names.index("key_values_list_offset")
+_NK_SECURITY: Final = NK.names.index("key_security_offset")
+_NK_CLASS: Final = NK.names.index("class_name_offset")
+_NK_NAME_LENGTH: Final = NK.names.index("key_name_length")
+_NK_CLASS_LENGTH: Final = NK.names.index("class_name_length")
+_NK_SIZE: Final = NK.size
+_VK_NAME_LENGTH: Final = VK.names.index("name_length")
+_VK_DATA_SIZE: Final = VK.names.index("data_size")
+_VK_DATA_OFFSET: Final = VK.names.index("data_offset")
+_VK_TYPE: Final = VK.names.index("data_type")
+_VK_FLAGS: Final = VK.names.index("flags")
+_VK_SIZE: Final = VK.size
+_NK_UNPACK: Final = NK.packer.unpack_from
+_new_tuple: Final = tuple.__new__
+_VK_UNPACK: Final = VK.packer.unpack_from
 
 
 def decode_name(raw: bytes | bytearray, compressed: bool) -> str:
