@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
+from hiveparse.evidence.discover import MAY_MISS_EVIDENCE
 from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
@@ -100,8 +101,6 @@ class HostReport:
     def partial(self) -> bool:
         """Something of this host could not be read, or evidence of it may have been
         missed (a folder too deep, a link out of the evidence, an unreadable file)."""
-        from hiveparse.evidence.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
-
         return bool(self.unreadable) or any(
             d.severity == Severity.ERROR or d.code in MAY_MISS_EVIDENCE for d in self.diagnostics
         )
@@ -118,8 +117,10 @@ class Analysis:
 
     @property
     def partial(self) -> bool:
-        from hiveparse.evidence.discover import MAY_MISS_EVIDENCE  # noqa: PLC0415
-
+        """Some host's document says partial. Every input that could not be read, and every
+        skip that may have missed evidence, is in some document (an input no host shares
+        a folder with gets a document of its own), so a saved report shows what the exit
+        code says; a note without a file to name is counted here too."""
         missed = any(note.code in MAY_MISS_EVIDENCE for note in self.unplaced)
         return missed or bool(self.unreadable) or any(host.partial for host in self.hosts)
 
@@ -348,6 +349,10 @@ def analyze(
         report.diagnostics += [unreadable_diagnostic(item) for item in report.unreadable]
     for orphan in orphans:
         analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, paths))
+    if analysis.hosts:  # with no host at all, the run reports nothing but its failure
+        for note in analysis.unplaced:
+            if note.code in MAY_MISS_EVIDENCE and note.location.source is not None:
+                analysis.hosts.append(_skipped_report(note, analysis, opened.arguments, paths))
     return analysis
 
 
@@ -422,25 +427,65 @@ def _unreadable_report(
     item: Unreadable, analysis: Analysis, arguments: dict[str, str], paths: Sequence[Path]
 ) -> HostReport:
     """A document for an input no host shares a folder with: nothing could be read."""
+    report = _input_only_report(
+        item.path,
+        f"unreadable input ({item.path})",
+        "nothing in this input could be read, and no other input shares its folder",
+        [unreadable_diagnostic(item)],
+        analysis,
+        arguments,
+        paths,
+    )
+    report.unreadable = [item]
+    return report
+
+
+def _skipped_report(
+    note: Diagnostic, analysis: Analysis, arguments: dict[str, str], paths: Sequence[Path]
+) -> HostReport:
+    """A document for an input discovery skipped (a link out of the evidence, a directory
+    it could not list, a limit) where no host shares its folder: the skipped input may hold
+    a host that is not reported, so the run's partiality is in a document, not only on
+    stderr."""
+    source = note.location.source or ""
+    return _input_only_report(
+        source,
+        f"skipped input ({source})",
+        "evidence may have been missed here (see the diagnostic), and no host was found in "
+        "this folder",
+        [note],
+        analysis,
+        arguments,
+        paths,
+    )
+
+
+def _input_only_report(
+    path: str,
+    label: str,
+    reason: str,
+    diagnostics: list[Diagnostic],
+    analysis: Analysis,
+    arguments: dict[str, str],
+    paths: Sequence[Path],
+) -> HostReport:
     from hiveparse.evidence.hosts import case_of  # noqa: PLC0415
     from hiveparse.rds.rulebook import Judgement  # noqa: PLC0415
 
-    folder = str(Path(item.path).parent)
-    argument = arguments.get(item.path) or next(
-        (str(p) for p in paths if _inside(_absolute(item.path), _absolute(str(p)))), None
+    folder = str(Path(path).parent)
+    argument = arguments.get(path) or next(
+        (str(p) for p in paths if _inside(_absolute(path), _absolute(str(p)))), None
     )
-    state = build_state(collect_facts([]), analysis.as_of)
     return HostReport(
-        label=f"unreadable input ({item.path})",
-        reasons=["nothing in this input could be read, and no other input shares its folder"],
+        label=label,
+        reasons=[reason],
         evidence=[],
-        state=state,
+        state=build_state(collect_facts([]), analysis.as_of),
         judgement=Judgement(),
-        diagnostics=[unreadable_diagnostic(item)],
+        diagnostics=diagnostics,
         case=case_of(folder, argument),
         argument=argument,
         folder=folder,
-        unreadable=[item],
     )
 
 

@@ -127,13 +127,19 @@ class _Opened:
 
     def __init__(self, paths: list[Path]) -> None:
         from hiveparse.errors import Diagnostic, HiveparseError, Severity  # noqa: PLC0415
-        from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
+        from hiveparse.evidence.discover import (  # noqa: PLC0415
+            MAY_MISS_EVIDENCE,
+            discover_evidence,
+        )
         from hiveparse.evidence.open import open_evidence  # noqa: PLC0415
 
         self.paths = paths
         discovery = discover_evidence(paths)
         self.evidence = []
         self.problems = [str(error) for error in discovery.errors]
+        # A skip that may have missed evidence (a link out, a folder too deep) is partial,
+        # as in analyze: the timebomb may lie in what was skipped.
+        self.problems += [str(d) for d in discovery.diagnostics if d.code in MAY_MISS_EVIDENCE]
         self.unreadable = [*discovery.diagnostics, *(e.to_diagnostic() for e in discovery.errors)]
         for found in discovery.files:
             # One file that cannot be read is its own problem (partial), not the others'.

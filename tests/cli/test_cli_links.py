@@ -57,8 +57,45 @@ def test_analyze_notes_links_out_of_the_folder(dirty_case: Path, tmp_path: Path)
     (dirty_case / "inner").mkdir()
     (dirty_case / "inner" / "again").symlink_to(dirty_case / "NewDirtyHive")  # inside
     result = run("analyze", dirty_case, "-f", "json")
-    assert result.returncode in (0, 1, 3), result.stderr
+    assert result.returncode == 3, result.stderr  # a link out: evidence may be missed
     document = json.loads(result.stdout)
     sources = [item["path"] for item in document["evidence"]]
     assert sources == [str(dirty_case / "NewDirtyHive")]  # the sample is never read
+    assert document["partial"] is True
+    skipped = {
+        Path(d["source"]).name
+        for d in document["diagnostics"]
+        if d["code"] == "discover.symlink_outside"
+    }
+    assert "sample.lnk" in skipped
     assert "Traceback" not in result.stderr
+
+
+def test_a_saved_report_is_partial_where_the_run_is(tmp_path: Path):
+    """A link out of the evidence in a folder where no host is found: the run exits 3, and
+    the saved report says so in a document of its own (not only on stderr)."""
+    case = tmp_path / "case"
+    host = case / "host"
+    host.mkdir(parents=True)
+    for name in ("SYSTEM", "SOFTWARE"):
+        (host / name).write_bytes((SAMPLE.parents[1] / "friday-afternoon-rdsh" / name).read_bytes())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "SOFTWARE").write_bytes(SAMPLE.read_bytes())
+    (case / "SOFTWARE.lnk").symlink_to(outside / "SOFTWARE")
+    report = tmp_path / "report.json"
+    result = run("analyze", case, "-f", "json", "-o", report)
+    assert result.returncode == 3, result.stderr
+    documents = json.loads(report.read_text())
+    by_folder = {Path(d["host"]["folder"]).name: d for d in documents}
+    assert set(by_folder) == {"host", "case"}
+    assert by_folder["host"]["partial"] is False  # nothing of its folder was skipped
+    skipped = by_folder["case"]
+    assert skipped["partial"] is True and skipped["evidence"] == []
+    assert skipped["host"]["label"] == f"skipped input ({case / 'SOFTWARE.lnk'})"
+    assert [d["code"] for d in skipped["diagnostics"]] == ["discover.symlink_outside"]
+    # Without the link the same evidence gives a whole report and exit 0.
+    (case / "SOFTWARE.lnk").unlink()
+    whole = run("analyze", case, "-f", "json")
+    assert whole.returncode == 0, whole.stderr
+    assert json.loads(whole.stdout)["partial"] is False

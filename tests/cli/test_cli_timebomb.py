@@ -148,3 +148,26 @@ def test_nothing_readable_exits_4(tmp_path: Path):
     assert result.stderr.startswith("hiveparse: error: ")
     assert "no such file" in result.stderr
     assert json.loads(result.stdout)["timebombs"] == []
+
+
+def test_a_link_out_of_the_folder_makes_the_search_partial(xp: Path, tmp_path: Path):
+    """The secret is found, but a link out of the evidence folder was not followed: the
+    timebomb may lie there too, so the run exits 3 and the document says partial."""
+    case, outside = tmp_path / "case", tmp_path / "outside"
+    case.mkdir()
+    outside.mkdir()
+    for name in ("SYSTEM", "SECURITY"):
+        (case / name).write_bytes((xp / name).read_bytes())
+    (outside / "SOFTWARE").write_bytes((xp / "SYSTEM").read_bytes())
+    (case / "SOFTWARE").symlink_to(outside / "SOFTWARE")
+    result = run("--from", case, "-f", "json")
+    assert result.returncode == 3, result.stderr
+    document = json.loads(result.stdout)
+    assert document["partial"] is True
+    assert [bomb["expires"] for bomb in document["timebombs"]] == [EXPIRES]
+    assert "discover.symlink_outside" in {d["code"] for d in document["diagnostics"]}
+    assert "leads out of" in result.stderr
+    (case / "SOFTWARE").unlink()
+    whole = run("--from", case, "-f", "json")
+    assert whole.returncode == 0, whole.stderr
+    assert json.loads(whole.stdout)["partial"] is False
