@@ -589,6 +589,38 @@ def main() -> int:
                 )
             )
 
+    # 11. diff (issue 12)
+    diff = load(res, "diff.json")
+    if diff:
+        rows = hyperfine_rows(diff)
+        rss = measure_rows(load(res, "diff_rss.json") or {"commands": []})
+        when = (load(res, "env_step11.json") or load(res, "env.json") or {}).get("date_utc", "")
+        out.append(f"### 11. diff of two 15 MB hives (issue 12; run {when})\n")
+        out.append("| command (two hivex-written copies of SYSTEM_WIN_10_1709, B patched) "
+                   "| median, s | mean ± σ, s | CPU, s | peak RSS, MiB |")  # fmt: skip
+        out.append("|---|---|---|---|---|")
+        for name, r in rows.items():
+            peak = rss.get(name, {}).get("max_rss_mib")
+            shown = "—" if peak is None else f"{peak:.0f}"
+            out.append(
+                f"| `{name}` | {r['median']:.2f} | {r['mean']:.2f} ± {r['stddev']:.2f} "
+                f"| {r['cpu']:.2f} | {shown} |"
+            )
+        out.append("")
+        ours, walk = rows.get("diff -f json"), rows.get("hiveparse walk")
+        if ours and walk:
+            ratio, cpu_ratio = ours["median"] / walk["median"], ours["cpu"] / walk["cpu"]
+            targets.append(
+                target(
+                    "12",
+                    "`diff` of two 15 MB hives within 2 × one full walk",
+                    f"{ours['median']:.2f} s vs {walk['median']:.2f} s ({ratio:.2f}×)",
+                    ratio <= 2,
+                    f"{cpu_ratio:.2f}×",
+                    cpu_ratio <= 2,
+                )
+            )
+
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")
     out.append("|---|---|---|---|---|---|")

@@ -13,7 +13,8 @@
 #   HIVEPARSE_CORPUS=DIR        the shared corpus (default: ../shared/corpus beside the repo)
 #   SKIP_INSTALL=1           do not try to install missing tools
 #   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
-#   ONLY=9                   run only step 9 (hostile evidence) or 10 (the query path),
+#   ONLY=9                   run only step 9 (hostile evidence), 10 (the query path) or 11
+#                            (diff),
 #                            keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
@@ -289,6 +290,39 @@ step10() {
 }
 
 [[ -z "${ONLY:-}" || "${ONLY}" == 10 ]] && step10
+
+# --- 11. diff of two 15 MB hives (issue 12) -------------------------------------------------
+step11() {
+    mark diff
+    say "11. diff of two copies of $SYSTEM10 that hivexregedit made differ, vs one walk"
+    # Both copies written by hivex (so neither is dirty), B with a patch applied: a value
+    # changed, a key added, a subtree deleted.
+    local work
+    work="$(mktemp -d "${BENCH_TMP:-/tmp}/hiveparse-diff.XXXXXX")"
+    mkdir -p "$work/a" "$work/b"
+    cp "$SYSTEM10" "$work/a/SYSTEM" && cp "$SYSTEM10" "$work/b/SYSTEM"
+    chmod u+w "$work/a/SYSTEM" "$work/b/SYSTEM"
+    printf 'Windows Registry Editor Version 5.00\n' >"$work/none.reg"
+    printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+        '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Terminal Server]' \
+        '"fDenyTSConnections"=dword:00000001' '' \
+        '[-HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\W32Time]' '' \
+        '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\NewAgent]' \
+        '"Start"=dword:00000002' >"$work/patch.reg"
+    hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$work/a/SYSTEM" "$work/none.reg"
+    hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$work/b/SYSTEM" "$work/patch.reg"
+    hyperfine -N -i --warmup 1 --runs "$RUNS" --style basic --export-json "$RES/diff.json" >&2 \
+        -n "diff -f json" "$HP diff $work/a/SYSTEM $work/b/SYSTEM -f json" \
+        -n "hiveparse walk" "$(walk_cmd hiveparse "$work/a/SYSTEM")" \
+        -n "python-registry walk" "$(walk_cmd python_registry "$work/a/SYSTEM")"
+    "$PY" "$HERE/measure.py" --out "$RES/diff_rss.json" --runs 3 --label "diff" \
+        --discard-stdout "diff -f json" \
+        "diff -f json=$HP diff $work/a/SYSTEM $work/b/SYSTEM -f json" \
+        "hiveparse walk=$(walk_cmd hiveparse "$work/a/SYSTEM")"
+    rm -rf "$work"
+}
+
+[[ -z "${ONLY:-}" || "${ONLY}" == 11 ]] && step11
 
 # --- report ----------------------------------------------------------------------------------
 mark end

@@ -188,6 +188,7 @@ class Document(StrEnum):
     SECRETS = "secrets"
     CONVERT = "convert"
     TIMEBOMB = "timebomb"
+    DIFF = "diff"
     ENVELOPE = "envelope"
 
 

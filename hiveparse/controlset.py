@@ -70,6 +70,21 @@ def read_control_sets(root: Key) -> ControlSets:
     )
 
 
+def is_control_set_name(name: str) -> bool:
+    """``ControlSet001`` .. ``ControlSet999`` (any case)."""
+    return bool(_SET_RE.match(name))
+
+
+def effective_control_set(root: Key) -> str | None:
+    """The key below a SYSTEM root that stands for CurrentControlSet: a literal
+    ``CurrentControlSet`` key where the source has one (a .reg export of a live system
+    names it; it is what Windows used), else the ControlSet00N ``Select`` names."""
+    literal = root.subkey("CurrentControlSet")
+    if literal is not None:
+        return literal.name
+    return read_control_sets(root).effective
+
+
 def resolve_current_control_set(root: Key, relative: str) -> tuple[str, str | None]:
     """Rewrite a leading ``CurrentControlSet`` to the ControlSet00N it stands for.
 

@@ -212,6 +212,7 @@ CATALOGUED_AREAS = (
     "rds",
     "input",
     "identity",
+    "compare",
     "cert",
     "license",
     "dpapi",
@@ -486,6 +487,23 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     # the host's identity (rds/identity.py)
     "identity.domain_name_unreadable": "Policy\\PolPrDmN is not a UNICODE_STRING: no domain name",
     "identity.domain_sid_invalid": "Policy\\PolPrDmS is not a SID: no domain SID",
+    # two machines compared (compare/sides.py, compare/diff.py)
+    "compare.snapshot_set_aside": (
+        "a side's older snapshot (RegBack, a restore point) is not compared: the live hives are"
+    ),
+    "compare.export_set_aside": (
+        "a side holds a hive and an export of it: the hive is compared, the export set aside"
+    ),
+    "compare.control_set_set_aside": (
+        "a control set that is not the side's current one: not compared"
+    ),
+    "compare.control_set_unknown": (
+        "which control set is current is not known on a side: sets not compared"
+    ),
+    "compare.control_set_unnumbered": (
+        "a live export's CurrentControlSet cannot pair with numbered sets"
+    ),
+    "compare.depth_limit": "keys deeper than the 512 levels Windows allows: not compared",
     # X.509 certificates and their containers (decode/certificates.py)
     "cert.library_error": "cryptography or asn1crypto could not read a field of a certificate",
     "cert.ber_encoding": "not strict DER: read with cryptography's BER fallback",

@@ -21,7 +21,18 @@ BELOW: dict[str, set[str]] = {
     "evidence": {"schemas", "decode", "sources", "engines", "crypto"},
     "export": {"schemas", "decode", "sources", "engines", "evidence"},
     "rds": {"schemas", "decode", "sources", "engines", "crypto", "evidence"},
-    "report": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "export", "rds"},
+    "compare": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "export", "rds"},
+    "report": {
+        "schemas",
+        "decode",
+        "sources",
+        "engines",
+        "crypto",
+        "evidence",
+        "export",
+        "rds",
+        "compare",
+    },
 }
 # analyze orchestrates the whole flow and builds the report envelope.
 EXCEPTIONS = {("rds/analyze.py", "report"), ("__main__.py", "cli")}

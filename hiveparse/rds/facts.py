@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from hiveparse.controlset import read_control_sets
+from hiveparse.controlset import effective_control_set
 from hiveparse.errors import Diagnostic, Severity
 from hiveparse.errors import Location as Place
 from hiveparse.evidence.coverage import HostCoverage, source_coverage
@@ -224,11 +224,11 @@ class FactSet:
 def _control_set_names(root: Key) -> tuple[list[str], str | None]:
     """The ControlSet-like keys of a SYSTEM hive and the one that is current."""
     names = [key.name for key in root.subkeys() if _CONTROL_SET_RE.match(key.name)]
-    literal = root.subkey(_LITERAL_CCS)
-    if literal is not None:
+    current = effective_control_set(root)
+    if current is not None and not _CONTROL_SET_RE.match(current):
         # A live export names CurrentControlSet itself: that is what Windows used.
-        return [literal.name, *names], literal.name
-    return names, read_control_sets(root).effective
+        return [current, *names], current
+    return names, current
 
 
 def _expand(

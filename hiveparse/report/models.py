@@ -67,6 +67,7 @@ class EvidenceRecord(TypedDict):
     encoding: str | None
     control_set: NotRequired[str | None]  # analyze: the control set its facts were read from
     role: NotRequired[str | None]  # analyze: what the input is for this host
+    side: NotRequired[Literal["a", "b"]]  # diff: the side it belongs to
 
 
 class Envelope(TypedDict):
@@ -287,6 +288,99 @@ class PeerResult(TypedDict):
 class VerifyDocument(Envelope):
     reference_engine: str
     peers: list[PeerResult]
+
+
+# -- diff ----------------------------------------------------------------------------------
+
+
+class SeenAt(TypedDict):
+    """Where one side holds a key or value."""
+
+    source: str
+    cell_offset: int | None
+    line: int | None
+
+
+class DifferenceRecord(TypedDict):
+    """One difference between side A and side B (hiveparse.compare.diff): ``added`` is on
+    B only, ``removed`` on A only. For a value, ``a``/``b`` are the decoded data (binary as
+    hex) and ``raw_a``/``raw_b`` the stored bytes as hex; for a key, the last-written times
+    and their stored FILETIME bytes."""
+
+    change: Literal["added", "removed", "changed"]
+    kind: Literal["key", "value"]
+    path: str
+    name: str | None  # None for a key; "" for a default value
+    type_a: str | None
+    type_b: str | None
+    a: Any
+    b: Any
+    raw_a: str | None
+    raw_b: str | None
+    at_a: SeenAt | None
+    at_b: SeenAt | None
+    # Why the place belongs to one machine (its name, certificates, hardware, secrets): a
+    # patch never carries it over. None for an ordinary setting.
+    machine_specific: str | None
+
+
+class SideMount(TypedDict):
+    mount: str
+    source: str
+    kind: str  # what the source covers: hive, reg_export, converted_hive, change_script, ...
+    current_control_set: str | None
+
+
+class SideRecord(TypedDict):
+    """One side of a comparison: one machine's evidence."""
+
+    label: Literal["a", "b"]
+    host: str
+    arguments: list[str]
+    partial: bool
+    mounts: list[SideMount]
+
+
+class NotComparedRecord(TypedDict):
+    """A place the diff could not judge (a hive one side lacks, a subtree outside what a side
+    covers, a control set set aside) with the keys and values left out there."""
+
+    path: str
+    reason: str
+    keys: int
+    values: int
+
+
+class IgnoredRecord(TypedDict):
+    pattern: str
+    why: str | None  # the reason of a default pattern; None for one given with --ignore
+    matched: int
+
+
+class DiffSummary(TypedDict):
+    differences: int
+    added_keys: int
+    added_values: int
+    removed_keys: int
+    removed_values: int
+    changed_keys: int
+    changed_values: int
+
+
+class DiffOptionsRecord(TypedDict):
+    key: str | None
+    control_sets: Literal["current", "all"]
+    times: bool
+    default_ignores: bool
+
+
+class DiffDocument(Envelope):
+    sides: list[SideRecord]
+    options: DiffOptionsRecord
+    summary: DiffSummary
+    differences: list[DifferenceRecord]
+    not_compared: list[NotComparedRecord]
+    ignored: list[IgnoredRecord]
 
 
 # -- secrets -------------------------------------------------------------------------------
@@ -797,6 +891,7 @@ DOCUMENTS: dict[str, type] = {
     "secrets": SecretsDocument,
     "convert": ConvertDocument,
     "timebomb": TimebombDocument,
+    "diff": DiffDocument,
     "envelope": Envelope,
 }
 """Each command's JSON document, by command (``envelope``: what they all share)."""

@@ -28,6 +28,7 @@ HIVES = [
     "hives/yarp/BadLogHive1/BadLogHive",  # a log that cannot be applied
     "hives/yarp/BigDataHive",
 ]
+BELOW = {"hives/regipy/SYSTEM_B": "ControlSet001\\Control\\Session Manager"}
 RUNS: list[tuple[str, ...]] = [
     ("info",),
     ("query", "-s", "--security"),
@@ -52,7 +53,12 @@ def test_every_command_validates_against_its_model_on_real_hives(
 ) -> None:
     schema = schema_for(run[0])
     for relative in HIVES:
-        jsonschema.validate(_document(run[0], *run[1:], corpus / relative), schema)
+        where = [corpus / relative]
+        if run[0] == "query" and relative in BELOW:
+            # The whole hive's document is ~100 MB, a minute of jsonschema: a subtree
+            # still holds every kind of record (its replayed keys included).
+            where.append(BELOW[relative])
+        jsonschema.validate(_document(run[0], *run[1:], *where), schema)
 
 
 def test_analyze_of_every_sample_validates_against_its_model() -> None:

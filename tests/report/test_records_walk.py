@@ -17,7 +17,9 @@ import pytest
 from hiveparse.errors import HiveparseError
 from hiveparse.model import walk_listed
 from hiveparse.paths import full_key_path
+from hiveparse.report.lines import regf_walk_lines
 from hiveparse.report.records import key_record, walk_records
+from hiveparse.report.render import dumps_line
 from hiveparse.sources.regf import open_hive
 from tests.adversarial.generate import SYNTHETIC_BASES
 from tests.support.hives import corpus_hives, hostile_variant_files
@@ -55,14 +57,28 @@ def _outcome(reader: Any, path: Path, *, security: bool) -> Any:
         return type(error).__name__, str(error)
 
 
+def _by_lines(path: Path, *, security: bool) -> tuple[bytes, list[Any]]:
+    hive = open_hive(path, apply_logs=False)
+    notes: list[Any] = []
+    pieces = regf_walk_lines(hive.root(), MOUNT, notes=notes, with_security=security)
+    return "".join(pieces).encode("ascii"), hive.diagnostics + notes
+
+
 def test_every_corpus_hive_streams_the_records_of_its_objects(corpus: Path) -> None:
+    """Rows against objects, and (report.lines, tests/report/test_lines.py) the JSON Lines
+    written from the rows against ``dumps_line`` of the rows' records: one walk each."""
     hives = corpus_hives(corpus)
     assert len(hives) > 50  # the corpus's hives, not a folder that moved
     keys = 0
     for path in hives:
         by_rows = _outcome(_by_rows, path, security=False)
         assert by_rows == _outcome(_by_objects, path, security=False), path
-        keys += len(by_rows[0]) if isinstance(by_rows[0], list) else 0
+        if isinstance(by_rows[0], list):
+            keys += len(by_rows[0])
+            text = b"".join(dumps_line(record) for record in by_rows[0])
+            assert _by_lines(path, security=False) == (text, by_rows[1]), path
+        else:  # the same typed error, at the same place
+            assert _outcome(_by_lines, path, security=False) == by_rows, path
     assert keys > 100_000
 
 

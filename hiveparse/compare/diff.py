@@ -1,0 +1,453 @@
+"""The raw differences of two registries, key by key and value by value.
+
+Both sides' trees are walked together, mount by mount, in the order of their folded names
+(as Windows compares them). A key or value on one side only is ``added`` (B has it) or
+``removed`` (A has it) only where the other side's input covers that place
+(:mod:`hiveparse.evidence.coverage`: a hive covers its tree, an export the subtrees it
+exported); elsewhere it is counted as not compared, never reported as a difference. A
+value on both sides is ``changed`` when its type or its stored bytes differ; the decoded
+form is for reading only.
+
+Control sets: by default each side's current set (Select, or a live export's literal
+CurrentControlSet) is compared as ``CurrentControlSet``, so machines that booted from
+ControlSet001 and ControlSet002 compare setting by setting; other sets are set aside with a
+note. ``ControlSetMode.ALL`` compares every set by its number instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from hiveparse.compare.ignore import IgnoreRules, PathRules
+from hiveparse.compare.machine import machine_rules
+from hiveparse.compare.sides import Side, SideMount
+from hiveparse.controlset import is_control_set_name
+from hiveparse.errors import Diagnostic, Severity, UsageError, coded, quoted
+from hiveparse.model import MAX_KEY_DEPTH, HiveType, Key, Value, fold_name, split_path
+from hiveparse.paths import parse_registry_path
+
+CURRENT_CONTROL_SET = "CurrentControlSet"
+
+
+class ControlSetMode(StrEnum):
+    CURRENT = "current"  # each side's current set, as CurrentControlSet
+    ALL = "all"  # every ControlSet00N by its number
+
+
+class Change(StrEnum):
+    ADDED = "added"  # on B only
+    REMOVED = "removed"  # on A only
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    key: str | None = None  # a full path: both sides are compared below it only
+    control_sets: ControlSetMode = ControlSetMode.CURRENT
+    times: bool = False  # report keys whose last-written times differ
+    ignores: tuple[str, ...] = ()
+    default_ignores: bool = True
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A key or value as one side holds it."""
+
+    source: str
+    cell_offset: int | None
+    line: int | None
+    type_id: int | None = None  # values only
+    raw: bytes | None = None  # a value's stored data
+    last_written: int | None = None  # keys only (FILETIME; None where the input has none)
+
+
+@dataclass(frozen=True)
+class Difference:
+    change: Change
+    kind: str  # "key" or "value"
+    path: str  # the key's full path (SYSTEM paths in CurrentControlSet form by default)
+    name: str | None  # the value's name ("" for the default value); None for a key
+    a: Seen | None
+    b: Seen | None
+    machine_specific: str | None = None  # why the place belongs to one machine (compare.machine)
+
+
+@dataclass(frozen=True)
+class NotCompared:
+    """A place the diff could not judge, and why."""
+
+    path: str
+    reason: str
+    keys: int = 0  # keys and values of the side that has them, left out there
+    values: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "reason": self.reason, "keys": self.keys, "values": self.values}
+
+
+@dataclass
+class DiffResult:
+    a: Side
+    b: Side
+    options: DiffOptions
+    differences: list[Difference] = field(default_factory=list)
+    not_compared: list[NotCompared] = field(default_factory=list)
+    ignore: IgnoreRules | None = None
+    notes: list[Diagnostic] = field(default_factory=list)
+    machine: PathRules = field(default_factory=machine_rules)
+
+    @property
+    def partial(self) -> bool:
+        return self.a.partial or self.b.partial
+
+    def counts(self) -> dict[str, int]:
+        counts = {f"{change}_{kind}s": 0 for change in Change for kind in ("key", "value")}
+        for item in self.differences:
+            counts[f"{item.change}_{item.kind}s"] += 1
+        return counts
+
+
+def diff_sides(a: Side, b: Side, options: DiffOptions) -> DiffResult:
+    """The differences that turn A into B (see the module docstring)."""
+    result = DiffResult(a, b, options)
+    result.ignore = IgnoreRules(options.ignores, defaults=options.default_ignores)
+    scope = _scope(options.key, a, b)
+    for mount_key in sorted(set(a.mounts) | set(b.mounts)):
+        in_a, in_b = a.mounts.get(mount_key), b.mounts.get(mount_key)
+        mount = (in_a or in_b).mount  # type: ignore[union-attr]
+        if scope is not None and scope[0] != mount_key:
+            continue
+        if in_a is None or in_b is None:
+            which = "B" if in_a is None else "A"
+            result.not_compared.append(
+                NotCompared(mount, f"only {which} holds this hive: nothing to compare it with")
+            )
+            continue
+        _Walk(result, in_a, in_b, result.ignore).run(scope[1] if scope else "")
+    return result
+
+
+def _scope(key: str | None, a: Side, b: Side) -> tuple[str, str] | None:
+    """KEY as (mount, upper-cased; the path inside it), checked to lie in a mount."""
+    if key is None:
+        return None
+    full = str(parse_registry_path(key))
+    mounts = {m.mount.upper(): m.mount for side in (a, b) for m in side.mounts.values()}
+    holding = [m for m in mounts if full.upper() == m or full.upper().startswith(m + "\\")]
+    if not holding:
+        shown = ", ".join(sorted(mounts.values())) or "none"
+        raise UsageError(f"{quoted(key)} lies in no hive either side holds (they hold {shown})")
+    mount = max(holding, key=len)
+    return mount, full[len(mount) + 1 :]
+
+
+@dataclass(frozen=True, slots=True)
+class _Next:
+    """A place the walk visits: the key on each side (None: that side has none), the path
+    shown, and each side's own path to it."""
+
+    a: Key | None
+    b: Key | None
+    shown: str
+    own_a: str
+    own_b: str
+    depth: int
+
+
+class _Walk:
+    """Both trees of one mount, walked together."""
+
+    def __init__(self, result: DiffResult, a: SideMount, b: SideMount, ignore: IgnoreRules) -> None:
+        self.result, self.a, self.b, self.ignore = result, a, b, ignore
+        self.mount = a.mount
+        self.system = a.hive_type == HiveType.SYSTEM and b.hive_type == HiveType.SYSTEM
+        self.mode = result.options.control_sets
+        self.times = result.options.times
+        self.uncovered_at: dict[tuple[str, str], int] = {}  # (place, side) -> not_compared index
+
+    # --- the walk ------------------------------------------------------------------------
+
+    def run(self, scope: str) -> None:
+        root_a, root_b = self.a.mounted.hive.root(), self.b.mounted.hive.root()
+        if not scope:
+            self._pair(root_a, root_b, "", "", "", 0)
+            return
+        found_a, own_a = self._find(root_a, scope, self.a)
+        found_b, own_b = self._find(root_b, scope, self.b)
+        shown = self._shown_scope(scope)
+        if found_a is None and found_b is None:
+            raise UsageError(f"key {quoted(self._full(shown))} is on neither side")
+        if found_a is not None and found_b is not None:
+            self._pair(found_a, found_b, shown, own_a, own_b, 0)
+        elif found_a is not None:
+            self._one_side(found_a, shown, own_a, Change.REMOVED, covered=self.b.covers(own_b))
+        elif found_b is not None:
+            self._one_side(found_b, shown, own_b, Change.ADDED, covered=self.a.covers(own_a))
+
+    def _pair(self, ka: Key, kb: Key, shown: str, own_a: str, own_b: str, depth: int) -> None:
+        """Keys at one place on both sides: their values, then their subkeys in order of
+        their folded names (a subkey on one side only with all that lies below it)."""
+        stack: list[_Next] = [_Next(ka, kb, shown, own_a, own_b, depth)]
+        while stack:
+            item = stack.pop()
+            if item.a is None or item.b is None:
+                removed = item.a is not None
+                self._one_side(
+                    item.a or item.b,  # type: ignore[arg-type]
+                    item.shown,
+                    item.own_a if removed else item.own_b,
+                    Change.REMOVED if removed else Change.ADDED,
+                    covered=self.b.covers(item.own_b) if removed else self.a.covers(item.own_a),
+                )
+                continue
+            ka, kb, shown, own_a, own_b, depth = (
+                item.a, item.b, item.shown, item.own_a, item.own_b, item.depth,
+            )  # fmt: skip
+            full = self._full(shown)
+            if self.times and _times_differ(ka, kb):
+                self._emit(Change.CHANGED, "key", full, None, _key_seen(ka), _key_seen(kb))
+            self._values(ka, kb, full, own_a, own_b)
+            if depth >= MAX_KEY_DEPTH:
+                self._note_depth(full)
+                continue
+            children_a = self._children(ka, own_a, self.a, "A")
+            children_b = self._children(kb, own_b, self.b, "B")
+            below: list[_Next] = []
+            for folded in sorted(children_a.keys() | children_b.keys()):
+                child_a, child_b = children_a.get(folded), children_b.get(folded)
+                name = (child_a or child_b)[0]  # type: ignore[index]
+                child_shown = _join(shown, name)
+                if self.ignore.ignores(self._full(child_shown)):
+                    continue
+                below.append(
+                    _Next(
+                        None if child_a is None else child_a[1],
+                        None if child_b is None else child_b[1],
+                        child_shown,
+                        _join(own_a, child_a[1].name if child_a else name),
+                        _join(own_b, child_b[1].name if child_b else name),
+                        depth + 1,
+                    )
+                )
+            stack.extend(reversed(below))
+
+    def _values(self, ka: Key, kb: Key, full: str, own_a: str, own_b: str) -> None:
+        values_a = {fold_name(v.name): v for v in ka.values()}
+        values_b = {fold_name(v.name): v for v in kb.values()}
+        for folded in sorted(values_a.keys() | values_b.keys()):
+            va, vb = values_a.get(folded), values_b.get(folded)
+            name = (va or vb).name  # type: ignore[union-attr]
+            if self.ignore.ignores(f"{full}\\{name}"):
+                continue
+            if va is not None and vb is not None:
+                if va.type_id != vb.type_id or va.raw != vb.raw:
+                    self._emit(
+                        Change.CHANGED, "value", full, name, _value_seen(va), _value_seen(vb)
+                    )
+            elif va is not None:
+                if self.b.covers(own_b):
+                    self._emit(Change.REMOVED, "value", full, name, _value_seen(va), None)
+                else:
+                    self._uncovered(full, "B", values=1)
+            elif vb is not None:
+                if self.a.covers(own_a):
+                    self._emit(Change.ADDED, "value", full, name, None, _value_seen(vb))
+                else:
+                    self._uncovered(full, "A", values=1)
+
+    def _one_side(self, key: Key, shown: str, own: str, change: Change, *, covered: bool) -> None:
+        """A key and everything below it, on one side only: added or removed where the
+        other side covers the place, else counted as not compared."""
+        stack = [(key, shown, own, 0)]
+        keys = values = 0
+        while stack:
+            key, shown, own, depth = stack.pop()
+            full = self._full(shown)
+            if covered:
+                seen = _key_seen(key)
+                a, b = (seen, None) if change == Change.REMOVED else (None, seen)
+                self._emit(change, "key", full, None, a, b)
+            keys += 1
+            for value in sorted(key.values(), key=lambda v: fold_name(v.name)):
+                if self.ignore.ignores(f"{full}\\{value.name}"):
+                    continue
+                values += 1
+                if covered:
+                    seen = _value_seen(value)
+                    a, b = (seen, None) if change == Change.REMOVED else (None, seen)
+                    self._emit(change, "value", full, value.name, a, b)
+            if depth >= MAX_KEY_DEPTH:
+                self._note_depth(full)
+                continue
+            side = self.a if change == Change.REMOVED else self.b
+            children = self._children(key, own, side, "A" if side is self.a else "B")
+            below = []
+            for folded in sorted(children):
+                name, child = children[folded]
+                child_shown = _join(shown, name)
+                if not self.ignore.ignores(self._full(child_shown)):
+                    below.append((child, child_shown, _join(own, child.name), depth + 1))
+            stack.extend(reversed(below))
+        if not covered:  # counted at the parent: one entry for the place the other side lacks
+            lacking = "A" if change == Change.ADDED else "B"
+            self._uncovered(self._full(_parent(shown)), lacking, keys=keys, values=values)
+
+    # --- control sets --------------------------------------------------------------------
+
+    def _children(
+        self, key: Key, own: str, side: SideMount, label: str
+    ) -> dict[str, tuple[str, Key]]:
+        """A key's subkeys by folded shown name: (shown name, key). At a SYSTEM root in the
+        default mode, the current set is shown as CurrentControlSet and other sets are set
+        aside."""
+        children: dict[str, tuple[str, Key]] = {}
+        at_system_root = self.system and own == ""
+        for child in key.subkeys():
+            name = child.name
+            if at_system_root and self.mode == ControlSetMode.ALL:
+                self._check_numbered(side, label)
+            if at_system_root and self.mode == ControlSetMode.CURRENT and _is_set(name):
+                current = side.current_control_set
+                if current is None or self._other_has_no_current(side):
+                    self._note_sets_unknown(side, label)
+                    continue
+                if fold_name(name) != fold_name(current):
+                    self._note_set_aside(name, label)
+                    continue
+                name = CURRENT_CONTROL_SET
+            children[fold_name(name)] = (name, child)
+        return children
+
+    def _check_numbered(self, side: SideMount, label: str) -> None:
+        """In ALL mode sets pair by name: a live export's literal CurrentControlSet has no
+        number to pair with the other side's numbered sets."""
+        other = self.b if side is self.a else self.a
+        literal = [s.current_control_set for s in (side, other)]
+        if sum(1 for name in literal if name and not is_control_set_name(name)) == 1:
+            self._note_once(
+                "compare.control_set_unnumbered",
+                "one side names CurrentControlSet itself (an export of a live system), the "
+                "other numbers its sets: with --controlsets all they cannot pair; the default "
+                "compares the current sets",
+                self.mount,
+                Severity.WARNING,
+            )
+
+    def _other_has_no_current(self, side: SideMount) -> bool:
+        other = self.b if side is self.a else self.a
+        return other.current_control_set is None
+
+    def _find(self, root: Key, scope: str, side: SideMount) -> tuple[Key | None, str]:
+        """The key ``scope`` names on one side, and its path in that side's own naming."""
+        parts = split_path(scope)
+        if self.system and parts and fold_name(parts[0]) == fold_name(CURRENT_CONTROL_SET):
+            current = side.current_control_set
+            if current is not None:
+                parts[0] = current
+        own = "\\".join(parts)
+        return root.find(own), own
+
+    def _shown_scope(self, scope: str) -> str:
+        parts = split_path(scope)
+        numbered = bool(parts) and is_control_set_name(parts[0])
+        if self.system and numbered and self.mode == ControlSetMode.CURRENT:
+            raise UsageError(
+                f"{quoted(self._full(scope))} names a ControlSet by number: the default "
+                "compares each side's current set as CurrentControlSet (use that name), or "
+                "give --controlsets all to compare sets by number"
+            )
+        if self.system and parts and fold_name(parts[0]) == fold_name(CURRENT_CONTROL_SET):
+            parts[0] = CURRENT_CONTROL_SET
+        return "\\".join(parts)
+
+    # --- output --------------------------------------------------------------------------
+
+    def _full(self, shown: str) -> str:
+        return f"{self.mount}\\{shown}" if shown else self.mount
+
+    def _emit(
+        self, change: Change, kind: str, path: str, name: str | None, a: Seen | None, b: Seen | None
+    ) -> None:
+        rule = self.result.machine.match(path if name is None else f"{path}\\{name}")
+        why = None if rule is None else rule.why
+        self.result.differences.append(Difference(change, kind, path, name, a, b, why))
+
+    def _uncovered(self, path: str, lacking: str, *, keys: int = 0, values: int = 0) -> None:
+        """Keys or values of one side where the other (``lacking``) shows nothing and does
+        not cover the place: merged into one entry per place."""
+        reason = (
+            f"{lacking}'s input does not cover what lies here, so what only the other side "
+            "holds is not a difference"
+        )
+        found = self.result.not_compared
+        index = self.uncovered_at.get((path, lacking))
+        if index is None:
+            self.uncovered_at[(path, lacking)] = len(found)
+            found.append(NotCompared(path, reason, keys, values))
+            return
+        item = found[index]
+        found[index] = NotCompared(path, reason, item.keys + keys, item.values + values)
+
+    def _note_set_aside(self, name: str, label: str) -> None:
+        self._note_once(
+            "compare.control_set_set_aside",
+            f"{label}'s {name} is not its current control set: not compared (--controlsets "
+            "all compares every set by number)",
+            f"{self.mount}\\{name}",
+        )
+
+    def _note_sets_unknown(self, side: SideMount, label: str) -> None:
+        lacking = label if side.current_control_set is None else ("B" if label == "A" else "A")
+        self._note_once(
+            "compare.control_set_unknown",
+            f"which control set is current on {lacking} is not known (no Select key names one "
+            "that exists): the control sets are not compared (--controlsets all compares "
+            "them by number)",
+            self.mount,
+        )
+
+    def _note_depth(self, path: str) -> None:
+        self._note_once(
+            "compare.depth_limit",
+            f"keys below {quoted(path)} lie deeper than the {MAX_KEY_DEPTH} levels Windows "
+            "allows: not compared",
+            path,
+            Severity.WARNING,
+        )
+
+    def _note_once(
+        self, code: str, message: str, path: str, severity: Severity = Severity.INFO
+    ) -> None:
+        notes = self.result.notes
+        if any(note.code == code and note.message == message for note in notes):
+            return
+        notes.append(coded(code, message, source=path, severity=severity))
+        self.result.not_compared.append(NotCompared(path, message))
+
+
+def _is_set(name: str) -> bool:
+    return is_control_set_name(name) or fold_name(name) == fold_name(CURRENT_CONTROL_SET)
+
+
+def _times_differ(ka: Key, kb: Key) -> bool:
+    """Both keys carry a last-written time (a .reg file has none) and they differ."""
+    return None not in (ka.last_written, kb.last_written) and ka.last_written != kb.last_written
+
+
+def _join(parent: str, name: str) -> str:
+    return f"{parent}\\{name}" if parent else name
+
+
+def _parent(path: str) -> str:
+    return path.rpartition("\\")[0]
+
+
+def _key_seen(key: Key) -> Seen:
+    where = key.provenance
+    return Seen(where.source, where.offset, where.line, last_written=key.last_written)
+
+
+def _value_seen(value: Value) -> Seen:
+    where = value.provenance
+    return Seen(where.source, where.offset, where.line, value.type_id, value.raw)
