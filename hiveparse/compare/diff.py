@@ -153,6 +153,7 @@ class _Next:
     own_a: str
     own_b: str
     depth: int
+    rules: tuple[int, ...]  # the ignore rules that could match here or below (narrowed)
 
 
 class _Walk:
@@ -188,7 +189,8 @@ class _Walk:
     def _pair(self, ka: Key, kb: Key, shown: str, own_a: str, own_b: str, depth: int) -> None:
         """Keys at one place on both sides: their values, then their subkeys in order of
         their folded names (a subkey on one side only with all that lies below it)."""
-        stack: list[_Next] = [_Next(ka, kb, shown, own_a, own_b, depth)]
+        rules = self.ignore.narrow(self._full(shown))
+        stack: list[_Next] = [_Next(ka, kb, shown, own_a, own_b, depth, rules)]
         while stack:
             item = stack.pop()
             if item.a is None or item.b is None:
@@ -199,6 +201,7 @@ class _Walk:
                     item.own_a if removed else item.own_b,
                     Change.REMOVED if removed else Change.ADDED,
                     covered=self.b.covers(item.own_b) if removed else self.a.covers(item.own_a),
+                    rules=item.rules,
                 )
                 continue
             ka, kb, shown, own_a, own_b, depth = (
@@ -207,7 +210,7 @@ class _Walk:
             full = self._full(shown)
             if self.times and _times_differ(ka, kb):
                 self._emit(Change.CHANGED, "key", full, None, _key_seen(ka), _key_seen(kb))
-            self._values(ka, kb, full, own_a, own_b)
+            self._values(ka, kb, full, own_a, own_b, item.rules)
             if depth >= MAX_KEY_DEPTH:
                 self._note_depth(full)
                 continue
@@ -218,8 +221,12 @@ class _Walk:
                 child_a, child_b = children_a.get(folded), children_b.get(folded)
                 name = (child_a or child_b)[0]  # type: ignore[index]
                 child_shown = _join(shown, name)
-                if self.ignore.ignores(self._full(child_shown)):
-                    continue
+                child_rules = item.rules
+                if child_rules:
+                    child_full = self._full(child_shown)
+                    if self.ignore.ignores(child_full, child_rules):
+                        continue
+                    child_rules = self.ignore.narrow(child_full, child_rules)
                 below.append(
                     _Next(
                         None if child_a is None else child_a[1],
@@ -228,23 +235,37 @@ class _Walk:
                         _join(own_a, child_a[1].name if child_a else name),
                         _join(own_b, child_b[1].name if child_b else name),
                         depth + 1,
+                        child_rules,
                     )
                 )
             stack.extend(reversed(below))
 
-    def _values(self, ka: Key, kb: Key, full: str, own_a: str, own_b: str) -> None:
-        values_a = {fold_name(v.name): v for v in ka.values()}
-        values_b = {fold_name(v.name): v for v in kb.values()}
+    def _values(
+        self, ka: Key, kb: Key, full: str, own_a: str, own_b: str, rules: tuple[int, ...]
+    ) -> None:
+        listed_a, listed_b = list(ka.values()), list(kb.values())
+        names_a = [fold_name(value.name) for value in listed_a]
+        names_b = [fold_name(value.name) for value in listed_b]
+        if names_a == names_b:  # the common case: the same values in the same order
+            triples = zip(names_a, listed_a, listed_b, strict=True)
+            for _folded, left, right in sorted(triples, key=lambda triple: triple[0]):
+                if rules and self.ignore.ignores(f"{full}\\{left.name}", rules):
+                    continue
+                if left.type_id != right.type_id or left.raw != right.raw:
+                    a, b = _value_seen(left), _value_seen(right)
+                    self._emit(Change.CHANGED, "value", full, left.name, a, b)
+            return
+        values_a = _first_by_name(names_a, listed_a)
+        values_b = _first_by_name(names_b, listed_b)
         for folded in sorted(values_a.keys() | values_b.keys()):
             va, vb = values_a.get(folded), values_b.get(folded)
             name = (va or vb).name  # type: ignore[union-attr]
-            if self.ignore.ignores(f"{full}\\{name}"):
+            if rules and self.ignore.ignores(f"{full}\\{name}", rules):
                 continue
             if va is not None and vb is not None:
                 if va.type_id != vb.type_id or va.raw != vb.raw:
-                    self._emit(
-                        Change.CHANGED, "value", full, name, _value_seen(va), _value_seen(vb)
-                    )
+                    a, b = _value_seen(va), _value_seen(vb)
+                    self._emit(Change.CHANGED, "value", full, name, a, b)
             elif va is not None:
                 if self.b.covers(own_b):
                     self._emit(Change.REMOVED, "value", full, name, _value_seen(va), None)
@@ -256,13 +277,27 @@ class _Walk:
                 else:
                     self._uncovered(full, "A", values=1)
 
-    def _one_side(self, key: Key, shown: str, own: str, change: Change, *, covered: bool) -> None:
+    def _one_side(
+        self,
+        key: Key,
+        shown: str,
+        own: str,
+        change: Change,
+        *,
+        covered: bool,
+        rules: tuple[int, ...] | None = None,
+    ) -> None:
         """A key and everything below it, on one side only: added or removed where the
-        other side covers the place, else counted as not compared."""
-        stack = [(key, shown, own, 0)]
+        other side covers the place, else counted as not compared (at the key's parent:
+        one entry for the place the other side lacks)."""
+        side = self.a if change == Change.REMOVED else self.b
+        label = "A" if side is self.a else "B"
+        place = self._full(_parent(shown))
+        start = self.ignore.narrow(self._full(shown), rules)
+        stack = [(key, shown, own, 0, start)]
         keys = values = 0
         while stack:
-            key, shown, own, depth = stack.pop()
+            key, shown, own, depth, here = stack.pop()
             full = self._full(shown)
             if covered:
                 seen = _key_seen(key)
@@ -270,7 +305,7 @@ class _Walk:
                 self._emit(change, "key", full, None, a, b)
             keys += 1
             for value in sorted(key.values(), key=lambda v: fold_name(v.name)):
-                if self.ignore.ignores(f"{full}\\{value.name}"):
+                if here and self.ignore.ignores(f"{full}\\{value.name}", here):
                     continue
                 values += 1
                 if covered:
@@ -280,18 +315,22 @@ class _Walk:
             if depth >= MAX_KEY_DEPTH:
                 self._note_depth(full)
                 continue
-            side = self.a if change == Change.REMOVED else self.b
-            children = self._children(key, own, side, "A" if side is self.a else "B")
+            children = self._children(key, own, side, label)
             below = []
             for folded in sorted(children):
                 name, child = children[folded]
                 child_shown = _join(shown, name)
-                if not self.ignore.ignores(self._full(child_shown)):
-                    below.append((child, child_shown, _join(own, child.name), depth + 1))
+                child_rules = here
+                if here:
+                    child_full = self._full(child_shown)
+                    if self.ignore.ignores(child_full, here):
+                        continue
+                    child_rules = self.ignore.narrow(child_full, here)
+                below.append((child, child_shown, _join(own, child.name), depth + 1, child_rules))
             stack.extend(reversed(below))
-        if not covered:  # counted at the parent: one entry for the place the other side lacks
+        if not covered:
             lacking = "A" if change == Change.ADDED else "B"
-            self._uncovered(self._full(_parent(shown)), lacking, keys=keys, values=values)
+            self._uncovered(place, lacking, keys=keys, values=values)
 
     # --- control sets --------------------------------------------------------------------
 
@@ -428,6 +467,15 @@ class _Walk:
 
 def _is_set(name: str) -> bool:
     return is_control_set_name(name) or fold_name(name) == fold_name(CURRENT_CONTROL_SET)
+
+
+def _first_by_name(folded: list[str], values: list[Value]) -> dict[str, Value]:
+    """Values by folded name; of a name listed twice (a damaged or crafted hive, which the
+    reader reports) the first, as a lookup by name finds it."""
+    found: dict[str, Value] = {}
+    for name, value in zip(folded, values, strict=True):
+        found.setdefault(name, value)
+    return found
 
 
 def _times_differ(ka: Key, kb: Key) -> bool:

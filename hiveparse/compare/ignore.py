@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hiveparse.paths import canonical_root
@@ -80,15 +81,31 @@ class PathRules:
         self.rules = rules
         self.matches = [0] * len(rules)
 
-    def match(self, full_path: str) -> PathRule | None:
+    def match(self, full_path: str, among: Sequence[int] | None = None) -> PathRule | None:
         """The first rule ``full_path`` (a key's, or a value's: key path, ``\\``, name)
-        matches, counted; None when none does."""
+        matches, counted; None when none does. ``among``: the indexes of the rules to try
+        (:meth:`narrow`), all by default."""
         folded = full_path.upper()
-        for index, rule in enumerate(self.rules):
+        for index in range(len(self.rules)) if among is None else among:
+            rule = self.rules[index]
             if folded.startswith(rule.prefix) and rule.regex.fullmatch(full_path):
                 self.matches[index] += 1
                 return rule
         return None
+
+    def narrow(self, key_path: str, among: Sequence[int] | None = None) -> tuple[int, ...]:
+        """The indexes of the rules (of ``among``, all by default) that could match the key
+        ``key_path`` or a path below it: its literal start and the key's path agree as far
+        as both go. A walk narrows once per key, from its parent's: below most keys no rule
+        can match, and nothing is tried there."""
+        folded = key_path.upper()
+        below = folded + "\\"
+        return tuple(
+            index
+            for index in (range(len(self.rules)) if among is None else among)
+            if folded.startswith(self.rules[index].prefix)
+            or self.rules[index].prefix.startswith(below)
+        )
 
     def to_list(self) -> list[dict[str, object]]:
         return [
@@ -106,8 +123,8 @@ class IgnoreRules(PathRules):
             rules += [path_rule(item.pattern, item.why) for item in DEFAULT_IGNORES]
         super().__init__(rules)
 
-    def ignores(self, full_path: str) -> bool:
-        return self.match(full_path) is not None
+    def ignores(self, full_path: str, among: Sequence[int] | None = None) -> bool:
+        return self.match(full_path, among) is not None
 
 
 def path_rule(pattern: str, why: str | None) -> PathRule:

@@ -34,3 +34,20 @@ def test_machine_specific_places_name_their_reason():
     )
     assert rules.match("HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Secrets") is not None
     assert all(item.why for item in MACHINE_SPECIFIC)
+
+
+def test_narrowing_keeps_exactly_the_rules_that_could_match_at_or_below_a_key():
+    rules = IgnoreRules(
+        ("HKLM\\SYSTEM\\CurrentControlSet\\Services\\bam\\*", "HKLM\\SOFTWARE\\X*"),
+        defaults=False,
+    )
+    system = "HKEY_LOCAL_MACHINE\\SYSTEM"
+    assert rules.narrow(system) == (0,)
+    assert rules.narrow(f"{CCS}\\Services") == (0,)
+    assert rules.narrow(f"{CCS}\\Services\\bam\\State") == (0,)
+    assert rules.narrow(f"{CCS}\\Control") == ()
+    assert rules.narrow("HKEY_LOCAL_MACHINE\\SOFTWARE\\Xerox") == (1,)  # the glob runs on
+    assert rules.narrow("HKEY_LOCAL_MACHINE\\SOFTWARE\\Y") == ()
+    # Only the rules narrowed to are tried.
+    assert not rules.ignores(f"{CCS}\\Services\\bam\\State", among=())
+    assert rules.ignores(f"{CCS}\\Services\\bam\\State", among=(0,))
