@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems, say_warning
 from .options import EncodingOpt, Engine, EngineOpt, OutputOpt
 from .output import open_output
 
@@ -129,6 +129,11 @@ def diff(
             text.detach()  # the sink stays open: open_output closes it
     if fmt != DiffFormat.JSON:  # the JSON document carries them
         say_problems([*side_a.diagnostics, *side_b.diagnostics, *result.notes])
+        if result.not_compared and fmt != DiffFormat.TABLE:  # the listing names them
+            say_warning(
+                f"{len(result.not_compared)} place(s) not compared (-f json or -f table "
+                "lists them, with why)"
+            )
     if result.partial:
         raise typer.Exit(EXIT_PARTIAL)
     raise typer.Exit(EXIT_FINDINGS if result.differences else EXIT_OK)

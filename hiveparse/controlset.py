@@ -28,13 +28,23 @@ class ControlSets:
 
     @property
     def effective(self) -> str | None:
-        """The ControlSet00N that CurrentControlSet stands for, or None."""
+        """The ControlSet00N that CurrentControlSet stands for, or None: the one Select
+        names, else the only one present."""
+        selected = self.selected
+        if selected is not None:
+            return selected
+        return self.available[0] if len(self.available) == 1 else None
+
+    @property
+    def selected(self) -> str | None:
+        """The ControlSet00N Select names (Current, else Default) where it exists, or None:
+        no guess from the sets present (an export of one numbered set need not be current)."""
         for number in (self.current, self.default):
             if number is not None:
                 name = f"ControlSet{number:03d}"
                 if name.upper() in (n.upper() for n in self.available):
                     return name
-        return self.available[0] if len(self.available) == 1 else None
+        return None
 
     @property
     def effective_source(self) -> str | None:
@@ -75,14 +85,16 @@ def is_control_set_name(name: str) -> bool:
     return bool(_SET_RE.match(name))
 
 
-def effective_control_set(root: Key) -> str | None:
+def effective_control_set(root: Key, *, guess: bool = True) -> str | None:
     """The key below a SYSTEM root that stands for CurrentControlSet: a literal
     ``CurrentControlSet`` key where the source has one (a .reg export of a live system
-    names it; it is what Windows used), else the ControlSet00N ``Select`` names."""
+    names it; it is what Windows used), else the ControlSet00N ``Select`` names, else (with
+    ``guess``) the only ControlSet00N present."""
     literal = root.subkey("CurrentControlSet")
     if literal is not None:
         return literal.name
-    return read_control_sets(root).effective
+    sets = read_control_sets(root)
+    return sets.effective if guess else sets.selected
 
 
 def resolve_current_control_set(root: Key, relative: str) -> tuple[str, str | None]:

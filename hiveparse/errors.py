@@ -503,6 +503,7 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "compare.control_set_unnumbered": (
         "a live export's CurrentControlSet cannot pair with numbered sets"
     ),
+    "compare.times_unknown": "a .reg side has no key times: times compared only between hives",
     "compare.depth_limit": "keys deeper than the 512 levels Windows allows: not compared",
     # X.509 certificates and their containers (decode/certificates.py)
     "cert.library_error": "cryptography or asn1crypto could not read a field of a certificate",

@@ -24,7 +24,15 @@ from hiveparse.compare.machine import machine_rules
 from hiveparse.compare.sides import Side, SideMount
 from hiveparse.controlset import is_control_set_name
 from hiveparse.errors import Diagnostic, Severity, UsageError, coded, quoted
-from hiveparse.model import MAX_KEY_DEPTH, HiveType, Key, Value, fold_name, split_path
+from hiveparse.model import (
+    MAX_KEY_DEPTH,
+    EvidenceFormat,
+    HiveType,
+    Key,
+    Value,
+    fold_name,
+    split_path,
+)
 from hiveparse.paths import parse_registry_path
 
 CURRENT_CONTROL_SET = "CurrentControlSet"
@@ -120,6 +128,11 @@ def diff_sides(a: Side, b: Side, options: DiffOptions) -> DiffResult:
             continue
         if in_a is None or in_b is None:
             which = "B" if in_a is None else "A"
+            if scope is not None:
+                raise UsageError(
+                    f"{quoted(options.key or '')} lies in {mount}, which only {which} holds: "
+                    "there is nothing to compare it with"
+                )
             result.not_compared.append(
                 NotCompared(mount, f"only {which} holds this hive: nothing to compare it with")
             )
@@ -163,9 +176,47 @@ class _Walk:
         self.result, self.a, self.b, self.ignore = result, a, b, ignore
         self.mount = a.mount
         self.system = a.hive_type == HiveType.SYSTEM and b.hive_type == HiveType.SYSTEM
-        self.mode = result.options.control_sets
         self.times = result.options.times
         self.uncovered_at: dict[tuple[str, str], int] = {}  # (place, side) -> not_compared index
+        self.mode: ControlSetMode | None = self._control_set_mode(result.options.control_sets)
+        if self.times and EvidenceFormat.REG in (a.evidence.format, b.evidence.format):
+            self._note_once(
+                "compare.times_unknown",
+                "a .reg file holds no key times: last-written times are compared only where "
+                "both sides are hives",
+                self.mount,
+                Severity.WARNING,
+            )
+
+    def _control_set_mode(self, asked: ControlSetMode) -> ControlSetMode | None:
+        """How this mount's control sets pair: as asked; but where neither side states its
+        current set (no Select, no literal CurrentControlSet) by number, and where only one
+        does not at all (None): its sets could be any of the other's (warned either way)."""
+        if not self.system or asked == ControlSetMode.ALL:
+            return asked
+        unknown = [
+            s for s, side in (("A", self.a), ("B", self.b)) if side.current_control_set is None
+        ]
+        if not unknown:
+            return asked
+        if len(unknown) == 2:
+            self._note_once(
+                "compare.control_set_unknown",
+                "neither side states which control set is current (no Select key names one "
+                "that exists): their control sets are compared by number",
+                self.mount,
+                Severity.WARNING,
+            )
+            return ControlSetMode.ALL
+        self._note_once(
+            "compare.control_set_unknown",
+            f"{unknown[0]} does not state which control set is current (no Select key names "
+            "one that exists), so its sets cannot be paired with the other's current one: "
+            "the control sets are not compared (--controlsets all compares them by number)",
+            self.mount,
+            Severity.WARNING,
+        )
+        return None
 
     # --- the walk ------------------------------------------------------------------------
 
@@ -174,9 +225,9 @@ class _Walk:
         if not scope:
             self._pair(root_a, root_b, "", "", "", 0)
             return
+        shown = self._shown_scope(scope)
         found_a, own_a = self._find(root_a, scope, self.a)
         found_b, own_b = self._find(root_b, scope, self.b)
-        shown = self._shown_scope(scope)
         if found_a is None and found_b is None:
             raise UsageError(f"key {quoted(self._full(shown))} is on neither side")
         if found_a is not None and found_b is not None:
@@ -267,12 +318,12 @@ class _Walk:
                     a, b = _value_seen(va), _value_seen(vb)
                     self._emit(Change.CHANGED, "value", full, name, a, b)
             elif va is not None:
-                if self.b.covers(own_b):
+                if self.b.covers_values(own_b):
                     self._emit(Change.REMOVED, "value", full, name, _value_seen(va), None)
                 else:
                     self._uncovered(full, "B", values=1)
             elif vb is not None:
-                if self.a.covers(own_a):
+                if self.a.covers_values(own_a):
                     self._emit(Change.ADDED, "value", full, name, None, _value_seen(vb))
                 else:
                     self._uncovered(full, "A", values=1)
@@ -346,16 +397,17 @@ class _Walk:
             name = child.name
             if at_system_root and self.mode == ControlSetMode.ALL:
                 self._check_numbered(side, label)
+            if at_system_root and self.mode is None and _is_set(name):
+                continue  # not comparable (warned once, in _control_set_mode)
             if at_system_root and self.mode == ControlSetMode.CURRENT and _is_set(name):
-                current = side.current_control_set
-                if current is None or self._other_has_no_current(side):
-                    self._note_sets_unknown(side, label)
-                    continue
+                current = side.current_control_set or ""
                 if fold_name(name) != fold_name(current):
                     self._note_set_aside(name, label)
                     continue
                 name = CURRENT_CONTROL_SET
-            children[fold_name(name)] = (name, child)
+            # A name listed twice (a damaged or crafted hive; the reader reports it): the
+            # first, as a lookup by name finds it.
+            children.setdefault(fold_name(name), (name, child))
         return children
 
     def _check_numbered(self, side: SideMount, label: str) -> None:
@@ -373,30 +425,30 @@ class _Walk:
                 Severity.WARNING,
             )
 
-    def _other_has_no_current(self, side: SideMount) -> bool:
-        other = self.b if side is self.a else self.a
-        return other.current_control_set is None
-
     def _find(self, root: Key, scope: str, side: SideMount) -> tuple[Key | None, str]:
         """The key ``scope`` names on one side, and its path in that side's own naming."""
         parts = split_path(scope)
         if self.system and parts and fold_name(parts[0]) == fold_name(CURRENT_CONTROL_SET):
-            current = side.current_control_set
-            if current is not None:
-                parts[0] = current
+            parts[0] = side.current_control_set or parts[0]
         own = "\\".join(parts)
         return root.find(own), own
 
     def _shown_scope(self, scope: str) -> str:
         parts = split_path(scope)
-        numbered = bool(parts) and is_control_set_name(parts[0])
-        if self.system and numbered and self.mode == ControlSetMode.CURRENT:
+        first = fold_name(parts[0]) if parts else ""
+        if self.system and is_control_set_name(first) and self.mode == ControlSetMode.CURRENT:
             raise UsageError(
                 f"{quoted(self._full(scope))} names a ControlSet by number: the default "
                 "compares each side's current set as CurrentControlSet (use that name), or "
                 "give --controlsets all to compare sets by number"
             )
-        if self.system and parts and fold_name(parts[0]) == fold_name(CURRENT_CONTROL_SET):
+        if self.system and first == fold_name(CURRENT_CONTROL_SET):
+            if self.mode != ControlSetMode.CURRENT:
+                raise UsageError(
+                    f"{quoted(self._full(scope))} names CurrentControlSet, but which control "
+                    "set is current is not stated on both sides (no Select): name the set by "
+                    "number, with --controlsets all"
+                )
             parts[0] = CURRENT_CONTROL_SET
         return "\\".join(parts)
 
@@ -434,16 +486,6 @@ class _Walk:
             f"{label}'s {name} is not its current control set: not compared (--controlsets "
             "all compares every set by number)",
             f"{self.mount}\\{name}",
-        )
-
-    def _note_sets_unknown(self, side: SideMount, label: str) -> None:
-        lacking = label if side.current_control_set is None else ("B" if label == "A" else "A")
-        self._note_once(
-            "compare.control_set_unknown",
-            f"which control set is current on {lacking} is not known (no Select key names one "
-            "that exists): the control sets are not compared (--controlsets all compares "
-            "them by number)",
-            self.mount,
         )
 
     def _note_depth(self, path: str) -> None:

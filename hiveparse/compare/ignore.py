@@ -4,8 +4,9 @@ A pattern is a shell-style glob (``*``, ``?``, ``[...]``; case-insensitive, ``*`
 crosses ``\\``) matched against a whole path: a key's full path (``HKLM\\SYSTEM\\
 CurrentControlSet\\Services\\bam``), which leaves out the key and everything below it, or a
 value's full path, its key's path and ``\\`` and its name (``...\\Control\\Windows\\
-ShutdownTime``). The root may be written short (HKLM, HKCU, HKU); SYSTEM paths are matched
-in their ``CurrentControlSet`` form, as the diff shows them.
+ShutdownTime``). The root may be written short (HKLM, HKCU, HKU). A ``CurrentControlSet``
+component matches every control set (``ControlSet001``, ... as ``--controlsets all`` shows
+them) as well as itself, so a rule holds however the sets are compared.
 
 The default list holds places Windows rewrites on its own, at every boot, logon or service
 run, so that two copies of one machine taken a day apart differ there without any setting
@@ -19,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hiveparse.controlset import is_control_set_name
 from hiveparse.paths import canonical_root
 
 
@@ -68,9 +70,29 @@ class PathRule:
     why: str | None  # a default's reason; None for the user's own pattern
     regex: re.Pattern[str]
     prefix: str  # upper-cased text before the first wildcard: a cheap first test
+    parts: tuple[str, ...]  # the pattern's path components, upper-cased (_ANY_SET: any set)
+    subtree: bool  # it matches everything below what it names too
 
     def to_dict(self) -> dict[str, str | None]:
         return {"pattern": self.pattern, "why": self.why}
+
+    def may_reach(self, components: list[str]) -> bool:
+        """Whether the rule could match the key with these (upper-cased) path components, or
+        a path below it: component by component as far as both go, until a ``*`` (which
+        crosses backslashes) or the end of the pattern (then only a subtree rule reaches
+        further down)."""
+        for index, component in enumerate(components):
+            if index >= len(self.parts):
+                return self.subtree
+            part = self.parts[index]
+            if "*" in part:  # what follows the star may lie in any component below
+                return fnmatch.fnmatchcase(component, part.split("*", 1)[0] + "*")
+            if part == _ANY_SET:
+                if not (component == "CURRENTCONTROLSET" or is_control_set_name(component)):
+                    return False
+            elif not fnmatch.fnmatchcase(component, part):
+                return False
+        return True
 
 
 class PathRules:
@@ -95,16 +117,14 @@ class PathRules:
 
     def narrow(self, key_path: str, among: Sequence[int] | None = None) -> tuple[int, ...]:
         """The indexes of the rules (of ``among``, all by default) that could match the key
-        ``key_path`` or a path below it: its literal start and the key's path agree as far
-        as both go. A walk narrows once per key, from its parent's: below most keys no rule
-        can match, and nothing is tried there."""
-        folded = key_path.upper()
-        below = folded + "\\"
+        ``key_path`` or a path below it (:meth:`PathRule.may_reach`). A walk narrows once
+        per key, from its parent's: below most keys no rule can match, and nothing is tried
+        there."""
+        components = key_path.upper().split("\\")
         return tuple(
             index
             for index in (range(len(self.rules)) if among is None else among)
-            if folded.startswith(self.rules[index].prefix)
-            or self.rules[index].prefix.startswith(below)
+            if self.rules[index].may_reach(components)
         )
 
     def to_list(self) -> list[dict[str, object]]:
@@ -127,10 +147,27 @@ class IgnoreRules(PathRules):
         return self.match(full_path, among) is not None
 
 
-def path_rule(pattern: str, why: str | None) -> PathRule:
+_ANY_SET = "\x00"  # stands for CurrentControlSet while a pattern is translated (no name has it)
+
+
+def path_rule(pattern: str, why: str | None, *, subtree: bool = False) -> PathRule:
+    """The rule of one pattern (see the module docstring). A ``CurrentControlSet`` in it
+    matches every control set (ControlSet001, ... as ``--controlsets all`` shows them), so a
+    rule holds whichever way the sets are compared. With ``subtree`` it matches what the
+    pattern names and everything below it (a key, its values and subkeys)."""
     head, sep, rest = pattern.partition("\\")
     root = canonical_root(head)
     spelled = f"{root}{sep}{rest}" if root is not None else pattern
-    literal = re.split(r"[*?\[]", spelled, maxsplit=1)[0]
-    regex = re.compile(fnmatch.translate(spelled), re.IGNORECASE)
-    return PathRule(pattern, why, regex, literal.upper())
+    parts = [
+        _ANY_SET if part.upper() == "CURRENTCONTROLSET" else part for part in spelled.split("\\")
+    ]
+    spelled = "\\".join(parts)
+    literal = re.split(r"[*?\[\x00]", spelled, maxsplit=1)[0]
+    body = fnmatch.translate(spelled).removeprefix("(?s:").removesuffix(")\\Z")
+    body = body.replace(_ANY_SET, r"(?:CurrentControlSet|ControlSet\d{3})")
+    if subtree:
+        body = f"(?:{body})(?:\\\\.*)?"
+    regex = re.compile(f"(?s:{body})\\Z", re.IGNORECASE)
+    return PathRule(
+        pattern, why, regex, literal.upper(), tuple(spelled.upper().split("\\")), subtree
+    )

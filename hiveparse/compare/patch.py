@@ -33,7 +33,9 @@ def patch_lines(result: DiffResult) -> Iterator[str]:
     yield HEADER + CRLF
     yield CRLF
     for line in _comment(result):
-        yield f"; {line}{CRLF}" if line else f";{CRLF}"
+        # printable: a name or path from the evidence may hold a line break, which would end
+        # the comment and make the rest a line of the patch
+        yield f"; {printable(line)}{CRLF}" if line else f";{CRLF}"
     # The differences come depth first: what lies below a key deleted (or left out) follows
     # it at once, and nothing below it is written.
     skipped: str | None = None  # folded "path\" of that key
@@ -98,7 +100,13 @@ def patch_bytes(result: DiffResult) -> bytes:
 
 def _comment(result: DiffResult) -> list[str]:
     options = result.options
-    lines = [
+    lines = []
+    if result.partial:
+        lines += [
+            "PARTIAL: part of the evidence could not be read (see the diff's diagnostics): what",
+            "this patch sets or deletes rests on what could be read, and may be incomplete.",
+        ]
+    lines += [
         "hiveparse diff --format reg: imported on A's machine, this gives the keys and values",
         "B holds where the two were compared (see the diff's not_compared). Key times, ignored",
         "places and machine-specific values (named in comments below) are not carried over.",

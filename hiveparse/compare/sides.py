@@ -25,6 +25,10 @@ from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, discover_evidence
 from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
 from hiveparse.model import EvidenceFormat, HiveType
 
+# A child name no key has: whether a source covers it says whether the source covers the
+# subtree below a key, not just the key and its values.
+_PROBE = "\uffff"
+
 
 @dataclass(frozen=True)
 class SideMount:
@@ -49,6 +53,14 @@ class SideMount:
         """Whether an absence at ``relative`` (a path inside this hive, in the side's own
         ControlSet naming) is evidence of absence."""
         return self.coverage.covers(relative)
+
+    def covers_values(self, relative: str) -> bool:
+        """Whether a value missing from the key at ``relative`` is evidence of absence: the
+        key lies in a subtree the source shows whole. An export's root named alone (no key
+        line below it) is not enough here: a regedit export of a key without subkeys and a
+        hand-written snippet that sets one of its values look alike, and a diff (and its
+        patch) must not take the snippet's silence for deleted values."""
+        return self.coverage.covers(f"{relative}\\{_PROBE}" if relative else _PROBE)
 
 
 @dataclass
@@ -118,11 +130,37 @@ def open_side(
     sources: dict[str, list[tuple[Evidence, MountedHive]]] = {}
     for item in side.evidence:
         side.diagnostics.extend(item.all_diagnostics)
-        for mounted in item.hives:
+        if item.reg_deletions_total:
+            raise UsageError(
+                f"{shown}: {item.path} is a change script (it deletes keys or values): it says "
+                "what to change, not what a machine holds; analyze it, or compare the exports "
+                "of a machine before and after it"
+            )
+        for mounted in map(_user_mount, [item] * len(item.hives), item.hives):
             sources.setdefault(mounted.mount.upper(), []).append((item, mounted))
     for given in sources.values():
         _add_mount(side, *_one_source(shown, given, side.diagnostics))
     return side
+
+
+_PROFILE_FOLDERS = ("USERS", "DOCUMENTS AND SETTINGS")
+
+
+def _user_mount(item: Evidence, mounted: MountedHive) -> MountedHive:
+    """A user's hive found in a profile folder (``Users\\alice\\NTUSER.DAT``, ``...\\alice\\
+    AppData\\Local\\Microsoft\\Windows\\UsrClass.dat``) is that user's, under
+    ``HKEY_USERS\\alice`` (and ``alice_Classes``): a machine holds several, and each is
+    compared with the same user's on the other side, never with another user's. A user's hive
+    given alone keeps its own mount (HKEY_CURRENT_USER)."""
+    if mounted.hive.hive_type not in (HiveType.NTUSER, HiveType.USRCLASS):
+        return mounted
+    parts = Path(item.path).parts
+    folders = [index for index, part in enumerate(parts[:-2]) if part.upper() in _PROFILE_FOLDERS]
+    if not folders:
+        return mounted
+    user = parts[folders[-1] + 1]
+    suffix = "_Classes" if mounted.hive.hive_type == HiveType.USRCLASS else ""
+    return MountedHive(f"HKEY_USERS\\{user}{suffix}", mounted.hive)
 
 
 def _one_source(
@@ -160,6 +198,7 @@ def _add_mount(side: Side, item: Evidence, mounted: MountedHive) -> None:
     key = mounted.mount.upper()
     current = None
     if mounted.hive.hive_type == HiveType.SYSTEM:
-        current = effective_control_set(mounted.hive.root())
+        # Only what the source states: an export of one numbered set is no current set.
+        current = effective_control_set(mounted.hive.root(), guess=False)
     coverage = source_coverage(item, mounted, current)
     side.mounts[key] = SideMount(item, mounted, coverage, current)

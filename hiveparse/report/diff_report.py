@@ -203,7 +203,8 @@ def write_diff_listing(document: DiffDocument, sink: TextIO) -> None:
     and the summary."""
     for side in document["sides"]:
         sources = ", ".join(m["source"] for m in side["mounts"])
-        sink.write(printable(f"{side['label'].upper()}: {side['host']} ({sources})") + "\n")
+        named = side["host"] if sources in side["host"] else f"{side['host']} ({sources})"
+        sink.write(printable(f"{side['label'].upper()}: {named}") + "\n")
     path: str | None = None
     for record in document["differences"]:
         mark = _MARKS[Change(record["change"])]

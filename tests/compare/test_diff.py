@@ -133,13 +133,20 @@ def test_an_export_of_a_subtree_is_compared_only_there(tmp_path: Path):
     assert enabled in body
     changed = body.replace(enabled, '"fDenyTSConnections"=dword:00000001')
     reg.write_bytes(b"\xff\xfe" + changed.encode("utf-16-le"))
-    result = _diff(hive, reg)
+    # The export states no current control set (no Select): by default nothing in the sets
+    # can be paired, which is said, not taken for a difference.
+    unpaired = _diff(hive, reg)
+    assert unpaired.differences == []
+    assert [n.code for n in unpaired.notes] == ["compare.control_set_unknown"]
+    assert unpaired.notes[0].severity == "warning"
+    result = _diff(hive, reg, control_sets=ControlSetMode.ALL)
+    here = f"{SYSTEM}\\ControlSet001\\Control"
     assert _found(result) == {
-        ("changed", "value", f"{CCS}\\Control\\Terminal Server", "fDenyTSConnections")
+        ("changed", "value", f"{here}\\Terminal Server", "fDenyTSConnections")
     }
     uncovered = {n.path: n for n in result.not_compared if "does not cover" in n.reason}
-    assert f"{CCS}\\Control" in uncovered  # Control's other subkeys: B shows none of them
-    assert uncovered[f"{CCS}\\Control"].keys > 0
+    assert here in uncovered  # Control's other subkeys: B shows none of them
+    assert uncovered[here].keys > 0
     assert all("B's input" in n.reason for n in uncovered.values())
 
 
@@ -175,3 +182,73 @@ def test_a_hive_is_compared_before_an_export_of_it():
     aside = sorted(Path(d.location.source or "").name for d in side.diagnostics
                    if d.code == "compare.export_set_aside")  # fmt: skip
     assert aside == ["SOFTWARE.reg", "SYSTEM.reg"]
+
+
+def _reg(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\r\n".join(["Windows Registry Editor Version 5.00", "", *lines, "", ""])
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    return path
+
+
+def test_a_side_without_select_is_not_paired_with_the_others_current_set(tmp_path: Path):
+    a, _b = write_pair(tmp_path / "pair")
+    # An export of one numbered set, without Select: it states no current set.
+    lone = _reg(tmp_path / "lone" / "SYSTEM.reg", [
+        f"[{SYSTEM}]", f"[{SYSTEM}\\ControlSet002]", f"[{SYSTEM}\\ControlSet002\\Control]",
+        f"[{SYSTEM}\\ControlSet002\\Control\\Terminal Server]",
+        '"fDenyTSConnections"=dword:00000001',
+    ])  # fmt: skip
+    result = _diff(a, lone)
+    # ControlSet002 is not taken for B's current set: nothing in the sets is compared; what
+    # differs is that B has no Select (machine-specific).
+    assert {d.path for d in result.differences} == {f"{SYSTEM}\\Select"}
+    assert all(d.machine_specific for d in result.differences)
+    (note,) = [n for n in result.notes if n.code == "compare.control_set_unknown"]
+    assert note.severity == "warning" and note.message.startswith("B does not state")
+    with pytest.raises(UsageError, match="not stated on both sides"):
+        _diff(a, lone, key="HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server")
+    # Neither side states one: the sets are compared by number.
+    both = _diff(lone, lone)
+    assert both.differences == [] and [n.code for n in both.notes] == [
+        "compare.control_set_unknown"
+    ]
+
+
+def test_a_snippet_of_one_value_deletes_nothing(tmp_path: Path):
+    a, _b = write_pair(tmp_path / "pair")
+    rdp = f"{SYSTEM}\\ControlSet002\\Control\\Terminal Server\\WinStations\\RDP-Tcp"
+    snippet = _reg(tmp_path / "snippet" / "SYSTEM.reg", [
+        f"[{SYSTEM}\\Select]", '"Current"=dword:00000002',
+        f"[{rdp}]", '"PortNumber"=dword:00000d3e',
+    ])  # fmt: skip
+    result = _diff(a, snippet, key="HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server")
+    # UserAuthentication, which the snippet does not name, is not "removed".
+    assert _found(result) == {
+        ("changed", "value", f"{CCS}\\Control\\Terminal Server\\WinStations\\RDP-Tcp", "PortNumber")
+    }
+
+
+def test_a_key_in_a_hive_only_one_side_holds_is_refused(pair: tuple[Path, Path]):
+    with pytest.raises(UsageError, match="which only B holds"):
+        _diff(pair[0], SAMPLES / "per-user-farm-gpo", key="HKLM\\SOFTWARE\\Policies")
+
+
+def test_users_are_compared_user_by_user(corpus: Path, tmp_path: Path):
+    ntuser = (corpus / "hives/regipy/NTUSER.DAT").read_bytes()
+    for side, users in (("a", ("alice", "bob")), ("b", ("alice", "carol"))):
+        for user in users:
+            profile = tmp_path / side / "Users" / user
+            profile.mkdir(parents=True)
+            (profile / "NTUSER.DAT").write_bytes(ntuser)
+    side_a = open_side("a", [tmp_path / "a"])
+    assert sorted(side_a.mounts) == ["HKEY_USERS\\ALICE", "HKEY_USERS\\BOB"]
+    result = diff_sides(side_a, open_side("b", [tmp_path / "b"]), DiffOptions())
+    assert result.differences == []  # alice against alice
+    assert sorted(n.path for n in result.not_compared) == ["HKEY_USERS\\bob", "HKEY_USERS\\carol"]
+
+
+def test_a_change_script_is_no_side(tmp_path: Path):
+    script = _reg(tmp_path / "fix" / "fix.reg", [f"[-{SYSTEM}\\Select]"])
+    with pytest.raises(UsageError, match="change script"):
+        open_side("b", [script])

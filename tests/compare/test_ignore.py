@@ -47,6 +47,9 @@ def test_narrowing_keeps_exactly_the_rules_that_could_match_at_or_below_a_key():
     assert rules.narrow(f"{CCS}\\Services\\bam\\State") == (0,)
     assert rules.narrow(f"{CCS}\\Control") == ()
     assert rules.narrow("HKEY_LOCAL_MACHINE\\SOFTWARE\\Xerox") == (1,)  # the glob runs on
+    # CurrentControlSet stands for every control set.
+    assert rules.narrow("HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\bam") == (0,)
+    assert rules.narrow("HKEY_LOCAL_MACHINE\\SYSTEM\\Setup") == ()
     assert rules.narrow("HKEY_LOCAL_MACHINE\\SOFTWARE\\Y") == ()
     # Only the rules narrowed to are tried.
     assert not rules.ignores(f"{CCS}\\Services\\bam\\State", among=())

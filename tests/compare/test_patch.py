@@ -136,3 +136,33 @@ def test_a_name_with_a_line_break_is_never_written_as_a_line(tmp_path: Path):
         f"; not carried over (a line break in a name): {CCS}\\Services "
         "'x\"=-\\r\\n\\r\\n[HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Run]\\r\\n\"y'"
     ]
+
+
+def test_what_a_side_is_called_never_breaks_out_of_its_comment(tmp_path: Path):
+    a, b = write_pair(tmp_path)
+    result = _diff(a, b)
+    result.b.host = "EVIL\r\n\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\r\n"
+    lines = "".join(patch_lines(result)).split("\r\n")
+    assert not any(line.startswith("[-HKEY_LOCAL_MACHINE\\SOFTWARE") for line in lines)
+    assert "; B: EVIL\\r\\n\\r\\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\\r\\n" in lines
+
+
+def test_a_machine_specific_key_b_lacks_is_never_deleted(tmp_path: Path):
+    a, b = write_pair(tmp_path)
+    text = a.read_bytes()[2:].decode("utf-16-le")
+    grace = f"{SYSTEM}\\ControlSet001\\Control\\Terminal Server\\RCM\\GracePeriod"
+    text = text.replace("\r\n\r\n[", f'\r\n\r\n[{grace}]\r\n"x"=hex:01\r\n\r\n[', 1)
+    a.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    result = _diff(a, b)
+    removed = [
+        d
+        for d in result.differences
+        if d.path == f"{CCS}\\Control\\Terminal Server\\RCM\\GracePeriod"
+    ]
+    assert removed and all(d.machine_specific for d in removed)
+    lines = "".join(patch_lines(result)).split("\r\n")
+    assert not any("GracePeriod]" in line and not line.startswith(";") for line in lines)
+    assert any(
+        line.startswith("; not carried over (machine-specific: the licensing grace")
+        for line in lines
+    )
