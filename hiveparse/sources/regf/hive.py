@@ -8,6 +8,7 @@ and every count, size and offset is clamped to its cell with a diagnostic.
 
 from __future__ import annotations
 
+from _abc import _abc_init  # type: ignore[import-not-found]  # abc.py imports it too
 from collections.abc import Iterator
 from typing import Final, NamedTuple
 
@@ -959,3 +960,12 @@ def _shown(path: str) -> str:
 
 def _when(filetime: int) -> str:
     return filetime_iso(filetime) or f"FILETIME {filetime}"
+
+
+# mypyc builds the compiled classes without running ABCMeta.__new__, so each would share its
+# abstract base's isinstance cache (``_abc_impl``) with it: once ``isinstance(memory_key,
+# RegfKey)`` had been answered, ``isinstance(memory_key, Key)`` gave the same answer, and the
+# other way round. Each gets a cache of its own, as ABCMeta gives every class (in the pure
+# build this only renews what ABCMeta made).
+for _reader_class in (RegfKey, RegfValue, RegfHive):
+    _abc_init(_reader_class)
