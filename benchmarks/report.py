@@ -147,6 +147,44 @@ def walk_section(
     return {"times": times, "mem": mem}
 
 
+def timed_step(
+    res: Path,
+    out: list[str],
+    name: str,
+    step: str,
+    title: str,
+    header: str,
+    goal: tuple[str, str, str, str, float],
+) -> list[dict]:
+    """A step timed by hyperfine (``NAME.json``) with peak RSS (``NAME_rss.json``): its table,
+    and its target (id, text, our command, the command it is measured against, the largest
+    ratio that passes) checked on wall and CPU time."""
+    timed = load(res, f"{name}.json")
+    if not timed:
+        return []
+    rows = hyperfine_rows(timed)
+    rss = measure_rows(load(res, f"{name}_rss.json") or {"commands": []})
+    when = (load(res, f"env_step{step}.json") or load(res, "env.json") or {}).get("date_utc", "")
+    out.append(f"{title}; run {when})\n")
+    out.append(f"| {header} | median, s | mean ± σ, s | CPU, s | peak RSS, MiB |")
+    out.append("|---|---|---|---|---|")
+    for command, r in rows.items():
+        peak = rss.get(command, {}).get("max_rss_mib")
+        shown = "—" if peak is None else f"{peak:.0f}"
+        out.append(
+            f"| `{command}` | {r['median']:.2f} | {r['mean']:.2f} ± {r['stddev']:.2f} "
+            f"| {r['cpu']:.2f} | {shown} |"
+        )
+    out.append("")
+    tid, text, mine, against, limit = goal
+    ours, peer = rows.get(mine), rows.get(against)
+    if not (ours and peer):
+        return []
+    ratio, cpu_ratio = ours["median"] / peer["median"], ours["cpu"] / peer["cpu"]
+    measured = f"{ours['median']:.2f} s vs {peer['median']:.2f} s ({ratio:.2f}×)"
+    return [target(tid, text, measured, ratio <= limit, f"{cpu_ratio:.2f}×", cpu_ratio <= limit)]
+
+
 def main() -> int:
     res = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "results")
     env = load(res, "env.json") or {}
@@ -555,71 +593,19 @@ def main() -> int:
         )
 
     # 10. the query path (issue 11)
-    query = load(res, "query_path.json")
-    if query:
-        rows = hyperfine_rows(query)
-        rss = measure_rows(load(res, "query_path_rss.json") or {"commands": []})
-        when = (load(res, "env_step10.json") or load(res, "env.json") or {}).get("date_utc", "")
-        out.append(f"### 10. The query path (issue 11; run {when})\n")
-        out.append(
-            "| command (SYSTEM_WIN_10_1709, 15 MB) | median, s | mean ± σ, s | CPU, s "
-            "| peak RSS, MiB |"
-        )
-        out.append("|---|---|---|---|---|")
-        for name, r in rows.items():
-            peak = rss.get(name, {}).get("max_rss_mib")
-            shown = "—" if peak is None else f"{peak:.0f}"
-            out.append(
-                f"| `{name}` | {r['median']:.2f} | {r['mean']:.2f} ± {r['stddev']:.2f} "
-                f"| {r['cpu']:.2f} | {shown} |"
-            )
-        out.append("")
-        ours, peer = rows.get("query -s -v -f jsonl"), rows.get("python-registry walk")
-        if ours and peer:
-            ratio, cpu_ratio = ours["median"] / peer["median"], ours["cpu"] / peer["cpu"]
-            targets.append(
-                target(
-                    "11",
-                    "`query -s -v -f jsonl` of the Win10 SYSTEM in at most 0.6 × a "
-                    "python-registry walk that decodes every value",
-                    f"{ours['median']:.2f} s vs {peer['median']:.2f} s ({ratio:.2f}×)",
-                    ratio <= 0.6,
-                    f"{cpu_ratio:.2f}×",
-                    cpu_ratio <= 0.6,
-                )
-            )
-
+    targets += timed_step(
+        res, out, "query_path", "10", "### 10. The query path (issue 11",
+        "command (SYSTEM_WIN_10_1709, 15 MB)",
+        ("11", "`query -s -v -f jsonl` of the Win10 SYSTEM in at most 0.6 × a python-registry "
+         "walk that decodes every value", "query -s -v -f jsonl", "python-registry walk", 0.6),
+    )  # fmt: skip
     # 11. diff (issue 12)
-    diff = load(res, "diff.json")
-    if diff:
-        rows = hyperfine_rows(diff)
-        rss = measure_rows(load(res, "diff_rss.json") or {"commands": []})
-        when = (load(res, "env_step11.json") or load(res, "env.json") or {}).get("date_utc", "")
-        out.append(f"### 11. diff of two 15 MB hives (issue 12; run {when})\n")
-        out.append("| command (two hivex-written copies of SYSTEM_WIN_10_1709, B patched) "
-                   "| median, s | mean ± σ, s | CPU, s | peak RSS, MiB |")  # fmt: skip
-        out.append("|---|---|---|---|---|")
-        for name, r in rows.items():
-            peak = rss.get(name, {}).get("max_rss_mib")
-            shown = "—" if peak is None else f"{peak:.0f}"
-            out.append(
-                f"| `{name}` | {r['median']:.2f} | {r['mean']:.2f} ± {r['stddev']:.2f} "
-                f"| {r['cpu']:.2f} | {shown} |"
-            )
-        out.append("")
-        ours, walk = rows.get("diff -f json"), rows.get("hiveparse walk")
-        if ours and walk:
-            ratio, cpu_ratio = ours["median"] / walk["median"], ours["cpu"] / walk["cpu"]
-            targets.append(
-                target(
-                    "12",
-                    "`diff` of two 15 MB hives within 2 × one full walk",
-                    f"{ours['median']:.2f} s vs {walk['median']:.2f} s ({ratio:.2f}×)",
-                    ratio <= 2,
-                    f"{cpu_ratio:.2f}×",
-                    cpu_ratio <= 2,
-                )
-            )
+    targets += timed_step(
+        res, out, "diff", "11", "### 11. diff of two 15 MB hives (issue 12",
+        "command (two hivex-written copies of SYSTEM_WIN_10_1709, B patched)",
+        ("12", "`diff` of two 15 MB hives within 2 × one full walk", "diff -f json",
+         "hiveparse walk", 2.0),
+    )  # fmt: skip
 
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")
