@@ -92,8 +92,16 @@ def test_security_descriptors_stream_as_the_objects_give_them(corpus: Path) -> N
 
 @pytest.mark.parametrize("base", SYNTHETIC_BASES)
 def test_hostile_variants_stream_the_same_records_and_anomalies(base: str, tmp_path: Path) -> None:
+    """Rows against objects, and the JSON Lines written from the rows (report.lines) against
+    ``dumps_line`` of the rows' records, on every hostile variant, with and without the
+    security descriptors: one walk each."""
     for name, path in hostile_variant_files(base, tmp_path):
         for security in (False, True):
-            assert _outcome(_by_rows, path, security=security) == _outcome(
-                _by_objects, path, security=security
-            ), name
+            by_rows = _outcome(_by_rows, path, security=security)
+            assert by_rows == _outcome(_by_objects, path, security=security), name
+            lines = _outcome(_by_lines, path, security=security)
+            if isinstance(by_rows[0], list):
+                text = b"".join(dumps_line(record) for record in by_rows[0])
+                assert lines == (text, by_rows[1]), name
+            else:  # the same typed error, at the same place
+                assert lines == by_rows, name
