@@ -204,7 +204,11 @@ def write_info_table(document: InfoDocument, sink: TextIO, *, width: int | None 
         for refused in document.get("logs_refused", []):
             facts.add_row("not used", escape(f"{refused['path']}: {refused['reason']}"))
         facts.add_row("applied", escape(", ".join(document.get("logs_applied", [])) or "-"))
-    facts.add_row("anomalies", str(len(document["diagnostics"])))
+    found = str(len(document["diagnostics"]))
+    if any(mount["keys"] is None for mount in document.get("hives", [])):
+        # --quick reads the header and the bins, not the keys: an absence there says nothing
+        found += " in the header and bins (--quick: the keys and values were not read)"
+    facts.add_row("anomalies", found)
     console.print(_indented(facts))
     if document["diagnostics"]:
         console.print()

@@ -358,3 +358,16 @@ def test_analyze_table_shows_names_as_written_not_as_emoji_or_markup(tmp_path: P
     assert result.returncode in (0, 1), result.stderr
     assert "ticket :fire: [bold]7[/bold]" in result.stdout
     assert "\N{FIRE}" not in result.stdout
+
+
+def test_info_quick_never_claims_a_hive_has_no_anomalies() -> None:
+    """--quick reads the header and bins only: its anomaly count says so."""
+    hive = Path(__file__).resolve().parents[2] / "samples" / "friday-afternoon-rdsh" / "SYSTEM"
+    quick = info_report(hive, walk_all=False)[0]
+    whole = info_report(hive)[0]
+    assert re.search(
+        r"anomalies +0 in the header and bins \(--quick: the keys and values "
+        r"were not read\)",
+        render(write_info_table, quick, width=200),
+    )
+    assert re.search(r"anomalies +0\n", render(write_info_table, whole, width=200))
