@@ -99,9 +99,9 @@ class DiffResult:
     a: Side
     b: Side
     options: DiffOptions
+    ignore: IgnoreRules
     differences: list[Difference] = field(default_factory=list)
     not_compared: list[NotCompared] = field(default_factory=list)
-    ignore: IgnoreRules | None = None
     notes: list[Diagnostic] = field(default_factory=list)
     machine: PathRules = field(default_factory=machine_rules)
 
@@ -118,8 +118,9 @@ class DiffResult:
 
 def diff_sides(a: Side, b: Side, options: DiffOptions) -> DiffResult:
     """The differences that turn A into B (see the module docstring)."""
-    result = DiffResult(a, b, options)
-    result.ignore = IgnoreRules(options.ignores, defaults=options.default_ignores)
+    result = DiffResult(
+        a, b, options, IgnoreRules(options.ignores, defaults=options.default_ignores)
+    )
     scope = _scope(options.key, a, b)
     for mount_key in sorted(set(a.mounts) | set(b.mounts)):
         in_a, in_b = a.mounts.get(mount_key), b.mounts.get(mount_key)
@@ -137,7 +138,7 @@ def diff_sides(a: Side, b: Side, options: DiffOptions) -> DiffResult:
                 NotCompared(mount, f"only {which} holds this hive: nothing to compare it with")
             )
             continue
-        _Walk(result, in_a, in_b, result.ignore).run(scope[1] if scope else "")
+        _Walk(result, in_a, in_b).run(scope[1] if scope else "")
     return result
 
 
@@ -172,8 +173,8 @@ class _Next:
 class _Walk:
     """Both trees of one mount, walked together."""
 
-    def __init__(self, result: DiffResult, a: SideMount, b: SideMount, ignore: IgnoreRules) -> None:
-        self.result, self.a, self.b, self.ignore = result, a, b, ignore
+    def __init__(self, result: DiffResult, a: SideMount, b: SideMount) -> None:
+        self.result, self.a, self.b, self.ignore = result, a, b, result.ignore
         self.mount = a.mount
         self.system = a.hive_type == HiveType.SYSTEM and b.hive_type == HiveType.SYSTEM
         self.times = result.options.times
@@ -272,12 +273,9 @@ class _Walk:
                 child_a, child_b = children_a.get(folded), children_b.get(folded)
                 name = (child_a or child_b)[0]  # type: ignore[index]
                 child_shown = _join(shown, name)
-                child_rules = item.rules
-                if child_rules:
-                    child_full = self._full(child_shown)
-                    if self.ignore.ignores(child_full, child_rules):
-                        continue
-                    child_rules = self.ignore.narrow(child_full, child_rules)
+                child_rules = self._rules_below(child_shown, item.rules)
+                if child_rules is None:
+                    continue
                 below.append(
                     _Next(
                         None if child_a is None else child_a[1],
@@ -291,6 +289,16 @@ class _Walk:
                 )
             stack.extend(reversed(below))
 
+    def _rules_below(self, shown: str, rules: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The ignore rules still in play at the subkey ``shown`` of a key whose rules are
+        ``rules``; None when one of them leaves the subkey out."""
+        if not rules:
+            return rules
+        full = self._full(shown)
+        if self.ignore.ignores(full, rules):
+            return None
+        return self.ignore.narrow(full, rules)
+
     def _values(
         self, ka: Key, kb: Key, full: str, own_a: str, own_b: str, rules: tuple[int, ...]
     ) -> None:
@@ -302,9 +310,7 @@ class _Walk:
             for _folded, left, right in sorted(triples, key=lambda triple: triple[0]):
                 if rules and self.ignore.ignores(f"{full}\\{left.name}", rules):
                     continue
-                if left.type_id != right.type_id or left.raw != right.raw:
-                    a, b = _value_seen(left), _value_seen(right)
-                    self._emit(Change.CHANGED, "value", full, left.name, a, b)
+                self._compare(full, left.name, left, right)
             return
         values_a = _first_by_name(names_a, listed_a)
         values_b = _first_by_name(names_b, listed_b)
@@ -314,9 +320,7 @@ class _Walk:
             if rules and self.ignore.ignores(f"{full}\\{name}", rules):
                 continue
             if va is not None and vb is not None:
-                if va.type_id != vb.type_id or va.raw != vb.raw:
-                    a, b = _value_seen(va), _value_seen(vb)
-                    self._emit(Change.CHANGED, "value", full, name, a, b)
+                self._compare(full, name, va, vb)
             elif va is not None:
                 if self.b.covers_values(own_b):
                     self._emit(Change.REMOVED, "value", full, name, _value_seen(va), None)
@@ -327,6 +331,11 @@ class _Walk:
                     self._emit(Change.ADDED, "value", full, name, None, _value_seen(vb))
                 else:
                     self._uncovered(full, "A", values=1)
+
+    def _compare(self, full: str, name: str, va: Value, vb: Value) -> None:
+        """A value both sides hold: changed when its type or its stored bytes differ."""
+        if va.type_id != vb.type_id or va.raw != vb.raw:
+            self._emit(Change.CHANGED, "value", full, name, _value_seen(va), _value_seen(vb))
 
     def _one_side(
         self,
@@ -351,18 +360,14 @@ class _Walk:
             key, shown, own, depth, here = stack.pop()
             full = self._full(shown)
             if covered:
-                seen = _key_seen(key)
-                a, b = (seen, None) if change == Change.REMOVED else (None, seen)
-                self._emit(change, "key", full, None, a, b)
+                self._emit(change, "key", full, None, *_on(change, _key_seen(key)))
             keys += 1
             for value in sorted(key.values(), key=lambda v: fold_name(v.name)):
                 if here and self.ignore.ignores(f"{full}\\{value.name}", here):
                     continue
                 values += 1
                 if covered:
-                    seen = _value_seen(value)
-                    a, b = (seen, None) if change == Change.REMOVED else (None, seen)
-                    self._emit(change, "value", full, value.name, a, b)
+                    self._emit(change, "value", full, value.name, *_on(change, _value_seen(value)))
             if depth >= MAX_KEY_DEPTH:
                 self._note_depth(full)
                 continue
@@ -371,13 +376,11 @@ class _Walk:
             for folded in sorted(children):
                 name, child = children[folded]
                 child_shown = _join(shown, name)
-                child_rules = here
-                if here:
-                    child_full = self._full(child_shown)
-                    if self.ignore.ignores(child_full, here):
-                        continue
-                    child_rules = self.ignore.narrow(child_full, here)
-                below.append((child, child_shown, _join(own, child.name), depth + 1, child_rules))
+                child_rules = self._rules_below(child_shown, here)
+                if child_rules is not None:
+                    below.append(
+                        (child, child_shown, _join(own, child.name), depth + 1, child_rules)
+                    )
             stack.extend(reversed(below))
         if not covered:
             lacking = "A" if change == Change.ADDED else "B"
@@ -393,10 +396,10 @@ class _Walk:
         aside."""
         children: dict[str, tuple[str, Key]] = {}
         at_system_root = self.system and own == ""
+        if at_system_root and self.mode == ControlSetMode.ALL:
+            self._check_numbered(side, label)
         for child in key.subkeys():
             name = child.name
-            if at_system_root and self.mode == ControlSetMode.ALL:
-                self._check_numbered(side, label)
             if at_system_root and self.mode is None and _is_set(name):
                 continue  # not comparable (warned once, in _control_set_mode)
             if at_system_root and self.mode == ControlSetMode.CURRENT and _is_set(name):
@@ -531,6 +534,11 @@ def _join(parent: str, name: str) -> str:
 
 def _parent(path: str) -> str:
     return path.rpartition("\\")[0]
+
+
+def _on(change: Change, seen: Seen) -> tuple[Seen | None, Seen | None]:
+    """(a, b) of a key or value one side holds: A's when removed, B's when added."""
+    return (seen, None) if change == Change.REMOVED else (None, seen)
 
 
 def _key_seen(key: Key) -> Seen:

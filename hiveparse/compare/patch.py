@@ -115,8 +115,7 @@ def _comment(result: DiffResult) -> list[str]:
         f"key: {options.key or '(every hive both sides hold)'}",
         f"control sets: {options.control_sets}",
     ]
-    rules = result.ignore.rules if result.ignore is not None else []
-    lines += [f"ignored: {rule.pattern}" for rule in rules if rule.why is None]
+    lines += [f"ignored: {rule.pattern}" for rule in result.ignore.rules if rule.why is None]
     if options.default_ignores:
         lines.append("ignored: the places Windows rewrites on its own (hiveparse diff's defaults)")
     return lines

@@ -58,7 +58,7 @@ def diff_document(result: DiffResult) -> DiffDocument:
         "summary": {"differences": len(result.differences), **counts},
         "differences": [difference_record(item) for item in result.differences],
         "not_compared": [cast("NotComparedRecord", n.to_dict()) for n in result.not_compared],
-        "ignored": result.ignore.to_list() if result.ignore is not None else [],
+        "ignored": result.ignore.to_list(),
     }
 
     def evidence_fields(item: Evidence) -> dict[str, Any]:

@@ -64,8 +64,8 @@ def write_query(
     the output is a whole document or nothing."""
     located = list(located)
 
-    def key_records(*, lazy_values: bool) -> Iterator[KeyRecord]:
-        for found in located:
+    def key_records(found_keys: list[Located], *, lazy_values: bool) -> Iterator[KeyRecord]:
+        for found in found_keys:
             mount = found.mounted.mount
             if recursive:
                 yield from records.walk_records(
@@ -88,7 +88,7 @@ def write_query(
 
     if fmt == "table":
         table = TableLines(out)
-        for record in key_records(lazy_values=True):
+        for record in key_records(located, lazy_values=True):
             write_reg_query_block(record, table, list_subkeys=not recursive)
     elif fmt == "jsonl" and recursive:
         for found in located:
@@ -104,22 +104,14 @@ def write_query(
                     out,
                 )
             else:
-                write_records_as_lines(
-                    records.walk_records(
-                        found.key,
-                        found.mounted.mount,
-                        notes=found.evidence.diagnostics,
-                        control_set=found.control_set,
-                        with_security=security,
-                        lazy_values=True,
-                    ),
-                    out,
-                )
+                write_records_as_lines(key_records([found], lazy_values=True), out)
     elif fmt == "jsonl":
-        write_records_as_lines(key_records(lazy_values=True), out)
+        write_records_as_lines(key_records(located, lazy_values=True), out)
     else:
         keys = (
-            iter(list(key_records(lazy_values=False))) if strict else key_records(lazy_values=True)
+            iter(list(key_records(located, lazy_values=False)))
+            if strict
+            else key_records(located, lazy_values=True)
         )
         write_query_json(opened, keys, out)
 
