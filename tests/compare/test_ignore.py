@@ -33,6 +33,10 @@ def test_machine_specific_places_name_their_reason():
         rules.match(f"{CCS}\\Control\\Terminal Server\\RCM\\Licensing Core\\LicensingMode") is None
     )
     assert rules.match("HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Secrets") is not None
+    # XP's product activation and per-adapter addresses (found diffing two XP machines)
+    assert rules.match("HKEY_LOCAL_MACHINE\\SYSTEM\\WPA\\Key-4F3B2\\ProductID") is not None
+    adapter = f"{CCS}\\Services\\{{4D36E972-E325-11CE}}\\Parameters\\Tcpip\\DhcpServer"
+    assert rules.match(adapter) is not None
     assert all(item.why for item in MACHINE_SPECIFIC)
 
 
