@@ -607,6 +607,44 @@ def main() -> int:
          "hiveparse walk", 2.0),
     )  # fmt: skip
 
+    # 12. compare (issue 12)
+    compared = load(res, "compare.json")
+    if compared:
+        rows = hyperfine_rows(compared)
+        rss = measure_rows(load(res, "compare_rss.json") or {"commands": []})
+        base = rows.get("python -c 'import typer'")
+        when = (load(res, "env_step12.json") or load(res, "env.json") or {}).get("date_utc", "")
+        out.append(f"### 12. compare of two SYSTEM + SOFTWARE pairs (issue 12; run {when})\n")
+        out.append(
+            "| command (the XP machine, 4 + 11 MB, against a changed copy) | median, ms "
+            "| mean ± σ, ms | CPU, ms | minus `import typer`, ms | peak RSS, MiB |"
+        )
+        out.append("|---|---|---|---|---|---|")
+        for command, r in rows.items():
+            peak = rss.get(command, {}).get("max_rss_mib")
+            delta = f"{(r['median'] - base['median']) * 1000:+.0f}" if base else ""
+            out.append(
+                f"| `{command}` | {r['median'] * 1000:.0f} | {r['mean'] * 1000:.0f} ± "
+                f"{r['stddev'] * 1000:.0f} | {r['cpu'] * 1000:.0f} | {delta} "
+                f"| {'—' if peak is None else f'{peak:.0f}'} |"
+            )
+        out.append("")
+        ours = rows.get("compare -f json")
+        if ours and base:
+            d = (ours["median"] - base["median"]) * 1000
+            dc = (ours["cpu"] - base["cpu"]) * 1000
+            targets.append(
+                target(
+                    "13",
+                    "`compare` of two SYSTEM + SOFTWARE pairs ≤ `python -c 'import typer'` "
+                    "+ 300 ms",
+                    f"{ours['median'] * 1000:.0f} − {base['median'] * 1000:.0f} = {d:+.0f} ms",
+                    d <= 300,
+                    f"{dc:+.0f} ms",
+                    dc <= 300,
+                )
+            )
+
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")
     out.append("|---|---|---|---|---|---|")

@@ -13,8 +13,8 @@
 #   HIVEPARSE_CORPUS=DIR        the shared corpus (default: ../shared/corpus beside the repo)
 #   SKIP_INSTALL=1           do not try to install missing tools
 #   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
-#   ONLY=9                   run only step 9 (hostile evidence), 10 (the query path) or 11
-#                            (diff),
+#   ONLY=9                   run only step 9 (hostile evidence), 10 (the query path), 11
+#                            (diff) or 12 (compare),
 #                            keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
@@ -323,6 +323,41 @@ step11() {
 }
 
 [[ -z "${ONLY:-}" || "${ONLY}" == 11 ]] && step11
+
+# --- 12. compare of two SYSTEM + SOFTWARE pairs (issue 12) -------------------------------------
+# The XP machine's SYSTEM (4 MB) and SOFTWARE (11 MB) as side A, a hivex-written copy with a
+# listener port, a policy and a Remote Assistance value changed as side B; against the
+# interpreter importing typer (the floor of any typer command).
+step12() {
+    mark compare
+    say "12. compare of two SYSTEM + SOFTWARE pairs (the XP machine and a changed copy)"
+    local work
+    work="$(mktemp -d "${BENCH_TMP:-/tmp}/hiveparse-compare.XXXXXX")"
+    mkdir -p "$work/a" "$work/b"
+    cp "$XPSYSTEM" "$work/a/SYSTEM" && cp "$XPSOFTWARE" "$work/a/SOFTWARE"
+    cp "$XPSYSTEM" "$work/b/SYSTEM" && cp "$XPSOFTWARE" "$work/b/SOFTWARE"
+    chmod u+w "$work"/*/*
+    printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+        '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Terminal Server\WinStations\RDP-Tcp]' \
+        '"PortNumber"=dword:00000d3e' '' \
+        '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Terminal Server]' \
+        '"fAllowToGetHelp"=dword:00000000' >"$work/system.reg"
+    printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+        '[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows NT\Terminal Services]' \
+        '"UserAuthentication"=dword:00000001' '"Shadow"=dword:00000002' >"$work/software.reg"
+    hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$work/b/SYSTEM" "$work/system.reg"
+    hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$work/b/SOFTWARE" "$work/software.reg"
+    hyperfine -N -i --warmup 2 --runs "$((RUNS * 2))" --style basic --export-json "$RES/compare.json" >&2 \
+        -n "compare -f json" "$HP compare $work/a $work/b -f json" \
+        -n "compare -f table" "$HP compare $work/a $work/b -f table" \
+        -n "python -c 'import typer'" "$PY -c 'import typer'"
+    "$PY" "$HERE/measure.py" --out "$RES/compare_rss.json" --runs 3 --label "compare" \
+        --discard-stdout "compare -f json" \
+        "compare -f json=$HP compare $work/a $work/b -f json"
+    rm -rf "$work"
+}
+
+[[ -z "${ONLY:-}" || "${ONLY}" == 12 ]] && step12
 
 # --- report ----------------------------------------------------------------------------------
 mark end

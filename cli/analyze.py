@@ -189,6 +189,7 @@ class Document(StrEnum):
     CONVERT = "convert"
     TIMEBOMB = "timebomb"
     DIFF = "diff"
+    COMPARE = "compare"
     ENVELOPE = "envelope"
 
 

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems, say_warning
-from .options import EncodingOpt, Engine, EngineOpt, OutputOpt
+from .options import EncodingOpt, Engine, EngineOpt, OutputOpt, SideArg, chosen_of
 from .output import open_output
 
 
@@ -27,16 +26,6 @@ class ControlSets(StrEnum):
 
     CURRENT = "current"
     ALL = "all"
-
-
-SideArg = Annotated[
-    Path,
-    typer.Argument(
-        help="One machine's evidence: a folder (a volume, a collection, a ticket), a hive "
-        "or a .reg file.",
-        readable=False,
-    ),
-]
 
 
 def diff(
@@ -96,7 +85,7 @@ def diff(
     from hiveparse.report import diff_report  # noqa: PLC0415
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
-    fmt = _chosen(output_format, output)
+    fmt = chosen_of(output_format, output, table=DiffFormat.TABLE, document=DiffFormat.JSON)
     options = DiffOptions(
         key=key,
         control_sets=ControlSetMode(control_sets.value),
@@ -137,11 +126,3 @@ def diff(
     if result.partial:
         raise typer.Exit(EXIT_PARTIAL)
     raise typer.Exit(EXIT_FINDINGS if result.differences else EXIT_OK)
-
-
-def _chosen(requested: DiffFormat | None, output: Path | None) -> DiffFormat:
-    from .options import Format, chosen_format  # noqa: PLC0415
-
-    if requested is not None:
-        return requested
-    return DiffFormat.TABLE if chosen_format(None, output) == Format.TABLE else DiffFormat.JSON

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recover": ("recover", "recover"),
     "secrets": ("secrets", "secrets"),
     "diff": ("diff", "diff"),
+    "compare": ("compare", "compare"),
 }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+
+F = TypeVar("F", bound=StrEnum)
 
 
 class Format(StrEnum):
@@ -129,3 +131,21 @@ def chosen_format(requested: Format | None, output: Path | None = None) -> Forma
     if output is None and sys.stdout.isatty():
         return Format.TABLE
     return Format.JSON
+
+
+def chosen_of(requested: F | None, output: Path | None, *, table: F, document: F) -> F:
+    """A command with formats of its own: what was asked for, else ``table`` where
+    :func:`chosen_format` would write a table and ``document`` (its JSON) elsewhere."""
+    if requested is not None:
+        return requested
+    return table if chosen_format(None, output) == Format.TABLE else document
+
+
+SideArg = Annotated[
+    Path,
+    typer.Argument(
+        help="One machine's evidence: a folder (a volume, a collection, a ticket), a hive "
+        "or a .reg file.",
+        readable=False,
+    ),
+]

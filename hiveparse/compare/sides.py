@@ -64,14 +64,13 @@ class SideMount:
 
 
 @dataclass
-class Side:
+class Machine:
     """The evidence of one machine, as one side of a comparison."""
 
     label: str  # "a" or "b"
     arguments: list[str]
     host: str  # the host's label (its ComputerName where known)
     evidence: list[Evidence] = field(default_factory=list)
-    mounts: dict[str, SideMount] = field(default_factory=dict)  # by mount, upper-cased
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -82,10 +81,18 @@ class Side:
         )
 
 
-def open_side(
+@dataclass
+class Side(Machine):
+    """One machine's evidence by hive mount, one source each (what ``diff`` walks)."""
+
+    mounts: dict[str, SideMount] = field(default_factory=dict)  # by mount, upper-cased
+
+
+def open_machine(
     label: str, paths: list[Path], *, encoding: str | None = None, engine: str = "hiveparse"
-) -> Side:
-    """Open the evidence ``paths`` name as side ``label`` ("a" or "b")."""
+) -> Machine:
+    """Open the evidence ``paths`` name as side ``label`` ("a" or "b"): one machine's (the
+    grouping analyze uses decides), never a change script."""
     from hiveparse.evidence.hosts import Grouping, group_hosts  # noqa: PLC0415
 
     shown = label.upper()
@@ -125,21 +132,32 @@ def open_side(
         for other in groups
         if other is not group
     ]
-    side = Side(label, [str(p) for p in paths], group.label, evidence=list(group.evidence))
-    side.diagnostics = diagnostics
-    sources: dict[str, list[tuple[Evidence, MountedHive]]] = {}
-    for item in side.evidence:
-        side.diagnostics.extend(item.all_diagnostics)
+    for item in group.evidence:
+        diagnostics.extend(item.all_diagnostics)
         if item.reg_deletions_total:
             raise UsageError(
                 f"{shown}: {item.path} is a change script (it deletes keys or values): it says "
                 "what to change, not what a machine holds; analyze it, or compare the exports "
                 "of a machine before and after it"
             )
+    return Machine(label, [str(p) for p in paths], group.label, list(group.evidence), diagnostics)
+
+
+def open_side(
+    label: str, paths: list[Path], *, encoding: str | None = None, engine: str = "hiveparse"
+) -> Side:
+    """Open the evidence ``paths`` name as side ``label`` ("a" or "b"), one source per
+    hive mount."""
+    machine = open_machine(label, paths, encoding=encoding, engine=engine)
+    side = Side(
+        machine.label, machine.arguments, machine.host, machine.evidence, machine.diagnostics
+    )
+    sources: dict[str, list[tuple[Evidence, MountedHive]]] = {}
+    for item in side.evidence:
         for mounted in map(_user_mount, [item] * len(item.hives), item.hives):
             sources.setdefault(mounted.mount.upper(), []).append((item, mounted))
     for given in sources.values():
-        _add_mount(side, *_one_source(shown, given, side.diagnostics))
+        _add_mount(side, *_one_source(label.upper(), given, side.diagnostics))
     return side
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hiveparse.controlset import effective_control_set
 from hiveparse.errors import Diagnostic, Severity
@@ -24,11 +24,14 @@ from hiveparse.filetime import filetime_iso
 from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
 from hiveparse.paths import full_key_path
 from hiveparse.rds.locations import BY_FACT, CCS, LOCATIONS, Location
-from hiveparse.sources.regf.carve import RecoveredValue, Recovery, bins_around, recover
 from hiveparse.sources.regf.cells import HiveBin
 from hiveparse.sources.regf.hive import RegfHive, RegfKey
 from hiveparse.sources.regf.recovered import DeletedKey, DeletedValue, InferredKey
 from hiveparse.values import decode_value
+
+if TYPE_CHECKING:
+    # Carving is imported where it runs: a run with --carve off (compare) never loads it.
+    from hiveparse.sources.regf.carve import RecoveredValue, Recovery
 
 _CONTROL_SET_RE = re.compile(r"^ControlSet\d{3}$", re.IGNORECASE)
 _LITERAL_CCS = "CurrentControlSet"
@@ -270,19 +273,30 @@ def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> Non
             "available": names,
             "current": current,
         }
+    # Each key is looked up once and its values listed once, for every location it holds.
+    by_key: dict[str, list[Location]] = {}
     for location in LOCATIONS:
-        if location.hive != hive_type:
-            continue
-        for path, control_set, is_current in _expand(location, names, current):
+        if location.hive == hive_type:
+            by_key.setdefault(location.key, []).append(location)
+    for locations in by_key.values():
+        for path, control_set, is_current in _expand(locations[0], names, current):
             key = root.find(path)
             if key is None:
                 continue
-            value = None if location.value is None else key.value(location.value)
-            if location.value is not None and value is None:
-                continue
-            facts.facts.append(
-                Fact(location, evidence, mounted, key, value, control_set, is_current)
-            )
+            values: dict[str, Value] | None = None
+            for location in locations:
+                value = None
+                if location.value is not None:
+                    if values is None:
+                        values = {}
+                        for item in key.values():
+                            values.setdefault(fold_name(item.name), item)
+                    value = values.get(fold_name(location.value))
+                    if value is None:
+                        continue
+                facts.facts.append(
+                    Fact(location, evidence, mounted, key, value, control_set, is_current)
+                )
     facts.coverage.sources.append(source_coverage(evidence, mounted, current))
 
 
@@ -467,6 +481,8 @@ def _licensing_bins(hive: RegfHive, names: list[str]) -> list[HiveBin]:
             if isinstance(key, RegfKey):
                 node = key.node
                 offsets.update((key.offset, node.values_list_offset, node.subkeys_list_offset))
+    from hiveparse.sources.regf.carve import bins_around  # noqa: PLC0415
+
     return bins_around(hive, sorted(offsets), NEIGHBOUR_BINS)
 
 
@@ -480,6 +496,8 @@ def _recovered_facts(
         return
     names = _control_set_names(hive.root())[0] if hive.hive_type == HiveType.SYSTEM else []
     bins = _licensing_bins(hive, names) if carve == Carve.NEAR else None
+    from hiveparse.sources.regf.carve import recover  # noqa: PLC0415
+
     recovery = recover(hive, bins=bins)
     facts.notes.extend(recovery.diagnostics)
     facts.recoveries.append(

@@ -56,7 +56,7 @@ def settle_with(location: Location) -> str:
     )
 
 
-def _why_not_covered(location: Location, sources: list[SourceCoverage]) -> str:
+def why_not_covered(location: Location, sources: list[SourceCoverage]) -> str:
     mine = [source for source in sources if source.hive_type == location.hive]
     if not mine:
         return f"no {location.hive} hive or export is in the evidence"
@@ -152,7 +152,7 @@ class Judge:
                 asking.findings,
                 fact_id,
                 f"the absence of the {describe_place(location)} ({location.meaning})",
-                _why_not_covered(location, self.facts.coverage.sources),
+                why_not_covered(location, self.facts.coverage.sources),
                 settle_with(location),
             )
         )

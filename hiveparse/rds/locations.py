@@ -37,6 +37,9 @@ RDP_TCP_KEY = rf"{CCS}\Control\Terminal Server\WinStations\RDP-Tcp"
 TERMSERVICE_PARAMETERS = rf"{CCS}\Services\TermService\Parameters"
 COMPONENT_CACHE = r"Microsoft\ServerManager\ServicingStorage\ServerComponentCache"
 CURRENT_VERSION = r"Microsoft\Windows NT\CurrentVersion"
+ALLOW_LIST_KEY = rf"{CURRENT_VERSION}\Terminal Server\TSAppAllowList"
+REMOTE_ASSISTANCE_KEY = rf"{CCS}\Control\Remote Assistance"
+CLUSTER_SETTINGS_KEY = rf"{TERMINAL_SERVER_KEY}\ClusterSettings"
 
 _DWORD = (int(ValueType.REG_DWORD),)
 _SZ = (int(ValueType.REG_SZ), int(ValueType.REG_EXPAND_SZ))
@@ -174,6 +177,109 @@ LOCATIONS: tuple[Location, ...] = (
          "policy: 0 = RDP security, 1 = negotiate, 2 = TLS", Layer.POLICY),
     _loc("rdp.min_encryption.policy", W, TS_POLICY_KEY, "MinEncryptionLevel", _DWORD, OK,
          "§8", "policy: 1 low, 2 client compatible, 3 high, 4 FIPS", Layer.POLICY),
+    # -- RDP host settings beyond licensing (§8.3): what compare sets side by side -----------
+    # Group Policy (the policy key of SOFTWARE) over the listener's or the Terminal Server
+    # key's own value; the value names are those of the Remote Desktop Services ADMX.
+    _loc("rdp.ts_enabled", S, TERMINAL_SERVER_KEY, "TSEnabled", _DWORD, UNSURE, "§8.3",
+         "Terminal Services enabled (XP / Server 2003 era)", Layer.LOCAL),
+    _loc("rdp.certificate_template.policy", W, TS_POLICY_KEY, "CertificateTemplateName", _SZ,
+         UNSURE, "§8.3", "policy: the certificate template the listener's certificate is "
+         "enrolled from", Layer.POLICY),
+    *(
+        location
+        for value, fact, meaning in (
+            ("MaxIdleTime", "session.idle_limit", "idle session limit, milliseconds (0 none)"),
+            ("MaxDisconnectionTime", "session.disconnected_limit",
+             "limit for a disconnected session, milliseconds (0 none)"),
+            ("MaxConnectionTime", "session.active_limit",
+             "limit for an active session, milliseconds (0 none)"),
+            ("fResetBroken", "session.end_on_limit",
+             "1 = end a session at its limit, 0 = disconnect it"),
+            ("fDisableCdm", "redirection.drives", "1 = drive redirection disabled"),
+            ("fDisableClip", "redirection.clipboard", "1 = clipboard redirection disabled"),
+            ("fDisableCpm", "redirection.printers", "1 = printer redirection disabled"),
+            ("fDisableCcm", "redirection.com_ports", "1 = COM port redirection disabled"),
+            ("fDisableLPT", "redirection.lpt_ports", "1 = LPT port redirection disabled"),
+            ("fDisableCam", "redirection.audio", "1 = audio playback redirection disabled"),
+            ("Shadow", "shadow", "0 no remote control, 1 full control with the user's "
+             "permission, 2 without, 3 view with the user's permission, 4 without"),
+        )
+        for location in (
+            _loc(f"{fact}.policy", W, TS_POLICY_KEY, value, _DWORD, UNSURE, "§8.3",
+                 f"policy: {meaning}", Layer.POLICY),
+            _loc(fact, S, RDP_TCP_KEY, value, _DWORD, UNSURE, "§8.3", f"listener: {meaning}",
+                 Layer.LOCAL),
+        )
+    ),
+    *(
+        _loc(f"{fact}.inherit", S, RDP_TCP_KEY, value, _DWORD, UNSURE, "§8.3",
+             "1 = the listener takes each user's own setting", Layer.LOCAL)
+        for value, fact in (
+            ("fInheritMaxIdleTime", "session.idle_limit"),
+            ("fInheritMaxDisconnectionTime", "session.disconnected_limit"),
+            ("fInheritMaxSessionTime", "session.active_limit"),
+            ("fInheritResetBroken", "session.end_on_limit"),
+        )
+    ),
+    _loc("redirection.pnp.policy", W, TS_POLICY_KEY, "fDisablePNPRedir", _DWORD, UNSURE, "§8.3",
+         "policy: 1 = Plug and Play device redirection disabled", Layer.POLICY),
+    _loc("session.single_per_user.policy", W, TS_POLICY_KEY, "fSingleSessionPerUser", _DWORD,
+         UNSURE, "§8.3", "policy: 1 = one session per user", Layer.POLICY),
+    _loc("session.single_per_user", S, TERMINAL_SERVER_KEY, "fSingleSessionPerUser", _DWORD,
+         OK, "§8.3", "1 = one session per user", Layer.LOCAL),
+    # RemoteApp: the allow list of published programs, and whether others may start
+    _loc("remoteapp.unlisted.policy", W, TS_POLICY_KEY, "fAllowUnlistedRemotePrograms", _DWORD,
+         UNSURE, "§8.3", "policy: 1 = programs not on the RemoteApp list may start remotely",
+         Layer.POLICY),
+    _loc("remoteapp.allow_list_disabled", W, ALLOW_LIST_KEY, "fDisabledAllowList", _DWORD,
+         UNSURE, "§8.3", "1 = the RemoteApp allow list is not enforced", Layer.LOCAL),
+    _loc("remoteapp.programs", W, rf"{ALLOW_LIST_KEY}\Applications", None, _ANY, UNSURE,
+         "§8.3", "the published RemoteApp programs, one subkey each", Layer.LOCAL),
+    # Remote Assistance: the policy, the Remote Assistance key, and XP's Terminal Server value
+    _loc("assistance.solicited.policy", W, TS_POLICY_KEY, "fAllowToGetHelp", _DWORD, UNSURE,
+         "§8.3", "policy: 1 = users may ask for Remote Assistance", Layer.POLICY),
+    _loc("assistance.solicited", S, REMOTE_ASSISTANCE_KEY, "fAllowToGetHelp", _DWORD, UNSURE,
+         "§8.3", "1 = users may ask for Remote Assistance", Layer.LOCAL),
+    _loc("assistance.solicited.legacy", S, TERMINAL_SERVER_KEY, "fAllowToGetHelp", _DWORD, OK,
+         "§8.3", "Windows XP: 1 = users may ask for Remote Assistance", Layer.LOCAL),
+    _loc("assistance.full_control.policy", W, TS_POLICY_KEY, "fAllowFullControl", _DWORD,
+         UNSURE, "§8.3", "policy: 1 = a helper may take control, 0 = view only", Layer.POLICY),
+    _loc("assistance.full_control", S, REMOTE_ASSISTANCE_KEY, "fAllowFullControl", _DWORD,
+         UNSURE, "§8.3", "1 = a helper may take control, 0 = view only", Layer.LOCAL),
+    _loc("assistance.unsolicited.policy", W, TS_POLICY_KEY, "fAllowUnsolicited", _DWORD, OK,
+         "§8.3", "policy: 1 = helpers may offer Remote Assistance unasked", Layer.POLICY),
+    _loc("assistance.unsolicited_control.policy", W, TS_POLICY_KEY,
+         "fAllowUnsolicitedFullControl", _DWORD, OK, "§8.3",
+         "policy: 1 = an unasked helper may take control", Layer.POLICY),
+    # RD Connection Broker membership (policy, and what Server Manager writes locally)
+    *(
+        location
+        for value, fact, types, meaning in (
+            ("SessionDirectoryActive", "broker.joined", _DWORD,
+             "1 = the host joins an RD Connection Broker"),
+            ("SessionDirectoryLocation", "broker.server", _SZ, "the RD Connection Broker"),
+            ("SessionDirectoryClusterName", "broker.farm", _SZ, "the farm's name at the broker"),
+            ("SessionDirectoryExposeServerIP", "broker.ip_redirection", _DWORD,
+             "1 = clients are redirected by IP address, 0 = by routing token"),
+        )
+        for location in (
+            _loc(f"{fact}.policy", W, TS_POLICY_KEY, value, types, UNSURE, "§8.3",
+                 f"policy: {meaning}", Layer.POLICY),
+            _loc(fact, S, CLUSTER_SETTINGS_KEY, value, types, UNSURE, "§8.3", meaning,
+                 Layer.LOCAL),
+        )
+    ),
+    # the other RDS role services Server Manager records (§8: names UNCERTAIN here)
+    *(
+        _loc(fact, W, rf"{COMPONENT_CACHE}\{component}", "InstallState", _DWORD, UNSURE, "§8",
+             f"{component} role service state (0 = not enabled)")
+        for fact, component in (
+            ("role.broker_install_state", "RDS-Connection-Broker"),
+            ("role.gateway_install_state", "RDS-Gateway"),
+            ("role.web_access_install_state", "RDS-Web-Access"),
+            ("role.virtualization_install_state", "RDS-Virtualization"),
+        )
+    ),
     # -- client license store (§7) -----------------------------------------------------------
     _loc("client.hwid", W, r"Microsoft\MSLicensing\HardwareID", "ClientHWID", _BINARY, OK,
          "§7.1", "client hardware id (five DWORDs)"),

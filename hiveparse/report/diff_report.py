@@ -20,6 +20,7 @@ from hiveparse.errors import printable
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import ValueType
 from hiveparse.report import records
+from hiveparse.report.spreadsheet import safe_cell
 from hiveparse.values import decode_value, show_value
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ CSV_COLUMNS = (
     "source_a", "cell_offset_a", "line_a", "source_b", "cell_offset_b", "line_b",
     "machine_specific",
 )  # fmt: skip
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKS = {Change.ADDED: "+", Change.REMOVED: "-", Change.CHANGED: "~"}
 
 
@@ -178,7 +178,7 @@ def write_diff_csv(differences: Iterable[DifferenceRecord], sink: TextIO) -> Non
             at_b.get("source"), at_b.get("cell_offset"), at_b.get("line"),
             record["machine_specific"],
         ]  # fmt: skip
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow([safe_cell(cell) for cell in row])
 
 
 def _cell(decoded: Any) -> Any:
@@ -186,13 +186,6 @@ def _cell(decoded: Any) -> Any:
     if isinstance(decoded, list):
         return "\n".join(str(item) for item in decoded)
     return decoded
-
-
-def _safe(cell: object) -> object:
-    """A cell a spreadsheet shows as text, never evaluates: see the module docstring."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
-        return "'" + cell
-    return "" if cell is None else cell
 
 
 # -- the listing ---------------------------------------------------------------------------

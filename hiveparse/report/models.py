@@ -862,6 +862,87 @@ class AnalyzeDocument(TypedDict):
     diagnostics: list[DiagnosticRecord]
 
 
+# -- compare -------------------------------------------------------------------------------
+
+
+class NotCoveredRecord(TypedDict):
+    """A place a side's evidence does not cover where a value could change the setting."""
+
+    place: str
+    fact: str
+    reason: str
+    settle_with: str
+
+
+class ReadingRecord(TypedDict):
+    """What one input of a side holds at a place its other inputs disagree on."""
+
+    source: str
+    sha256: str | None
+    format: str
+    holds: str
+    line: int | None
+    cell_offset: int | None
+
+
+class ConflictRecord(TypedDict):
+    fact: str
+    readings: list[ReadingRecord]
+    used: str  # the input compared
+
+
+class SettingProvenance(TypedDict):
+    """Where one side's value of a setting comes from."""
+
+    layer: Literal["policy", "local"] | None  # None: no layer sets it
+    facts: list[FactEvidence]
+    not_covered: list[NotCoveredRecord]
+    conflicts: list[ConflictRecord]
+
+
+class CompareRow(TypedDict):
+    """One setting of two machines (hiveparse.compare.compare): ``a``/``b`` as a person
+    reads them (None: no layer sets it), ``raw_a``/``raw_b`` the data they rest on."""
+
+    setting: str
+    id: str
+    group: str
+    status: Literal["same", "differs", "only_a", "only_b", "expected_to_differ", "unknown"]
+    a: Any
+    b: Any
+    raw_a: Any
+    raw_b: Any
+    a_provenance: SettingProvenance
+    b_provenance: SettingProvenance
+    machine_specific: str | None  # why a difference is expected; None for a setting
+    reference_status: Status  # UNCERTAIN: a place it reads is not confirmed by the reference
+    note: str | None
+
+
+class CompareSide(TypedDict):
+    label: Literal["a", "b"]
+    host: str
+    arguments: list[str]
+    partial: bool
+    identity: Identity
+
+
+class CompareSummary(TypedDict):
+    rows: int
+    same: int
+    differs: int
+    only_a: int
+    only_b: int
+    expected_to_differ: int
+    unknown: int
+
+
+class CompareDocument(Envelope):
+    sides: list[CompareSide]
+    summary: CompareSummary
+    rows: list[CompareRow]
+
+
 # -- timebomb ------------------------------------------------------------------------------
 
 
@@ -892,6 +973,7 @@ DOCUMENTS: dict[str, type] = {
     "convert": ConvertDocument,
     "timebomb": TimebombDocument,
     "diff": DiffDocument,
+    "compare": CompareDocument,
     "envelope": Envelope,
 }
 """Each command's JSON document, by command (``envelope``: what they all share)."""

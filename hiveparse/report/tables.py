@@ -1,4 +1,5 @@
-"""The tables of ``info``, ``secrets``, ``verify`` and ``recover`` for a person (rich).
+"""The tables of ``info``, ``secrets``, ``verify``, ``recover`` and ``compare`` for a person
+(rich).
 
 Each renderer reads the command's JSON document (the contract, ``report.models``) and
 nothing else, so what a person sees is what a script gets. Every string that comes from
@@ -20,12 +21,14 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from hiveparse.report.models import (
+        CompareDocument,
         DiagnosticRecord,
         DisagreementRecord,
         InfoDocument,
         RecoverDocument,
         RecoveredValue,
         SecretsDocument,
+        SettingProvenance,
         VerifyDocument,
     )
 
@@ -447,3 +450,60 @@ def write_recover_table(
         console.print()
         console.print("values whose key is unknown:")
         _values(console, loose)
+
+
+# -- compare ---------------------------------------------------------------------------------
+
+_COMPARE_ORDER = ("differs", "only_a", "only_b", "unknown", "expected_to_differ", "same")
+_HIDDEN = ("same", "expected_to_differ")  # listed with --all
+
+
+def _setting_value(value: Any, provenance: SettingProvenance) -> str:
+    """One side's value for a person: the value (with its layer when a policy set it), 'not
+    set', or 'not in the evidence'."""
+    if value is None:
+        return "not in the evidence" if provenance["not_covered"] else "not set"
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return f"{text} (policy)" if provenance["layer"] == "policy" else text
+
+
+def write_compare_table(
+    document: CompareDocument, sink: TextIO, *, show_all: bool = False, width: int | None = None
+) -> None:
+    """The settings that need a look first (differs, on one side only, not comparable),
+    then with ``show_all`` those expected to differ and those that are the same; each row's
+    note below the table, by number."""
+    console = _console(sink, width)
+    for side in document["sides"]:
+        where = ", ".join(side["arguments"])
+        console.print(f"{side['label'].upper()}: {escape(side['host'])} ({escape(where)})")
+    rows = sorted(document["rows"], key=lambda row: _COMPARE_ORDER.index(row["status"]))
+    shown = [row for row in rows if show_all or row["status"] not in _HIDDEN]
+    notes: dict[str, int] = {}  # a note shared by several rows is numbered once
+    if shown:
+        table = _listing("setting", "status:nowrap", "A", "B")
+        for row in shown:
+            status: str = row["status"]
+            if row["note"]:
+                number = notes.setdefault(row["note"], len(notes) + 1)
+                status += f" [{number}]"
+            table.add_row(
+                escape(row["setting"]),
+                markup_escape(status),
+                escape(_setting_value(row["a"], row["a_provenance"])),
+                escape(_setting_value(row["b"], row["b_provenance"])),
+            )
+        console.print()
+        console.print(table)
+    for note, number in notes.items():
+        _line(console, f"[{number}] {note}")
+    summary = document["summary"]
+    counts = ", ".join(
+        f"{summary[status]} {status.replace('_', ' ')}"  # type: ignore[literal-required]
+        for status in _COMPARE_ORDER
+        if summary[status]  # type: ignore[literal-required]
+    )
+    console.print()
+    hidden = sum(summary[s] for s in _HIDDEN)  # type: ignore[literal-required]
+    more = "" if show_all or not hidden else " (--all lists every setting)"
+    console.print(f"{summary['rows']} settings: {counts}{more}")

@@ -33,6 +33,14 @@ def volume(root: Path) -> Path:
     return root / "rdsh-image"
 
 
+def friday(root: Path) -> Path:
+    return root / "friday-afternoon-rdsh"
+
+
+def farm(root: Path) -> Path:
+    return root / "per-user-farm-gpo"
+
+
 def config(root: Path) -> Path:
     return volume(root) / "Windows" / "System32" / "config"
 
@@ -60,6 +68,8 @@ CASES = {
         True,
     ),
     "secrets": (lambda r: ["secrets", config(r)], config, True),
+    "diff": (lambda r: ["diff", friday(r), farm(r)], friday, True),
+    "compare": (lambda r: ["compare", friday(r), farm(r)], friday, True),
 }
 COMMANDS = sorted(CASES)
 # The evidence arguments above, to be replaced by evidence that cannot be read.
@@ -70,6 +80,8 @@ EVIDENCE = {
         config(SAMPLES),
         config(SAMPLES) / "SYSTEM",
         SAMPLES / "grace-reset",
+        friday(SAMPLES),
+        farm(SAMPLES),
     )
 }
 
