@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems, say_warning
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL, say_problems
 from .options import EncodingOpt, Engine, EngineOpt, OutputOpt, SideArg, chosen_of
 from .output import open_output
 
@@ -28,7 +28,7 @@ def compare(
             "--format",
             "-f",
             help="Output format (default: table on a terminal, json in a pipe or to an -o "
-            "file); jsonl and csv: one line per setting.",
+            "file); jsonl: one line per setting; csv: one row per setting.",
         ),
     ] = None,
     output: OutputOpt = None,
@@ -71,12 +71,6 @@ def compare(
             write_compare_table(document, sink, show_all=show_all)
     if fmt != CompareFormat.JSON:  # the JSON document carries them
         say_problems(comparison.diagnostics)
-        unknown = document["summary"]["unknown"]
-        if unknown and fmt != CompareFormat.TABLE:  # the table lists them, with why
-            say_warning(
-                f"{unknown} setting(s) could not be compared: a side's evidence does not "
-                "cover them (each row's note names the input that would settle it)"
-            )
     if comparison.partial:
         raise typer.Exit(EXIT_PARTIAL)
     raise typer.Exit(EXIT_FINDINGS if comparison.differs else EXIT_OK)

@@ -505,6 +505,7 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     ),
     "compare.times_unknown": "a .reg side has no key times: times compared only between hives",
     "compare.depth_limit": "keys deeper than the 512 levels Windows allows: not compared",
+    "compare.settings_unknown": "settings a side's evidence cannot show: their rows are unknown",
     # X.509 certificates and their containers (decode/certificates.py)
     "cert.library_error": "cryptography or asn1crypto could not read a field of a certificate",
     "cert.ber_encoding": "not strict DER: read with cryptography's BER fallback",

@@ -24,10 +24,11 @@ from typing import Any
 
 from hiveparse.compare.settings import SETTINGS, Reading, Setting
 from hiveparse.compare.sides import Machine
-from hiveparse.errors import Diagnostic
+from hiveparse.errors import Diagnostic, Location, Severity
 from hiveparse.rds.conflicts import Conflict, evidence_conflicts
 from hiveparse.rds.facts import Carve, collect_facts
 from hiveparse.rds.judge import describe_place, settle_with, why_not_covered
+from hiveparse.rds.locations import Location as Place
 from hiveparse.rds.state import LicensingState, build_state
 
 
@@ -59,6 +60,7 @@ class HostSide:
     machine: Machine
     state: LicensingState
     conflicts: dict[str, Conflict]  # by fact id
+    notes: list[Diagnostic] = field(default_factory=list)  # what reading the facts met
 
     @property
     def label(self) -> str:
@@ -90,7 +92,26 @@ class Comparison:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        return [*self.a.machine.diagnostics, *self.b.machine.diagnostics]
+        found = [
+            *self.a.machine.diagnostics, *self.a.notes,
+            *self.b.machine.diagnostics, *self.b.notes,
+        ]  # fmt: skip
+        unknown = [row.setting.label for row in self.rows if row.status == RowStatus.UNKNOWN]
+        if unknown:
+            shown = ", ".join(unknown[:5]) + (
+                f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            )
+            found.append(
+                Diagnostic(
+                    "compare.settings_unknown",
+                    f"{len(unknown)} setting(s) could not be compared, a side's evidence not "
+                    f"covering them ({shown}): each row's note names the input that would "
+                    "settle it",
+                    Location(),
+                    Severity.WARNING,
+                )
+            )
+        return found
 
     def counts(self) -> dict[str, int]:
         return {str(status): sum(r.status == status for r in self.rows) for status in RowStatus}
@@ -99,9 +120,9 @@ class Comparison:
 def read_host(machine: Machine, as_of: datetime) -> HostSide:
     """The licensing state of one side's machine (no carving: a comparison is of what the
     machine holds, not of what it once held)."""
-    facts = collect_facts(machine.evidence, carve=Carve.OFF)
+    facts = collect_facts(machine.evidence, carve=Carve.OFF, guess_control_set=False)
     conflicts = {conflict.fact_id: conflict for conflict in evidence_conflicts(facts)}
-    return HostSide(machine, build_state(facts, as_of), conflicts)
+    return HostSide(machine, build_state(facts, as_of), conflicts, list(facts.notes))
 
 
 def compare_hosts(a: HostSide, b: HostSide) -> Comparison:
@@ -116,16 +137,25 @@ def compare_hosts(a: HostSide, b: HostSide) -> Comparison:
     return comparison
 
 
+def _compared(setting: Setting, reading: Reading) -> tuple[Any, bool]:
+    """What a side's reading compares as, and whether that is Windows' default (a side
+    that does not set a setting with a confirmed default has that value)."""
+    if reading.is_set or setting.default is None:
+        return reading.key, False
+    return setting.default, True
+
+
 def _status(setting: Setting, a: Reading, b: Reading) -> RowStatus:
     if not a.known or not b.known:
         return RowStatus.UNKNOWN
-    if a.key == b.key:
+    (key_a, default_a), (key_b, default_b) = _compared(setting, a), _compared(setting, b)
+    if key_a == key_b:
         return RowStatus.SAME
     if setting.machine_specific is not None:
         return RowStatus.EXPECTED_TO_DIFFER
-    if not b.is_set:
+    if not b.is_set and not default_b:
         return RowStatus.ONLY_A
-    if not a.is_set:
+    if not a.is_set and not default_a:
         return RowStatus.ONLY_B
     return RowStatus.DIFFERS
 
@@ -139,10 +169,20 @@ def _note(
         parts.append(f"machine-specific ({setting.machine_specific}): expected to differ")
     for side, reading, host in sides:
         parts += _not_covered(side, reading, host)
-    if status == RowStatus.SAME and ra.is_set and ra.layer != rb.layer:
+    if status == RowStatus.SAME and ra.is_set and rb.is_set and ra.layer != rb.layer:
         parts.append(f"the same value, set by {ra.layer} on A and by {rb.layer} on B")
-    if not ra.is_set and not rb.is_set and status == RowStatus.SAME and setting.default:
-        parts.append(f"set on neither: Windows' default ({setting.default}) applies")
+    if setting.default is not None and status != RowStatus.UNKNOWN:
+        unset = [side for side, reading, _host in sides if not reading.is_set]
+        if unset:
+            who = "neither sets it" if len(unset) == 2 else f"{unset[0]} does not set it"
+            parts.append(f"{who}: Windows' default ({setting.default_shown}) applies")
+    if (
+        status == RowStatus.DIFFERS
+        and isinstance(ra.key, tuple)
+        and isinstance(rb.key, tuple)
+        and sorted(map(str, ra.key)) == sorted(map(str, rb.key))
+    ):
+        parts.append("the same entries, in another order")
     parts += [f"{side}: {reading.note}" for side, reading, _host in sides if reading.note]
     for side, _reading, host in sides:
         for fact_id in setting.reads:
@@ -158,10 +198,11 @@ def _note(
 
 
 def _not_covered(side: str, reading: Reading, host: HostSide) -> list[str]:
-    """Why a side cannot show a setting, once per missing hive (the provenance lists each
-    place), else place by place with the input that would settle it."""
+    """Why a side cannot show a setting: once per missing hive, else once per reason (the
+    provenance lists each place with the input that would settle it)."""
     sources = host.state.facts.coverage.sources
     held = {source.hive_type for source in sources}
+    by_reason: dict[str, list[Place]] = {}
     said: list[str] = []
     for location in reading.unknown:
         if location.hive not in held:
@@ -170,10 +211,14 @@ def _not_covered(side: str, reading: Reading, host: HostSide) -> list[str]:
                 f"this (give {side}'s {location.hive} hive to compare it)"
             )
         else:
-            said.append(
-                f"{side} cannot show the {describe_place(location)}: "
-                f"{why_not_covered(location, sources)}; {settle_with(location)} would settle it"
-            )
+            by_reason.setdefault(why_not_covered(location, sources), []).append(location)
+    for reason, places in by_reason.items():
+        first = places[0]
+        more = f" and {len(places) - 1} other place(s)" if len(places) > 1 else ""
+        said.append(
+            f"{side} cannot show the {describe_place(first)}{more}: {reason}; "
+            f"{settle_with(first)} would settle it"
+        )
     return list(dict.fromkeys(said))
 
 

@@ -17,13 +17,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from hiveparse.compare.sides import SUBTREE_PROBE
 from hiveparse.rds.facts import Fact, FactSet
-from hiveparse.rds.locations import BY_FACT, Layer, Location, Status
+from hiveparse.rds.locations import BY_FACT, CCS, Layer, Location, Status
 from hiveparse.rds.state import SECURITY_LAYERS, LicensingState, mode_of
+from hiveparse.values import show_value
 
 Meaning = Callable[[int], str]
+
+
+class State(StrEnum):
+    """What a side's evidence says of a setting."""
+
+    SET = "set"  # a layer sets it
+    NOT_SET = "not_set"  # no layer sets it, and the evidence covers every layer
+    UNUSABLE = "unusable"  # only a value Windows passes over (the wrong type)
+    UNKNOWN = "unknown"  # a layer the evidence does not cover could set it
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,10 @@ class Reading:
     unknown: tuple[Location, ...] = ()
     note: str | None = None
     comparable: Any = None  # what equality compares; the raw data unless a setting says
+    # Values of lower layers that the deciding one overrides with another value (a local
+    # value under a policy): they apply again where the policy no longer does.
+    overridden: tuple[Fact, ...] = ()
+    unusable: bool = False  # only values Windows passes over: shown, never taken as set
 
     @property
     def known(self) -> bool:
@@ -51,6 +67,14 @@ class Reading:
     def key(self) -> Any:
         return self.raw if self.comparable is None else self.comparable
 
+    @property
+    def state(self) -> State:
+        if self.unknown:
+            return State.UNKNOWN
+        if self.unusable:
+            return State.UNUSABLE
+        return State.SET if self.is_set else State.NOT_SET
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -62,7 +86,10 @@ class Setting:
     reads: tuple[str, ...]  # the fact ids it reads (their conflicts are shown with it)
     read: Callable[[LicensingState], Reading]
     machine_specific: str | None = None  # why a difference is expected; None: a setting
-    default: str | None = None  # Windows' behaviour when no layer sets it, where documented
+    # Windows' value where no layer sets it, where the reference confirms it (the listener
+    # port 3389, the security layer Negotiate): a side that does not set it has that value.
+    default: Any = None
+    default_shown: str | None = None
 
     @property
     def status(self) -> Status:
@@ -81,11 +108,24 @@ def _text(fact: Fact) -> str | None:
     return decoded.rstrip("\x00") if isinstance(decoded, str) and fact.type_ok else None
 
 
-def _passed_over(fact: Fact) -> str:
-    return (
-        f"{fact.full_key_path}\\{fact.location.value} is a {fact.value_type or 'key'}, not a "
-        "value Windows reads there; it is passed over"
-    )
+def _held(fact: Fact) -> str:
+    """A value as stored: its type and data, for one Windows passes over."""
+    data = "" if fact.value is None else show_value(fact.decoded, limit=40)
+    return f"{fact.value_type or 'key'} {data}".rstrip()
+
+
+def absent(facts: FactSet, fact_id: str) -> bool:
+    """Whether the place is known to be empty, as a comparison may count it: the evidence
+    covers it (:meth:`FactSet.absent`) and, for a value, the whole subtree of its key (a
+    .reg snippet that sets one value of a key says nothing of the key's other values; the
+    same rule as ``diff``)."""
+    if facts.absent(fact_id) is not True:
+        return False
+    location = BY_FACT[fact_id]
+    if location.value is None:
+        return True
+    token = CCS if location.per_control_set else None
+    return facts.coverage.covers(location.hive, f"{location.key}\\{SUBTREE_PROBE}", token)
 
 
 @dataclass
@@ -95,40 +135,64 @@ class _Walk:
     facts: FactSet
     unknown: list[Location] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    passed: list[Fact] = field(default_factory=list)
+    passed: list[tuple[Fact, Layer]] = field(default_factory=list)
+    overridden: list[tuple[Fact, Any, Layer]] = field(default_factory=list)
 
     def first(
         self, layers: Sequence[tuple[str, Layer]], decode: Callable[[Fact], Any]
     ) -> tuple[Fact, Any, Layer] | None:
         """The first layer holding a usable value; layers above it that the evidence does
-        not cover are kept in ``unknown`` (they could override it)."""
+        not cover are kept in ``unknown`` (they could override it), usable values below it
+        in ``overridden``."""
+        found: tuple[Fact, Any, Layer] | None = None
         for fact_id, layer in layers:
             fact = self.facts.get(fact_id)
-            if fact is not None:
-                decoded = decode(fact)
-                if decoded is not None:
-                    return fact, decoded, layer
-                self.passed.append(fact)
-                self.notes.append(_passed_over(fact))
-                continue
-            if self.facts.absent(fact_id) is None:
+            decoded = None if fact is None else decode(fact)
+            if fact is not None and decoded is not None:
+                if found is None:
+                    found = (fact, decoded, layer)
+                else:
+                    self.overridden.append((fact, decoded, layer))
+            elif found is None and fact is not None:
+                self.passed.append((fact, layer))
+                self.notes.append(
+                    f"{fact.full_key_path}\\{fact.location.value} holds {_held(fact)}, not a "
+                    "value Windows reads there: it is passed over"
+                )
+            elif found is None and not absent(self.facts, fact_id):
                 self.unknown.append(BY_FACT[fact_id])
-        return None
+        return found
 
     def reading(
         self, found: tuple[Fact, Any, Layer] | None, shown: Callable[[Any], Any], **extra: Any
     ) -> Reading:
-        note = "; ".join(self.notes) or None
+        notes = list(self.notes)
+        passed = tuple(fact for fact, _layer in self.passed)
         if found is None:
-            return Reading(None, None, None, tuple(self.passed), tuple(self.unknown), note)
+            note = "; ".join(notes) or None
+            if self.passed and not self.unknown:
+                first, layer = self.passed[0]
+                raw = None if first.value is None else first.value.raw.hex()
+                return Reading(
+                    f"unusable: {_held(first)}", raw, str(layer), passed, (), note,
+                    comparable=("unusable", raw), unusable=True,
+                )  # fmt: skip
+            return Reading(None, None, None, passed, tuple(self.unknown), note)
         fact, decoded, layer = found
+        notes += [
+            f"{layer} overrides the {lower_layer} value {shown(value)}: it applies again "
+            "where the policy no longer does"
+            for _lower, value, lower_layer in self.overridden
+            if value != decoded
+        ]
         return Reading(
             shown(decoded),
             decoded,
             str(layer),
-            (fact, *self.passed),
+            (fact, *passed),
             tuple(self.unknown),
-            note,
+            "; ".join(notes) or None,
+            overridden=tuple(lower for lower, value, _layer in self.overridden if value != decoded),
             **extra,
         )
 
@@ -221,30 +285,45 @@ def duration(milliseconds: int) -> str:
 
 
 def read_mode(state: LicensingState) -> Reading:
-    return layered_dword("mode.policy", "mode.local", meaning=lambda c: str(mode_of(c)))(state)
+    return layered_dword("mode.policy", "mode.local", meaning=lambda c: f"{mode_of(c)} ({c})")(
+        state
+    )
 
 
 def read_servers(state: LicensingState) -> Reading:
+    """The license servers the host uses: the policy list, else the local one (§4.4), in
+    their order; the same names in another case are the same servers."""
     servers = state.servers
     facts = tuple(f for f in (servers.policy_fact, servers.local_fact) if f is not None)
-    unknown = tuple(BY_FACT[f"servers.{layer}"] for layer in servers.layers_unknown)
+    uncovered = [
+        BY_FACT[fact_id]
+        for fact_id in ("servers.policy", "servers.local")
+        if state.facts.get(fact_id) is None and not absent(state.facts, fact_id)
+    ]
     if servers.layer in ("policy", "local"):
         # Policy wins; the local list stands only where no policy layer could be hiding.
-        above = unknown if servers.layer == "local" else ()
+        above = [loc for loc in uncovered if loc.layer == Layer.POLICY and servers.layer == "local"]
         names = list(servers.effective)
+        overridden = (servers.local_fact,) if servers.layer == "policy" and servers.local else ()
+        note = None
+        if overridden and servers.local != servers.policy:
+            note = (
+                f"policy overrides the local list {', '.join(servers.local or [])}: it applies "
+                "again where the policy no longer does"
+            )
         return Reading(
-            names, names, servers.layer, facts,
-            tuple(loc for loc in above if loc.layer == Layer.POLICY),
+            names, names, servers.layer, facts, tuple(above), note,
             comparable=tuple(name.upper() for name in names),
+            overridden=tuple(f for f in overridden if f is not None),
         )  # fmt: skip
-    note = None if unknown else "no layer names a server: the host discovers one"
-    return Reading(None, None, None, facts, unknown, note)
+    note = None if uncovered else "no layer names a server: the host discovers one"
+    return Reading(None, None, None, facts, tuple(uncovered), note)
 
 
 def _not_there(state: LicensingState, fact_id: str, note: str | None = None) -> Reading:
     """No value at ``fact_id``: not set where the evidence covers its place, else unknown
     (``note`` says what not set means)."""
-    if state.facts.absent(fact_id):
+    if absent(state.facts, fact_id):
         return Reading(None, None, None, (), (), note)
     return Reading(None, None, None, (), (BY_FACT[fact_id],))
 
@@ -289,17 +368,6 @@ def read_thumbprint(state: LicensingState) -> Reading:
     return Reading(f"thumbprint {raw}", raw, "local", (fact,))
 
 
-def read_timebomb(state: LicensingState) -> Reading:
-    grace = state.grace
-    fact = grace.timebomb
-    if fact is None or fact.value is None:
-        return _not_there(state, "grace.timebomb")
-    end = grace.expires.date().isoformat() if grace.expires is not None else "not known"
-    how = f" ({grace.expires_source})" if grace.expires_source else ""
-    shown = f"present, grace period ends {end}{how}"
-    return Reading(shown, fact.value.raw.hex(), "local", (fact,))
-
-
 ROLE_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("role.rdsh_install_state", "RDS-RD-Server"),
     ("role.licensing_install_state", "RDS-Licensing"),
@@ -322,7 +390,7 @@ def read_roles(state: LicensingState) -> Reading:
         if fact is not None and code is not None:
             facts.append(fact)
             states[component] = code
-        elif fact is None and state.facts.absent(fact_id) is None:
+        elif fact is None and not absent(state.facts, fact_id):
             unknown.append(BY_FACT[fact_id])
     service = state.facts.get("role.license_server_service")
     if service is not None:
@@ -346,7 +414,7 @@ def _identity_text(
         facts = [fact for f in fact_ids if (fact := state.facts.get(f)) is not None]
         texts = [text for fact in facts if (text := _text(fact))]
         if not texts:
-            unknown = tuple(BY_FACT[f] for f in fact_ids[:1] if state.facts.absent(f) is None)
+            unknown = tuple(BY_FACT[f] for f in fact_ids[:1] if not absent(state.facts, f))
             return Reading(None, None, None, tuple(facts), unknown)
         shown = shape(list(dict.fromkeys(texts)))
         return Reading(shown, texts, "local", tuple(facts), comparable=shown.upper())
@@ -391,7 +459,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("licensing.servers", "license servers", "licensing",
             ("servers.policy", "servers.local"), read_servers),
     Setting("licensing.timebomb", "grace-period timebomb", "licensing", ("grace.timebomb",),
-            read_timebomb,
+            _blob("grace.timebomb", "DPAPI blob"),
             machine_specific="written by each host when its grace period starts"),
     Setting("licensing.certificate", "RD Session Host X.509 certificate", "licensing",
             ("cert.x509",), _blob("cert.x509", "issued by a license server"),
@@ -412,14 +480,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rdp.ts_enabled", "Terminal Services (TSEnabled)", "rdp", ("rdp.ts_enabled",),
             layered_dword(None, "rdp.ts_enabled", meaning=flag("enabled", "disabled"))),
     Setting("rdp.port", "listener port", "rdp", ("rdp.port",),
-            layered_dword(None, "rdp.port", meaning=str), default="3389"),
+            layered_dword(None, "rdp.port", meaning=str), default=3389, default_shown="3389"),
     Setting("rdp.nla", "Network Level Authentication", "rdp", ("rdp.nla.policy", "rdp.nla"),
             layered_dword("rdp.nla.policy", "rdp.nla",
                           meaning=flag("required", "not required"))),
     Setting("rdp.security_layer", "security layer", "rdp",
             ("rdp.security_layer.policy", "rdp.security_layer"),
             layered_dword("rdp.security_layer.policy", "rdp.security_layer",
-                          meaning=meanings(SECURITY_LAYERS)), default="negotiate"),
+                          meaning=meanings(SECURITY_LAYERS)),
+            default=1, default_shown="negotiate"),
     Setting("rdp.min_encryption", "minimum encryption level", "rdp",
             ("rdp.min_encryption.policy", "rdp.min_encryption"),
             layered_dword("rdp.min_encryption.policy", "rdp.min_encryption",

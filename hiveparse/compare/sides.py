@@ -27,7 +27,7 @@ from hiveparse.model import EvidenceFormat, HiveType
 
 # A child name no key has: whether a source covers it says whether the source covers the
 # subtree below a key, not just the key and its values.
-_PROBE = "\uffff"
+SUBTREE_PROBE = "\uffff"
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class SideMount:
         line below it) is not enough here: a regedit export of a key without subkeys and a
         hand-written snippet that sets one of its values look alike, and a diff (and its
         patch) must not take the snippet's silence for deleted values."""
-        return self.coverage.covers(f"{relative}\\{_PROBE}" if relative else _PROBE)
+        return self.coverage.covers(f"{relative}\\{SUBTREE_PROBE}" if relative else SUBTREE_PROBE)
 
 
 @dataclass
@@ -110,7 +110,8 @@ def open_machine(
             )
     if not opened:
         named = ", ".join(map(str, paths))
-        raise EvidenceError(f"{shown}: no readable registry evidence in {named}")
+        why = f" ({discovery.errors[0].message})" if discovery.errors else ""
+        raise EvidenceError(f"{shown}: no readable registry evidence in {named}{why}")
     groups = group_hosts(opened, grouping=Grouping.AUTO, arguments=arguments)
     live = [group for group in groups if group.snapshot == "live"]
     chosen = live if len(live) == 1 else groups

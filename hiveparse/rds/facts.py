@@ -224,10 +224,11 @@ class FactSet:
         return [fact for fact in self.recovered if fact.location.fact == fact_id]
 
 
-def _control_set_names(root: Key) -> tuple[list[str], str | None]:
-    """The ControlSet-like keys of a SYSTEM hive and the one that is current."""
+def _control_set_names(root: Key, *, guess: bool = True) -> tuple[list[str], str | None]:
+    """The ControlSet-like keys of a SYSTEM hive and the one that is current (with
+    ``guess``, the only set present when nothing names one)."""
     names = [key.name for key in root.subkeys() if _CONTROL_SET_RE.match(key.name)]
-    current = effective_control_set(root)
+    current = effective_control_set(root, guess=guess)
     if current is not None and not _CONTROL_SET_RE.match(current):
         # A live export names CurrentControlSet itself: that is what Windows used.
         return [current, *names], current
@@ -248,7 +249,9 @@ def _expand(
         )
 
 
-def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> None:
+def _hive_facts(
+    evidence: Evidence, mounted: MountedHive, facts: FactSet, *, guess: bool = True
+) -> None:
     hive: Hive = mounted.hive
     hive_type = hive.hive_type
     facts.hive_types.add(hive_type)
@@ -256,14 +259,17 @@ def _hive_facts(evidence: Evidence, mounted: MountedHive, facts: FactSet) -> Non
     names: list[str] = []
     current: str | None = None
     if hive_type == HiveType.SYSTEM:
-        names, current = _control_set_names(root)
+        names, current = _control_set_names(root, guess=guess)
         if current is None and names:
+            named = "Select names no ControlSet that exists" if root.subkey("Select") else (
+                "no Select key names the current ControlSet"
+            )  # fmt: skip
             facts.notes.append(
                 Diagnostic(
                     "rds.control_set_unknown",
-                    f"Select names no ControlSet that exists ({', '.join(names)} present): "
-                    "no ControlSet is taken as current, so ControlSet facts are reported "
-                    "only as 'other ControlSet' facts",
+                    f"{named} ({', '.join(names)} present): no ControlSet is taken as "
+                    "current, so ControlSet facts are reported only as 'other ControlSet' "
+                    "facts",
                     Place(evidence.path),
                     Severity.WARNING,
                 )
@@ -521,18 +527,22 @@ def _timeless(evidence: Evidence) -> bool:
     return bool(evidence.hives) and all(m.hive.written_by_converter for m in evidence.hives)
 
 
-def collect_facts(evidence: list[Evidence], *, carve: Carve = Carve.NEAR) -> FactSet:
+def collect_facts(
+    evidence: list[Evidence], *, carve: Carve = Carve.NEAR, guess_control_set: bool = True
+) -> FactSet:
     """Read every location of the table from one host's evidence (hives before .reg files).
 
     ``carve`` says how much of each hive's unallocated space is searched for deleted records
     at licensing locations (:attr:`FactSet.recovered`; never mixed into the live facts).
+    ``guess_control_set``: where nothing names the current ControlSet, take the only one
+    present (analyze), or none (compare: an export of one numbered set need not be current).
     """
     facts = FactSet()
     ordered = sorted(evidence, key=lambda item: item.format != EvidenceFormat.REGF)
     facts.reg_only = bool(ordered) and all(_timeless(item) for item in ordered)
     for item in ordered:
         for mounted in item.hives:
-            _hive_facts(item, mounted, facts)
+            _hive_facts(item, mounted, facts, guess=guess_control_set)
             _recovered_facts(item, mounted, facts, carve)
         _deletions(item, facts)
     return facts

@@ -40,6 +40,11 @@ CURRENT_VERSION = r"Microsoft\Windows NT\CurrentVersion"
 ALLOW_LIST_KEY = rf"{CURRENT_VERSION}\Terminal Server\TSAppAllowList"
 REMOTE_ASSISTANCE_KEY = rf"{CCS}\Control\Remote Assistance"
 CLUSTER_SETTINGS_KEY = rf"{TERMINAL_SERVER_KEY}\ClusterSettings"
+PORT_PROXY_KEY = rf"{CCS}\Services\PortProxy"
+TS_INSTALL_RUN = (
+    rf"{CURRENT_VERSION}\Terminal Server\Install\Software\Microsoft\Windows\CurrentVersion"
+)
+TS_CLIENT_KEY = r"Software\Microsoft\Terminal Server Client"
 
 _DWORD = (int(ValueType.REG_DWORD),)
 _SZ = (int(ValueType.REG_SZ), int(ValueType.REG_EXPAND_SZ))
@@ -79,7 +84,7 @@ def _loc(
     return Location(fact, hive, key, value, types, status, reference, meaning, layer)
 
 
-S, W, SEC = HiveType.SYSTEM, HiveType.SOFTWARE, HiveType.SECURITY
+S, W, SEC, U = HiveType.SYSTEM, HiveType.SOFTWARE, HiveType.SECURITY, HiveType.NTUSER
 OK, UNSURE = Status.CONFIRMED, Status.UNCERTAIN
 
 LOCATIONS: tuple[Location, ...] = (
@@ -280,6 +285,34 @@ LOCATIONS: tuple[Location, ...] = (
             ("role.virtualization_install_state", "RDS-Virtualization"),
         )
     ),
+    # -- where a program can be made to start with RDP sessions (§8.4) --------------------
+    _loc("persistence.startup_programs", S, rf"{TERMINAL_SERVER_KEY}\Wds\rdpwd",
+         "StartupPrograms", _SZ, OK, "§8.4",
+         "programs started in every RDP session, comma separated (Windows writes rdpclip)"),
+    _loc("persistence.initial_program", S, RDP_TCP_KEY, "InitialProgram", _SZ, OK, "§8.4",
+         "program the listener starts instead of the desktop (empty by default)"),
+    _loc("persistence.inherit_initial_program", S, RDP_TCP_KEY, "fInheritInitialProgram",
+         _DWORD, UNSURE, "§8.4",
+         "1 = the client's or the user's initial program applies, 0 = the listener's"),
+    _loc("persistence.appsetup", W, rf"{CURRENT_VERSION}\Winlogon", "AppSetup", _SZ, UNSURE,
+         "§8.4", "logon script run for every user of a terminal server (UsrLogon.cmd)"),
+    *(
+        _loc(f"persistence.install_{name.lower()}", W, rf"{TS_INSTALL_RUN}\{name}", None, _ANY,
+             UNSURE, "§8.4", f"terminal server install-mode {name} key: its values start at "
+             "every user's logon")
+        for name in ("Run", "RunOnce", "RunOnceEx")
+    ),
+    *(
+        _loc(f"persistence.portproxy_{kind}", S, rf"{PORT_PROXY_KEY}\{kind}\tcp", None, _ANY,
+             UNSURE, "§8.4", f"netsh interface portproxy {kind} rules: 'listen address/port' = "
+             "'connect address/port'")
+        for kind in ("v4tov4", "v4tov6", "v6tov4", "v6tov6")
+    ),
+    # -- outbound RDP from this machine's users (NTUSER, §8.4) ----------------------------
+    _loc("client.mru", U, rf"{TS_CLIENT_KEY}\Default", None, _ANY, OK, "§8.4",
+         "the Remote Desktop client's most recently used servers (MRU0, MRU1, ...)"),
+    _loc("client.servers", U, rf"{TS_CLIENT_KEY}\Servers", None, _ANY, OK, "§8.4",
+         "one subkey per server the user connected to (UsernameHint, CertHash)"),
     # -- client license store (§7) -----------------------------------------------------------
     _loc("client.hwid", W, r"Microsoft\MSLicensing\HardwareID", "ClientHWID", _BINARY, OK,
          "§7.1", "client hardware id (five DWORDs)"),

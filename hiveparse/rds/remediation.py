@@ -344,3 +344,84 @@ EVIDENCE_CONFLICT = (
     "volume shadow copy or a KAPE / Velociraptor collection) rather than trusting either. If "
     "the inputs are of two machines, keep them apart: analyze --group folder (or none)."
 )
+
+
+# -- RDP persistence and exposure (§8.3, §8.4) ----------------------------------------------
+WDS_RDPWD = r"HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\Wds\rdpwd"
+WINLOGON = r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon"
+PORT_PROXY = r"HKLM\SYSTEM\CurrentControlSet\Services\PortProxy"
+_PRESERVE = (
+    "Preserve the evidence first (image the host, or collect the hive with its transaction "
+    "logs) before anything is changed. "
+)
+
+STARTUP_PROGRAMS = _PRESERVE + " ".join(
+    (
+        "Identify the extra program (path, hash, signature, when it appeared) and how it was "
+        "written (the key's last-written time, the account in the security log). Then restore "
+        "the value Windows writes.",
+        registry_last_resort(
+            WDS_RDPWD,
+            "rdpwd-backup.reg",
+            f'reg add "{WDS_RDPWD}" /v StartupPrograms /t REG_SZ /d rdpclip /f',
+        ),
+    )
+)
+INITIAL_PROGRAM = " ".join(
+    (
+        "Confirm whether a kiosk or RemoteApp-style start program was intended (change records, "
+        "the application owner). Group Policy: Remote Desktop Session Host > Remote Session "
+        "Environment > 'Start a program on connection' is the managed way to set one; if none "
+        "is wanted, clear it there and on the listener.",
+        registry_last_resort(
+            RDP_TCP,
+            "rdp-tcp-backup.reg",
+            f'reg add "{RDP_TCP}" /v InitialProgram /t REG_SZ /d "" /f and reg add "{RDP_TCP}" '
+            "/v fInheritInitialProgram /t REG_DWORD /d 1 /f",
+        ),
+    )
+)
+APPSETUP = _PRESERVE + " ".join(
+    (
+        "Identify the script or program and who added it; terminal servers run UsrLogon.cmd "
+        "from here for application compatibility.",
+        registry_last_resort(
+            WINLOGON,
+            "winlogon-backup.reg",
+            f'reg add "{WINLOGON}" /v AppSetup /t REG_SZ /d UsrLogon.cmd /f',
+        ),
+    )
+)
+INSTALL_RUN = _PRESERVE + (
+    "Check each program against the applications installed for all users (change install, "
+    "change execute); remove entries nobody can account for with the application's own "
+    "uninstaller, or delete the value after a reg export of its key."
+)
+PORTPROXY = _PRESERVE + " ".join(
+    (
+        "List the relays with netsh interface portproxy show all and match them to a change "
+        "record; remove one nobody owns with netsh interface portproxy delete v4tov4 "
+        "listenport=PORT listenaddress=ADDRESS (likewise v4tov6, v6tov4, v6tov6), and check the "
+        "firewall rule that let the listening port in.",
+        registry_last_resort(PORT_PROXY, "portproxy-backup.reg", "delete the rule's value"),
+    )
+)
+SHADOW = (
+    f"Group Policy: {CONNECTIONS_GPO} > 'Set rules for remote control of Remote Desktop "
+    "Services user sessions' = Enabled with 'Full Control with "
+    "user's permission' or 'View Session with user's permission' (or No remote control). Or "
+    "on the listener: Invoke-CimMethod on the Win32_TSRemoteControlSetting instance "
+    "(TerminalName='RDP-Tcp') -MethodName RemoteControl -Arguments @{RemoteControlPolicy=1}."
+)
+UNSOLICITED_ASSISTANCE = (
+    "Group Policy: Computer Configuration > Administrative Templates > System > Remote "
+    "Assistance > 'Configure Offer Remote Assistance': disable it unless a help desk relies "
+    "on it, and keep its list of helpers to the help desk's group; prefer 'Allow helpers to "
+    "only view the computer'."
+)
+CLIENT_HISTORY = (
+    "Nothing to change: the history shows where this machine's users connected to. Check each "
+    "server against the user's role and the time of the connection (the Servers subkey's "
+    "last-written time, the target's own logon events 4624 type 10 and "
+    "TerminalServices-RemoteConnectionManager 1149)."
+)

@@ -33,6 +33,16 @@ from hiveparse.rds.findings import Confidence, Finding, FindingSeverity
 from hiveparse.rds.identity import Era
 from hiveparse.rds.judge import Asking, NotJudged
 from hiveparse.rds.locations import BY_FACT
+from hiveparse.rds.rdp_rules import (
+    rule_rdp_appsetup,
+    rule_rdp_client_history,
+    rule_rdp_initial_program,
+    rule_rdp_install_run,
+    rule_rdp_portproxy,
+    rule_rdp_shadow_without_consent,
+    rule_rdp_startup_programs,
+    rule_rdp_unsolicited_assistance,
+)
 from hiveparse.rds.recovered_rules import rule_recovered_settings
 from hiveparse.rds.rules import (
     COMPARED_FACTS,
@@ -302,6 +312,64 @@ RULES: tuple[RuleSpec, ...] = (
         reads=RECOVERABLE_FACTS,
         summary="deleted licensing settings carved from free space",
     ),
+    RuleSpec(
+        rule_rdp_startup_programs,
+        ("rdp.persistence.startup_programs",),
+        reads=("persistence.startup_programs",),
+        summary="Wds\\rdpwd StartupPrograms starts more than rdpclip in every session",
+    ),
+    RuleSpec(
+        rule_rdp_initial_program,
+        ("rdp.persistence.initial_program",),
+        reads=("persistence.initial_program", "persistence.inherit_initial_program"),
+        summary="the RDP-Tcp listener names an initial program",
+    ),
+    RuleSpec(
+        rule_rdp_appsetup,
+        ("rdp.persistence.appsetup",),
+        reads=("persistence.appsetup",),
+        summary="Winlogon AppSetup runs more than UsrLogon.cmd",
+    ),
+    RuleSpec(
+        rule_rdp_install_run,
+        ("rdp.persistence.install_run",),
+        reads=(
+            "persistence.install_run",
+            "persistence.install_runonce",
+            "persistence.install_runonceex",
+        ),
+        summary="values in the terminal server's install-mode Run keys",
+    ),
+    RuleSpec(
+        rule_rdp_portproxy,
+        ("rdp.portproxy",),
+        reads=(
+            "persistence.portproxy_v4tov4",
+            "persistence.portproxy_v4tov6",
+            "persistence.portproxy_v6tov4",
+            "persistence.portproxy_v6tov6",
+            "rdp.port",
+        ),
+        summary="netsh interface portproxy relays",
+    ),
+    RuleSpec(
+        rule_rdp_shadow_without_consent,
+        ("rdp.shadow.without_consent",),
+        reads=("shadow.policy", "shadow"),
+        summary="sessions can be shadowed without the user's consent (Shadow 2 or 4)",
+    ),
+    RuleSpec(
+        rule_rdp_unsolicited_assistance,
+        ("rdp.assistance.unsolicited",),
+        reads=("assistance.unsolicited.policy", "assistance.unsolicited_control.policy"),
+        summary="Remote Assistance may be offered unasked (policy)",
+    ),
+    RuleSpec(
+        rule_rdp_client_history,
+        ("rdp.client.history",),
+        reads=("client.mru", "client.servers"),
+        summary="outbound RDP recorded in the users' hives",
+    ),
 )
 
 FINDING_IDS: tuple[str, ...] = tuple(finding for spec in RULES for finding in spec.emits)
@@ -420,23 +488,35 @@ def _disputed(findings: list[Finding], state: LicensingState) -> list[Finding]:
     return adjusted
 
 
+def _user_hive_rule(spec: RuleSpec) -> bool:
+    """A rule that reads users' hives alone (it applies to a user hive given on its own)."""
+    return bool(spec.reads) and all(BY_FACT[f].hive == HiveType.NTUSER for f in spec.reads)
+
+
 def judge_host(state: LicensingState, rules: Iterable[RuleSpec] = RULES) -> Judgement:
     """Run every applicable rule; findings sorted by severity (critical first), then id."""
     judgement = Judgement()
     judge = state.judge
     present = {source.hive_type for source in state.facts.coverage.sources}
+    rules = list(rules)
     if not present & set(LICENSING_HIVES) and not state.facts.deletions:
-        # A BCD, an Amcache or a lone user hive: nothing of RDS licensing to judge.
+        # A BCD, an Amcache or a lone user hive: nothing of RDS licensing to judge; a user
+        # hive's own rules (its outbound RDP history) still run.
+        users = (
+            [spec for spec in rules if _user_hive_rule(spec)] if HiveType.NTUSER in present else []
+        )
         judgement.not_applicable.append(
             NotApplicable(
                 "all",
-                FINDING_IDS,
+                tuple(i for i in FINDING_IDS if not any(i in spec.emits for spec in users)),
                 "licensing_hives",
                 "the inputs hold no SYSTEM, SOFTWARE or SECURITY hive and delete nothing at a "
                 "licensing location: there is nothing of RDS licensing to judge",
             )
         )
-        return judgement
+        if not users:
+            return judgement
+        rules = users
     for spec in rules:
         gates = _gates(spec, state)
         closed = [gate for gate in gates if not gate.applies]

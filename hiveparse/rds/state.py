@@ -20,6 +20,8 @@ from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.identity import Era, HostIdentity, build_identity
 from hiveparse.rds.judge import Judge
 from hiveparse.rds.locations import Layer, Status
+from hiveparse.rds.persistence import PersistenceState, build_persistence
+from hiveparse.rds.rdp_client import UserHistory, build_history
 from hiveparse.sources.regf.recovered import DeletedValue
 
 if TYPE_CHECKING:
@@ -386,6 +388,10 @@ class RdpState:
     min_encryption_level: int | None
     facts: list[Fact]
     settings: dict[str, LayeredSetting] = field(default_factory=dict)
+    # Where a program can be made to start with RDP, PortProxy relays (§8.4).
+    persistence: PersistenceState = field(default_factory=PersistenceState)
+    # Outbound RDP from this machine's users, one entry per user hive (§8.4).
+    outbound: list[UserHistory] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -397,12 +403,15 @@ class RdpState:
             "min_encryption_level": self.min_encryption_level,
             "layers": {name: setting.to_dict() for name, setting in self.settings.items()},
             "evidence": [f.evidence_record() for f in self.facts],
+            "persistence": self.persistence.to_dict(),
+            "outbound": [history.to_dict() for history in self.outbound],
         }
 
 
 def build_rdp(facts: FactSet) -> RdpState:
     deny = layered(facts, "rdp.deny.policy", "rdp.deny.local")
     nla = layered(facts, "rdp.nla.policy", "rdp.nla")
+    shadow = layered(facts, "shadow.policy", "shadow")
     layer = layered(facts, "rdp.security_layer.policy", "rdp.security_layer")
     encryption = layered(facts, "rdp.min_encryption.policy", "rdp.min_encryption")
     port = facts.get("rdp.port")
@@ -411,6 +420,7 @@ def build_rdp(facts: FactSet) -> RdpState:
         "nla": nla,
         "security_layer": layer,
         "min_encryption_level": encryption,
+        "shadow": shadow,
     }
     used = [
         fact
@@ -429,6 +439,8 @@ def build_rdp(facts: FactSet) -> RdpState:
         min_encryption_level=encryption.value,
         facts=used,
         settings=settings,
+        persistence=build_persistence(facts),
+        outbound=build_history(facts),
     )
 
 

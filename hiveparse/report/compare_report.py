@@ -2,7 +2,8 @@
 JSON Lines or CSV (the table is in :mod:`hiveparse.report.tables`).
 
 Each row: the setting, its status, each side's value as a person reads it (``a``, ``b``),
-the data it rests on (``raw_a``, ``raw_b``), each side's provenance (the layer that decided,
+the data it rests on (``raw_a``, ``raw_b``), each side's provenance (its state: set, not set,
+unusable or unknown; the layer that decided and the lower-layer values it overrides;
 the facts with their source, hash, key, value, cell offset or line; the places the evidence
 does not cover, with the input that would settle them; the disagreements among the side's
 own inputs) and a note. The CSV is safe for spreadsheets (:mod:`~hiveparse.report.spreadsheet`).
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     )
 
 CSV_COLUMNS = (
-    "setting", "id", "group", "status", "a", "b", "raw_a", "raw_b", "layer_a", "layer_b",
-    "source_a", "source_b", "note",
+    "setting", "id", "group", "status", "a", "b", "state_a", "state_b", "raw_a", "raw_b",
+    "layer_a", "layer_b", "source_a", "source_b", "note",
 )  # fmt: skip
 
 
@@ -93,8 +94,10 @@ def compare_row(row: Row, a: HostSide, b: HostSide) -> CompareRow:
 def _provenance(reading: Reading, host: HostSide, setting: Setting) -> SettingProvenance:
     sources = host.state.facts.coverage.sources
     return {
+        "state": cast(Any, str(reading.state)),
         "layer": cast(Any, reading.layer),
         "facts": [cast(Any, fact.evidence_record()) for fact in reading.facts],
+        "overridden": [cast(Any, fact.evidence_record()) for fact in reading.overridden],
         "not_covered": [
             {
                 "place": describe_place(location),
@@ -119,6 +122,7 @@ def write_compare_csv(rows: Iterable[CompareRow], sink: TextIO) -> None:
         cells: list[object] = [
             row["setting"], row["id"], row["group"], row["status"],
             shown_cell(row["a"]), shown_cell(row["b"]),
+            row["a_provenance"]["state"], row["b_provenance"]["state"],
             shown_cell(row["raw_a"]), shown_cell(row["raw_b"]),
             row["a_provenance"]["layer"], row["b_provenance"]["layer"],
             _sources(row["a_provenance"]), _sources(row["b_provenance"]), row["note"],

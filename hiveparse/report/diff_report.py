@@ -256,9 +256,10 @@ def _not_compared(items: list[NotComparedRecord], sink: TextIO) -> None:
         return
     sink.write("\nnot compared:\n")
     for item in items:
+        keys, values = item["keys"], item["values"]
         left = (
-            f" ({item['keys']} keys, {item['values']} values)"
-            if item["keys"] or item["values"]
+            f" ({keys} key{'' if keys == 1 else 's'}, {values} value{'' if values == 1 else 's'})"
+            if keys or values
             else ""
         )
         sink.write(printable(f"  {item['path']}: {item['reason']}{left}") + "\n")

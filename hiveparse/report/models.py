@@ -726,12 +726,67 @@ class RdpLayer(TypedDict):
     policy_unknown: bool
 
 
+class PortProxyRule(TypedDict):
+    kind: Literal["v4tov4", "v4tov6", "v6tov4", "v6tov6"]
+    listen: str  # the value's name: listen address/port
+    connect: str | None  # its data: connect address/port (None: not a string)
+    evidence: FactEvidence
+
+
+class InstallRunEntry(TypedDict):
+    key: str  # Run, RunOnce, RunOnceEx
+    name: str
+    command: str | None
+    evidence: FactEvidence
+
+
+class RdpPersistence(TypedDict):
+    """Where a program can be made to run with RDP, and port relays (hiveparse.rds.persistence)."""
+
+    startup_programs: list[str] | None
+    unexpected_startup_programs: list[str]
+    initial_program: str | None
+    inherit_initial_program: int | None
+    initial_program_forced: bool | None
+    appsetup: list[str] | None
+    unexpected_appsetup: list[str]
+    install_run: list[InstallRunEntry]
+    port_proxies: list[PortProxyRule]
+    evidence: list[FactEvidence]
+
+
+class RecentServer(TypedDict):
+    index: int  # MRU<index>; 0 is the latest
+    server: str | None
+    evidence: FactEvidence
+
+
+class ServerVisited(TypedDict):
+    server: str
+    username_hint: str | None
+    cert_hash: str | None  # hex
+    last_written: IsoTime | None
+    last_written_raw: int | None
+    evidence: FactEvidence
+
+
+class OutboundHistory(TypedDict):
+    """One user hive's Remote Desktop client history (hiveparse.rds.rdp_client)."""
+
+    source: str
+    mount: str
+    recent: list[RecentServer]
+    servers: list[ServerVisited]
+
+
 class Rdp(TypedDict):
     enabled: bool | None
     port: int | None
     nla: bool | None
     security_layer: Literal["rdp", "negotiate", "tls", "invalid"] | None
     layers: NotRequired[dict[str, RdpLayer]]
+    persistence: NotRequired[RdpPersistence]
+    outbound: NotRequired[list[OutboundHistory]]
 
 
 class Finding(TypedDict):
@@ -894,8 +949,12 @@ class ConflictRecord(TypedDict):
 class SettingProvenance(TypedDict):
     """Where one side's value of a setting comes from."""
 
+    # set; not_set (no layer sets it, every layer covered); unusable (only a value of the
+    # wrong type, which Windows passes over); unknown (a layer the evidence does not cover)
+    state: Literal["set", "not_set", "unusable", "unknown"]
     layer: Literal["policy", "local"] | None  # None: no layer sets it
     facts: list[FactEvidence]
+    overridden: list[FactEvidence]  # lower-layer values the deciding one overrides
     not_covered: list[NotCoveredRecord]
     conflicts: list[ConflictRecord]
 

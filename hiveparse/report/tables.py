@@ -12,7 +12,7 @@ width is the terminal's, 80 columns in a pipe or a file (rich's default), or ``w
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from hiveparse.errors import printable, quoted
 
@@ -456,13 +456,16 @@ def write_recover_table(
 
 _COMPARE_ORDER = ("differs", "only_a", "only_b", "unknown", "expected_to_differ", "same")
 _HIDDEN = ("same", "expected_to_differ")  # listed with --all
+_PROVENANCES: tuple[Literal["a_provenance", "b_provenance"], ...] = ("a_provenance", "b_provenance")
 
 
 def _setting_value(value: Any, provenance: SettingProvenance) -> str:
     """One side's value for a person: the value (with its layer when a policy set it), 'not
     set', or 'not in the evidence'."""
     if value is None:
-        return "not in the evidence" if provenance["not_covered"] else "not set"
+        return "unknown" if provenance["not_covered"] else "not set"
+    if value == "":
+        return '"" (empty)'
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     return f"{text} (policy)" if provenance["layer"] == "policy" else text
 
@@ -470,15 +473,25 @@ def _setting_value(value: Any, provenance: SettingProvenance) -> str:
 def write_compare_table(
     document: CompareDocument, sink: TextIO, *, show_all: bool = False, width: int | None = None
 ) -> None:
-    """The settings that need a look first (differs, on one side only, not comparable),
-    then with ``show_all`` those expected to differ and those that are the same; each row's
-    note below the table, by number."""
+    """The settings that need a look first (differs, on one side only, not comparable, or
+    where a side's own inputs disagree), then with ``show_all`` those expected to differ and
+    those that are the same; each row's note below the table, by number (a note several rows
+    share, once)."""
     console = _console(sink, width)
     for side in document["sides"]:
         where = ", ".join(side["arguments"])
-        console.print(f"{side['label'].upper()}: {escape(side['host'])} ({escape(where)})")
+        named = side["host"] if where in side["host"] else f"{side['host']} ({where})"
+        console.print(f"{side['label'].upper()}: {escape(named)}")
     rows = sorted(document["rows"], key=lambda row: _COMPARE_ORDER.index(row["status"]))
-    shown = [row for row in rows if show_all or row["status"] not in _HIDDEN]
+    # A row needs a look whatever its status where a side's own inputs disagree, or where a
+    # policy hides another local value (it returns when the GPO does not apply).
+    shown = [
+        row
+        for row in rows
+        if show_all
+        or row["status"] not in _HIDDEN
+        or any(row[side]["conflicts"] or row[side]["overridden"] for side in _PROVENANCES)
+    ]
     notes: dict[str, int] = {}  # a note shared by several rows is numbered once
     if shown:
         table = _listing("setting", "status:nowrap", "A", "B")

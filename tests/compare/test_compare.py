@@ -47,8 +47,11 @@ def test_values_are_read_from_the_current_control_set_with_their_layer(
     assert (port.a.raw, port.b.raw) == (3389, 3390)  # not B's older set's 3391
     assert port.b.facts[0].control_set == "ControlSet002"
     mode = rows["licensing.mode"]
-    assert (mode.a.shown, mode.a.layer) == ("not_configured", "local")
-    assert (mode.b.shown, mode.b.raw, mode.b.layer) == ("per_user", 4, "policy")
+    assert (mode.a.shown, mode.a.layer) == ("not_configured (5)", "local")
+    assert (mode.b.shown, mode.b.raw, mode.b.layer) == ("per_user (4)", 4, "policy")
+    # B's local 5 is overridden by its policy, and shown: it returns without the GPO.
+    assert [f.location.fact for f in mode.b.overridden] == ["mode.local"]
+    assert "B: policy overrides the local value not_configured (5)" in (mode.note or "")
     servers = rows["licensing.servers"]
     assert servers.a.shown is None and servers.b.shown == ["ls01.contoso.com", "ls02"]
     idle = rows["session.idle_limit"]
@@ -92,7 +95,9 @@ def test_an_export_of_part_of_software_says_which_place_it_lacks(tmp_path: Path)
     )  # fmt: skip
     rows = {row.setting.id: row for row in _compare(a, b).rows}
     assert rows["rdp.security_layer"].status == RowStatus.SAME
-    assert rows["rdp.nla"].status == RowStatus.DIFFERS  # no policy on B: its listener's 0
+    # A one-key export does not show that the key holds no other value: a NLA policy could
+    # still be there (diff applies the same rule).
+    assert rows["rdp.nla"].status == RowStatus.UNKNOWN
     programs = rows["remoteapp.programs"]
     assert programs.status == RowStatus.UNKNOWN
     assert "does not export that part of the registry" in (programs.note or "")
@@ -139,3 +144,74 @@ def test_a_side_holding_two_machines_is_refused(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_duration_words(milliseconds: int, words: str) -> None:
     assert duration(milliseconds) == words
+
+
+def _snippet(path: Path, key: str, values: dict[str, str]) -> Path:
+    body = "".join(f'"{name}"={data}\r\n' for name, data in values.items())
+    text = f"Windows Registry Editor Version 5.00\r\n\r\n[{key}]\r\n{body}\r\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    return path
+
+
+def test_a_single_control_set_without_select_is_not_taken_as_current(tmp_path: Path) -> None:
+    _a, b = settings_pair.write_pair(tmp_path / "pair")
+    rdp = (
+        "HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Control\\Terminal Server\\WinStations\\RDP-Tcp"
+    )
+    lone = _snippet(tmp_path / "lone" / "cs2.reg", rdp, {"PortNumber": "dword:00000fa0"})
+    comparison = _compare(lone, b)
+    port = next(row for row in comparison.rows if row.setting.id == "rdp.port")
+    assert port.status == RowStatus.UNKNOWN  # ControlSet002 need not be the current set
+    assert any(d.code == "rds.control_set_unknown" for d in comparison.diagnostics)
+    assert any(d.code == "compare.settings_unknown" for d in comparison.diagnostics)
+
+
+def test_a_snippet_does_not_say_the_keys_other_values_are_gone(tmp_path: Path) -> None:
+    policy = settings_pair.POLICY
+    one = _snippet(
+        tmp_path / "a" / "p1.reg",
+        policy,
+        {"LicenseServers": '"ls01"', "fAllowUnsolicited": "dword:00000001"},
+    )
+    two = _snippet(tmp_path / "b" / "p2.reg", policy, {"LicenseServers": '"ls01"'})
+    rows = {row.setting.id: row for row in _compare(one, two).rows}
+    assert rows["assistance.unsolicited"].status == RowStatus.UNKNOWN  # not only_a
+    assert rows["licensing.servers"].status == RowStatus.SAME
+
+
+def test_a_value_of_the_wrong_type_is_shown_and_differs(tmp_path: Path) -> None:
+    a, b = settings_pair.write_pair(tmp_path)
+    text = (b / "SYSTEM.reg").read_bytes()[2:].decode("utf-16-le")
+    text = text.replace('"PortNumber"=dword:00000d3e', '"PortNumber"="3390"')
+    (b / "SYSTEM.reg").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    port = next(row for row in _compare(a, b).rows if row.setting.id == "rdp.port")
+    assert port.status == RowStatus.DIFFERS
+    assert port.b.shown == 'unusable: REG_SZ "3390"' and port.b.state == "unusable"
+    assert "passed over" in (port.note or "")
+
+
+def test_a_documented_default_compares_with_a_side_that_does_not_set_it(tmp_path: Path) -> None:
+    a, b = settings_pair.write_pair(tmp_path)
+    text = (a / "SYSTEM.reg").read_bytes()[2:].decode("utf-16-le")
+    (a / "SYSTEM.reg").write_bytes(
+        b"\xff\xfe" + text.replace('"PortNumber"=dword:00000d3d\r\n', "").encode("utf-16-le")
+    )
+    rows = {row.setting.id: row for row in _compare(a, a).rows}
+    assert rows["rdp.port"].status == RowStatus.SAME
+    text_b = (b / "SYSTEM.reg").read_bytes()[2:].decode("utf-16-le")
+    (b / "SYSTEM.reg").write_bytes(
+        b"\xff\xfe" + text_b.replace("dword:00000d3e", "dword:00000d3d").encode("utf-16-le")
+    )
+    port = next(row for row in _compare(a, b).rows if row.setting.id == "rdp.port")
+    assert port.status == RowStatus.SAME  # B's explicit 3389 is A's default
+    assert "A does not set it: Windows' default (3389) applies" in (port.note or "")
+
+
+def test_the_same_servers_in_another_order_differ_and_say_so(tmp_path: Path) -> None:
+    policy = settings_pair.POLICY
+    one = _snippet(tmp_path / "a" / "p.reg", policy, {"LicenseServers": '"LS01,ls02"'})
+    two = _snippet(tmp_path / "b" / "p.reg", policy, {"LicenseServers": '"ls02,ls01"'})
+    servers = next(r for r in _compare(one, two).rows if r.setting.id == "licensing.servers")
+    assert servers.status == RowStatus.DIFFERS
+    assert "the same entries, in another order" in (servers.note or "")

@@ -86,6 +86,7 @@ class HostBuilder:
         self.system.root().ensure(f"ControlSet{current:03d}")
         self.current = f"ControlSet{current:03d}"
         self.deleted_values: list[tuple[str, str]] = []
+        self.users: dict[str, MemoryHive] = {}  # user name -> NTUSER.DAT
 
     # -- raw writers ------------------------------------------------------------------------
 
@@ -106,6 +107,16 @@ class HostBuilder:
 
     def sw_value(self, path: str, name: str, type_id: int, raw: bytes) -> MemoryKey:
         key = self.software.root().ensure(path)
+        key.set_value(name, type_id, raw)
+        return key
+
+    def user_value(self, user: str, path: str, name: str, type_id: int, raw: bytes) -> MemoryKey:
+        """A value in ``user``'s NTUSER.DAT (``Users\\<user>\\NTUSER.DAT``)."""
+        hive = self.users.get(user)
+        if hive is None:
+            source = f"/evidence/Users/{user}/NTUSER.DAT"
+            hive = self.users[user] = MemoryHive(HiveType.NTUSER, source=source, format=self.format)
+        key = hive.root().ensure(path)
         key.set_value(name, type_id, raw)
         return key
 
@@ -194,6 +205,11 @@ class HostBuilder:
                     path=f"{hive.source}{suffix}", size=0, sha256="0" * 64, format=self.format,
                     hives=[MountedHive(mount, hive)], reg_coverage=coverage,
                 ))  # fmt: skip
+        items += [
+            Evidence(path=hive.source, size=0, sha256="0" * 64, format=self.format,
+                     hives=[MountedHive("HKEY_CURRENT_USER", hive)])
+            for hive in self.users.values()
+        ]  # fmt: skip
         return items
 
     def _system_with_deletions(self) -> Evidence:

@@ -24,6 +24,7 @@ from tests.rds.conftest import (
     sz,
 )
 from tests.rds.test_rules_client import FROM, TEMPORARY, add_license, cal
+from tests.rds.test_rules_rdp import persistent_host
 
 AS_OF = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -34,6 +35,7 @@ FACT_FIELDS = (
 SAFE_ROUTES = (
     "Group Policy", "RD Licensing", "Set-RDLicenseConfiguration", "WMI", "System Properties",
     "Microsoft's 'Change the listening port",
+    "Preserve the evidence first",  # persistence: before anything changes, keep what it is
 )  # fmt: skip
 HEX = re.compile(r"^(?:[0-9a-f]{2})*$")
 
@@ -76,7 +78,10 @@ def reg_host() -> HostBuilder:
     return host.policy_mode(4).policy_servers("ls1").x509().timebomb(AS_OF - 9 * DAY)
 
 
-HOSTS = (troubled_host, unconfigured_host, invalid_expiring_host, legacy_host, reg_host)
+HOSTS = (
+    troubled_host, unconfigured_host, invalid_expiring_host, legacy_host, reg_host,
+    persistent_host,
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +135,10 @@ def test_every_evidence_record_carries_provenance(all_findings: list[Finding]):
             assert not missing, (finding.id, record.get("fact"), missing)
             assert record["source"].startswith("/evidence/")
             assert record["sha256"] == "0" * 64
-            assert record["key_path"].startswith("HKEY_LOCAL_MACHINE\\")
+            # a machine's hives, or a user's (outbound RDP history)
+            user_hive = record["hive"] == "NTUSER"
+            root = "HKEY_CURRENT_USER\\" if user_hive else "HKEY_LOCAL_MACHINE\\"
+            assert record["key_path"].startswith(root)
             if record["value_name"] is not None:
                 assert HEX.match(record["raw"]), (finding.id, record["raw"])
             else:
@@ -242,6 +250,7 @@ def test_rules_are_an_explicit_tuple_of_declarations():
         rules.__name__,
         "hiveparse.rds.script_rules",
         "hiveparse.rds.recovered_rules",
+        "hiveparse.rds.rdp_rules",
         "hiveparse.rds.conflicts",
     }
     assert all(isinstance(spec, RuleSpec) for spec in RULES)
