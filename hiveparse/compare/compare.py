@@ -73,7 +73,11 @@ class Row:
     status: RowStatus
     a: Reading
     b: Reading
-    note: str | None
+    notes: tuple[str, ...]  # each a sentence of its own
+
+    @property
+    def note(self) -> str | None:
+        return "; ".join(self.notes) or None
 
 
 @dataclass
@@ -162,7 +166,7 @@ def _status(setting: Setting, a: Reading, b: Reading) -> RowStatus:
 
 def _note(
     setting: Setting, status: RowStatus, a: HostSide, b: HostSide, ra: Reading, rb: Reading
-) -> str | None:
+) -> tuple[str, ...]:
     sides = (("A", ra, a), ("B", rb, b))
     parts: list[str] = []
     if status == RowStatus.EXPECTED_TO_DIFFER:
@@ -183,7 +187,7 @@ def _note(
         and sorted(map(str, ra.key)) == sorted(map(str, rb.key))
     ):
         parts.append("the same entries, in another order")
-    parts += [f"{side}: {reading.note}" for side, reading, _host in sides if reading.note]
+    parts += [f"{side}: {sentence}" for side, reading, _host in sides for sentence in reading.notes]
     for side, _reading, host in sides:
         for fact_id in setting.reads:
             conflict = host.conflicts.get(fact_id)
@@ -194,7 +198,7 @@ def _note(
                     f"{side}'s inputs disagree on the {describe_place(conflict.location)}: "
                     f"{held} (compared: {conflict.used.source.evidence.path})"
                 )
-    return "; ".join(parts) or None
+    return tuple(dict.fromkeys(parts))
 
 
 def _not_covered(side: str, reading: Reading, host: HostSide) -> list[str]:

@@ -48,7 +48,7 @@ class Reading:
     facts: tuple[Fact, ...] = ()  # the facts it rests on
     # Places the evidence does not cover where a value could change the reading.
     unknown: tuple[Location, ...] = ()
-    note: str | None = None
+    notes: tuple[str, ...] = ()  # sentences on how it was read
     comparable: Any = None  # what equality compares; the raw data unless a setting says
     # Values of lower layers that the deciding one overrides with another value (a local
     # value under a policy): they apply again where the policy no longer does.
@@ -58,6 +58,10 @@ class Reading:
     @property
     def known(self) -> bool:
         return not self.unknown
+
+    @property
+    def note(self) -> str | None:
+        return "; ".join(self.notes) or None
 
     @property
     def is_set(self) -> bool:
@@ -169,15 +173,14 @@ class _Walk:
         notes = list(self.notes)
         passed = tuple(fact for fact, _layer in self.passed)
         if found is None:
-            note = "; ".join(notes) or None
             if self.passed and not self.unknown:
                 first, layer = self.passed[0]
                 raw = None if first.value is None else first.value.raw.hex()
                 return Reading(
-                    f"unusable: {_held(first)}", raw, str(layer), passed, (), note,
+                    f"unusable: {_held(first)}", raw, str(layer), passed, (), tuple(notes),
                     comparable=("unusable", raw), unusable=True,
                 )  # fmt: skip
-            return Reading(None, None, None, passed, tuple(self.unknown), note)
+            return Reading(None, None, None, passed, tuple(self.unknown), tuple(notes))
         fact, decoded, layer = found
         notes += [
             f"{layer} overrides the {lower_layer} value {shown(value)}: it applies again "
@@ -191,7 +194,7 @@ class _Walk:
             str(layer),
             (fact, *passed),
             tuple(self.unknown),
-            "; ".join(notes) or None,
+            tuple(notes),
             overridden=tuple(lower for lower, value, _layer in self.overridden if value != decoded),
             **extra,
         )
@@ -246,8 +249,10 @@ def session_limit(
                 str(Layer.LOCAL),
                 (flag,),
                 tuple(walk.unknown),
-                f"{flag.location.value} 1: the listener takes the setting of each user's "
-                "account, which the registry does not hold",
+                (
+                    f"{flag.location.value} 1: the listener takes the setting of each user's "
+                    "account, which the registry does not hold",
+                ),
                 comparable=("inherit",),
             )
         return walk.reading(walk.first([(local, Layer.LOCAL)], _dword), meaning)
@@ -305,26 +310,26 @@ def read_servers(state: LicensingState) -> Reading:
         above = [loc for loc in uncovered if loc.layer == Layer.POLICY and servers.layer == "local"]
         names = list(servers.effective)
         overridden = (servers.local_fact,) if servers.layer == "policy" and servers.local else ()
-        note = None
+        notes: tuple[str, ...] = ()
         if overridden and servers.local != servers.policy:
-            note = (
+            notes = (
                 f"policy overrides the local list {', '.join(servers.local or [])}: it applies "
-                "again where the policy no longer does"
+                "again where the policy no longer does",
             )
         return Reading(
-            names, names, servers.layer, facts, tuple(above), note,
+            names, names, servers.layer, facts, tuple(above), notes,
             comparable=tuple(name.upper() for name in names),
             overridden=tuple(f for f in overridden if f is not None),
         )  # fmt: skip
-    note = None if uncovered else "no layer names a server: the host discovers one"
-    return Reading(None, None, None, facts, tuple(uncovered), note)
+    discovers = () if uncovered else ("no layer names a server: the host discovers one",)
+    return Reading(None, None, None, facts, tuple(uncovered), discovers)
 
 
 def _not_there(state: LicensingState, fact_id: str, note: str | None = None) -> Reading:
     """No value at ``fact_id``: not set where the evidence covers its place, else unknown
     (``note`` says what not set means)."""
     if absent(state.facts, fact_id):
-        return Reading(None, None, None, (), (), note)
+        return Reading(None, None, None, (), (), () if note is None else (note,))
     return Reading(None, None, None, (), (BY_FACT[fact_id],))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hiveparse.evidence.coverage import SourceCoverage
+from hiveparse.model import HiveType
 from hiveparse.rds import remediation
 from hiveparse.rds.facts import Fact, FactSet
 from hiveparse.rds.findings import Basis, Finding, FindingSeverity, Indicator
@@ -112,6 +113,8 @@ def evidence_conflicts(facts: FactSet) -> list[Conflict]:
             current.setdefault(key, fact)
     conflicts = []
     for location in LOCATIONS:
+        if location.hive == HiveType.NTUSER:
+            continue  # each user's hive is that user's: two users' hives are not rival copies
         sources = [s for s in facts.coverage.sources if s.hive_type == location.hive]
         if len(sources) < 2:
             continue

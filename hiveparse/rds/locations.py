@@ -291,6 +291,9 @@ LOCATIONS: tuple[Location, ...] = (
          "programs started in every RDP session, comma separated (Windows writes rdpclip)"),
     _loc("persistence.initial_program", S, RDP_TCP_KEY, "InitialProgram", _SZ, OK, "§8.4",
          "program the listener starts instead of the desktop (empty by default)"),
+    _loc("persistence.initial_program.policy", W, TS_POLICY_KEY, "InitialProgram", _SZ, UNSURE,
+         "§8.4", "policy 'Start a program on connection': started instead of the desktop in "
+         "every session", Layer.POLICY),
     _loc("persistence.inherit_initial_program", S, RDP_TCP_KEY, "fInheritInitialProgram",
          _DWORD, UNSURE, "§8.4",
          "1 = the client's or the user's initial program applies, 0 = the listener's"),

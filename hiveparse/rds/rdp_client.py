@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from pathlib import PureWindowsPath
 from typing import Any
 
 from hiveparse.filetime import filetime_iso
@@ -68,6 +69,7 @@ class UserHistory:
 
     source: str  # the hive (or export) it was read from
     mount: str
+    user: str | None  # the profile folder it lies in (Users\\<user>\\NTUSER.DAT), if any
     recent: tuple[RecentServer, ...]
     servers: tuple[ServerVisited, ...]
 
@@ -75,6 +77,7 @@ class UserHistory:
         return {
             "source": self.source,
             "mount": self.mount,
+            "user": self.user,
             "recent": [entry.to_dict() for entry in self.recent],
             "servers": [entry.to_dict() for entry in self.servers],
         }
@@ -104,6 +107,17 @@ def _servers(fact: Fact) -> list[ServerVisited]:
     return visited
 
 
+_PROFILE_FOLDERS = ("USERS", "DOCUMENTS AND SETTINGS")
+
+
+def profile_user(path: str) -> str | None:
+    """The user whose profile folder holds a hive (``...\\Users\\alice\\NTUSER.DAT``), or
+    None for a hive found elsewhere."""
+    parts = PureWindowsPath(path.replace("/", "\\")).parts
+    folders = [i for i, part in enumerate(parts[:-2]) if part.upper() in _PROFILE_FOLDERS]
+    return parts[folders[-1] + 1] if folders else None
+
+
 def build_history(facts: FactSet) -> list[UserHistory]:
     """Each user hive's history (those holding any), in the order the hives were read."""
     by_hive: dict[tuple[str, str], tuple[list[RecentServer], list[ServerVisited]]] = {}
@@ -116,7 +130,7 @@ def build_history(facts: FactSet) -> list[UserHistory]:
             _servers(fact)
         )
     return [
-        UserHistory(source, mount, tuple(recent), tuple(servers))
+        UserHistory(source, mount, profile_user(source), tuple(recent), tuple(servers))
         for (source, mount), (recent, servers) in by_hive.items()
         if recent or servers
     ]

@@ -13,9 +13,9 @@ rdp.persistence.initial_program   medium when the listener forces its program on
 rdp.persistence.appsetup          medium: a terminal-server logon script besides UsrLogon.cmd.
 rdp.persistence.install_run       medium: a program in the terminal server's install-mode Run
                                   keys starts at every user's logon.
-rdp.portproxy                     high when a relay leads to RDP (port 3389 or this host's
-                                  listener port): RDP reachable through a port a firewall
-                                  allows; medium for any other relay.
+rdp.portproxy                     high when a relay leads to RDP (port 3389, or this host's
+                                  own listener port on a loopback address): RDP reachable
+                                  through a port a firewall allows; medium for any other.
 rdp.shadow.without_consent        medium: sessions can be watched or controlled without the
                                   user being asked (Shadow 2 or 4).
 rdp.assistance.unsolicited        medium when an unasked helper may also take control; low
@@ -30,6 +30,8 @@ from collections.abc import Iterator
 
 from hiveparse.rds import remediation
 from hiveparse.rds.findings import Basis, Finding, FindingSeverity
+from hiveparse.rds.locations import Status
+from hiveparse.rds.persistence import PortProxyRule
 from hiveparse.rds.state import LicensingState
 
 DEFAULT_RDP_PORT = 3389
@@ -46,8 +48,9 @@ def rule_rdp_startup_programs(state: LicensingState) -> Iterator[Finding]:
         "rdp.persistence.startup_programs",
         FindingSeverity.HIGH,
         "A program starts in every RDP session",
-        f'Wds\\rdpwd StartupPrograms is "{persistence.startup_text}": besides rdpclip (what '
-        f"Windows writes), {others} starts in every Remote Desktop session of every user (§8.4).",
+        f'Wds\\rdpwd StartupPrograms is "{persistence.startup_text}": Windows writes rdpclip '
+        f"(from System32) there; {others} also starts in every Remote Desktop session of every "
+        "user (§8.4).",
         Basis().fact(persistence.startup_fact),
         remediation.STARTUP_PROGRAMS,
     )
@@ -60,11 +63,19 @@ def rule_rdp_initial_program(state: LicensingState) -> Iterator[Finding]:
     if not program:
         return
     forced = persistence.initial_program_forced
-    basis = Basis().fact(persistence.initial_fact).fact(persistence.inherit_fact)
-    if forced:
+    basis = Basis().fact(persistence.initial_fact)
+    if persistence.initial_by_policy:
+        severity = FindingSeverity.MEDIUM
+        how = (
+            "it is set by Group Policy ('Start a program on connection'): every RDP session "
+            "starts it instead of the desktop"
+        )
+    elif forced:
+        basis.fact(persistence.inherit_fact)
         severity = FindingSeverity.MEDIUM
         how = "fInheritInitialProgram is 0: every RDP session starts it instead of the desktop"
     else:
+        basis.fact(persistence.inherit_fact)
         severity = FindingSeverity.LOW
         how = (
             "fInheritInitialProgram is 1, so the client's or the user's own initial program "
@@ -77,7 +88,8 @@ def rule_rdp_initial_program(state: LicensingState) -> Iterator[Finding]:
         "rdp.persistence.initial_program",
         severity,
         "The RDP listener names an initial program",
-        f'RDP-Tcp InitialProgram is "{program}" (empty by default); {how} (§8.4).',
+        f"{'The policy' if persistence.initial_by_policy else 'RDP-Tcp'} InitialProgram is "
+        f'"{program}" (empty by default); {how} (§8.4).',
         basis,
         remediation.INITIAL_PROGRAM,
     )
@@ -127,22 +139,29 @@ def rule_rdp_portproxy(state: LicensingState) -> Iterator[Finding]:
     rules = state.rdp.persistence.port_proxies
     if not rules:
         return
-    rdp_ports = {DEFAULT_RDP_PORT} | ({state.rdp.port} if state.rdp.port is not None else set())
-    to_rdp = [rule for rule in rules if rule.connect_port in rdp_ports]
-    shown = "; ".join(f"{rule.kind} {rule.listen} -> {rule.connect or '(not a string)'}"
-                      for rule in rules)  # fmt: skip
-    severity = FindingSeverity.HIGH if to_rdp else FindingSeverity.MEDIUM
+    # 3389 wherever a relay leads; this host's own listener port where it leads back here.
+    own = state.rdp.port
+
+    def to_rdp(rule: PortProxyRule) -> bool:
+        port = rule.connect_port
+        return port == DEFAULT_RDP_PORT or (rule.to_this_host and port is not None and port == own)
+
+    def shown(rule: PortProxyRule) -> str:
+        return f"{rule.kind} {rule.listen} -> {rule.connect or '(not a string)'}"
+
+    leading = [rule for rule in rules if to_rdp(rule)]
+    severity = FindingSeverity.HIGH if leading else FindingSeverity.MEDIUM
     why = (
-        f"{len(to_rdp)} of them lead(s) to an RDP port ({', '.join(map(str, sorted(rdp_ports)))}): "
-        "Remote Desktop is reachable through a port the firewall may allow"
-        if to_rdp
+        f"these lead to RDP ({'; '.join(map(shown, leading))}): Remote Desktop is reachable "
+        "through a port the firewall may allow"
+        if leading
         else "connections to the listening port are relayed to another address"
     )
     yield Finding.build(
         "rdp.portproxy",
         severity,
         "Port relays (netsh interface portproxy) are configured",
-        f"{len(rules)} portproxy rule(s): {shown}; {why} (§8.4).",
+        f"{len(rules)} portproxy rule(s): {'; '.join(map(shown, rules))}; {why} (§8.4).",
         Basis().facts_from(rule.fact for rule in rules).context(state.facts.get("rdp.port")),
         remediation.PORTPROXY,
     )
@@ -154,13 +173,20 @@ def rule_rdp_shadow_without_consent(state: LicensingState) -> Iterator[Finding]:
     what = None if shadow.value is None else SHADOW_WITHOUT_CONSENT.get(shadow.value)
     if what is None:
         return
+    basis = Basis().fact(shadow.decided_by)
+    if shadow.policy_unknown:
+        basis.rule(
+            "the policy layer (SOFTWARE Policies\\...\\Terminal Services) is not in the evidence: "
+            "a Shadow policy there would override the listener's",
+            Status.UNCERTAIN,
+        )
     yield Finding.build(
         "rdp.shadow.without_consent",
         FindingSeverity.MEDIUM,
         "Sessions can be shadowed without the user's consent",
         f"Shadow is {shadow.value} in the {shadow.layer} layer: an administrator can start "
         f"{what} of another user's session without that user being asked (§8.3).",
-        Basis().fact(shadow.decided_by),
+        basis,
         remediation.SHADOW,
     )
 
@@ -193,10 +219,15 @@ def rule_rdp_client_history(state: LicensingState) -> Iterator[Finding]:
     basis = Basis()
     parts = []
     for history in histories:
-        servers = [entry.server for entry in history.servers]
+        hints = {entry.server.upper(): entry.username_hint for entry in history.servers}
         recent = [entry.server for entry in history.recent if entry.server]
-        names = list(dict.fromkeys([*recent, *servers]))
-        parts.append(f"{history.source}: {', '.join(names)}")
+        names = list(dict.fromkeys([*recent, *(entry.server for entry in history.servers)]))
+        shown = [
+            f"{name} (as {hints[name.upper()]})" if hints.get(name.upper()) else name
+            for name in names
+        ]
+        who = f"user {history.user}, " if history.user else ""
+        parts.append(f"{who}{history.source}: {', '.join(shown)}")
         basis.facts_from(entry.fact for entry in history.recent)
         basis.facts_from(entry.fact for entry in history.servers)
     yield Finding.build(

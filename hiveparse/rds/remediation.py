@@ -64,12 +64,17 @@ GPO_SERVERS = (
 )
 
 
-def registry_last_resort(key: str, backup: str, commands: str) -> str:
-    """The registry route, always after an export of the key it changes."""
+TERMSERVICE_RESTART = "restart the Remote Desktop Services service (TermService)"
+
+
+def registry_last_resort(
+    key: str, backup: str, commands: str, then: str = TERMSERVICE_RESTART
+) -> str:
+    """The registry route, always after an export of the key it changes; ``then``: what
+    makes the change take effect."""
     return (
         f"Last resort only, when none of the above is available: export a backup first: reg "
-        f'export "{key}" {backup} /y ; then {commands} and restart the Remote Desktop '
-        "Services service (TermService)."
+        f'export "{key}" {backup} /y ; then {commands} and {then}.'
     )
 
 
@@ -389,6 +394,7 @@ APPSETUP = _PRESERVE + " ".join(
             WINLOGON,
             "winlogon-backup.reg",
             f'reg add "{WINLOGON}" /v AppSetup /t REG_SZ /d UsrLogon.cmd /f',
+            "it applies from the next logon",
         ),
     )
 )
@@ -403,7 +409,12 @@ PORTPROXY = _PRESERVE + " ".join(
         "record; remove one nobody owns with netsh interface portproxy delete v4tov4 "
         "listenport=PORT listenaddress=ADDRESS (likewise v4tov6, v6tov4, v6tov6), and check the "
         "firewall rule that let the listening port in.",
-        registry_last_resort(PORT_PROXY, "portproxy-backup.reg", "delete the rule's value"),
+        registry_last_resort(
+            PORT_PROXY,
+            "portproxy-backup.reg",
+            "delete the rule's value",
+            "restart the IP Helper service (iphlpsvc), which runs the relays",
+        ),
     )
 )
 SHADOW = (

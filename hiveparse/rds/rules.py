@@ -50,7 +50,7 @@ rdp.port.nondefault               low: hardening or persistence, the responder s
 rdp.enabled                       info: remote connections are allowed.
 rds.controlset.differs            medium when a grace-period fact differs (an older ControlSet
                                   can keep the state from before a reset, §8.1); low for other
-                                  licensing facts.
+                                  licensing facts and the RDP persistence places (§8.4).
 rds.policy.tooltip_hidden         info on its own (CIS-style baselines set it); medium together
                                   with reset indicators (reset playbooks set it, §10).
 rds.reg_only_limits               info: a limit of the input, not of the host.
@@ -1132,7 +1132,9 @@ def rule_rdp_enabled(state: LicensingState) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------------------
 # ControlSets (§8.1)
 
-_CONTROLSET_PREFIXES = ("mode.", "servers.", "grace.", "cert.", "license_server.")
+_CONTROLSET_PREFIXES = (
+    "mode.", "servers.", "grace.", "cert.", "license_server.", "persistence.",
+)  # fmt: skip
 _CONTROLSET_EXTRA = frozenset({"role.license_server_service"})
 COMPARED_FACTS: tuple[str, ...] = tuple(
     location.fact
@@ -1243,14 +1245,14 @@ def rule_controlset_differs(state: LicensingState) -> Iterator[Finding]:
     # Each input of the host that holds both ControlSets shows the difference: say it once.
     listing = "; ".join(dict.fromkeys(indicator.description for indicator in basis.indicators))
     detail = (
-        f"Licensing facts differ between the ControlSet Windows uses and another one: "
+        f"Licensing or RDP facts differ between the ControlSet Windows uses and another one: "
         f"{listing}. An older ControlSet (e.g. LastKnownGood) can keep the state from before "
         "a change (§8.1)."
     )
     yield Finding.build(
         "rds.controlset.differs",
         FindingSeverity.MEDIUM if grace else FindingSeverity.LOW,
-        "Licensing state differs between ControlSets",
+        "Licensing or RDP state differs between ControlSets",
         detail,
         basis,
         remediation.CONTROLSET_DIFFERS,

@@ -88,6 +88,7 @@ def compare_row(row: Row, a: HostSide, b: HostSide) -> CompareRow:
         "machine_specific": setting.machine_specific,
         "reference_status": cast(Any, str(setting.status)),
         "note": row.note,
+        "notes": list(row.notes),
     }
 
 

@@ -746,6 +746,7 @@ class RdpPersistence(TypedDict):
     startup_programs: list[str] | None
     unexpected_startup_programs: list[str]
     initial_program: str | None
+    initial_program_by_policy: bool
     inherit_initial_program: int | None
     initial_program_forced: bool | None
     appsetup: list[str] | None
@@ -775,6 +776,7 @@ class OutboundHistory(TypedDict):
 
     source: str
     mount: str
+    user: str | None  # the profile folder the hive lies in (Users\<user>), if any
     recent: list[RecentServer]
     servers: list[ServerVisited]
 
@@ -975,7 +977,8 @@ class CompareRow(TypedDict):
     b_provenance: SettingProvenance
     machine_specific: str | None  # why a difference is expected; None for a setting
     reference_status: Status  # UNCERTAIN: a place it reads is not confirmed by the reference
-    note: str | None
+    note: str | None  # the notes as one text
+    notes: list[str]  # each a sentence of its own (the table numbers them once each)
 
 
 class CompareSide(TypedDict):

@@ -8,9 +8,12 @@ what a script gets. Nothing is printed as a Python value: a missing value reads 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from hiveparse.errors import printable
+
+if TYPE_CHECKING:
+    from hiveparse.report.models import OutboundHistory
 
 _STYLE = {
     "critical": "bold white on red",
@@ -113,6 +116,18 @@ def _role(role: dict[str, Any]) -> str:
     return f"{answer} ({role['status']}: {role['reason']})"
 
 
+def _outbound(history: OutboundHistory) -> str:
+    """One user hive's outbound RDP: the servers, latest first, with the account typed."""
+    hints = {entry["server"].upper(): entry["username_hint"] for entry in history["servers"]}
+    names = [entry["server"] for entry in history["recent"] if entry["server"]]
+    names += [entry["server"] for entry in history["servers"]]
+    shown = [
+        f"{name} (as {hints[name.upper()]})" if hints.get(name.upper()) else name
+        for name in dict.fromkeys(names)
+    ]
+    return f"{history['user'] or history['source']}: {', '.join(shown)}"
+
+
 def _rdp(rdp: dict[str, Any]) -> str:
     if rdp["enabled"] is None:
         return "unknown (fDenyTSConnections is not in the evidence)"
@@ -192,6 +207,8 @@ def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
                        f"{len(client.get('licenses', []))} license(s)"),
             )  # fmt: skip
         facts.add_row("RDP", escape(_rdp(document["rdp"])))
+        for history in document["rdp"].get("outbound", []):
+            facts.add_row("RDP client", escape(_outbound(history)))
         console.print(facts)
         _changes(console, document, escape)
         _findings(console, document, escape, Table)

@@ -497,9 +497,9 @@ def write_compare_table(
         table = _listing("setting", "status:nowrap", "A", "B")
         for row in shown:
             status: str = row["status"]
-            if row["note"]:
-                number = notes.setdefault(row["note"], len(notes) + 1)
-                status += f" [{number}]"
+            numbers = [notes.setdefault(note, len(notes) + 1) for note in row["notes"]]
+            if numbers:
+                status += " " + "".join(f"[{number}]" for number in numbers)
             table.add_row(
                 escape(row["setting"]),
                 markup_escape(status),

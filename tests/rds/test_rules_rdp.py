@@ -92,17 +92,20 @@ def test_every_trace_raises_its_finding_with_its_evidence() -> None:
     }
     assert {i: str(found[i].severity) for i in expected} == expected
     startup = found["rdp.persistence.startup_programs"]
-    assert r"C:\ProgramData\svc\upd.exe starts in every" in startup.detail
+    assert r"C:\ProgramData\svc\upd.exe also starts in every" in startup.detail
     assert [e["value_name"] for e in startup.evidence] == ["StartupPrograms"]
     relays = found["rdp.portproxy"]
     assert {e["value_name"] for e in relays.evidence if e["fact"].startswith("persistence")} == {
         "0.0.0.0/443", "0.0.0.0/8080",
     }  # fmt: skip
-    assert "v4tov4 0.0.0.0/443 -> 10.0.0.5/3389" in relays.detail
+    assert "these lead to RDP (v4tov4 0.0.0.0/443 -> 10.0.0.5/3389)" in relays.detail
     shadow = found["rdp.shadow.without_consent"]
     assert "Shadow is 2 in the policy layer" in shadow.detail
     history = found["rdp.client.history"]
-    assert "/evidence/Users/alice/NTUSER.DAT: dc01.contoso.com, 10.0.0.9" in history.detail
+    assert (
+        "user alice, /evidence/Users/alice/NTUSER.DAT: dc01.contoso.com (as CONTOSO\\alice), "
+        "10.0.0.9" in history.detail
+    )
     run = found["rdp.persistence.install_run"]
     assert run.evidence[0]["value_name"] == "Updater"
 
@@ -114,12 +117,69 @@ def test_an_initial_program_the_listener_does_not_force_is_low() -> None:
     assert str(found["rdp.persistence.initial_program"].severity) == "low"
 
 
-def test_a_relay_to_another_port_is_medium_and_a_moved_listener_counts_as_rdp() -> None:
+def test_a_relay_to_another_port_is_medium_and_a_moved_listener_counts_here_only() -> None:
     host = windows_defaults()
     host.sys_value(PORTPROXY, "0.0.0.0/8080", REG_SZ, sz("10.0.0.6/80"))
-    assert str(_by_id(host.findings(AS_OF))["rdp.portproxy"].severity) == "medium"
     host.sys_value(RDP_TCP, "PortNumber", REG_DWORD, dword(80))  # this host's RDP is on 80
-    assert str(_by_id(host.findings(AS_OF))["rdp.portproxy"].severity) == "high"
+    # Port 80 of another machine is not this host's listener.
+    assert str(_by_id(host.findings(AS_OF))["rdp.portproxy"].severity) == "medium"
+    host.sys_value(PORTPROXY, "0.0.0.0/8081", REG_SZ, sz("127.0.0.1/80"))
+    relay = _by_id(host.findings(AS_OF))["rdp.portproxy"]
+    assert str(relay.severity) == "high"
+    assert "these lead to RDP (v4tov4 0.0.0.0/8081 -> 127.0.0.1/80)" in relay.detail
+
+
+def test_rdpclip_counts_as_windows_own_only_from_system32() -> None:
+    for entry, default in (
+        ("rdpclip", True), ("RDPCLIP.EXE", True), (r"C:\Windows\System32\rdpclip.exe", True),
+        (r"%SystemRoot%\system32\rdpclip", True), (r'"C:\Windows\System32\rdpclip.exe" /x', True),
+        (r"C:\Users\Public\rdpclip.exe", False), (r"\\evil\share\rdpclip.exe", False),
+        ("rdpclip.exe.bat", False), ("rdpclip2", False),
+        (r"C:\Program Files\x\rdpclip.exe -q", False),
+    ):  # fmt: skip
+        host = windows_defaults()
+        host.sys_value(RDPWD, "StartupPrograms", REG_SZ, sz(entry))
+        raised = "rdp.persistence.startup_programs" in _by_id(host.findings(AS_OF))
+        assert raised is not default, entry
+
+
+def test_empty_run_defaults_raise_nothing_and_runonceex_is_read_in_its_sections() -> None:
+    host = windows_defaults()
+    host.sw_value(INSTALL_RUN, "", REG_SZ, sz(""))  # what XP leaves there
+    host.sw_value(INSTALL_RUN + "Once", "", REG_SZ, sz(""))
+    runonceex = INSTALL_RUN + "OnceEx"
+    host.sw_value(runonceex, "Title", REG_SZ, sz("setup"))  # a setting, not a program
+    assert "rdp.persistence.install_run" not in _by_id(host.findings(AS_OF))
+    host.sw_value(rf"{runonceex}\0001", "", REG_SZ, sz("section title"))
+    host.sw_value(rf"{runonceex}\0001", "payload", REG_SZ, sz(r"C:\ProgramData\stage2.exe"))
+    run = _by_id(host.findings(AS_OF))["rdp.persistence.install_run"]
+    assert r'RunOnceEx\0001\payload = "C:\ProgramData\stage2.exe"' in run.detail
+    assert "Title" not in run.detail and "section title" not in run.detail
+
+
+def test_an_initial_program_set_by_policy_is_forced() -> None:
+    host = windows_defaults()
+    host.sw_value(TS_POLICY, "InitialProgram", REG_SZ, sz(r"C:\kiosk\evil.exe"))
+    finding = _by_id(host.findings(AS_OF))["rdp.persistence.initial_program"]
+    assert str(finding.severity) == "medium"
+    assert 'The policy InitialProgram is "C:\\kiosk\\evil.exe"' in finding.detail
+
+
+def test_users_hives_are_never_rival_sources_of_one_fact() -> None:
+    host = persistent_host()
+    host.user_value("bob", r"Software\Microsoft\Windows", "x", REG_SZ, sz("y"))  # no history
+    found = host.findings(AS_OF)
+    assert not [f for f in found if f.id == "evidence.conflict"]
+    assert str(_by_id(found)["rdp.client.history"].confidence) == "high"
+
+
+def test_shadowing_by_the_listener_alone_says_a_policy_could_override_it() -> None:
+    host = HostBuilder(software=False)
+    host.sys_value(RDP_TCP, "Shadow", REG_DWORD, dword(2))
+    finding = _by_id(host.findings(AS_OF))["rdp.shadow.without_consent"]
+    assert "Shadow is 2 in the local layer" in finding.detail
+    # one step for the listener's UNCERTAIN place, one for the policy that could override it
+    assert str(finding.confidence) == "low" and "policy layer" in finding.detail
 
 
 def test_the_state_reports_the_outbound_history_per_user() -> None:
@@ -176,3 +236,15 @@ def test_analyze_reports_them_in_its_document_and_a_lone_user_hive_gets_its_hist
     user = by_case["alice"]
     assert [f["id"] for f in user["findings"]] == ["rdp.client.history"]
     assert user["rdp"]["outbound"][0]["recent"][0]["server"] == "dc01.contoso.com"
+    table = hiveparse("analyze", tmp_path / "alice", "-f", "table").stdout
+    # the history in the host's summary (an info finding's detail is not printed there)
+    assert table.count("RDP client") == 1 and "dc01.contoso.com" in table
+
+
+def test_a_startup_program_in_an_older_control_set_is_reported() -> None:
+    host = windows_defaults()
+    host.sys_value(
+        RDPWD, "StartupPrograms", REG_SZ, sz("rdpclip,evil.exe"), control_set="ControlSet002"
+    )
+    differs = [f for f in host.findings(AS_OF) if f.id == "rds.controlset.differs"]
+    assert differs and "persistence.startup_programs" in differs[0].detail
