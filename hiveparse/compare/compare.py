@@ -20,16 +20,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hiveparse.compare.settings import SETTINGS, Reading, Setting
 from hiveparse.compare.sides import Machine
 from hiveparse.errors import Diagnostic, Location, Severity
-from hiveparse.rds.conflicts import Conflict, evidence_conflicts
 from hiveparse.rds.facts import Carve, collect_facts
 from hiveparse.rds.judge import describe_place, settle_with, why_not_covered
 from hiveparse.rds.locations import Location as Place
 from hiveparse.rds.state import LicensingState, build_state
+
+if TYPE_CHECKING:
+    from hiveparse.rds.conflicts import Conflict
 
 
 class RowStatus(StrEnum):
@@ -125,7 +127,12 @@ def read_host(machine: Machine, as_of: datetime) -> HostSide:
     """The licensing state of one side's machine (no carving: a comparison is of what the
     machine holds, not of what it once held)."""
     facts = collect_facts(machine.evidence, carve=Carve.OFF, guess_control_set=False)
-    conflicts = {conflict.fact_id: conflict for conflict in evidence_conflicts(facts)}
+    conflicts: dict[str, Conflict] = {}
+    kinds = [source.hive_type for source in facts.coverage.sources]
+    if len(kinds) != len(set(kinds)):  # two sources of one hive: they may disagree
+        from hiveparse.rds.conflicts import evidence_conflicts  # noqa: PLC0415
+
+        conflicts = {conflict.fact_id: conflict for conflict in evidence_conflicts(facts)}
     return HostSide(machine, build_state(facts, as_of), conflicts, list(facts.notes))
 
 
