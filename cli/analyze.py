@@ -16,11 +16,9 @@ from .options import (
     Engine,
     EngineOpt,
     FailOn,
-    Format,
-    FormatOpt,
     GroupBy,
     OutputOpt,
-    chosen_format,
+    chosen_of,
 )
 from .output import open_output
 
@@ -47,7 +45,15 @@ def analyze(
             readable=False,  # an unreadable input is reported as such, not as a usage error
         ),
     ],
-    output_format: FormatOpt = None,
+    output_format: Annotated[
+        AnalyzeFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: table on a terminal, json in a pipe or to an -o "
+            "file); csv: one row per finding, for spreadsheets.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -108,7 +114,7 @@ def analyze(
         if not named.exists():
             raise UsageError(f"{str(named)!r} does not exist")
     moment = _parse_as_of(as_of)
-    fmt = chosen_format(output_format, output)
+    fmt = chosen_of(output_format, output, table=AnalyzeFormat.TABLE, document=AnalyzeFormat.JSON)
     with open_output(output, [*evidence, *(security or []), *(masterkeys or [])]) as sink:
         analysis = run_analysis(
             evidence,
@@ -122,7 +128,7 @@ def analyze(
         )
         documents = [host_document(host, analysis) for host in analysis.hosts]
         _write(documents, analysis, fmt, sink)
-    _warn(analysis, documents, table=fmt == Format.TABLE)
+    _warn(analysis, documents, table=fmt == AnalyzeFormat.TABLE)
     if not any(host.evidence for host in analysis.hosts):
         from .errors import say_error  # noqa: PLC0415
 
@@ -164,17 +170,30 @@ def _warn(analysis: Any, documents: list[dict[str, Any]], *, table: bool) -> Non
         say(str(note.severity), str(note))
 
 
-def _write(documents: list[dict[str, Any]], analysis: Any, fmt: Format, sink: TextIO) -> None:
+def _write(
+    documents: list[dict[str, Any]], analysis: Any, fmt: AnalyzeFormat, sink: TextIO
+) -> None:
     from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
 
-    if fmt == Format.JSONL:
+    if fmt == AnalyzeFormat.JSONL:
         write_jsonl(documents, sink)
-    elif fmt == Format.JSON:
+    elif fmt == AnalyzeFormat.JSON:
         write_json(documents[0] if len(documents) == 1 else documents, sink)
+    elif fmt == AnalyzeFormat.CSV:
+        from hiveparse.report.findings_csv import write_findings_csv  # noqa: PLC0415
+
+        write_findings_csv(documents, sink)
     else:
         from hiveparse.report.summary_table import write_summary  # noqa: PLC0415
 
         write_summary(documents, sink)
+
+
+class AnalyzeFormat(StrEnum):
+    JSON = "json"
+    JSONL = "jsonl"
+    TABLE = "table"
+    CSV = "csv"
 
 
 class Document(StrEnum):
