@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from hiveparse.compare.sides import SUBTREE_PROBE
-from hiveparse.rds.facts import Fact, FactSet
+from hiveparse.rds.facts import Fact, FactSet, dword_of, text_of
 from hiveparse.rds.locations import BY_FACT, CCS, Layer, Location, Status
 from hiveparse.rds.state import SECURITY_LAYERS, LicensingState, mode_of
 from hiveparse.values import show_value
@@ -100,16 +100,6 @@ class Setting:
         """UNCERTAIN when the reference does not confirm one of the places it reads."""
         uncertain = any(BY_FACT[fact].status == Status.UNCERTAIN for fact in self.reads)
         return Status.UNCERTAIN if uncertain else Status.CONFIRMED
-
-
-def _dword(fact: Fact) -> int | None:
-    decoded = fact.decoded
-    return decoded if isinstance(decoded, int) and fact.type_ok else None
-
-
-def _text(fact: Fact) -> str | None:
-    decoded = fact.decoded
-    return decoded.rstrip("\x00") if isinstance(decoded, str) and fact.type_ok else None
 
 
 def _held(fact: Fact) -> str:
@@ -209,7 +199,7 @@ def layered_dword(
 
     def read(state: LicensingState) -> Reading:
         walk = _Walk(state.facts)
-        return walk.reading(walk.first(layers, _dword), meaning)
+        return walk.reading(walk.first(layers, dword_of), meaning)
 
     return read
 
@@ -219,7 +209,7 @@ def layered_text(policy: str | None, *local: str) -> Callable[[LicensingState], 
 
     def read(state: LicensingState) -> Reading:
         walk = _Walk(state.facts)
-        found = walk.first(layers, _text)
+        found = walk.first(layers, text_of)
         return walk.reading(found, lambda text: text, comparable=_folded(found))
 
     return read
@@ -238,11 +228,11 @@ def session_limit(
 
     def read(state: LicensingState) -> Reading:
         walk = _Walk(state.facts)
-        found = walk.first([(policy, Layer.POLICY)], _dword)
+        found = walk.first([(policy, Layer.POLICY)], dword_of)
         if found is not None:
             return walk.reading(found, meaning)
         flag = state.facts.get(inherit)
-        if flag is not None and _dword(flag) == 1:
+        if flag is not None and dword_of(flag) == 1:
             return Reading(
                 "each user's own",
                 "inherit",
@@ -255,7 +245,7 @@ def session_limit(
                 ),
                 comparable=("inherit",),
             )
-        return walk.reading(walk.first([(local, Layer.LOCAL)], _dword), meaning)
+        return walk.reading(walk.first([(local, Layer.LOCAL)], dword_of), meaning)
 
     return read
 
@@ -289,10 +279,7 @@ def duration(milliseconds: int) -> str:
 # -- the settings with a shape of their own ------------------------------------------------
 
 
-def read_mode(state: LicensingState) -> Reading:
-    return layered_dword("mode.policy", "mode.local", meaning=lambda c: f"{mode_of(c)} ({c})")(
-        state
-    )
+read_mode = layered_dword("mode.policy", "mode.local", meaning=lambda c: f"{mode_of(c)} ({c})")
 
 
 def read_servers(state: LicensingState) -> Reading:
@@ -391,7 +378,7 @@ def read_roles(state: LicensingState) -> Reading:
     unknown: list[Location] = []
     for fact_id, component in ROLE_COMPONENTS:
         fact = state.facts.get(fact_id)
-        code = None if fact is None else _dword(fact)
+        code = None if fact is None else dword_of(fact)
         if fact is not None and code is not None:
             facts.append(fact)
             states[component] = code
@@ -417,7 +404,7 @@ def _identity_text(
 
     def read(state: LicensingState) -> Reading:
         facts = [fact for f in fact_ids if (fact := state.facts.get(f)) is not None]
-        texts = [text for fact in facts if (text := _text(fact))]
+        texts = [text for fact in facts if (text := text_of(fact))]
         if not texts:
             unknown = tuple(BY_FACT[f] for f in fact_ids[:1] if not absent(state.facts, f))
             return Reading(None, None, None, tuple(facts), unknown)

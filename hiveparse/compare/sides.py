@@ -22,6 +22,7 @@ from hiveparse.errors import (
 )
 from hiveparse.evidence.coverage import SourceCoverage, source_coverage
 from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, discover_evidence
+from hiveparse.evidence.hosts import Grouping, group_hosts, profile_user
 from hiveparse.evidence.open import Evidence, MountedHive, open_evidence
 from hiveparse.model import EvidenceFormat, HiveType
 
@@ -93,8 +94,6 @@ def open_machine(
 ) -> Machine:
     """Open the evidence ``paths`` name as side ``label`` ("a" or "b"): one machine's (the
     grouping analyze uses decides), never a change script."""
-    from hiveparse.evidence.hosts import Grouping, group_hosts  # noqa: PLC0415
-
     shown = label.upper()
     discovery = discover_evidence(paths)
     diagnostics = [*discovery.diagnostics, *(e.to_diagnostic() for e in discovery.errors)]
@@ -162,9 +161,6 @@ def open_side(
     return side
 
 
-_PROFILE_FOLDERS = ("USERS", "DOCUMENTS AND SETTINGS")
-
-
 def _user_mount(item: Evidence, mounted: MountedHive) -> MountedHive:
     """A user's hive found in a profile folder (``Users\\alice\\NTUSER.DAT``, ``...\\alice\\
     AppData\\Local\\Microsoft\\Windows\\UsrClass.dat``) is that user's, under
@@ -173,11 +169,9 @@ def _user_mount(item: Evidence, mounted: MountedHive) -> MountedHive:
     given alone keeps its own mount (HKEY_CURRENT_USER)."""
     if mounted.hive.hive_type not in (HiveType.NTUSER, HiveType.USRCLASS):
         return mounted
-    parts = Path(item.path).parts
-    folders = [index for index, part in enumerate(parts[:-2]) if part.upper() in _PROFILE_FOLDERS]
-    if not folders:
+    user = profile_user(item.path)
+    if user is None:
         return mounted
-    user = parts[folders[-1] + 1]
     suffix = "_Classes" if mounted.hive.hive_type == HiveType.USRCLASS else ""
     return MountedHive(f"HKEY_USERS\\{user}{suffix}", mounted.hive)
 

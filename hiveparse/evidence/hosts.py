@@ -144,6 +144,17 @@ class HostGroup:
         return [item.path for item in self.evidence]
 
 
+PROFILE_FOLDERS = ("USERS", "DOCUMENTS AND SETTINGS")
+
+
+def profile_user(path: str) -> str | None:
+    """The user whose profile folder holds a file (``...\\Users\\alice\\NTUSER.DAT``,
+    ``...\\alice\\AppData\\...\\UsrClass.dat``), or None for a file found elsewhere."""
+    parts = Path(path).parts
+    folders = [index for index, part in enumerate(parts[:-2]) if part.upper() in PROFILE_FOLDERS]
+    return parts[folders[-1] + 1] if folders else None
+
+
 # --- reading names and hints -----------------------------------------------------------------
 
 

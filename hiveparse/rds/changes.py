@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hiveparse.model import EvidenceFormat
-from hiveparse.rds.facts import Deletion, Fact, FactSet, script_name
+from hiveparse.rds.facts import Deletion, Fact, FactSet, dword_of, script_name
 from hiveparse.rds.judge import describe_place
 from hiveparse.rds.locations import BY_FACT
 from hiveparse.values import show_value
@@ -46,15 +46,10 @@ DELETION_WORDS = {
 }
 
 
-def _dword(fact: Fact) -> int | None:
-    decoded = fact.decoded
-    return decoded if isinstance(decoded, int) and fact.type_ok else None
-
-
 def setting_meaning(fact: Fact) -> str:
     """What the value at a location means, for a person."""
     fact_id = fact.location.fact
-    number = _dword(fact)
+    number = dword_of(fact)
     if fact_id.startswith("mode.") and number is not None:
         return f"licensing mode {number}: {MODE_WORDS.get(number, 'not a documented mode')}"
     if fact_id.startswith("rdp.deny.") and number is not None:

@@ -21,7 +21,7 @@ from hiveparse.errors import Location as Place
 from hiveparse.evidence.coverage import HostCoverage, source_coverage
 from hiveparse.evidence.open import Evidence, MountedHive
 from hiveparse.filetime import filetime_iso
-from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, fold_name
+from hiveparse.model import EvidenceFormat, Hive, HiveType, Key, Value, ValueType, fold_name
 from hiveparse.paths import full_key_path
 from hiveparse.rds.locations import BY_FACT, CCS, LOCATIONS, Location
 from hiveparse.sources.regf.cells import HiveBin
@@ -138,6 +138,27 @@ class Fact:
             if not value.data_available:
                 extra |= {"raw": None, "decoded": None}
         return extra
+
+
+def dword_of(fact: Fact | None) -> int | None:
+    """The number a fact holds where it is a value of a type its location takes (a
+    REG_DWORD where the table says so), else None."""
+    if fact is None or not fact.type_ok:
+        return None
+    decoded = fact.decoded
+    return decoded if isinstance(decoded, int) else None
+
+
+_STRING_TYPES = (int(ValueType.REG_SZ), int(ValueType.REG_EXPAND_SZ))
+
+
+def text_of(fact: Fact | None) -> str | None:
+    """The string a fact holds (REG_SZ or REG_EXPAND_SZ, of a type its location takes),
+    without trailing NULs; None for anything else."""
+    if fact is None or fact.value is None or fact.value.type_id not in _STRING_TYPES:
+        return None
+    decoded = fact.decoded
+    return decoded.rstrip("\x00") if isinstance(decoded, str) and fact.type_ok else None
 
 
 def script_name(evidence: Evidence) -> str:

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hiveparse.model import Value, ValueType
-from hiveparse.rds.facts import Fact, FactSet
-from hiveparse.values import decode_value
+from hiveparse.rds.facts import Fact, FactSet, dword_of, text_of
 
 # What Windows writes in StartupPrograms (§8.4: RegRipper termserv's tip, the corpus hives).
 DEFAULT_STARTUP_PROGRAMS = frozenset({"rdpclip"})
@@ -30,21 +29,6 @@ DEFAULT_APPSETUP = frozenset({"usrlogon.cmd"})
 _LOOPBACK = ("127.", "::1", "localhost", "[::1]")
 PORT_PROXY_KINDS = ("v4tov4", "v4tov6", "v6tov4", "v6tov6")
 INSTALL_RUN_KEYS = ("install_run", "install_runonce", "install_runonceex")
-_TEXT = (int(ValueType.REG_SZ), int(ValueType.REG_EXPAND_SZ))
-
-
-def _text(fact: Fact | None) -> str | None:
-    if fact is None or fact.value is None or fact.value.type_id not in _TEXT:
-        return None
-    decoded = decode_value(fact.value.type_id, fact.value.raw).value
-    return decoded.rstrip("\x00") if isinstance(decoded, str) else None
-
-
-def _dword(fact: Fact | None) -> int | None:
-    if fact is None or not fact.type_ok:
-        return None
-    decoded = fact.decoded
-    return decoded if isinstance(decoded, int) else None
 
 
 def program_path(entry: str) -> str:
@@ -91,7 +75,7 @@ def _programs(fact: Fact | None) -> tuple[str | None, list[str] | None]:
     Windows writes), or a multi-string (each string an entry, its commas too)."""
     if fact is None or fact.value is None:
         return None, None
-    text = _text(fact)
+    text = text_of(fact)
     if text is not None:
         return text, split_programs(text)
     decoded = fact.decoded
@@ -213,7 +197,7 @@ def _run_entries(fact: Fact, *, nested: bool) -> list[RunEntry]:
     for key in keys:
         at = replace(fact, key=key)
         for value_fact, value in _values_of(at):
-            command = _text(value_fact)
+            command = text_of(value_fact)
             if value.name == "" and (nested or not command):
                 continue
             name = f"{key.name}\\{value.name}" if nested else value.name
@@ -237,13 +221,13 @@ def build_persistence(facts: FactSet) -> PersistenceState:
         if not is_windows_default(entry, DEFAULT_STARTUP_PROGRAMS)
     ]
     policy = facts.get("persistence.initial_program.policy")
-    if _text(policy):
+    if text_of(policy):
         state.initial_fact, state.initial_by_policy = policy, True
     else:
         state.initial_fact = facts.get("persistence.initial_program")
-    state.initial_program = _text(state.initial_fact) or None
+    state.initial_program = text_of(state.initial_fact) or None
     state.inherit_fact = facts.get("persistence.inherit_initial_program")
-    state.inherit_initial_program = _dword(state.inherit_fact)
+    state.inherit_initial_program = dword_of(state.inherit_fact)
     state.appsetup_fact = facts.get("persistence.appsetup")
     _stored, state.appsetup = _programs(state.appsetup_fact)
     state.unexpected_appsetup = [
@@ -258,7 +242,7 @@ def build_persistence(facts: FactSet) -> PersistenceState:
         if key_fact is None:
             continue
         state.port_proxies += [
-            PortProxyRule(kind, value.name, _text(value_fact), value_fact)
+            PortProxyRule(kind, value.name, text_of(value_fact), value_fact)
             for value_fact, value in _values_of(key_fact)
         ]
     return state

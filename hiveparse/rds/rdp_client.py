@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from pathlib import PureWindowsPath
 from typing import Any
 
+from hiveparse.evidence.hosts import profile_user
 from hiveparse.filetime import filetime_iso
 from hiveparse.model import ValueType
 from hiveparse.rds.facts import Fact, FactSet
@@ -105,17 +105,6 @@ def _servers(fact: Fact) -> list[ServerVisited]:
         times = None if fact.key_time is None else key.last_written
         visited.append(ServerVisited(key.name, hint_text, cert_hex, times, replace(fact, key=key)))
     return visited
-
-
-_PROFILE_FOLDERS = ("USERS", "DOCUMENTS AND SETTINGS")
-
-
-def profile_user(path: str) -> str | None:
-    """The user whose profile folder holds a hive (``...\\Users\\alice\\NTUSER.DAT``), or
-    None for a hive found elsewhere."""
-    parts = PureWindowsPath(path.replace("/", "\\")).parts
-    folders = [i for i, part in enumerate(parts[:-2]) if part.upper() in _PROFILE_FOLDERS]
-    return parts[folders[-1] + 1] if folders else None
 
 
 def build_history(facts: FactSet) -> list[UserHistory]:

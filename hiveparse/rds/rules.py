@@ -77,7 +77,7 @@ from typing import Any, Protocol
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
 from hiveparse.rds import remediation
 from hiveparse.rds.client_license import ClientLicense
-from hiveparse.rds.facts import Fact, FactSet
+from hiveparse.rds.facts import Fact, FactSet, dword_of
 from hiveparse.rds.findings import Basis, Confidence, Finding, FindingSeverity, Indicator
 from hiveparse.rds.identity import Era
 from hiveparse.rds.locations import CCS, LOCATIONS, Layer, Status
@@ -100,13 +100,6 @@ ESTIMATED_EXPIRY = (
 
 # ---------------------------------------------------------------------------------------
 # shared helpers
-
-
-def _dword_of(fact: Fact | None) -> int | None:
-    if fact is None or not fact.type_ok:
-        return None
-    decoded = fact.decoded
-    return decoded if isinstance(decoded, int) else None
 
 
 def _mode_label(code: int | None) -> str:
@@ -267,7 +260,7 @@ def rule_mode_invalid(state: LicensingState) -> Iterator[Finding]:
     for layer, fact in ((Layer.POLICY, state.mode.policy), (Layer.LOCAL, state.mode.local)):
         if fact is None or fact.value is None:
             continue
-        code = _dword_of(fact)
+        code = dword_of(fact)
         if code is not None and code in MODE_BY_CODE:
             continue
         basis = Basis().fact(fact)
@@ -1266,7 +1259,7 @@ def rule_controlset_differs(state: LicensingState) -> Iterator[Finding]:
 def rule_policy_tooltip_hidden(state: LicensingState) -> Iterator[Finding]:
     """§4.3, §10: fDisableTerminalServerTooltip = 1 (with reset indicators: medium)."""
     fact = state.facts.get("policy.hide_tooltip")
-    if _dword_of(fact) != 1:
+    if dword_of(fact) != 1:
         return
     basis = Basis().fact(fact)
     scored = reset_indicators(state, required=False)

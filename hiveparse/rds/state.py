@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hiveparse.filetime import filetime_iso, filetime_to_datetime, iso_z
 from hiveparse.rds.client_license import ClientState, build_client_state
-from hiveparse.rds.facts import Fact, FactSet
+from hiveparse.rds.facts import Fact, FactSet, dword_of
 from hiveparse.rds.identity import Era, HostIdentity, build_identity
 from hiveparse.rds.judge import Judge
 from hiveparse.rds.locations import Layer, Status
@@ -65,13 +65,6 @@ def mode_of(code: int | None) -> Mode:
     return MODE_BY_CODE.get(code, Mode.INVALID)
 
 
-def _dword(fact: Fact | None) -> int | None:
-    if fact is None:
-        return None
-    decoded = fact.decoded
-    return decoded if isinstance(decoded, int) and fact.type_ok else None
-
-
 def _unknown_layers(facts: FactSet, *pairs: tuple[str, Layer]) -> list[Layer]:
     """The layers whose value is not in the evidence and whose place it does not cover."""
     return [layer for fact_id, layer in pairs if facts.absent(fact_id) is None]
@@ -106,7 +99,7 @@ class ModeState:
 
 def build_mode(facts: FactSet) -> ModeState:
     policy, local = facts.get("mode.policy"), facts.get("mode.local")
-    policy_code, local_code = _dword(policy), _dword(local)
+    policy_code, local_code = dword_of(policy), dword_of(local)
     legacy = facts.get("mode.legacy_core")
     unknown = _unknown_layers(facts, ("mode.policy", Layer.POLICY), ("mode.local", Layer.LOCAL))
     # A LicensingMode that is not a 4-byte REG_DWORD is present but unusable: invalid, not
@@ -361,15 +354,15 @@ class LayeredSetting:
         return {
             "value": self.value,
             "layer": None if self.layer is None else str(self.layer),
-            "policy": _dword(self.policy),
-            "local": _dword(self.local),
+            "policy": dword_of(self.policy),
+            "local": dword_of(self.local),
             "policy_unknown": self.policy_unknown,
         }
 
 
 def layered(facts: FactSet, policy_id: str, local_id: str) -> LayeredSetting:
     policy, local = facts.get(policy_id), facts.get(local_id)
-    policy_value, local_value = _dword(policy), _dword(local)
+    policy_value, local_value = dword_of(policy), dword_of(local)
     unknown = policy_value is None and facts.absent(policy_id) is None
     if policy_value is not None:
         return LayeredSetting(policy_value, Layer.POLICY, policy, local, False)
@@ -432,7 +425,7 @@ def build_rdp(facts: FactSet) -> RdpState:
         used.insert(2, port)
     return RdpState(
         enabled=None if deny.value is None else deny.value == 0,
-        port=_dword(port),
+        port=dword_of(port),
         nla=None if nla.value is None else nla.value == 1,
         security_layer=None if layer.value is None else SECURITY_LAYERS.get(layer.value, "invalid"),
         security_layer_code=layer.value,
@@ -504,7 +497,7 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
             f"a workstation ({identity.kind_basis}{_product(identity)})",
         )
     install = held("role.rdsh_install_state")
-    install_state = _dword(install)
+    install_state = dword_of(install)
     if install is not None and install_state is not None:
         # §8: InstallState 0 is CONFIRMED "not enabled"; other values are UNCERTAIN.
         if install_state == 0:
@@ -520,7 +513,7 @@ def build_role(facts: FactSet, mode: ModeState, identity: HostIdentity) -> RoleS
             "'not enabled', is documented)",
         )
     app_server = held("role.app_server")
-    app_mode = _dword(app_server)
+    app_mode = dword_of(app_server)
     if identity.era.era == Era.NT5 and app_server is not None and app_mode is not None:
         # §8: TSAppCompat is CONFIRMED for 2000 / 2003: 1 application server, 0 remote admin.
         if app_mode == 1:
