@@ -101,92 +101,190 @@ def analyze(
             "(auto, then the same ComputerName merged across folders), none (one file each).",
         ),
     ] = GroupBy.AUTO,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Cases analysed at once, each in a process of its own: a number, or auto "
+            "(one per CPU).",
+        ),
+    ] = "1",
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            help="The JSON Lines report of an earlier run of the same batch that stopped: "
+            "its cases are skipped and the rest appended to it.",
+            readable=False,
+        ),
+    ] = None,
+    details: Annotated[
+        bool,
+        typer.Option("--details", help="Table: each host in full after the hosts table."),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress line on the terminal.")
+    ] = False,
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-scheduler",
+            help="Run the cases on this Dask cluster (tcp://host:8786; hiveparse[dask]); "
+            "its workers must see the evidence at the same paths.",
+        ),
+    ] = None,
 ) -> None:
     """Licensing mode, license servers, grace period, client licenses and RDP exposure,
-    with findings, evidence and the safe fix."""
+    with findings, evidence and the safe fix.
+
+    A folder of cases (tickets, collections: a folder whose entries hold the evidence) is
+    a batch: each case is analysed on its own and reported as it finishes, in order."""
+    from hiveparse.batch import CaseOptions, split_cases  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
-    from hiveparse.evidence.hosts import Grouping  # noqa: PLC0415
-    from hiveparse.rds.analyze import analyze as run_analysis  # noqa: PLC0415
-    from hiveparse.rds.analyze import host_document  # noqa: PLC0415
-    from hiveparse.rds.facts import Carve  # noqa: PLC0415
 
     for named in [*(security or []), *(masterkeys or [])]:
         if not named.exists():
             raise UsageError(f"{str(named)!r} does not exist")
     moment = _parse_as_of(as_of)
     fmt = chosen_of(output_format, output, table=AnalyzeFormat.TABLE, document=AnalyzeFormat.JSON)
-    with open_output(output, [*evidence, *(security or []), *(masterkeys or [])]) as sink:
-        analysis = run_analysis(
-            evidence,
-            as_of=moment,
-            encoding=encoding,
-            engine=str(engine),
-            carve=Carve(carve.value),
-            security=security or [],
-            masterkeys=masterkeys or [],
-            grouping=Grouping(group.value),
+    from hiveparse.batch.run import job_count  # noqa: PLC0415
+
+    processes = job_count(jobs)
+    cases = split_cases(evidence, merge_by_name=group == GroupBy.NAME)
+    options = CaseOptions(
+        as_of=moment,
+        encoding=encoding,
+        engine=str(engine),
+        carve=carve.value,
+        security=tuple(map(str, security or [])),
+        masterkeys=tuple(map(str, masterkeys or [])),
+        grouping=group.value,
+        report_empty=len(cases) > 1,
+    )
+    inputs = [*evidence, *(security or []), *(masterkeys or [])]
+    todo = list(range(len(cases)))
+    if resume is not None:
+        sink_context, todo = _resumed(resume, output, fmt, cases, inputs)
+    else:
+        sink_context = open_output(output, inputs, keep_on_interrupt=fmt == AnalyzeFormat.JSONL)
+    with sink_context as sink:
+        tally = _run(
+            [cases[i] for i in todo],
+            options,
+            fmt,
+            sink,
+            jobs=processes,
+            scheduler=dask_scheduler,
+            details=details,
+            quiet=quiet,
         )
-        documents = [host_document(host, analysis) for host in analysis.hosts]
-        _write(documents, analysis, fmt, sink)
-    _warn(analysis, documents, table=fmt == AnalyzeFormat.TABLE)
-    if not any(host.evidence for host in analysis.hosts):
+    if resume is not None and not tally.cases:
+        say("info", f"every case is already in {resume}: nothing to do")
+        raise typer.Exit(EXIT_OK)
+    if not tally.evidence:
         from .errors import say_error  # noqa: PLC0415
 
-        if not analysis.unreadable:
+        if not tally.unreadable:
             say_error("no registry evidence found in " + ", ".join(map(str, evidence)))
         raise typer.Exit(EXIT_UNREADABLE)
-    if analysis.partial:
+    if tally.partial:
         raise typer.Exit(EXIT_PARTIAL)
-    if fail_on is not None:
-        threshold = SEVERITY_ORDER.index(fail_on)
-        worst = [SEVERITY_ORDER.index(f["severity"]) for d in documents for f in d["findings"]]
-        if worst and max(worst) >= threshold:
-            raise typer.Exit(EXIT_FINDINGS)
+    if fail_on is not None and tally.worst >= SEVERITY_ORDER.index(fail_on):
+        raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
 
 
-def _warn(analysis: Any, documents: list[dict[str, Any]], *, table: bool) -> None:
-    """One line on stderr per problem, prefixed by its severity: the inputs that could not
-    be read and what no host explains, always; in table mode every warning and error of
-    every host too (the JSON report has them all)."""
-    from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
-    from hiveparse.rds.analyze import unreadable_diagnostic  # noqa: PLC0415
+class _Tally:
+    """What the exit code and the last lines need of a run, kept as it goes."""
 
-    notes: list[Diagnostic] = [unreadable_diagnostic(item) for item in analysis.unreadable]
-    notes += list(analysis.unplaced)
-    if table:
-        for document in documents:
-            notes += [
-                Diagnostic(
-                    d["code"],
-                    d["message"],
-                    Location(d["source"], d["offset"], d["line"], d["column"]),
-                    Severity(d["severity"]),
-                )
-                for d in document["diagnostics"]
-                if d["severity"] != "info"
-            ]
-    for note in dict.fromkeys(notes):
-        say(str(note.severity), str(note))
+    def __init__(self) -> None:
+        self.cases = 0
+        self.evidence = False
+        self.unreadable = False
+        self.partial = False
+        self.worst = -1  # the index in SEVERITY_ORDER of the worst finding of any host
 
 
-def _write(
-    documents: list[dict[str, Any]], analysis: Any, fmt: AnalyzeFormat, sink: TextIO
-) -> None:
-    from hiveparse.report.render import write_json, write_jsonl  # noqa: PLC0415
+def _writer(fmt: AnalyzeFormat, sink: TextIO, *, details: bool) -> Any:
+    from hiveparse.report import analyze_output  # noqa: PLC0415
 
     if fmt == AnalyzeFormat.JSONL:
-        write_jsonl(documents, sink)
-    elif fmt == AnalyzeFormat.JSON:
-        write_json(documents[0] if len(documents) == 1 else documents, sink)
-    elif fmt == AnalyzeFormat.CSV:
-        from hiveparse.report.findings_csv import write_findings_csv  # noqa: PLC0415
+        return analyze_output.JsonLinesWriter(sink)
+    if fmt == AnalyzeFormat.JSON:
+        return analyze_output.JsonWriter(sink)
+    if fmt == AnalyzeFormat.CSV:
+        return analyze_output.CsvWriter(sink)
+    return analyze_output.TableWriter(sink, details=details)
 
-        write_findings_csv(documents, sink)
-    else:
-        from hiveparse.report.summary_table import write_summary  # noqa: PLC0415
 
-        write_summary(documents, sink)
+def _run(
+    cases: list[Any],
+    options: Any,
+    fmt: AnalyzeFormat,
+    sink: TextIO,
+    *,
+    jobs: int,
+    scheduler: str | None,
+    details: bool,
+    quiet: bool,
+) -> _Tally:
+    """Every case through the writer, in order, telling stderr what it must know."""
+    from hiveparse.batch import run_cases  # noqa: PLC0415
+
+    from .progress import Progress  # noqa: PLC0415
+
+    writer = _writer(fmt, sink, details=details)
+    progress = Progress.for_terminal(len(cases), quiet=quiet)
+    tally = _Tally()
+    try:
+        for result in run_cases(cases, options, jobs=jobs, scheduler=scheduler):
+            writer.write_case(result.documents)
+            tally.cases += 1
+            tally.evidence |= result.has_evidence
+            tally.partial |= result.partial
+            tally.unreadable |= any(document["unreadable"] for document in result.documents)
+            for document in result.documents:
+                for finding in document["findings"]:
+                    rank = SEVERITY_ORDER.index(FailOn(finding["severity"]))
+                    tally.worst = max(tally.worst, rank)
+            notes = result.notes + (result.host_notes if fmt == AnalyzeFormat.TABLE else [])
+            if notes:
+                progress.clear()
+                for severity, text in dict.fromkeys(notes):
+                    say(severity, text)
+            progress.advance()
+        progress.clear()
+        writer.finish()
+    except KeyboardInterrupt:
+        progress.clear()
+        say("error", f"interrupted after {tally.cases} of {len(cases)} case(s)")
+        raise
+    return tally
+
+
+def _resumed(
+    resume: Path,
+    output: Path | None,
+    fmt: AnalyzeFormat,
+    cases: list[Any],
+    inputs: list[Path],
+) -> tuple[Any, list[int]]:
+    """The cases --resume leaves to do, and the report file opened to append them."""
+    from hiveparse.batch.resume import read_resume_point  # noqa: PLC0415
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+
+    from .output import append_output  # noqa: PLC0415
+
+    if fmt != AnalyzeFormat.JSONL:
+        raise UsageError("--resume continues a JSON Lines report: give -f jsonl")
+    if output is not None and output.expanduser().resolve() != resume.expanduser().resolve():
+        raise UsageError(f"--resume appends to {str(resume)!r}: give -o that file or no -o")
+    point = read_resume_point(resume, cases)
+    todo = [i for i in range(len(cases)) if i not in point.done]
+    if point.torn:
+        say("warning", f"{resume}: its last case was cut off; it is analysed again")
+    return append_output(resume, inputs, keep_bytes=point.keep_bytes), todo
 
 
 class AnalyzeFormat(StrEnum):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import sys
 import tempfile
@@ -121,37 +122,56 @@ def create_output_folder(folder: Path) -> None:
 
 @overload
 def open_output(
-    output: Path | None, evidence: Sequence[Path], *, binary: Literal[False] = False
+    output: Path | None,
+    evidence: Sequence[Path],
+    *,
+    binary: Literal[False] = False,
+    keep_on_interrupt: bool = False,
 ) -> AbstractContextManager[TextIO]: ...
 @overload
 def open_output(
-    output: Path | None, evidence: Sequence[Path], *, binary: Literal[True]
+    output: Path | None,
+    evidence: Sequence[Path],
+    *,
+    binary: Literal[True],
+    keep_on_interrupt: bool = False,
 ) -> AbstractContextManager[BinaryIO]: ...
 def open_output(
-    output: Path | None, evidence: Sequence[Path], *, binary: bool = False
+    output: Path | None,
+    evidence: Sequence[Path],
+    *,
+    binary: bool = False,
+    keep_on_interrupt: bool = False,
 ) -> AbstractContextManager[IO[Any]]:
     """Where a command writes its report: stdout (text, or its bytes with ``binary``), or
     the new file ``output``. The file is checked on entry (UsageError: it is evidence, lies
     inside an evidence tree, exists, or has no folder), so a command enters this before it
     reads any evidence; it is published only when the block ends normally, and a block that
     raises (a typed error, an interrupt, a full disk) leaves nothing behind. Text is UTF-8
-    with characters it cannot hold escaped, as stdout shows them."""
-    return _opened(output, evidence, binary)
+    with characters it cannot hold escaped, as stdout shows them.
+
+    ``keep_on_interrupt``: a report written case by case (a batch's JSON Lines) is
+    published as far as it got when the run is interrupted, for ``--resume``."""
+    return _opened(output, evidence, binary, keep_on_interrupt)
 
 
 @contextmanager
-def _opened(output: Path | None, evidence: Sequence[Path], binary: bool) -> Iterator[IO[Any]]:
+def _opened(
+    output: Path | None, evidence: Sequence[Path], binary: bool, keep_on_interrupt: bool
+) -> Iterator[IO[Any]]:
     if output is None:
         stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
         yield stream
         stream.flush()  # a full disk shows here, as an output error
         return
-    with write_output(output, evidence, "xb" if binary else "x") as sink:
+    with write_output(output, evidence, "xb" if binary else "x", keep_on_interrupt) as sink:
         yield sink
 
 
 @contextmanager
-def write_output(output: Path, evidence: Sequence[Path], mode: str) -> Iterator[IO[Any]]:
+def write_output(
+    output: Path, evidence: Sequence[Path], mode: str, keep_on_interrupt: bool = False
+) -> Iterator[IO[Any]]:
     """Write ``output`` whole or not at all: into a hidden temporary file beside it, which
     becomes ``output`` only once everything is written (a hard link, so an existing file is
     never replaced); a failure (a full disk) leaves nothing behind. OSError -> OutputError."""
@@ -172,7 +192,13 @@ def write_output(output: Path, evidence: Sequence[Path], mode: str) -> Iterator[
             else os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         )
         with sink:
-            yield sink
+            try:
+                yield sink
+            except KeyboardInterrupt:
+                if keep_on_interrupt:
+                    sink.flush()
+                    _publish(temporary, target)
+                raise
             sink.flush()
             os.fsync(sink.fileno())
         _publish(temporary, target)
@@ -203,3 +229,26 @@ def _publish(temporary: str, target: Path) -> None:
             Path(temporary).rename(target)
             return
     raise UsageError(f"{str(target)!r} appeared while writing; it was left alone")
+
+
+@contextmanager
+def append_output(report: Path, evidence: Sequence[Path], *, keep_bytes: int) -> Iterator[TextIO]:
+    """An earlier report to continue (``analyze --resume``): cut back to ``keep_bytes`` (a
+    torn last case), then appended to. It must not be evidence or lie inside it."""
+    target = report.expanduser().resolve()
+    _refuse_inside(report, target, evidence)
+    try:
+        raw = report.open("r+b")
+    except OSError as error:
+        raise write_failure(str(report), error) from error
+    try:
+        raw.truncate(keep_bytes)
+        raw.seek(keep_bytes)
+        with io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        raise write_failure(str(report), error) from error
+    finally:
+        raw.close()

@@ -33,6 +33,8 @@ BELOW: dict[str, set[str]] = {
         "rds",
         "compare",
     },
+    # A batch runs analyze (rds) case by case and hands back its report documents.
+    "batch": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "rds", "report"},
 }
 # analyze orchestrates the whole flow and builds the report envelope.
 EXCEPTIONS = {("rds/analyze.py", "report"), ("__main__.py", "cli")}

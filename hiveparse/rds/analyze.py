@@ -133,14 +133,16 @@ class _Opened:
     arguments: dict[str, str] = field(default_factory=dict)  # evidence path -> argument
 
 
-def _open_all(paths: Sequence[Path], *, encoding: str | None, engine: str) -> _Opened:
+def _open_all(
+    paths: Sequence[Path], *, encoding: str | None, engine: str, argument: str | None = None
+) -> _Opened:
     from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
 
     discovery = discover_evidence(list(paths))
     opened = _Opened(notes=list(discovery.diagnostics))
     opened.unreadable = [Unreadable(e.path, e.message, e.kind) for e in discovery.errors]
     for found in discovery.files:
-        opened.arguments[str(found.path)] = str(found.argument)
+        opened.arguments[str(found.path)] = argument or str(found.argument)
         try:
             opened.evidence.append(open_evidence(found.path, engine=engine, encoding=encoding))
         except HiveparseError as error:
@@ -296,6 +298,7 @@ def analyze(
     security: Sequence[Path] = (),
     masterkeys: Sequence[Path] = (),
     grouping: Grouping | None = None,
+    argument: str | None = None,
 ) -> Analysis:
     """``carve``: how much of each hive's unallocated space is searched for deleted
     licensing records (the bins around the licensing keys by default). ``grouping``: how
@@ -304,11 +307,15 @@ def analyze(
     The grace period's end is decrypted when the key material is there: the SECURITY hive
     and master key files of the host's own folder (laid out as a Windows volume), or those
     named by ``security`` / ``masterkeys``, which serve every host.
+
+    ``argument``: the EVIDENCE argument ``paths`` were found under, when they are one case
+    of a batch (:mod:`hiveparse.batch`): hosts name their case relative to it.
     """
     from hiveparse.evidence.hosts import Grouping, group_hosts  # noqa: PLC0415
     from hiveparse.evidence.masterkey_files import find_master_keys  # noqa: PLC0415
 
-    opened = _open_all(paths, encoding=encoding, engine=engine)
+    opened = _open_all(paths, encoding=encoding, engine=engine, argument=argument)
+    within = paths if argument is None else [Path(argument)]
     named = _open_all(security, encoding=encoding, engine="hiveparse")
     named_keys = find_master_keys(masterkeys, given=True)
     analysis = Analysis(
@@ -348,11 +355,11 @@ def analyze(
         report.unreadable = lost[id(group)]
         report.diagnostics += [unreadable_diagnostic(item) for item in report.unreadable]
     for orphan in orphans:
-        analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, paths))
+        analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, within))
     if analysis.hosts:  # with no host at all, the run reports nothing but its failure
         for note in analysis.unplaced:
             if note.code in MAY_MISS_EVIDENCE and note.location.source is not None:
-                analysis.hosts.append(_skipped_report(note, analysis, opened.arguments, paths))
+                analysis.hosts.append(_skipped_report(note, analysis, opened.arguments, within))
     return analysis
 
 
@@ -468,11 +475,12 @@ def _input_only_report(
     analysis: Analysis,
     arguments: dict[str, str],
     paths: Sequence[Path],
+    folder: str | None = None,
 ) -> HostReport:
     from hiveparse.evidence.hosts import case_of  # noqa: PLC0415
     from hiveparse.rds.rulebook import Judgement  # noqa: PLC0415
 
-    folder = str(Path(path).parent)
+    folder = folder or str(Path(path).parent)
     argument = arguments.get(path) or next(
         (str(p) for p in paths if _inside(_absolute(path), _absolute(str(p)))), None
     )
@@ -487,6 +495,22 @@ def _input_only_report(
         argument=argument,
         folder=folder,
     )
+
+
+def case_report(
+    folder: str,
+    label: str,
+    reason: str,
+    diagnostic: Diagnostic,
+    as_of: datetime,
+    argument: str | None,
+) -> tuple[HostReport, Analysis]:
+    """A document for a whole case of a batch that gave no host: a folder without registry
+    evidence, or a case whose analysis failed (the diagnostic says why)."""
+    analysis = Analysis(as_of=as_of)
+    within = [] if argument is None else [Path(argument)]
+    report = _input_only_report(folder, label, reason, [diagnostic], analysis, {}, within, folder)
+    return report, analysis
 
 
 def _control_set_record(state: LicensingState) -> dict[str, Any] | None:

@@ -147,13 +147,17 @@ def _diagnostic(record: dict[str, Any]) -> str:
     return f"{place}: {record['message']} [{record['code']}]" if place else record["message"]
 
 
-def write_summary(documents: list[dict[str, Any]], sink: TextIO) -> None:
+def write_summary(
+    documents: list[dict[str, Any]], sink: TextIO, *, width: int | None = None
+) -> None:
+    """Each host in full. ``width``: the terminal's, when ``sink`` is a file that is to be
+    shown on it later (else rich measures ``sink``)."""
     from rich.console import Console  # noqa: PLC0415 - only tables need rich
     from rich.markup import escape as markup_escape  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
     # emoji=False: a name such as ":fire:" from the evidence is shown as it is written.
-    console = Console(file=sink, highlight=False, soft_wrap=False, emoji=False)
+    console = Console(file=sink, highlight=False, soft_wrap=False, emoji=False, width=width)
 
     def escape(text: str) -> str:  # evidence names may hold ESC or newlines
         return markup_escape(printable(text))
@@ -294,3 +298,66 @@ def _problems(console: Any, document: dict[str, Any], escape: Any) -> None:
             "see the diagnostics above"
         )
         console.print(f"[red]partial: some evidence could not be read ({escape(what)})[/red]")
+
+
+SEVERITY_RANK = ("info", "low", "medium", "high", "critical")
+
+
+def host_row(document: dict[str, Any]) -> tuple[str, ...]:
+    """One host in one line of the hosts table: case, host, mode, license servers, grace
+    period, and its worst finding (with how many findings it has)."""
+    host = document["host"]
+    licensing = document["licensing"]
+    findings = document["findings"]
+    worst = max(findings, key=lambda f: SEVERITY_RANK.index(f["severity"]), default=None)
+    if worst is None:
+        verdict = "none" if document["evidence"] else "nothing judged"
+    else:
+        more = f" (+{len(findings) - 1})" if len(findings) > 1 else ""
+        verdict = f"{worst['severity']} {worst['id']}{more}"
+    if document["partial"]:
+        verdict += "; PARTIAL"
+    if not document["evidence"]:
+        return (_or(host.get("case"), ""), host["label"], "-", "-", "-", verdict)
+    servers = licensing["license_servers"]
+    grace = licensing["grace_period"]
+    if grace["ended"]:
+        grace_text = "ended (licensed)"
+    elif not grace["present"]:
+        grace_text = "no timebomb"
+    elif grace["expires"] is None:
+        grace_text = "end unknown"
+    elif grace.get("days_past") is not None:
+        grace_text = f"ended {grace['expires'][:10]}"
+    else:
+        grace_text = f"{grace['days_left']} day(s) left"
+    return (
+        _or(host.get("case"), ""),
+        host["label"],
+        str(licensing["mode"]["effective"]),
+        ", ".join(servers["effective"]) or ("unknown" if servers["layer"] == "unknown" else "none"),
+        grace_text,
+        verdict,
+    )
+
+
+HOST_COLUMNS = ("case", "host", "mode", "license servers", "grace period", "worst finding")
+
+
+def write_hosts_table(rows: list[tuple[str, ...]], sink: TextIO, *, width: int | None) -> None:
+    """The hosts of a run, one line each (:func:`host_row`), in the order of the cases."""
+    from rich.console import Console  # noqa: PLC0415 - only tables need rich
+    from rich.markup import escape as markup_escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    console = Console(file=sink, highlight=False, soft_wrap=False, emoji=False, width=width)
+    table = Table(title=f"{len(rows)} hosts", show_lines=False)
+    for column in HOST_COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        severity = row[-1].split(" ", 1)[0]
+        style = _STYLE.get(severity, "")
+        cells = [markup_escape(printable(cell)) for cell in row]
+        cells[-1] = f"[{style}]{cells[-1]}[/]" if style else cells[-1]
+        table.add_row(*cells)
+    console.print(table)

@@ -1,0 +1,170 @@
+"""Splitting the EVIDENCE arguments into cases: the units a batch analyses one at a time.
+
+A support queue is a folder of tickets (``tickets/4711/SYSTEM.reg``,
+``tickets/4712/...``); each ticket is a case, analysed on its own, so that nothing of one
+customer is ever read beside another's and the run's memory does not grow with the queue.
+
+A directory argument is a *folder of cases* when nothing in it can belong to a host found
+in another of its entries:
+
+* it holds no registry evidence of its own (its files are sniffed by content, as discovery
+  does);
+* it is not laid out as a Windows volume or a collection (no entry named ``Windows``,
+  ``Users``, ``Documents and Settings``, ``System Volume Information``, ``uploads`` or a
+  drive letter such as KAPE's ``C`` or Velociraptor's ``C%3A``), and it does not lie inside
+  one: there, hives of one volume meet across folders (user hives join the config host);
+* ``--group name`` is not asked for (it merges hosts across folders on purpose).
+
+Each sub-folder of a folder of cases is then a case, split again by the same rule (a folder
+of customers, each a folder of tickets); a folder without sub-folders is a case as it stands
+(an empty ticket is reported as one), and so is every other argument. The
+file arguments together form one case (loose hives given one by one still meet as they
+would in one folder), and arguments that overlap (one inside another) are analysed as one
+case, as before batches existed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from hiveparse.evidence.discover import SNIFF_BYTES, HeadKind, classify_head, describe_location
+
+# Folder names that make a folder a Windows volume or a collection (compared case-blind,
+# URL-decoded). Drive letters are matched by _DRIVE below.
+_LAYOUT_NAMES = frozenset(
+    {"windows", "winnt", "users", "documents and settings", "system volume information", "uploads"}
+)
+MAX_SPLIT_DEPTH = 8  # folders of folders of cases; deeper trees are analysed as one case
+MAX_SNIFFED = 10_000  # files of one folder sniffed before it is taken as a case as it stands
+
+
+@dataclass(frozen=True)
+class Case:
+    """One unit of a batch: the paths analysed together, and how reports name it.
+
+    ``argument`` is the EVIDENCE argument the case was found under, as the user wrote it;
+    ``name`` is the case folder relative to that argument (None when the case is the
+    argument itself, or several file arguments)."""
+
+    paths: tuple[str, ...]
+    argument: str | None
+    name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """How the case is shown to a person (progress, failures)."""
+        if self.name is not None:
+            return self.name
+        return ", ".join(self.paths)
+
+    def owns(self, host: dict[str, Any]) -> bool:
+        """Whether a report's ``host`` record comes from this case: the same argument, and
+        (for a case below it) the case folder or a folder inside it."""
+        if host.get("argument") != self.argument and not (
+            self.argument is None and host.get("argument") in self.paths
+        ):
+            return False
+        if self.name is None:
+            return True
+        case = str(host.get("case") or "")
+        return case == self.name or case.startswith(self.name + os.sep)
+
+
+def _is_drive(name: str) -> bool:
+    text = unquote(name, errors="replace").removeprefix("\\\\.\\").removeprefix("\\\\?\\")
+    return len(text) in (1, 2, 3) and text[0].isalpha() and text[1:] in ("", ":", ":\\")
+
+
+def _inside_layout(folder: Path) -> bool:
+    """Whether ``folder`` lies inside a Windows volume or collection (judged, as host
+    grouping judges, from folder names alone)."""
+    names = [unquote(part, errors="replace").casefold() for part in folder.absolute().parts[1:]]
+    if any(name in _LAYOUT_NAMES for name in names):
+        return True
+    return describe_location(folder / "probe").kind != "loose"
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]] | None:
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda entry: entry.name)
+    except OSError:
+        return None  # discovery reports the unreadable folder within its case
+
+
+def _is_evidence(entry: os.DirEntry[str]) -> bool:
+    try:
+        with Path(entry.path).open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return True  # unreadable: let discovery report it where it lies
+    return classify_head(head).kind in (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG)
+
+
+def _folder_of_cases(folder: Path, entries: list[os.DirEntry[str]]) -> bool:
+    if not any(entry.is_dir(follow_symlinks=False) for entry in entries):
+        return False  # an empty ticket is a case too: it is reported as one
+    sniffed = 0
+    for entry in entries:
+        name = entry.name
+        if unquote(name, errors="replace").casefold() in _LAYOUT_NAMES or _is_drive(name):
+            return False
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError:
+            return False
+        if stat.S_ISLNK(mode):
+            return False  # where a link leads is discovery's question, within one case
+        if stat.S_ISREG(mode):
+            sniffed += 1
+            if sniffed > MAX_SNIFFED or _is_evidence(entry):
+                return False
+    return not _inside_layout(folder)
+
+
+def _split_folder(folder: Path, argument: str, depth: int) -> Iterator[Case]:
+    entries = _entries(folder) if depth < MAX_SPLIT_DEPTH else None
+    if entries is None or not _folder_of_cases(folder, entries):
+        name = None if depth == 0 else os.path.relpath(folder, argument)
+        yield Case((str(folder),), argument, name)
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _split_folder(Path(entry.path), argument, depth + 1)
+    # Files that are not evidence (a README beside the tickets) belong to no case.
+
+
+def _overlap(paths: Sequence[Path]) -> bool:
+    absolute = [os.path.normcase(os.path.normpath(p.absolute())) for p in paths]
+    for i, one in enumerate(absolute):
+        for other in absolute[i + 1 :]:
+            if one == other or one.startswith(other + os.sep) or other.startswith(one + os.sep):
+                return True
+    return False
+
+
+def split_cases(arguments: Sequence[Path], *, merge_by_name: bool = False) -> list[Case]:
+    """The cases of a run, in the order the arguments were given (sub-folders by name).
+    ``merge_by_name`` (``--group name``) keeps the whole run one case."""
+    if merge_by_name or len(arguments) == 0 or _overlap(arguments):
+        only = arguments[0] if len(arguments) == 1 else None
+        return [Case(tuple(map(str, arguments)), None if only is None else str(only))]
+    cases: list[Case] = []
+    files: list[str] = []
+    for argument in arguments:
+        if argument.is_dir():
+            cases.extend(_split_folder(argument, str(argument), 0))
+        else:
+            if not files:
+                cases.append(Case((), None))  # the file arguments' place in the order
+            files.append(str(argument))
+    if files:
+        at = next(i for i, case in enumerate(cases) if not case.paths)
+        cases[at] = Case(tuple(files), files[0] if len(files) == 1 else None)
+    return cases
