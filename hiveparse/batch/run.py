@@ -22,6 +22,7 @@ from .case import CaseOptions, CaseResult, analyze_case, failed_case
 from .cases import Case
 
 AHEAD_PER_WORKER = 4  # cases submitted beyond those running, per worker
+DASK_CONNECT_SECONDS = 20  # how long a scheduler that does not answer is waited for
 
 
 def job_count(text: str) -> int:
@@ -137,7 +138,7 @@ def _on_dask(cases: Iterable[Case], options: CaseOptions, scheduler: str) -> Ite
             "--dask-scheduler needs Dask's distributed scheduler: install hiveparse[dask]"
         ) from error
     try:
-        client = Client(scheduler, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
+        client = Client(scheduler, timeout=DASK_CONNECT_SECONDS, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as error:
         raise UsageError(f"--dask-scheduler {scheduler!r}: {_reason(error)}") from error
     with client:
