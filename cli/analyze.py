@@ -51,7 +51,8 @@ def analyze(
             "--format",
             "-f",
             help="Output format (default: table on a terminal, json in a pipe or to an -o "
-            "file); csv: one row per finding, for spreadsheets.",
+            "file); csv: one row per finding, for spreadsheets; timesketch: JSON Lines "
+            "events (key writes, grace end, certificate and CAL validity, findings).",
         ),
     ] = None,
     as_of: Annotated[
@@ -167,7 +168,8 @@ def analyze(
     if resume is not None:
         sink_context, todo = _resumed(resume, output, fmt, cases, inputs)
     else:
-        sink_context = open_output(output, inputs, keep_on_interrupt=fmt == AnalyzeFormat.JSONL)
+        streamed = fmt in (AnalyzeFormat.JSONL, AnalyzeFormat.TIMESKETCH, AnalyzeFormat.CSV)
+        sink_context = open_output(output, inputs, keep_on_interrupt=streamed)
     with sink_context as sink:
         tally = _run(
             [cases[i] for i in todo],
@@ -211,6 +213,14 @@ def _writer(fmt: AnalyzeFormat, sink: TextIO, *, details: bool) -> Any:
 
     if fmt == AnalyzeFormat.JSONL:
         return analyze_output.JsonLinesWriter(sink)
+    if fmt == AnalyzeFormat.TIMESKETCH:
+        from hiveparse.report.render import dumps  # noqa: PLC0415
+        from hiveparse.report.timesketch import timeline_events  # noqa: PLC0415
+
+        def events(document: dict[str, Any]) -> list[str]:
+            return [dumps(event, indent=None) for event in timeline_events(document)]
+
+        return analyze_output.JsonLinesWriter(sink, events)
     if fmt == AnalyzeFormat.JSON:
         return analyze_output.JsonWriter(sink)
     if fmt == AnalyzeFormat.CSV:
@@ -292,6 +302,7 @@ class AnalyzeFormat(StrEnum):
     JSONL = "jsonl"
     TABLE = "table"
     CSV = "csv"
+    TIMESKETCH = "timesketch"
 
 
 class Document(StrEnum):

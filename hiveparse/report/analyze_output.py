@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
+from collections.abc import Callable
 from typing import Any, Protocol, TextIO
 
 from hiveparse.report.findings_csv import BYTE_ORDER_MARK, CSV_COLUMNS, finding_rows
@@ -28,7 +29,11 @@ class CaseWriter(Protocol):
 
 
 class JsonLinesWriter:
-    def __init__(self, sink: TextIO, lines: Any = None) -> None:
+    """Each document on a line (or, with ``lines``, the lines it gives for a document)."""
+
+    def __init__(
+        self, sink: TextIO, lines: Callable[[dict[str, Any]], list[str]] | None = None
+    ) -> None:
         self.sink = sink
         self.lines = lines or (lambda document: [dumps(document, indent=None)])
 
