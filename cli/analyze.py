@@ -127,6 +127,16 @@ def analyze(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress line on the terminal.")
     ] = False,
+    zip_password: Annotated[
+        str | None,
+        typer.Option(
+            "--zip-password",
+            envvar="HIVEPARSE_ZIP_PASSWORD",
+            help="Password of encrypted ZIP collections (AES needs hiveparse[zip]); from "
+            "the environment, it stays out of the process list.",
+            show_envvar=True,
+        ),
+    ] = None,
     dask_scheduler: Annotated[
         str | None,
         typer.Option(
@@ -162,6 +172,7 @@ def analyze(
         masterkeys=tuple(map(str, masterkeys or [])),
         grouping=group.value,
         report_empty=len(cases) > 1,
+        zip_password=zip_password,
     )
     inputs = [*evidence, *(security or []), *(masterkeys or [])]
     todo = list(range(len(cases)))

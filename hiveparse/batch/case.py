@@ -8,6 +8,7 @@ that sees the same files.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ class CaseOptions:
     masterkeys: tuple[str, ...] = ()
     grouping: str = "auto"
     report_empty: bool = False  # a case without evidence gets a document (batches do)
+    zip_password: str | None = None  # for encrypted ZIP collections
 
 
 @dataclass
@@ -58,27 +60,36 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
     batch runner reports it as the case's own document (:func:`failed_case`).
     """
     from hiveparse.evidence.hosts import Grouping  # noqa: PLC0415
-    from hiveparse.rds.analyze import analyze, host_document, unreadable_diagnostic  # noqa: PLC0415
+    from hiveparse.rds.analyze import (  # noqa: PLC0415
+        Collections,
+        analyze,
+        host_document,
+        unreadable_diagnostic,
+    )
     from hiveparse.rds.facts import Carve  # noqa: PLC0415
 
     if not isinstance(case, Case):
         case = Case((str(case),), str(case))
-    analysis = analyze(
-        [Path(path) for path in case.paths],
-        as_of=options.as_of,
-        encoding=options.encoding,
-        engine=options.engine,
-        carve=Carve(options.carve),
-        security=[Path(p) for p in options.security],
-        masterkeys=[Path(p) for p in options.masterkeys],
-        grouping=Grouping(options.grouping),
-        argument=case.argument if case.name is not None else None,
-    )
+    # ZIP collections are copied into a private folder that lives as long as this call.
+    with tempfile.TemporaryDirectory(prefix="hiveparse-") as workspace:
+        analysis = analyze(
+            [Path(path) for path in case.paths],
+            as_of=options.as_of,
+            encoding=options.encoding,
+            engine=options.engine,
+            carve=Carve(options.carve),
+            security=[Path(p) for p in options.security],
+            masterkeys=[Path(p) for p in options.masterkeys],
+            grouping=Grouping(options.grouping),
+            argument=case.argument if case.name is not None else None,
+            collections=Collections(Path(workspace), options.zip_password),
+        )
+        documents = [host_document(host, analysis) for host in analysis.hosts]
     result = CaseResult(case, partial=analysis.partial)
-    result.documents = [host_document(host, analysis) for host in analysis.hosts]
+    result.documents = documents
     result.has_evidence = any(host.evidence for host in analysis.hosts)
-    notes = [unreadable_diagnostic(item) for item in analysis.unreadable]
-    notes += analysis.unplaced
+    notes = [_shown(note, analysis) for note in analysis.unplaced]
+    notes[:0] = [_shown(unreadable_diagnostic(item), analysis) for item in analysis.unreadable]
     if _incidental(case) and not result.documents:
         notes = [note for note in notes if note.code != DISCOVERED_NOTHING]
     result.notes = _lines(notes)
@@ -89,7 +100,11 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
         if d["severity"] != "info"
     ]
     if not result.documents and options.report_empty and not _incidental(case):
-        result.documents = [_case_document(case, options, _no_evidence(case))]
+        # What kept the case from giving a host (an encrypted collection, an unreadable
+        # file) is in its document too, which is then partial.
+        problems = [note for note in notes if note.severity == Severity.ERROR]
+        result.documents = [_case_document(case, options, [_no_evidence(case), *problems])]
+        result.partial = bool(problems)
     return result
 
 
@@ -103,9 +118,20 @@ def failed_case(case: Case, options: CaseOptions, reason: str) -> CaseResult:
         Severity.ERROR,
     )
     result = CaseResult(case, partial=True)
-    result.documents = [_case_document(case, options, diagnostic)]
+    result.documents = [_case_document(case, options, [diagnostic])]
     result.notes = _lines([diagnostic])
     return result
+
+
+def _shown(note: Diagnostic, analysis: Any) -> Diagnostic:
+    """A note with the copies of ZIP members named as the archive's inside."""
+    message, where = note.message, note.location
+    source = where.source
+    for extraction in analysis.extractions:
+        message = extraction.show(message)
+        source = None if source is None else extraction.show(source)
+    location = Location(source, where.offset, where.line, where.column)
+    return Diagnostic(note.code, message, location, note.severity)
 
 
 def _incidental(case: Case) -> bool:
@@ -128,18 +154,17 @@ def _no_evidence(case: Case) -> Diagnostic:
     )
 
 
-def _case_document(case: Case, options: CaseOptions, diagnostic: Diagnostic) -> dict[str, Any]:
+def _case_document(
+    case: Case, options: CaseOptions, diagnostics: list[Diagnostic]
+) -> dict[str, Any]:
     from hiveparse.rds.analyze import case_report, host_document  # noqa: PLC0415
 
-    what = "failed case" if diagnostic.code == FAILED else "case without evidence"
+    first = diagnostics[0]
+    what = "failed case" if first.code == FAILED else "case without evidence"
     report, analysis = case_report(
-        _folder(case),
-        f"{what} ({case.title})",
-        diagnostic.message,
-        diagnostic,
-        options.as_of,
+        _folder(case), f"{what} ({case.title})", first.message, diagnostics, options.as_of,
         case.argument,
-    )
+    )  # fmt: skip
     return host_document(report, analysis)
 
 

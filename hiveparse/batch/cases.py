@@ -17,7 +17,9 @@ in another of its entries:
 
 Each sub-folder of a folder of cases is then a case, split again by the same rule (a folder
 of customers, each a folder of tickets); a folder without sub-folders is a case as it stands
-(an empty ticket is reported as one), and so is every other argument. The
+(an empty ticket is reported as one), and so is every other argument. A ZIP file (a KAPE or
+Velociraptor collection) is a case of its own, given as an argument or found among the
+cases. The
 file arguments together form one case (loose hives given one by one still meet as they
 would in one folder), and arguments that overlap (one inside another) are analysed as one
 case, as before batches existed.
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from hiveparse.evidence.discover import SNIFF_BYTES, HeadKind, classify_head, describe_location
+from hiveparse.evidence.discover import HeadKind, describe_location, head_kind
 
 # Folder names that make a folder a Windows volume or a collection (compared case-blind,
 # URL-decoded). Drive letters are matched by _DRIVE below.
@@ -72,8 +74,14 @@ class Case:
             return False
         if self.name is None:
             return True
-        case = str(host.get("case") or "")
+        case = inside_archive(str(host.get("case") or ""))
         return case == self.name or case.startswith(self.name + os.sep)
+
+
+def inside_archive(case: str) -> str:
+    """A host's case with the archive's inside taken as a folder (``4711.zip!/C`` is in
+    case ``4711.zip``)."""
+    return case.replace("!" + os.sep, os.sep).removesuffix("!")
 
 
 def _is_drive(name: str) -> bool:
@@ -98,17 +106,25 @@ def _entries(folder: Path) -> list[os.DirEntry[str]] | None:
         return None  # discovery reports the unreadable folder within its case
 
 
-def _is_evidence(entry: os.DirEntry[str]) -> bool:
-    try:
-        with Path(entry.path).open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-    except OSError:
-        return True  # unreadable: let discovery report it where it lies
-    return classify_head(head).kind in (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG)
+def _kind(entry: os.DirEntry[str]) -> HeadKind | None:
+    return head_kind(Path(entry.path), follow=False)
+
+
+# A file that cannot be sniffed (unreadable, a FIFO) keeps its folder one case, where
+# discovery reports it.
+_EVIDENCE = (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG, None)
+
+
+def _is_zip_file(path: Path) -> bool:
+    return head_kind(path, follow=True) == HeadKind.ARCHIVE
+
+
+def _zip(entry: os.DirEntry[str]) -> bool:
+    return entry.is_file(follow_symlinks=False) and _kind(entry) == HeadKind.ARCHIVE
 
 
 def _folder_of_cases(folder: Path, entries: list[os.DirEntry[str]]) -> bool:
-    if not any(entry.is_dir(follow_symlinks=False) for entry in entries):
+    if not any(entry.is_dir(follow_symlinks=False) or _zip(entry) for entry in entries):
         return False  # an empty ticket is a case too: it is reported as one
     sniffed = 0
     for entry in entries:
@@ -123,7 +139,7 @@ def _folder_of_cases(folder: Path, entries: list[os.DirEntry[str]]) -> bool:
             return False  # where a link leads is discovery's question, within one case
         if stat.S_ISREG(mode):
             sniffed += 1
-            if sniffed > MAX_SNIFFED or _is_evidence(entry):
+            if sniffed > MAX_SNIFFED or _kind(entry) in _EVIDENCE:
                 return False
     return not _inside_layout(folder)
 
@@ -137,6 +153,8 @@ def _split_folder(folder: Path, argument: str, depth: int) -> Iterator[Case]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _split_folder(Path(entry.path), argument, depth + 1)
+        elif _zip(entry):  # a collection sent as a ZIP file is a case of its own
+            yield Case((entry.path,), argument, os.path.relpath(entry.path, argument))
     # Files that are not evidence (a README beside the tickets) belong to no case.
 
 
@@ -160,6 +178,8 @@ def split_cases(arguments: Sequence[Path], *, merge_by_name: bool = False) -> li
     for argument in arguments:
         if argument.is_dir():
             cases.extend(_split_folder(argument, str(argument), 0))
+        elif _is_zip_file(argument):  # a collection: a case of its own
+            cases.append(Case((str(argument),), str(argument)))
         else:
             if not files:
                 cases.append(Case((), None))  # the file arguments' place in the order

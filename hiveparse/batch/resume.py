@@ -17,7 +17,7 @@ from typing import Any
 
 from hiveparse.errors import UsageError
 
-from .cases import Case
+from .cases import Case, inside_archive
 
 
 @dataclass
@@ -43,7 +43,7 @@ def _owner(owners: dict[tuple[str | None, str | None], int], host: dict[str, Any
     found = owners.get((argument, None))
     if found is not None:
         return found
-    parts = PurePath(str(host.get("case") or "")).parts
+    parts = PurePath(inside_archive(str(host.get("case") or ""))).parts
     for end in range(1, len(parts) + 1):
         found = owners.get((argument, str(PurePath(*parts[:end]))))
         if found is not None:

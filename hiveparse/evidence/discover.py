@@ -130,6 +130,8 @@ MAY_MISS_EVIDENCE = frozenset(
 _REGF_FILE_TYPE_OFFSET = 28
 _REGF_FILE_NAME = slice(48, 48 + 64)
 
+# A ZIP archive's first local header, or the end record of an empty one (APPNOTE 4.3.7, 4.3.16).
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # Magic numbers of common containers, only to say what a skipped file is.
 _CONTAINERS: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a ZIP archive (not searched inside; extract it first)"),
@@ -150,6 +152,7 @@ class HeadKind(StrEnum):
     LOG = "log"  # REGF transaction log (file type 1, 2, 6)
     REG = "reg"  # .reg text
     REGF_OTHER = "regf_other"  # 'regf' but too short for a file type, or an unknown type
+    ARCHIVE = "archive"  # a ZIP archive: a collection, searched by analyze (evidence.archive)
     NONE = "none"  # not registry evidence
 
 
@@ -191,6 +194,8 @@ def classify_head(head: bytes) -> HeadInfo:
         return HeadInfo(HeadKind.NONE, note="empty file")
     if detect_reg(head[:SNIFF_BYTES]):
         return HeadInfo(HeadKind.REG)
+    if head.startswith(_ZIP_MAGIC):
+        return HeadInfo(HeadKind.ARCHIVE, note=f"not registry evidence: {_CONTAINERS[0][1]}")
     for magic, what in _CONTAINERS:
         if head.startswith(magic):
             return HeadInfo(HeadKind.NONE, note=f"not registry evidence: {what}")
@@ -370,6 +375,15 @@ class FoundFile:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundArchive:
+    """A ZIP archive found while searching (a KAPE or Velociraptor collection, say)."""
+
+    path: Path
+    size: int
+    argument: Path
+
+
+@dataclass(frozen=True, slots=True)
 class FoundLog:
     """A transaction log (by content, or by name beside a found hive)."""
 
@@ -406,6 +420,7 @@ class Discovery:
     logs: list[FoundLog] = field(default_factory=list)  # sorted by path
     errors: list[DiscoveryError] = field(default_factory=list)  # unusable arguments
     diagnostics: list[Diagnostic] = field(default_factory=list)  # skipped files and notes
+    archives: list[FoundArchive] = field(default_factory=list)  # with archives=True only
     complete: bool = True  # False when max_files stopped the search
     examined: int = 0  # files below directory arguments whose head was read
 
@@ -490,13 +505,27 @@ def _read_head(path: Path, *, follow: bool) -> _Head:
     return _Head(classify_head(b"".join(chunks)), info.st_size, (info.st_dev, info.st_ino))
 
 
+def head_kind(path: Path, *, follow: bool) -> HeadKind | None:
+    """What a file is by its first bytes, read as discovery reads them (read-only, access
+    time untouched, a FIFO never waited on); None for anything but a readable regular
+    file (discovery reports those where it meets them)."""
+    try:
+        return _read_head(path, follow=follow).info.kind
+    except (OSError, _NotRegular):
+        return None
+
+
 def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
 class _Search:
-    def __init__(self, *, follow_symlinks: bool, max_files: int, max_depth: int) -> None:
+    def __init__(
+        self, *, follow_symlinks: bool, max_files: int, max_depth: int, archives: bool = False
+    ) -> None:
         self.follow = follow_symlinks
+        self.want_archives = archives
+        self.archives: dict[str, FoundArchive] = {}
         self.max_files = max_files
         self.max_depth = max_depth
         self.examined = 0
@@ -603,6 +632,8 @@ class _Search:
             )
         elif info.kind == HeadKind.REGF_OTHER:
             self.note(UNKNOWN_FILE_TYPE, f"{info.note}: skipped", path, Severity.WARNING)
+        elif info.kind == HeadKind.ARCHIVE and self.want_archives:
+            self.archives[key] = FoundArchive(path, head.size, argument)
         else:
             self.skipped[key] = _Skipped(path, info.note, explicit)
 
@@ -837,6 +868,7 @@ class _Search:
             diagnostics=sorted(
                 self.diagnostics, key=lambda d: (d.location.source or "", d.code, d.message)
             ),
+            archives=sorted(self.archives.values(), key=lambda a: str(a.path)),
             complete=not self.stopped,
             examined=self.examined,
         )
@@ -858,6 +890,7 @@ def discover_evidence(
     follow_symlinks: bool = False,
     max_files: int = 100_000,
     max_depth: int = 32,
+    archives: bool = False,
 ) -> Discovery:
     """Find the registry evidence in ``paths`` (files and directories, any mix), by content.
 
@@ -870,7 +903,9 @@ def discover_evidence(
         raise UsageError(f"max_files must be at least 1, not {max_files}")
     if max_depth < 0:
         raise UsageError(f"max_depth must be 0 or more, not {max_depth}")
-    search = _Search(follow_symlinks=follow_symlinks, max_files=max_files, max_depth=max_depth)
+    search = _Search(
+        follow_symlinks=follow_symlinks, max_files=max_files, max_depth=max_depth, archives=archives
+    )
     for raw in paths:
         search.argument(raw)
     return search.finish()

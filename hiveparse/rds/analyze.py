@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
+from hiveparse.evidence.archive import ARCHIVE_CODES
 from hiveparse.evidence.discover import MAY_MISS_EVIDENCE
 from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
@@ -27,6 +28,7 @@ from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import envelope
 
 if TYPE_CHECKING:
+    from hiveparse.evidence.archive import Extraction
     from hiveparse.evidence.hosts import Grouping, HostGroup
     from hiveparse.evidence.masterkey_files import MasterKeys
     from hiveparse.rds.grace_decrypt import GraceDecryption
@@ -114,6 +116,7 @@ class Analysis:
     discovery_notes: list[Diagnostic] = field(default_factory=list)
     # Diagnostics no host's inputs explain (reported on stderr, never in a host document).
     unplaced: list[Diagnostic] = field(default_factory=list)
+    extractions: list[Extraction] = field(default_factory=list)  # ZIP collections read
 
     @property
     def partial(self) -> bool:
@@ -121,7 +124,7 @@ class Analysis:
         skip that may have missed evidence, is in some document (an input no host shares
         a folder with gets a document of its own), so a saved report shows what the exit
         code says; a note without a file to name is counted here too."""
-        missed = any(note.code in MAY_MISS_EVIDENCE for note in self.unplaced)
+        missed = any(_may_miss(note) for note in self.unplaced)
         return missed or bool(self.unreadable) or any(host.partial for host in self.hosts)
 
 
@@ -131,24 +134,59 @@ class _Opened:
     unreadable: list[Unreadable] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
     arguments: dict[str, str] = field(default_factory=dict)  # evidence path -> argument
+    extractions: list[Extraction] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Collections:
+    """Where ZIP collections are copied while they are analysed (a private folder the
+    caller removes), and their password. Without it, a ZIP file is skipped as before."""
+
+    workspace: Path
+    password: str | None = None
 
 
 def _open_all(
-    paths: Sequence[Path], *, encoding: str | None, engine: str, argument: str | None = None
+    paths: Sequence[Path],
+    *,
+    encoding: str | None,
+    engine: str,
+    argument: str | None = None,
+    collections: Collections | None = None,
 ) -> _Opened:
     from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
 
-    discovery = discover_evidence(list(paths))
+    discovery = discover_evidence(list(paths), archives=collections is not None)
     opened = _Opened(notes=list(discovery.diagnostics))
     opened.unreadable = [Unreadable(e.path, e.message, e.kind) for e in discovery.errors]
-    for found in discovery.files:
-        opened.arguments[str(found.path)] = argument or str(found.argument)
+    found_files = [(found.path, argument or str(found.argument)) for found in discovery.files]
+    if collections is not None:
+        from hiveparse.evidence.archive import extract_collection  # noqa: PLC0415
+
+        for archive in discovery.archives:
+            try:
+                extraction = extract_collection(
+                    archive.path, collections.workspace, password=collections.password
+                )
+            except HiveparseError as error:
+                opened.unreadable.append(
+                    Unreadable(str(archive.path), error.message, type(error).__name__)
+                )
+                continue
+            opened.extractions.append(extraction)
+            opened.notes += extraction.diagnostics
+            inside = discover_evidence([extraction.root])
+            opened.notes += inside.diagnostics
+            opened.unreadable += [Unreadable(e.path, e.message, e.kind) for e in inside.errors]
+            found_files += [(f.path, argument or str(archive.argument)) for f in inside.files]
+    for path, given in found_files:
+        opened.arguments[str(path)] = given
         try:
-            opened.evidence.append(open_evidence(found.path, engine=engine, encoding=encoding))
+            opened.evidence.append(open_evidence(path, engine=engine, encoding=encoding))
         except HiveparseError as error:
             where = error.location
             opened.unreadable.append(
-                Unreadable(str(found.path), error.message, type(error).__name__,
+                Unreadable(str(path), error.message, type(error).__name__,
                            where.line, where.column, where.offset)
             )  # fmt: skip
         except MemoryError:
@@ -156,7 +194,7 @@ def _open_all(
             # are still reported (the run is partial).
             opened.unreadable.append(
                 Unreadable(
-                    str(found.path),
+                    str(path),
                     "it could not be read within this process's memory limit",
                     "ResourceLimit",
                 )
@@ -186,9 +224,24 @@ def _owners(path: str, groups: list[HostGroup], *, folder_level: bool) -> list[H
     return []
 
 
-_FOLDER_CODES = frozenset(
-    {"discover.limit_reached", "discover.too_deep", "discover.unreadable", "discover.no_evidence"}
-)
+_FOLDER_CODES = (
+    frozenset(
+        {
+            "discover.limit_reached",
+            "discover.too_deep",
+            "discover.unreadable",
+            "discover.no_evidence",
+        }
+    )
+    | ARCHIVE_CODES
+)  # an archive's notes are located at the folder its members were copied to
+
+
+def _may_miss(note: Diagnostic) -> bool:
+    """A note that evidence may have been missed: a skip of discovery, an archive's error."""
+    return note.code in MAY_MISS_EVIDENCE or (
+        note.code in ARCHIVE_CODES and note.severity == Severity.ERROR
+    )
 
 
 def _host_keys(group: HostGroup, named: MasterKeys) -> MasterKeys:
@@ -299,6 +352,7 @@ def analyze(
     masterkeys: Sequence[Path] = (),
     grouping: Grouping | None = None,
     argument: str | None = None,
+    collections: Collections | None = None,
 ) -> Analysis:
     """``carve``: how much of each hive's unallocated space is searched for deleted
     licensing records (the bins around the licensing keys by default). ``grouping``: how
@@ -310,11 +364,15 @@ def analyze(
 
     ``argument``: the EVIDENCE argument ``paths`` were found under, when they are one case
     of a batch (:mod:`hiveparse.batch`): hosts name their case relative to it.
+    ``collections``: ZIP collections among the evidence are read (their members copied
+    into its workspace, which must outlive the documents made from the analysis).
     """
     from hiveparse.evidence.hosts import Grouping, group_hosts  # noqa: PLC0415
     from hiveparse.evidence.masterkey_files import find_master_keys  # noqa: PLC0415
 
-    opened = _open_all(paths, encoding=encoding, engine=engine, argument=argument)
+    opened = _open_all(
+        paths, encoding=encoding, engine=engine, argument=argument, collections=collections
+    )
     within = paths if argument is None else [Path(argument)]
     named = _open_all(security, encoding=encoding, engine="hiveparse")
     named_keys = find_master_keys(masterkeys, given=True)
@@ -322,6 +380,7 @@ def analyze(
         as_of=as_of,
         unreadable=opened.unreadable + named.unreadable,
         discovery_notes=opened.notes + named.notes,
+        extractions=opened.extractions,
     )
     groups = group_hosts(
         opened.evidence, grouping=grouping or Grouping.AUTO, arguments=opened.arguments
@@ -358,7 +417,7 @@ def analyze(
         analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, within))
     if analysis.hosts:  # with no host at all, the run reports nothing but its failure
         for note in analysis.unplaced:
-            if note.code in MAY_MISS_EVIDENCE and note.location.source is not None:
+            if _may_miss(note) and note.location.source is not None:
                 analysis.hosts.append(_skipped_report(note, analysis, opened.arguments, within))
     return analysis
 
@@ -501,15 +560,15 @@ def case_report(
     folder: str,
     label: str,
     reason: str,
-    diagnostic: Diagnostic,
+    diagnostics: list[Diagnostic],
     as_of: datetime,
     argument: str | None,
 ) -> tuple[HostReport, Analysis]:
     """A document for a whole case of a batch that gave no host: a folder without registry
-    evidence, or a case whose analysis failed (the diagnostic says why)."""
+    evidence, or a case whose analysis failed (the diagnostics say why)."""
     analysis = Analysis(as_of=as_of)
     within = [] if argument is None else [Path(argument)]
-    report = _input_only_report(folder, label, reason, [diagnostic], analysis, {}, within, folder)
+    report = _input_only_report(folder, label, reason, diagnostics, analysis, {}, within, folder)
     return report, analysis
 
 
@@ -564,7 +623,7 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
             "identity": state.identity.to_dict(),
         },
     }
-    return envelope(
+    document = envelope(
         host.evidence,
         body,
         partial=host.partial,
@@ -572,6 +631,43 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
         head=head,
         evidence_fields=evidence_fields,
     )
+    if analysis.extractions:
+        document = _shown_from_archives(document, analysis.extractions)
+    return document
+
+
+def _shown_from_archives(document: dict[str, Any], extractions: list[Extraction]) -> dict[str, Any]:
+    """The document with each copied member named as the archive's inside
+    (``COLLECTION.zip!/member``), and the provenance of every file read from an archive
+    (the archive's sha256, the member's name and sha256) beside its record."""
+    from hiveparse.evidence.hosts import case_of  # noqa: PLC0415
+
+    containers: dict[str, dict[str, Any]] = {}
+    for extraction in extractions:
+        for copied in extraction.members:
+            record = extraction.container(copied)
+            if record is not None:
+                containers[extraction.show(copied)] = record
+
+    def shown(node: Any) -> Any:
+        if isinstance(node, str):
+            for extraction in extractions:
+                node = extraction.show(node)
+            return node
+        if isinstance(node, list):
+            return [shown(item) for item in node]
+        if isinstance(node, dict):
+            return {key: shown(value) for key, value in node.items()}
+        return node
+
+    document = shown(document)
+    for record in [*document["evidence"], *document.get("supporting_files", [])]:
+        if record["path"] in containers:
+            record["container"] = containers[record["path"]]
+    host = document["host"]
+    if any(host["case"].startswith(e.shown) for e in extractions):
+        host["case"] = case_of(host["case"], host["argument"])
+    return document
 
 
 # The code of an input that could not be read, by its kind: the class name of the error

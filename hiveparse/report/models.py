@@ -51,6 +51,18 @@ class Mount(TypedDict):
     deletes_only: bool
 
 
+class Container(TypedDict):
+    """The archive a file was read from (analyze: a ZIP collection), its path shown as
+    ``ARCHIVE!/member``."""
+
+    format: Literal["zip"]
+    path: str
+    sha256: Sha256
+    member: str  # the member's name as the archive stores it
+    member_sha256: Sha256
+    member_size: Annotated[int, Meta(ge=0)]
+
+
 class EvidenceRecord(TypedDict):
     """One input file: what it is, its hash, and how it was read."""
 
@@ -68,6 +80,7 @@ class EvidenceRecord(TypedDict):
     control_set: NotRequired[str | None]  # analyze: the control set its facts were read from
     role: NotRequired[str | None]  # analyze: what the input is for this host
     side: NotRequired[Literal["a", "b"]]  # diff: the side it belongs to
+    container: NotRequired[Container]  # analyze: the archive it was read from
 
 
 class Envelope(TypedDict):
@@ -90,6 +103,7 @@ class SupportingFile(TypedDict):
     format: NotRequired[Literal["file"]]
     role: str
     used_by: NotRequired[str | None]
+    container: NotRequired[Container]  # the archive it was read from
 
 
 # -- query ---------------------------------------------------------------------------------
