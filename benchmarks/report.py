@@ -645,6 +645,53 @@ def main() -> int:
                 )
             )
 
+    # 13. a queue of tickets (issue 13)
+    batch = load(res, "batch.json")
+    if batch:
+        when = (load(res, "env_step13.json") or load(res, "env.json") or {}).get("date_utc", "")
+        single = batch.get("per_ticket") or {}
+        per_ticket = single.get("seconds_per_ticket")
+        out.append(f"### 13. a queue of generated tickets (issue 13; run {when})\n")
+        out.append(
+            f"One `hiveparse analyze TICKET` process per ticket: {per_ticket} s per ticket "
+            f"(the first {single.get('tickets')} tickets, one after another).\n"
+        )
+        out.append(
+            "| tickets | run | wall, s | tickets/s | × one process per ticket "
+            "| peak memory of all its processes, MiB |"
+        )
+        out.append("|---|---|---|---|---|---|")
+        worst_memory = 0.0
+        for size, runs in batch["sizes"].items():
+            for name, row in runs.items():
+                speedup = int(size) * per_ticket / row["wall_s"] if per_ticket else None
+                worst_memory = max(worst_memory, row["peak_rss_mib"])
+                shown = "" if speedup is None else f"{speedup:.0f}×"
+                out.append(
+                    f"| {size} | `{name}` | {row['wall_s']:.2f} | {row['tickets_per_s']:.0f} "
+                    f"| {shown} | {row['peak_rss_mib']:.0f} |"
+                )
+        out.append("")
+        two = batch["sizes"].get("2000", {}).get("jobs 2")
+        if two and per_ticket:
+            speedup = 2000 * per_ticket / two["wall_s"]
+            targets.append(
+                target(
+                    "14",
+                    "2,000 tickets with `--jobs 2` ≥ 20× faster than one process per ticket",
+                    f"{2000 * per_ticket:.0f} s / {two['wall_s']:.2f} s = {speedup:.0f}×",
+                    speedup >= 20,
+                )
+            )
+        targets.append(
+            target(
+                "15",
+                "peak memory of a batch ≤ 400 MiB at 2,000 and 20,000 tickets (every process)",
+                f"{worst_memory:.0f} MiB at most",
+                worst_memory <= 400,
+            )
+        )
+
     out.append("### Targets\n")
     out.append("| # | target | measured (wall clock) | result | same by CPU time | result |")
     out.append("|---|---|---|---|---|---|")

@@ -14,7 +14,7 @@
 #   SKIP_INSTALL=1           do not try to install missing tools
 #   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
 #   ONLY=9                   run only step 9 (hostile evidence), 10 (the query path), 11
-#                            (diff) or 12 (compare),
+#                            (diff), 12 (compare) or 13 (a queue of tickets),
 #                            keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
@@ -358,6 +358,17 @@ step12() {
 }
 
 [[ -z "${ONLY:-}" || "${ONLY}" == 12 ]] && step12
+
+# --- 13. a queue of generated tickets (issue 13) -----------------------------------------------
+# 2,000 and 20,000 tickets (tests/support/ticket_queue.py) with --jobs 1, --jobs 2 and a Dask
+# cluster of two workers on loopback, against one hiveparse process per ticket.
+step13() {
+    mark batch
+    say "13. a queue of 2,000 and 20,000 generated tickets"
+    "$PY" "$HERE/batch.py" --out "$RES/batch.json" --hiveparse "$HP"
+}
+
+[[ -z "${ONLY:-}" || "${ONLY}" == 13 ]] && step13
 
 # --- report ----------------------------------------------------------------------------------
 mark end

@@ -213,6 +213,7 @@ class _Tally:
 
     def __init__(self) -> None:
         self.cases = 0
+        self.empty = 0  # cases without registry evidence
         self.evidence = False
         self.unreadable = False
         self.partial = False
@@ -262,6 +263,7 @@ def _run(
         for result in run_cases(cases, options, jobs=jobs, scheduler=scheduler):
             writer.write_case(result.documents)
             tally.cases += 1
+            tally.empty += result.empty
             tally.evidence |= result.has_evidence
             tally.partial |= result.partial
             tally.unreadable |= any(document["unreadable"] for document in result.documents)
@@ -277,6 +279,12 @@ def _run(
             progress.advance()
         progress.clear()
         writer.finish()
+        if tally.empty:
+            say(
+                "warning",
+                f"{tally.empty} of {tally.cases} case(s) hold no registry evidence: each has a "
+                "document saying so (case.no_evidence)",
+            )
     except KeyboardInterrupt:
         progress.clear()
         say("error", f"interrupted after {tally.cases} of {len(cases)} case(s)")

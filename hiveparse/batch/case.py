@@ -50,6 +50,7 @@ class CaseResult:
     host_notes: list[tuple[str, str]] = field(default_factory=list)
     partial: bool = False
     has_evidence: bool = False
+    empty: bool = False  # a case of a batch that held no registry evidence
 
 
 def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
@@ -90,7 +91,8 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
     result.has_evidence = any(host.evidence for host in analysis.hosts)
     notes = [_shown(note, analysis) for note in analysis.unplaced]
     notes[:0] = [_shown(unreadable_diagnostic(item), analysis) for item in analysis.unreadable]
-    if _incidental(case) and not result.documents:
+    if not result.documents and (options.report_empty or _incidental(case)):
+        # The case's own document says so (or the folder is a tool's): no line on stderr.
         notes = [note for note in notes if note.code != DISCOVERED_NOTHING]
     result.notes = _lines(notes)
     result.host_notes = [
@@ -105,6 +107,7 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
         problems = [note for note in notes if note.severity == Severity.ERROR]
         result.documents = [_case_document(case, options, [_no_evidence(case), *problems])]
         result.partial = bool(problems)
+        result.empty = True
     return result
 
 

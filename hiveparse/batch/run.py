@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -21,7 +21,9 @@ from hiveparse.errors import UsageError
 from .case import CaseOptions, CaseResult, analyze_case, failed_case
 from .cases import Case
 
-AHEAD_PER_WORKER = 4  # cases submitted beyond those running, per worker
+AHEAD_PER_WORKER = 4  # tasks submitted beyond those running, per worker
+MAX_CHUNK = 16  # cases in one task at most
+TASKS_PER_WORKER = 8  # a worker's share of the cases is spread over at least this many
 DASK_CONNECT_SECONDS = 20  # how long a scheduler that does not answer is waited for
 
 
@@ -44,7 +46,7 @@ def _reason(error: BaseException) -> str:
 
 
 def run_cases(
-    cases: Iterable[Case],
+    cases: Sequence[Case],
     options: CaseOptions,
     *,
     jobs: int = 1,
@@ -56,64 +58,105 @@ def run_cases(
         yield from _on_dask(cases, options, scheduler)
     elif jobs <= 1:
         for case in cases:
-            try:
-                result = analyze_case(case, options)
-            except MemoryError:
-                result = failed_case(case, options, "it ran out of memory")
-            except Exception as error:  # one case's failure is that case's alone
-                result = failed_case(case, options, _reason(error))
-            yield result
+            yield _guarded(case, options)
     else:
         yield from _in_processes(cases, options, jobs)
 
 
+def _guarded(case: Case, options: CaseOptions) -> CaseResult:
+    try:
+        return analyze_case(case, options)
+    except MemoryError:
+        return failed_case(case, options, "it ran out of memory")
+    except Exception as error:  # one case's failure is that case's alone
+        return failed_case(case, options, _reason(error))
+
+
+def analyze_cases(cases: list[Case], options: CaseOptions) -> list[CaseResult]:
+    """Several cases in one task for a worker (fewer round trips); a case that fails is
+    reported alone, as with :func:`analyze_case` one by one."""
+    return [_guarded(case, options) for case in cases]
+
+
+def chunk_size(cases: int, workers: int) -> int:
+    """Cases per task: enough to spread every worker's share over several tasks (so that
+    results stream and the slowest task is short), never more than MAX_CHUNK."""
+    return max(1, min(MAX_CHUNK, cases // (workers * TASKS_PER_WORKER)))
+
+
 def _in_order(
-    cases: Iterable[Case],
-    submit: Callable[[Case], Any],
-    collect: Callable[[Case, Any], CaseResult],
-    window: int,
+    cases: Sequence[Case],
+    submit: Callable[[list[Case]], Any],
+    collect: Callable[[list[Case], Any], list[CaseResult]],
+    workers: int,
 ) -> Iterator[CaseResult]:
-    """Submit ahead up to ``window`` cases; collect each in turn (futures of either
-    concurrent.futures or Dask)."""
-    pending: deque[tuple[Case, Any]] = deque()
-    for case in cases:
-        pending.append((case, submit(case)))
+    """Submit chunks of cases ahead (a few per worker); collect each in turn (futures of
+    either concurrent.futures or Dask)."""
+    size = chunk_size(len(cases), workers)
+    window = workers * (1 + AHEAD_PER_WORKER)
+    pending: deque[tuple[list[Case], Any]] = deque()
+    for start in range(0, len(cases), size):
+        chunk = list(cases[start : start + size])
+        pending.append((chunk, submit(chunk)))
         while len(pending) >= window:
-            yield collect(*pending.popleft())
+            yield from collect(*pending.popleft())
     while pending:
-        yield collect(*pending.popleft())
+        yield from collect(*pending.popleft())
 
 
-def _in_processes(cases: Iterable[Case], options: CaseOptions, jobs: int) -> Iterator[CaseResult]:
+# What a case's analysis imports: loaded once before the workers are forked, so that each
+# worker starts with them (instead of importing them again at its first case).
+_ANALYSIS_MODULES = (
+    "hiveparse.rds.analyze",
+    "hiveparse.rds.rulebook",
+    "hiveparse.rds.grace_decrypt",
+    "hiveparse.rds.conflicts",
+    "hiveparse.evidence.hosts",
+    "hiveparse.evidence.archive",
+    "hiveparse.evidence.masterkey_files",
+    "hiveparse.report.records",
+)
+
+
+def _preload() -> None:
+    import gc  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
+
+    for name in _ANALYSIS_MODULES:
+        importlib.import_module(name)
+    gc.freeze()  # what the workers inherit is not scanned (nor copied) by their collector
+
+
+def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Iterator[CaseResult]:
     import multiprocessing  # noqa: PLC0415
+
+    _preload()
 
     # fork where there is one: a worker starts with the imports already done.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ProcessPoolExecutor(jobs, mp_context=context)
 
-    def submit(case: Case) -> Future[CaseResult]:
+    def submit(chunk: list[Case]) -> Future[list[CaseResult]]:
         nonlocal pool
         try:
-            return pool.submit(analyze_case, case, options)
+            return pool.submit(analyze_cases, chunk, options)
         except BrokenProcessPool:
             pool.shutdown(wait=False, cancel_futures=True)
             pool = ProcessPoolExecutor(jobs, mp_context=context)
-            return pool.submit(analyze_case, case, options)
+            return pool.submit(analyze_cases, chunk, options)
 
-    def collect(case: Case, future: Future[CaseResult]) -> CaseResult:
+    def collect(chunk: list[Case], future: Future[list[CaseResult]]) -> list[CaseResult]:
         try:
             return future.result()
         except BrokenProcessPool:
             # A worker died (killed, out of memory, a crash in native code) and took every
             # case in flight with it: each of them runs again alone, so that only the case
             # that kills its worker is reported failed.
-            return _alone(case, options, context)
-        except Exception as error:  # one case's failure is that case's alone
-            return failed_case(case, options, _reason(error))
+            return [_alone(case, options, context) for case in chunk]
 
     try:
-        yield from _in_order(cases, submit, collect, jobs * (1 + AHEAD_PER_WORKER))
+        yield from _in_order(cases, submit, collect, jobs)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -121,16 +164,14 @@ def _in_processes(cases: Iterable[Case], options: CaseOptions, jobs: int) -> Ite
 def _alone(case: Case, options: CaseOptions, context: Any) -> CaseResult:
     with ProcessPoolExecutor(1, mp_context=context) as single:
         try:
-            return single.submit(analyze_case, case, options).result()
+            return single.submit(_guarded, case, options).result()
         except BrokenProcessPool:
             return failed_case(
                 case, options, "the worker process analysing it died (killed or crashed)"
             )
-        except Exception as error:  # one case's failure is that case's alone
-            return failed_case(case, options, _reason(error))
 
 
-def _on_dask(cases: Iterable[Case], options: CaseOptions, scheduler: str) -> Iterator[CaseResult]:
+def _on_dask(cases: Sequence[Case], options: CaseOptions, scheduler: str) -> Iterator[CaseResult]:
     try:
         from distributed import Client  # noqa: PLC0415
     except ImportError as error:
@@ -144,14 +185,24 @@ def _on_dask(cases: Iterable[Case], options: CaseOptions, scheduler: str) -> Ite
     with client:
         threads = max(1, sum(client.nthreads().values()))  # type: ignore[no-untyped-call]
 
-        def submit(case: Case) -> Any:
-            return client.submit(analyze_case, case, options, pure=False)
+        def submit(chunk: list[Case]) -> Any:
+            return client.submit(analyze_cases, chunk, options, pure=False)
 
-        def collect(case: Case, future: Any) -> CaseResult:
+        def collect(chunk: list[Case], future: Any) -> list[CaseResult]:
             try:
-                result: CaseResult = future.result()
-            except Exception as error:  # one case's failure is that case's alone
-                return failed_case(case, options, _reason(error))
-            return result
+                results: list[CaseResult] = future.result()
+            except Exception:  # the task failed (a worker lost): its cases run alone
+                return [_alone_on_dask(client, case, options) for case in chunk]
+            return results
 
-        yield from _in_order(cases, submit, collect, threads * (1 + AHEAD_PER_WORKER))
+        yield from _in_order(cases, submit, collect, threads)
+
+
+def _alone_on_dask(client: Any, case: Case, options: CaseOptions) -> CaseResult:
+    """A case of a task that failed (a worker lost, say), run again as a task of its own:
+    only the case that fails again is reported failed."""
+    try:
+        result: CaseResult = client.submit(_guarded, case, options, pure=False).result()
+    except Exception as error:  # one case's failure is that case's alone
+        return failed_case(case, options, _reason(error))
+    return result

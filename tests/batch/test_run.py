@@ -57,10 +57,12 @@ def test_a_path_alone_is_a_case(cases: list[Case]) -> None:
     )
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize(("jobs", "chunk"), [(1, 1), (2, 1), (2, 4)])
 def test_a_failing_case_is_reported_alone_and_the_others_are_untouched(
-    cases: list[Case], monkeypatch: pytest.MonkeyPatch, jobs: int
+    cases: list[Case], monkeypatch: pytest.MonkeyPatch, jobs: int, chunk: int
 ) -> None:
+    """Also when the dying case shares a worker's task with others (chunk 4)."""
+    monkeypatch.setattr(run_module, "chunk_size", lambda cases, workers: chunk)
     expected = [analyze_case(case, OPTIONS).documents for case in cases]
     # In this process a dying case would end the test: only worker processes may die.
     monkeypatch.setattr(run_module, "analyze_case", _raising if jobs == 1 else _dying)
@@ -87,3 +89,9 @@ def test_jobs_is_a_number_or_auto() -> None:
     for bad in ("0", "-1", "many"):
         with pytest.raises(UsageError):
             job_count(bad)
+
+
+def test_chunks_spread_every_workers_share_and_stay_small() -> None:
+    assert run_module.chunk_size(9, 2) == 1
+    assert run_module.chunk_size(2000, 2) == 16
+    assert run_module.chunk_size(160, 2) == 10
