@@ -3,8 +3,8 @@
     python benchmarks/batch.py --out results/batch.json [--sizes 2000 20000] [--per-ticket 100]
 
 For each queue size: ``--jobs 1``, ``--jobs 2`` and a Dask cluster of two single-threaded
-worker processes (``dask scheduler`` and ``dask worker`` started here on loopback; skipped
-when Dask is not installed), each a fresh ``hiveparse analyze QUEUE -f jsonl`` whose output
+worker processes (``dask scheduler`` and ``dask worker --no-nanny`` started here on
+loopback; skipped when Dask is not installed), each a fresh ``hiveparse analyze QUEUE -f jsonl`` whose output
 is discarded. The baseline is what a script that knows no batches does: one ``hiveparse
 analyze TICKET -f jsonl`` process per ticket, timed on the first ``--per-ticket`` tickets and
 taken per ticket.
@@ -92,7 +92,7 @@ def _dask_cluster(python: str) -> tuple[list[subprocess.Popen[bytes]], str] | No
     address = f"tcp://127.0.0.1:{port}"
     workers = subprocess.Popen(
         [python, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2",
-         "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
+         "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     from distributed import Client  # noqa: PLC0415

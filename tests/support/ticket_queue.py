@@ -9,7 +9,8 @@ Ticket kinds, in a fixed rotation so that every size holds each kind:
 * ``ansi``: a REGEDIT4 export of SYSTEM (ANSI);
 * ``broken``: a SYSTEM.reg cut in the middle of a value line (a syntax error);
 * ``empty``: an empty folder;
-* ``screenshot``: a folder with only a PNG.
+* ``screenshot``: a folder with only a PNG;
+* ``zip``: ``ticket-NNNNN.zip`` instead of a folder, holding SYSTEM.reg and SOFTWARE.reg.
 
 ComputerNames come from a pool of five, so that customers' machines collide by name; each
 ticket is still its own case and host.
@@ -17,18 +18,21 @@ ticket is still its own case and host.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 NAMES = ("RDSH-01", "TS01", "SERVER", "RDS", "WIN-4BQ2K7R")
-KINDS = ("both", "system", "both", "ansi", "system", "broken", "both", "empty", "screenshot")
+KINDS = (
+    "both", "system", "both", "ansi", "system", "broken", "both", "empty", "screenshot", "zip",
+)  # fmt: skip
 MODES = {2: "per_device", 4: "per_user"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
 @dataclass(frozen=True)
 class Ticket:
-    case: str  # the folder name: host.case
+    case: str  # host.case: the folder's name (a zip's inside: NAME.zip!)
     kind: str
     computer_name: str | None
     mode: str  # licensing.mode.effective
@@ -80,10 +84,11 @@ def make_queue(root: Path, count: int) -> list[Ticket]:
     root.mkdir(parents=True, exist_ok=True)
     tickets: list[Ticket] = []
     for number in range(1, count + 1):
-        case = f"ticket-{number:05d}"
-        folder = root / case
-        folder.mkdir()
         kind = KINDS[(number - 1) % len(KINDS)]
+        case = f"ticket-{number:05d}" + (".zip" if kind == "zip" else "")
+        folder = root / case
+        if kind != "zip":
+            folder.mkdir()
         name = NAMES[number % len(NAMES)]
         code = 2 if number % 2 else 4
         server = f"ls-{number:05d}.example.test"
@@ -107,6 +112,14 @@ def make_queue(root: Path, count: int) -> list[Ticket]:
             (folder / "SYSTEM.reg").write_bytes(_regedit5(lines))
             # The lines before the cut are read: the host is named, its mode is unknown.
             tickets.append(Ticket(case, kind, name, "unknown", (), "unknown", True, True, 17))
+        elif kind == "zip":
+            with zipfile.ZipFile(folder, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("SYSTEM.reg", _regedit5(system))
+                archive.writestr("SOFTWARE.reg", _regedit5(_software_lines(server)))
+            # Its files lie at the archive's root: the case is the archive's inside.
+            tickets.append(
+                Ticket(f"{case}!", kind, name, MODES[code], (server,), "policy", False, True)
+            )
         elif kind == "empty":
             tickets.append(Ticket(case, kind, None, "unknown", (), "unknown", False, False))
         else:

@@ -1,0 +1,46 @@
+"""A batch written to -o that is interrupted keeps the cases it finished (whole lines), and
+--resume finishes it to the bytes of a run that never stopped."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli.running import hiveparse
+from tests.support.ticket_queue import make_queue
+
+AS_OF = "2026-06-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_interrupted_batch_keeps_whole_cases_and_resumes(tmp_path: Path, jobs: str) -> None:
+    tickets = tmp_path / "tickets"
+    make_queue(tickets, 400)
+    whole = hiveparse("analyze", tickets, "-f", "jsonl", "--as-of", AS_OF, timeout=300)
+    report = tmp_path / "report.jsonl"
+    command = [sys.executable, "-m", "hiveparse", "analyze", str(tickets), "-f", "jsonl",
+               "--as-of", AS_OF, "--jobs", jobs, "-o", str(report)]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".report.jsonl.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # some cases written
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert "interrupted after" in stderr
+    kept = report.read_text()
+    assert kept.endswith("\n") and whole.stdout.startswith(kept)
+    assert 0 < kept.count("\n") < 400
+    assert not list(tmp_path.glob(".report.jsonl.*"))  # no temporary file left behind
+    done = hiveparse(
+        "analyze", tickets, "-f", "jsonl", "--as-of", AS_OF, "--resume", report, timeout=300
+    )
+    assert done.returncode == 3, done.stderr
+    assert report.read_text() == whole.stdout
