@@ -4,10 +4,10 @@
 
 For each queue size: ``--jobs 1``, ``--jobs 2`` and a Dask cluster of two single-threaded
 worker processes (``dask scheduler`` and ``dask worker --no-nanny`` started here on
-loopback; skipped when Dask is not installed), each a fresh ``hiveparse analyze QUEUE -f jsonl`` whose output
-is discarded. The baseline is what a script that knows no batches does: one ``hiveparse
-analyze TICKET -f jsonl`` process per ticket, timed on the first ``--per-ticket`` tickets and
-taken per ticket.
+loopback; skipped when Dask is not installed), each a fresh ``hiveparse analyze QUEUE -f
+jsonl`` whose output is discarded. The baseline is what a script that knows no batches
+does: one ``hiveparse analyze TICKET -f jsonl`` process per ticket, timed on the first
+``--per-ticket`` tickets and taken per ticket.
 
 Peak memory is the largest sum of the resident sets of every process of the run (the
 command, its worker processes, and for Dask the scheduler and workers too), sampled every
