@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -157,12 +159,23 @@ def analyze(
     for named in [*(security or []), *(masterkeys or [])]:
         if not named.exists():
             raise UsageError(f"{str(named)!r} does not exist")
-    moment = _parse_as_of(as_of)
     fmt = chosen_of(output_format, output, table=AnalyzeFormat.TABLE, document=AnalyzeFormat.JSON)
     from hiveparse.batch.run import job_count  # noqa: PLC0415
 
     processes = job_count(jobs)
     cases = split_cases(evidence, merge_by_name=group == GroupBy.NAME)
+    if len(cases) > 1 and (security or masterkeys):
+        raise UsageError(
+            f"--security and --masterkeys are one machine's key material; these arguments are "
+            f"{len(cases)} cases (tickets, collections): give each case its own keys in its "
+            "folder, or run the machine's case alone with them"
+        )
+    inputs = [*evidence, *(security or []), *(masterkeys or [])]
+    point = None
+    if resume is not None:
+        point = _resume_point(resume, output, fmt, cases)
+        as_of = _resumed_as_of(as_of, point, resume)
+    moment = _parse_as_of(as_of)
     options = CaseOptions(
         as_of=moment,
         encoding=encoding,
@@ -174,27 +187,32 @@ def analyze(
         report_empty=len(cases) > 1,
         zip_password=zip_password,
     )
-    inputs = [*evidence, *(security or []), *(masterkeys or [])]
-    todo = list(range(len(cases)))
-    if resume is not None:
-        sink_context, todo = _resumed(resume, output, fmt, cases, inputs)
+    todo = [i for i in range(len(cases)) if point is None or i not in point.done]
+    sink_context: AbstractContextManager[TextIO]
+    if resume is not None and point is not None:
+        from .output import append_output  # noqa: PLC0415
+
+        sink_context = append_output(resume, inputs, keep_bytes=point.keep_bytes)
     else:
         streamed = fmt in (AnalyzeFormat.JSONL, AnalyzeFormat.TIMESKETCH, AnalyzeFormat.CSV)
         sink_context = open_output(output, inputs, keep_on_interrupt=streamed)
-    with sink_context as sink:
-        tally = _run(
+    tally = _Tally()
+    if point is not None:
+        tally.add_kept(point)
+    with sink_context as sink, _sigterm_interrupts():
+        _run(
             [cases[i] for i in todo],
             options,
             fmt,
             sink,
+            tally,
             jobs=processes,
             scheduler=dask_scheduler,
             details=details,
             quiet=quiet,
         )
-    if resume is not None and not tally.cases:
+    if resume is not None and not todo:
         say("info", f"every case is already in {resume}: nothing to do")
-        raise typer.Exit(EXIT_OK)
     if not tally.evidence:
         from .errors import say_error  # noqa: PLC0415
 
@@ -208,6 +226,26 @@ def analyze(
     raise typer.Exit(EXIT_OK)
 
 
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a scheduler's stop, `kill`) ends the run as Ctrl-C does: the workers are
+    stopped and a report written case by case keeps the cases it finished."""
+    import signal  # noqa: PLC0415
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a library caller): leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class _Tally:
     """What the exit code and the last lines need of a run, kept as it goes."""
 
@@ -218,6 +256,15 @@ class _Tally:
         self.unreadable = False
         self.partial = False
         self.worst = -1  # the index in SEVERITY_ORDER of the worst finding of any host
+
+    def add_kept(self, point: Any) -> None:
+        """The cases an earlier run wrote (--resume) count as this run's."""
+        for index in point.done:
+            kept = point.kept[index]
+            self.evidence |= kept.evidence
+            self.unreadable |= kept.unreadable
+            self.partial |= kept.partial
+            self.worst = max(self.worst, kept.worst)
 
 
 def _writer(fmt: AnalyzeFormat, sink: TextIO, *, details: bool) -> Any:
@@ -245,12 +292,13 @@ def _run(
     options: Any,
     fmt: AnalyzeFormat,
     sink: TextIO,
+    tally: _Tally,
     *,
     jobs: int,
     scheduler: str | None,
     details: bool,
     quiet: bool,
-) -> _Tally:
+) -> None:
     """Every case through the writer, in order, telling stderr what it must know."""
     from hiveparse.batch import run_cases  # noqa: PLC0415
 
@@ -258,7 +306,6 @@ def _run(
 
     writer = _writer(fmt, sink, details=details)
     progress = Progress.for_terminal(len(cases), quiet=quiet)
-    tally = _Tally()
     try:
         for result in run_cases(cases, options, jobs=jobs, scheduler=scheduler):
             writer.write_case(result.documents)
@@ -289,31 +336,41 @@ def _run(
         progress.clear()
         say("error", f"interrupted after {tally.cases} of {len(cases)} case(s)")
         raise
-    return tally
 
 
-def _resumed(
-    resume: Path,
-    output: Path | None,
-    fmt: AnalyzeFormat,
-    cases: list[Any],
-    inputs: list[Path],
-) -> tuple[Any, list[int]]:
-    """The cases --resume leaves to do, and the report file opened to append them."""
+def _resume_point(resume: Path, output: Path | None, fmt: AnalyzeFormat, cases: list[Any]) -> Any:
+    """What --resume FILE holds of these cases (FILE is then appended to)."""
     from hiveparse.batch.resume import read_resume_point  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
-
-    from .output import append_output  # noqa: PLC0415
 
     if fmt != AnalyzeFormat.JSONL:
         raise UsageError("--resume continues a JSON Lines report: give -f jsonl")
     if output is not None and output.expanduser().resolve() != resume.expanduser().resolve():
         raise UsageError(f"--resume appends to {str(resume)!r}: give -o that file or no -o")
     point = read_resume_point(resume, cases)
-    todo = [i for i in range(len(cases)) if i not in point.done]
     if point.torn:
         say("warning", f"{resume}: its last case was cut off; it is analysed again")
-    return append_output(resume, inputs, keep_bytes=point.keep_bytes), todo
+    return point
+
+
+def _resumed_as_of(as_of: str | None, point: Any, resume: Path) -> str | None:
+    """The moment of the resumed run: the one the kept reports were measured against."""
+    from hiveparse.errors import UsageError  # noqa: PLC0415
+
+    moments: list[str] = sorted(point.as_of)
+    if len(moments) > 1:
+        raise UsageError(
+            f"--resume {str(resume)!r}: its reports were made as of {', '.join(moments)}; "
+            "a batch is measured against one moment"
+        )
+    if not moments:
+        return as_of
+    if as_of is not None and _parse_as_of(as_of) != _parse_as_of(moments[0]):
+        raise UsageError(
+            f"--resume {str(resume)!r}: its reports were made as of {moments[0]}, not "
+            f"--as-of {as_of}: resume with the same moment (or without --as-of)"
+        )
+    return moments[0]
 
 
 class AnalyzeFormat(StrEnum):

@@ -7,6 +7,7 @@ that warnings and the bar never share a line.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import TextIO
@@ -53,7 +54,8 @@ class Progress:
         now = time.monotonic()
         if self.enabled and (now - self.drawn_at >= REDRAW_SECONDS or self.done == self.total):
             self.drawn_at = now
-            self.stream.write(CLEAR_LINE + self.line())
+            width = shutil.get_terminal_size().columns - 1  # never wraps onto a new line
+            self.stream.write(CLEAR_LINE + self.line()[:width])
             self.stream.flush()
             self.showing = True
 

@@ -8,13 +8,13 @@ that sees the same files.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hiveparse.errors import Diagnostic, Location, Severity
+from hiveparse.evidence.discover import MAY_MISS_EVIDENCE
 
 from .cases import Case
 
@@ -72,7 +72,7 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
     if not isinstance(case, Case):
         case = Case((str(case),), str(case))
     # ZIP collections are copied into a private folder that lives as long as this call.
-    with tempfile.TemporaryDirectory(prefix="hiveparse-") as workspace:
+    with Collections(options.zip_password) as collections:
         analysis = analyze(
             [Path(path) for path in case.paths],
             as_of=options.as_of,
@@ -83,7 +83,7 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
             masterkeys=[Path(p) for p in options.masterkeys],
             grouping=Grouping(options.grouping),
             argument=case.argument if case.name is not None else None,
-            collections=Collections(Path(workspace), options.zip_password),
+            collections=collections,
         )
         documents = [host_document(host, analysis) for host in analysis.hosts]
     result = CaseResult(case, partial=analysis.partial)
@@ -103,8 +103,12 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
     ]
     if not result.documents and options.report_empty and not _incidental(case):
         # What kept the case from giving a host (an encrypted collection, an unreadable
-        # file) is in its document too, which is then partial.
-        problems = [note for note in notes if note.severity == Severity.ERROR]
+        # file, a link out of the case) is in its document too, which is then partial.
+        problems = [
+            note
+            for note in notes
+            if note.severity == Severity.ERROR or note.code in MAY_MISS_EVIDENCE
+        ]
         result.documents = [_case_document(case, options, [_no_evidence(case), *problems])]
         result.partial = bool(problems)
         result.empty = True

@@ -32,18 +32,29 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
-from hiveparse.evidence.discover import HeadKind, describe_location, head_kind
+from hiveparse.evidence.discover import ACCESSOR_DIRS, HeadKind, describe_location, head_kind
 
 # Folder names that make a folder a Windows volume or a collection (compared case-blind,
 # URL-decoded). Drive letters are matched by _DRIVE below.
-_LAYOUT_NAMES = frozenset(
-    {"windows", "winnt", "users", "documents and settings", "system volume information", "uploads"}
-)
+_LAYOUT_NAMES = (
+    frozenset(
+        {
+            "windows",
+            "winnt",
+            "users",
+            "documents and settings",
+            "system volume information",
+            "uploads",
+        }
+    )
+    | ACCESSOR_DIRS
+)  # Velociraptor's uploads/auto, uploads/ntfs, ...
 MAX_SPLIT_DEPTH = 8  # folders of folders of cases; deeper trees are analysed as one case
-MAX_SNIFFED = 10_000  # files of one folder sniffed before it is taken as a case as it stands
+# Files of one folder sniffed before it is taken as a case as it stands (a bound on the time
+# spent deciding, far above any queue: a drop of 10,000 collections is still a batch).
+MAX_SNIFFED = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -65,18 +76,6 @@ class Case:
             return self.name
         return ", ".join(self.paths)
 
-    def owns(self, host: dict[str, Any]) -> bool:
-        """Whether a report's ``host`` record comes from this case: the same argument, and
-        (for a case below it) the case folder or a folder inside it."""
-        if host.get("argument") != self.argument and not (
-            self.argument is None and host.get("argument") in self.paths
-        ):
-            return False
-        if self.name is None:
-            return True
-        case = inside_archive(str(host.get("case") or ""))
-        return case == self.name or case.startswith(self.name + os.sep)
-
 
 def inside_archive(case: str) -> str:
     """A host's case with the archive's inside taken as a folder (``4711.zip!/C`` is in
@@ -90,11 +89,9 @@ def _is_drive(name: str) -> bool:
 
 
 def _inside_layout(folder: Path) -> bool:
-    """Whether ``folder`` lies inside a Windows volume or collection (judged, as host
-    grouping judges, from folder names alone)."""
-    names = [unquote(part, errors="replace").casefold() for part in folder.absolute().parts[1:]]
-    if any(name in _LAYOUT_NAMES for name in names):
-        return True
+    """Whether ``folder`` lies inside a Windows volume's config, profile or restore-point
+    folders, as host grouping places files (from folder names alone; a queue kept under a
+    folder that happens to be called ``Users`` is not inside a volume)."""
     return describe_location(folder / "probe").kind != "loose"
 
 

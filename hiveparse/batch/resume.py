@@ -5,11 +5,16 @@ that was stopped leaves whole cases behind it and, at most, one torn last line. 
 done when a document of it is in the file; when the file ends in a torn line, the last case
 seen is taken as unfinished (its write is what was cut), and the file is to be cut back to
 where that case began before the run appends to it.
+
+What the kept documents say counts for the resumed run as if it had written them: their
+``as_of`` (the resumed run measures against the same moment), whether any is partial or
+holds evidence, and their worst finding (the exit code is the whole batch's).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -19,12 +24,37 @@ from hiveparse.errors import UsageError
 
 from .cases import Case, inside_archive
 
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass
+class Kept:
+    """What a case's documents in the file say, for the run's exit code."""
+
+    partial: bool = False
+    evidence: bool = False
+    unreadable: bool = False
+    worst: int = -1  # index in SEVERITIES of its worst finding
+    as_of: set[str] = field(default_factory=set)
+
 
 @dataclass
 class ResumePoint:
     done: set[int] = field(default_factory=set)  # indexes of the cases already written
     keep_bytes: int = 0  # the file's length once a torn tail (and its case) is cut off
     torn: bool = False
+    kept: dict[int, Kept] = field(default_factory=dict)  # by case index, for the done ones
+
+    @property
+    def as_of(self) -> set[str]:
+        return {moment for index in self.done for moment in self.kept[index].as_of}
+
+
+def _key(argument: str | None) -> str | None:
+    """An argument as the same folder is named from anywhere (relative to this folder)."""
+    return (
+        None if argument is None else os.path.normcase(os.path.normpath(Path(argument).absolute()))
+    )
 
 
 def _owners(cases: Sequence[Case]) -> dict[tuple[str | None, str | None], int]:
@@ -32,14 +62,14 @@ def _owners(cases: Sequence[Case]) -> dict[tuple[str | None, str | None], int]:
     for index, case in enumerate(cases):
         if case.argument is None:
             for path in case.paths:
-                owners.setdefault((path, None), index)
+                owners.setdefault((_key(path), None), index)
         else:
-            owners.setdefault((case.argument, case.name), index)
+            owners.setdefault((_key(case.argument), case.name), index)
     return owners
 
 
 def _owner(owners: dict[tuple[str | None, str | None], int], host: dict[str, Any]) -> int | None:
-    argument = host.get("argument")
+    argument = _key(host.get("argument"))
     found = owners.get((argument, None))
     if found is not None:
         return found
@@ -51,20 +81,35 @@ def _owner(owners: dict[tuple[str | None, str | None], int], host: dict[str, Any
     return None
 
 
+def _keep(kept: Kept, document: dict[str, Any]) -> None:
+    kept.partial |= bool(document.get("partial"))
+    kept.evidence |= bool(document.get("evidence"))
+    kept.unreadable |= bool(document.get("unreadable"))
+    for finding in document.get("findings") or []:
+        if finding.get("severity") in SEVERITIES:
+            kept.worst = max(kept.worst, SEVERITIES.index(finding["severity"]))
+    if isinstance(document.get("as_of"), str):
+        kept.as_of.add(document["as_of"])
+
+
 def read_resume_point(path: Path, cases: Sequence[Case]) -> ResumePoint:
     """What of ``cases`` the JSON Lines report ``path`` (``analyze -f jsonl``) holds.
-    UsageError when it cannot be read or a complete line of it is not an analyze report."""
+    UsageError when it cannot be read, when a complete line of it is not an analyze report,
+    or when none of its reports is of a case of this run (another batch's file, or the same
+    batch named from elsewhere)."""
     owners = _owners(cases)
     point = ResumePoint()
     starts: dict[int, int] = {}  # case index -> offset of its first line
     last: int | None = None
     offset = 0
+    lines = 0
     try:
         with path.open("rb") as handle:
             for number, line in enumerate(handle, 1):
                 if not line.endswith(b"\n"):
                     point.torn = True
                     break
+                lines += 1
                 try:
                     document = json.loads(line)
                     host = document["host"]
@@ -77,10 +122,16 @@ def read_resume_point(path: Path, cases: Sequence[Case]) -> ResumePoint:
                 if index is not None:
                     point.done.add(index)
                     starts.setdefault(index, offset)
+                    _keep(point.kept.setdefault(index, Kept()), document)
                     last = index
                 offset += len(line)
     except OSError as error:
         raise UsageError(f"--resume {str(path)!r}: {error.strerror or error}") from error
+    if lines and not point.done:
+        raise UsageError(
+            f"--resume {str(path)!r}: none of its {lines} report(s) is of a case of this run "
+            "(give the same EVIDENCE arguments as the run that wrote it, from the same folder)"
+        )
     point.keep_bytes = offset
     if point.torn and last is not None:
         point.done.discard(last)

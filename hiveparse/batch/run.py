@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from hiveparse.errors import UsageError
@@ -157,8 +159,20 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
 
     try:
         yield from _in_order(cases, submit, collect, jobs)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or abandoned: the workers stop now, not after the
+        # cases they hold (nothing would read their results).
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes (the executor has no public way to)."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
 
 
 def _alone(case: Case, options: CaseOptions, context: Any) -> CaseResult:
@@ -171,6 +185,34 @@ def _alone(case: Case, options: CaseOptions, context: Any) -> CaseResult:
             )
 
 
+def _reachable(scheduler: str) -> None:
+    """UsageError, at once, for an address that is not one or where nothing listens (a
+    Dask client made for it would wait, then fail again when it is collected)."""
+    import socket  # noqa: PLC0415
+
+    from distributed.comm.addressing import parse_address, parse_host_port  # noqa: PLC0415
+
+    try:
+        protocol, location = parse_address(scheduler)
+        if protocol not in ("tcp", "tls"):
+            return  # other transports are Dask's to check
+        host, port = parse_host_port(location)
+        with socket.create_connection((host, port), timeout=DASK_CONNECT_SECONDS):
+            pass
+    except (ValueError, OSError) as error:
+        raise UsageError(f"--dask-scheduler {scheduler!r}: {_reason(error)}") from error
+
+
+def _absolute(case: Case) -> Case:
+    """A case as a worker of another machine (or another working folder) must name it."""
+    argument = None if case.argument is None else _absolute_path(case.argument)
+    return Case(tuple(map(_absolute_path, case.paths)), argument, case.name)
+
+
+def _absolute_path(path: str) -> str:
+    return str(Path(path).absolute())  # links are kept as named
+
+
 def _on_dask(cases: Sequence[Case], options: CaseOptions, scheduler: str) -> Iterator[CaseResult]:
     try:
         from distributed import Client  # noqa: PLC0415
@@ -178,11 +220,27 @@ def _on_dask(cases: Sequence[Case], options: CaseOptions, scheduler: str) -> Ite
         raise UsageError(
             "--dask-scheduler needs Dask's distributed scheduler: install hiveparse[dask]"
         ) from error
+    _reachable(scheduler)
     try:
         client = Client(scheduler, timeout=DASK_CONNECT_SECONDS, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as error:
+    except Exception as error:  # a scheduler that does not answer as one
         raise UsageError(f"--dask-scheduler {scheduler!r}: {_reason(error)}") from error
+    # Workers run in their own working folder, perhaps on another machine: every path they
+    # are given is absolute (reports then name the evidence by absolute paths).
+    cases = [_absolute(case) for case in cases]
+    options = replace(
+        options,
+        security=tuple(map(_absolute_path, options.security)),
+        masterkeys=tuple(map(_absolute_path, options.masterkeys)),
+    )
     with client:
+        try:
+            client.wait_for_workers(1, timeout=DASK_CONNECT_SECONDS)
+        except TimeoutError as error:
+            raise UsageError(
+                f"--dask-scheduler {scheduler!r}: no worker joined the scheduler within "
+                f"{DASK_CONNECT_SECONDS} s"
+            ) from error
         threads = max(1, sum(client.nthreads().values()))  # type: ignore[no-untyped-call]
 
         def submit(chunk: list[Case]) -> Any:

@@ -9,7 +9,8 @@ Which members (by path, then by content):
   with ``.LOG``, ``.LOG1``, ``.LOG2``), ``.reg`` files, and every file below a
   ``Microsoft\\Protect\\S-1-5-18`` folder (the machine's DPAPI master keys, ``User``
   included);
-* any other member whose first bytes are a hive, a transaction log or a .reg file.
+* any other member whose first bytes are a hive, a transaction log or a .reg file (a ZIP
+  inside the collection is not opened, and the report says so).
 
 Names are kept as the collector wrote them (Velociraptor's URL-encoded ``C%3A`` and
 ``%5C%5C.%5CC%3A`` are decoded where folders are compared, by host grouping), with ``\\``
@@ -174,12 +175,13 @@ class _Copier:
         where = Location(str(self.extraction.root))
         self.extraction.diagnostics.append(Diagnostic(code, message, where, severity))
 
-    def skip(self, info: zipfile.ZipInfo, why: str) -> None:
+    def skip(self, info: zipfile.ZipInfo, why: str, severity: Severity | None = None) -> None:
         """A member not copied: an error (the result is partial) when its name is that of
-        registry evidence, else a warning."""
-        parts = [part for part in info.filename.replace("\\", "/").split("/") if part]
-        evidence = bool(parts) and _wanted_by_name(parts)
-        severity = Severity.ERROR if evidence else Severity.WARNING
+        registry evidence (or ``severity`` says so), else a warning."""
+        if severity is None:
+            parts = [part for part in info.filename.replace("\\", "/").split("/") if part]
+            evidence = bool(parts) and _wanted_by_name(parts)
+            severity = Severity.ERROR if evidence else Severity.WARNING
         self.note(ARCHIVE_MEMBER, f"member {info.filename!r} not read: {why}", severity)
 
     def refuse_by_size(self, info: zipfile.ZipInfo) -> bool:
@@ -309,9 +311,8 @@ def _one_member(
         return
     key = "/".join(parts).casefold()
     encrypted = bool(info.flag_bits & 0x1)
-    if encrypted and password is None:
-        if _wanted_by_name(parts):
-            copier.encrypted.append(info.filename)
+    if encrypted and password is None:  # nothing of it can be read, not even its head
+        copier.encrypted.append(info.filename)
         return
     if info.compress_type == AES_METHOD and not hasattr(archive, "setencryption"):
         copier.encrypted.append(info.filename)
@@ -325,9 +326,16 @@ def _one_member(
         if not _wanted_by_name(parts):
             if info.file_size > copier.limits.member_bytes:
                 return
-            if classify_head(_head(archive, info)).kind not in (
-                HeadKind.HIVE, HeadKind.LOG, HeadKind.REG,
-            ):  # fmt: skip
+            kind = classify_head(_head(archive, info)).kind
+            if kind == HeadKind.ARCHIVE:
+                copier.skip(
+                    info,
+                    "it is a ZIP archive itself, which is not opened (extract it and give it "
+                    "as a case of its own)",
+                    Severity.ERROR,
+                )
+                return
+            if kind not in (HeadKind.HIVE, HeadKind.LOG, HeadKind.REG):
                 return
         if key in seen:
             copier.skip(info, "a second member of the same name (the first was read)")

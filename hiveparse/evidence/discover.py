@@ -236,7 +236,7 @@ class Placement:
 _WINDOWS_DIRS = frozenset({"windows", "winnt"})
 _PROFILE_DIRS = frozenset({"users", "documents and settings"})
 # Velociraptor accessor folders under uploads/ (auto, ntfs, ...): the same volume whichever.
-_ACCESSOR_DIRS = frozenset(
+ACCESSOR_DIRS = frozenset(
     {"auto", "ntfs", "file", "lazy_ntfs", "mft", "raw_ntfs", "ntfs_vss", "raw_file"}
 )
 # Where user hives lie inside a profile folder: NTUSER.DAT at its top, UsrClass.dat below.
@@ -262,7 +262,7 @@ def _volume(parts: tuple[str, ...], decoded: list[str]) -> tuple[tuple[str, str]
     display = str(Path(*parts)) if parts else os.sep
     if decoded and (drive := _DRIVE_RE.match(decoded[-1])):
         prefix = list(parts[:-1])
-        if prefix and unquote(prefix[-1]).casefold() in _ACCESSOR_DIRS:
+        if prefix and unquote(prefix[-1]).casefold() in ACCESSOR_DIRS:
             prefix.pop()
         folder = str(Path(*prefix)) if prefix else os.sep
         return (os.path.normcase(folder), drive.group(1).upper()), display
@@ -351,7 +351,7 @@ def evidence_tree(path: str | os.PathLike[str]) -> Path:
     if not _DRIVE_RE.match(unquote(volume.name, errors="replace")):
         return volume
     root = volume.parent
-    if unquote(root.name, errors="replace").casefold() in _ACCESSOR_DIRS:
+    if unquote(root.name, errors="replace").casefold() in ACCESSOR_DIRS:
         root = root.parent
     if root.name.casefold() == "uploads":  # Velociraptor: uploads/ sits in the collection
         root = root.parent

@@ -9,6 +9,7 @@ is then partial), or in a document of its own when no host shares its folder.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +47,7 @@ class Unreadable:
     line: int | None = None
     column: int | None = None
     offset: int | None = None
+    archive: bool = False  # a ZIP collection: reported as a case of its own, not its folder's
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,13 +139,27 @@ class _Opened:
     extractions: list[Extraction] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
 class Collections:
-    """Where ZIP collections are copied while they are analysed (a private folder the
-    caller removes), and their password. Without it, a ZIP file is skipped as before."""
+    """Where ZIP collections are copied while they are analysed: a private temporary
+    folder, made at the first archive and removed when the ``with`` block ends (the
+    documents are made inside it); and their password. Without it, a ZIP is skipped."""
 
-    workspace: Path
-    password: str | None = None
+    def __init__(self, password: str | None = None) -> None:
+        self.password = password
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def workspace(self) -> Path:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="hiveparse-")
+        return Path(self._folder.name)
+
+    def __enter__(self) -> Collections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
 
 
 def _open_all(
@@ -166,11 +182,11 @@ def _open_all(
         for archive in discovery.archives:
             try:
                 extraction = extract_collection(
-                    archive.path, collections.workspace, password=collections.password
+                    archive.path, collections.workspace(), password=collections.password
                 )
             except HiveparseError as error:
                 opened.unreadable.append(
-                    Unreadable(str(archive.path), error.message, type(error).__name__)
+                    Unreadable(str(archive.path), error.message, type(error).__name__, archive=True)
                 )
                 continue
             opened.extractions.append(extraction)
@@ -501,6 +517,7 @@ def _unreadable_report(
         analysis,
         arguments,
         paths,
+        item.path if item.archive else None,  # a collection is a folder of its own
     )
     report.unreadable = [item]
     return report

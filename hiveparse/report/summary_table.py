@@ -352,8 +352,8 @@ def write_hosts_table(rows: list[tuple[str, ...]], sink: TextIO, *, width: int |
 
     console = Console(file=sink, highlight=False, soft_wrap=False, emoji=False, width=width)
     table = Table(title=f"{len(rows)} hosts", show_lines=False)
-    for column in HOST_COLUMNS:
-        table.add_column(column, overflow="fold")
+    for column in HOST_COLUMNS:  # case and host are looked up: never cut across lines
+        table.add_column(column, no_wrap=column in ("case", "host"), overflow="fold")
     for row in rows:
         severity = row[-1].split(" ", 1)[0]
         style = _STYLE.get(severity, "")

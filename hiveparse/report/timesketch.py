@@ -13,15 +13,15 @@ read from the host's document (the JSON contract) and nothing else:
   facts carry no time, such as one read from a .reg file alone, has no place on a timeline
   and is left out: the JSON report has it).
 
-Every event names its host, case, computer name and the fact or finding id, and the file
-(with its SHA-256) the time was read from. ``timestamp`` is the same moment in
-microseconds since 1970, as Timesketch stores it.
+Every event names its host, case, computer name and the fact or finding id; a key's last
+write and a finding also name the file (with its SHA-256) the time was read from.
+``timestamp`` is the same moment in microseconds since 1970, as Timesketch stores it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DATA_TYPE = "hiveparse:rds"
@@ -29,10 +29,13 @@ KEY_WRITTEN = "Registry Key Last Written"
 DELETED_KEY_WRITTEN = "Deleted Registry Key Last Written"
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _moment(iso: str) -> tuple[str, int]:
+    """ISO 8601 text and microseconds since 1970 (exact, before 1970 too)."""
     when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    micros = int(when.timestamp()) * 1_000_000 + when.microsecond
-    return when.isoformat(), micros
+    return when.isoformat(), (when - EPOCH) // timedelta(microseconds=1)
 
 
 def _facts(node: Any, inside_findings: bool = False) -> Iterator[Mapping[str, Any]]:

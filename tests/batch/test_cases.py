@@ -56,9 +56,11 @@ def test_volumes_and_collections_are_never_split(tmp_path: Path) -> None:
     _reg(kape / "C" / "Windows" / "System32" / "config" / "SYSTEM.reg")
     velociraptor = tmp_path / "velo"
     _reg(velociraptor / "uploads" / "auto" / "C%3A" / "Windows" / "System32" / "config" / "x.reg")
-    inside = volume / "Users"
-    for folder in (volume, kape, velociraptor, inside):
+    for folder in (volume, kape, velociraptor):
         assert split_cases([folder]) == [Case((str(folder),), str(folder), None)], folder
+    # A volume's Users folder given alone: each profile is a case (nothing else of the
+    # volume is in the argument for them to meet).
+    assert _names(split_cases([volume / "Users"])) == ["ann"]
 
 
 def test_a_collection_below_the_tickets_stays_whole(tmp_path: Path) -> None:
@@ -87,9 +89,16 @@ def test_file_arguments_stay_together_and_overlaps_are_one_case(tmp_path: Path) 
     assert by_name == [Case((str(tickets),), str(tickets))]
 
 
-def test_a_case_owns_the_documents_of_its_folders(tmp_path: Path) -> None:
-    case = Case((str(tmp_path / "q" / "acme"),), "q", "acme")
-    assert case.owns({"argument": "q", "case": "acme"})
-    assert case.owns({"argument": "q", "case": "acme/4711"})
-    assert not case.owns({"argument": "q", "case": "acme-2"})
-    assert not case.owns({"argument": "other", "case": "acme"})
+def test_a_queue_kept_under_a_folder_called_users_is_still_a_batch(tmp_path: Path) -> None:
+    """Only the argument's own layout counts (macOS /Users, WSL /mnt/c/Users, /srv/uploads)."""
+    root = tmp_path / "Users" / "alice" / "uploads" / "tickets"
+    _reg(root / "1" / "SYSTEM.reg")
+    _reg(root / "2" / "SYSTEM.reg")
+    assert _names(split_cases([root])) == ["1", "2"]
+
+
+def test_a_velociraptor_uploads_folder_is_one_collection(tmp_path: Path) -> None:
+    uploads = tmp_path / "F.1234" / "uploads"
+    _reg(uploads / "auto" / "C%3A" / "Windows" / "System32" / "config" / "SYSTEM.reg")
+    _reg(uploads / "ntfs" / "%5C%5C.%5CC%3A" / "Windows" / "System32" / "config" / "SAM.reg")
+    assert split_cases([uploads]) == [Case((str(uploads),), str(uploads), None)]

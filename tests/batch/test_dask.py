@@ -57,7 +57,8 @@ def test_dask_gives_the_documents_of_one_process(scheduler: str, tickets: Path) 
 def test_a_case_failing_on_a_worker_is_reported_alone(scheduler: str, tickets: Path) -> None:
     options = CaseOptions(as_of=datetime(2026, 6, 1, tzinfo=UTC), report_empty=True)
     cases = split_cases([tickets])[:3]
-    broken = dataclasses.replace(cases[1], paths=(str(tickets / "ticket-00002"), 42))  # type: ignore[arg-type]
+    # A NUL in a path makes every file system call on the worker raise (ValueError).
+    broken = dataclasses.replace(cases[1], paths=(str(tickets / "ticket-00002\x00"),))
     results = list(run_cases([cases[0], broken, cases[2]], options, scheduler=scheduler))
     assert [len(r.documents) for r in results] == [1, 1, 1]
     assert results[1].documents[0]["diagnostics"][0]["code"] == "case.failed"
@@ -73,3 +74,26 @@ def test_an_unreachable_scheduler_is_a_usage_error(
     options = CaseOptions(as_of=datetime(2026, 6, 1, tzinfo=UTC))
     with pytest.raises(UsageError, match=re.escape("--dask-scheduler 'tcp://127.0.0.1:9'")):
         list(run_cases(split_cases([tickets]), options, scheduler="tcp://127.0.0.1:9"))
+
+
+def test_a_bad_address_is_one_line_at_once(tickets: Path) -> None:
+    done = hiveparse("analyze", tickets, "--dask-scheduler", "foo", timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "hiveparse: error: --dask-scheduler 'foo': ValueError: missing port number in address 'foo'"
+    )
+
+
+def test_a_scheduler_without_workers_is_a_usage_error(
+    tickets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_module, "DASK_CONNECT_SECONDS", 1)
+    cluster = distributed.LocalCluster(
+        n_workers=0, processes=True, host="127.0.0.1", dashboard_address=":0"
+    )
+    try:
+        options = CaseOptions(as_of=datetime(2026, 6, 1, tzinfo=UTC))
+        with pytest.raises(UsageError, match="no worker joined"):
+            list(run_cases(split_cases([tickets]), options, scheduler=cluster.scheduler_address))
+    finally:
+        cluster.close()

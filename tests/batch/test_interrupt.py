@@ -17,8 +17,13 @@ from tests.support.ticket_queue import make_queue
 AS_OF = "2026-06-01T00:00:00Z"
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_an_interrupted_batch_keeps_whole_cases_and_resumes(tmp_path: Path, jobs: str) -> None:
+@pytest.mark.parametrize(
+    ("jobs", "stop"), [("1", signal.SIGINT), ("2", signal.SIGINT), ("2", signal.SIGTERM)]
+)
+def test_an_interrupted_batch_keeps_whole_cases_and_resumes(
+    tmp_path: Path, jobs: str, stop: signal.Signals
+) -> None:
+    """Ctrl-C or SIGTERM (a scheduler stopping the job): whole cases kept, workers gone."""
     tickets = tmp_path / "tickets"
     make_queue(tickets, 400)
     whole = hiveparse("analyze", tickets, "-f", "jsonl", "--as-of", AS_OF, timeout=300)
@@ -30,7 +35,7 @@ def test_an_interrupted_batch_keeps_whole_cases_and_resumes(tmp_path: Path, jobs
     while not list(tmp_path.glob(".report.jsonl.*.partial")) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)  # some cases written
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode != 0
     assert "Traceback" not in stderr
@@ -39,6 +44,10 @@ def test_an_interrupted_batch_keeps_whole_cases_and_resumes(tmp_path: Path, jobs
     assert kept.endswith("\n") and whole.stdout.startswith(kept)
     assert 0 < kept.count("\n") < 400
     assert not list(tmp_path.glob(".report.jsonl.*"))  # no temporary file left behind
+    workers = subprocess.run(
+        ["pgrep", "-f", str(tickets)], capture_output=True, text=True, check=False
+    )
+    assert workers.stdout == ""  # no worker process outlives the run
     done = hiveparse(
         "analyze", tickets, "-f", "jsonl", "--as-of", AS_OF, "--resume", report, timeout=300
     )

@@ -111,7 +111,7 @@ def test_resume_of_a_finished_run_does_nothing(
     report = tmp_path / "report.jsonl"
     report.write_text(full_run)
     done = hiveparse("analyze", root, "-f", "jsonl", "--resume", report, cwd=root.parent)
-    assert done.returncode == 0
+    assert done.returncode == 3  # the batch's exit code: its broken tickets are partial
     assert "nothing to do" in done.stderr
     assert report.read_text() == full_run
 
@@ -145,3 +145,54 @@ def test_resume_refuses_a_file_that_is_no_report(
     assert done.returncode == 2
     assert "line 2: not a report" in done.stderr
     assert report.read_text() == '{"host": {}}\nnot json\n'  # left as it was
+
+
+def test_resume_keeps_one_moment_and_one_batch(
+    queue: tuple[Path, list[Ticket]], full_run: str, tmp_path: Path
+) -> None:
+    root, _ = queue
+    lines = full_run.splitlines(keepends=True)
+    report = tmp_path / "report.jsonl"
+    report.write_text("".join(lines[:4]))
+    # Without --as-of the kept reports' moment is used; from another folder, the same
+    # batch is recognised by where its argument lies.
+    done = hiveparse("analyze", root.name, "-f", "jsonl", "--resume", report, cwd=root.parent)
+    assert done.returncode == 3, done.stderr
+    assert {json.loads(x)["as_of"] for x in report.read_text().splitlines()} == {
+        "2026-06-01T00:00:00Z"
+    }
+    assert report.read_text() != full_run  # host.argument is named as given: "tickets"
+    assert [json.loads(x)["host"]["case"] for x in report.read_text().splitlines()] == [
+        json.loads(x)["host"]["case"] for x in full_run.splitlines()
+    ]
+    report.write_text("".join(lines[:4]))
+    other = hiveparse("analyze", root, "-f", "jsonl", "--as-of", "2026-07-01", "--resume", report)
+    assert other.returncode == 2 and "resume with the same moment" in other.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "t").mkdir()
+    foreign = hiveparse("analyze", elsewhere, "-f", "jsonl", "--resume", report)
+    assert foreign.returncode == 2 and "none of its 4 report(s)" in foreign.stderr
+    assert report.read_text() == "".join(lines[:4])  # a refused resume leaves FILE as it was
+
+
+def test_a_ticket_holding_only_a_link_out_of_it_is_partial(tmp_path: Path) -> None:
+    tickets = tmp_path / "tickets"
+    make_queue(tickets, 2)
+    linker = tickets / "linker"
+    linker.mkdir()
+    (linker / "SYSTEM.reg").symlink_to(tickets / "ticket-00001" / "SYSTEM.reg")
+    done = hiveparse("analyze", tickets, "-f", "jsonl", "--as-of", AS_OF)
+    documents = _documents(done.stdout)
+    (linked,) = [d for d in documents if d["host"]["case"] == "linker"]
+    assert linked["partial"] is True  # a link out of the case may hide evidence
+    codes = [d["code"] for d in linked["diagnostics"]]  # type: ignore[union-attr]
+    assert codes == ["case.no_evidence", "discover.symlink_outside"]
+    assert done.returncode == 3
+
+
+def test_one_machines_keys_are_refused_for_a_batch(queue: tuple[Path, list[Ticket]]) -> None:
+    root, _ = queue
+    done = hiveparse("analyze", root, "--security", root / "ticket-00001" / "SYSTEM.reg")
+    assert done.returncode == 2
+    assert "one machine's key material" in done.stderr

@@ -212,3 +212,38 @@ def test_no_copy_outlives_the_analysis(tmp_path: Path) -> None:
     done = hiveparse("analyze", archive, "-f", "jsonl", env={**os.environ, "TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr
     assert list(scratch.iterdir()) == []
+
+
+def test_nested_and_renamed_encrypted_members_are_reported(tmp_path: Path) -> None:
+    inner = _collection(tmp_path / "inner.zip", "C/")
+    nested = _hostile(tmp_path / "nested.zip", [("collections/inner.zip", inner.read_bytes())])
+    workspace = tmp_path / "work"
+    workspace.mkdir()
+    extraction = extract_collection(nested, workspace)
+    (note,) = extraction.diagnostics
+    assert note.severity == "error" and "ZIP archive itself" in note.message
+    pyzipper = oracle("pyzipper")
+    renamed = tmp_path / "renamed.zip"
+    with pyzipper.AESZipFile(renamed, "w", encryption=pyzipper.WZ_AES) as writer:
+        writer.setpassword(b"infected")
+        writer.writestr(
+            "acme-rdsh01-system.hiv", (IMAGE / "Windows/System32/config/SYSTEM").read_bytes()
+        )
+    extraction = extract_collection(renamed, workspace)
+    (note,) = extraction.diagnostics
+    assert note.code == "archive.encrypted" and "1 member(s) are encrypted" in note.message
+
+
+def test_a_broken_zip_among_tickets_is_its_own_case(tmp_path: Path) -> None:
+    tickets = tmp_path / "zq"
+    tickets.mkdir()
+    whole = _collection(tmp_path / "whole.zip", "C/").read_bytes()
+    (tickets / "truncated.zip").write_bytes(whole[: len(whole) // 2])
+    (tickets / "4712").mkdir()
+    (tickets / "4712" / "SYSTEM").write_bytes(
+        (IMAGE / "Windows/System32/config/SYSTEM").read_bytes()
+    )
+    code, documents, _ = _analyze(tickets)
+    assert code == 3
+    assert [d["host"]["case"] for d in documents] == ["4712", "truncated.zip"]
+    assert documents[1]["unreadable"][0]["path"] == str(tickets / "truncated.zip")
