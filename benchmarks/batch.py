@@ -90,16 +90,20 @@ def _dask_cluster(python: str) -> tuple[list[subprocess.Popen[bytes]], str] | No
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     address = f"tcp://127.0.0.1:{port}"
-    workers = subprocess.Popen(
-        [python, "-m", "distributed.cli.dask_worker", address, "--nworkers", "2",
-         "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    # Two single-threaded workers without nannies (--nworkers needs them).
+    argv = [python, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+            "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"]  # fmt: skip
+    workers = [
+        subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        for _ in range(2)
+    ]
     from distributed import Client  # noqa: PLC0415
 
     with Client(address, timeout=60) as client:
         client.wait_for_workers(2, timeout=120)
-    return [scheduler, workers], address
+    return [scheduler, *workers], address
 
 
 def main() -> int:
