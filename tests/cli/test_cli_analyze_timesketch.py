@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from hiveparse.report.timesketch import timeline_events
 from tests.cli.running import hiveparse
 from tests.support.oracles import oracle
 
@@ -128,3 +129,19 @@ def test_timesketch_import_client_takes_every_line(tmp_path: Path) -> None:
         assert theirs["timestamp_desc"] == ours["timestamp_desc"]  # not the importer's default
         moment = datetime.fromisoformat(theirs["datetime"]).astimezone(UTC)
         assert moment == datetime.fromisoformat(ours["datetime"])
+
+
+def test_carved_records_are_marked_deleted_on_the_timeline() -> None:
+    """samples/grace-reset keeps its deleted timebomb in a free cell; the carved value has no
+    key of its own left (no time). A carved key record carries its last write: given one,
+    the event says deleted."""
+    done = hiveparse("analyze", SAMPLES / "grace-reset", "-f", "json", "--as-of", AS_OF)
+    document = json.loads(done.stdout)
+    carved = document["recovered"]["facts"]
+    assert carved and all(fact["deleted"] for fact in carved)
+    assert not [e for e in timeline_events(document) if e["timestamp_desc"].startswith("Deleted")]
+    carved[0]["key_last_write"] = "2025-01-02T03:04:05Z"
+    (deleted,) = [e for e in timeline_events(document) if e["timestamp_desc"].startswith("Deleted")]
+    assert deleted["deleted"] is True and deleted["fact"] == "grace.timebomb"
+    assert deleted["datetime"] == "2025-01-02T03:04:05+00:00"
+    assert deleted["message"].startswith("Deleted key (carved)")
