@@ -137,7 +137,7 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
     # fork where there is one: a worker starts with the imports already done.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(jobs, mp_context=context)
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_signals)
 
     def submit(chunk: list[Case]) -> Future[list[CaseResult]]:
         nonlocal pool
@@ -145,7 +145,7 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
             return pool.submit(analyze_cases, chunk, options)
         except BrokenProcessPool:
             pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(jobs, mp_context=context)
+            pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_signals)
             return pool.submit(analyze_cases, chunk, options)
 
     def collect(chunk: list[Case], future: Future[list[CaseResult]]) -> list[CaseResult]:
@@ -159,24 +159,25 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
 
     try:
         yield from _in_order(cases, submit, collect, jobs)
-    except BaseException:
-        # Interrupted (Ctrl-C, SIGTERM) or abandoned: the workers stop now, not after the
-        # cases they hold (nothing would read their results).
-        _stop_workers(pool)
-        raise
     finally:
+        # Interrupted (Ctrl-C, SIGTERM) or done: what has not started is cancelled; the
+        # workers finish the cases in hand and stop (the interpreter waits for them).
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Terminate a pool's worker processes (the executor has no public way to)."""
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        process.terminate()
+def _worker_signals() -> None:
+    """A worker leaves interrupts to the run that started it. Ctrl-C and SIGTERM reach the
+    whole process group; a worker killed while it writes a result would leave the run
+    waiting for the rest of it forever. The run instead cancels what has not started, and
+    the workers stop after the cases in hand."""
+    import signal  # noqa: PLC0415
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _alone(case: Case, options: CaseOptions, context: Any) -> CaseResult:
-    with ProcessPoolExecutor(1, mp_context=context) as single:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_worker_signals) as single:
         try:
             return single.submit(_guarded, case, options).result()
         except BrokenProcessPool:
