@@ -269,6 +269,34 @@ def _volume(parts: tuple[str, ...], decoded: list[str]) -> tuple[tuple[str, str]
     return (os.path.normcase(display), ""), display
 
 
+def drive_trees(root: str | os.PathLike[str]) -> list[Path]:
+    """Every copy of the same drive in a Velociraptor collection: ``uploads/auto/C%3A``
+    and ``uploads/ntfs/%5C%5C.%5CC%3A`` for either (each accessor copies some files of the
+    drive); ``[root]`` for any other folder."""
+    folder = Path(root)
+    drive = _DRIVE_RE.match(unquote(folder.name, errors="replace"))
+    accessor = folder.parent
+    if drive is None or unquote(accessor.name).casefold() not in ACCESSOR_DIRS:
+        return [folder]
+    trees: list[Path] = []
+    try:
+        accessors = sorted(accessor.parent.iterdir())
+    except OSError:
+        return [folder]
+    for other in accessors:
+        if unquote(other.name).casefold() not in ACCESSOR_DIRS or not other.is_dir():
+            continue
+        try:
+            entries = sorted(other.iterdir())
+        except OSError:
+            continue  # discovery reports a folder it cannot list
+        for entry in entries:
+            match = _DRIVE_RE.match(unquote(entry.name, errors="replace"))
+            if match and match.group(1).upper() == drive.group(1).upper() and entry.is_dir():
+                trees.append(entry if other != accessor else folder)
+    return trees or [folder]
+
+
 def describe_location(path: str | os.PathLike[str]) -> Placement:
     """Where ``path`` lies, from its folder names alone (URL-encoded names decoded)."""
     absolute = _absolute(path)

@@ -7,7 +7,10 @@ together (or kept a file alone):
    content). Folder names are compared case-insensitively and URL-decoded (see
    :func:`hiveparse.evidence.discover.describe_location`):
 
-   * hives in the same ``Windows\\System32\\config`` folder form one host;
+   * hives in the same ``Windows\\System32\\config`` folder form one host; in a collection,
+     the config folders of one drive do, whichever accessor copied them (Velociraptor's
+     ``uploads/ntfs/%5C%5C.%5CC%3A`` and ``uploads/auto/C%3A``), and the machine's master
+     keys are looked for in every copy of the drive;
    * hives in ``config\\RegBack`` (and XP's ``Windows\\repair`` and restore-point
      ``snapshot`` folders) are an older state of that host: each such folder is a group of
      its own, labelled as such (``RDSH-01 (RegBack copy)``), never merged with the live
@@ -389,15 +392,25 @@ def _volume_text(item: _Item) -> str:
     return item.place.volume_display or item.place.anchor
 
 
+def _config_key(place: Placement) -> tuple[str, ...]:
+    """Which config folders are one machine's: the same folder, or, in a collection, the
+    same drive however it was read (Velociraptor copies locked hives through ``ntfs`` and
+    the rest through ``auto``: ``uploads/ntfs/%5C%5C.%5CC%3A`` and ``uploads/auto/C%3A`` are
+    one C: drive)."""
+    if place.volume is not None and place.volume[1]:
+        return ("drive", *place.volume)
+    return ("folder", place.anchor_key)
+
+
 def _location_groups(items: list[_Item]) -> list[_Group]:
-    configs: dict[str, list[_Item]] = defaultdict(list)
+    configs: dict[tuple[str, ...], list[_Item]] = defaultdict(list)
     snapshots: dict[str, list[_Item]] = defaultdict(list)
     profiles: dict[tuple[str, str], list[_Item]] = defaultdict(list)
     loose: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
         place = item.place
         if place.kind == "config":
-            configs[place.anchor_key].append(item)
+            configs[_config_key(place)].append(item)
         elif place.kind in _SNAPSHOT_NAMES:
             snapshots[place.anchor_key].append(item)
         elif place.kind == "profile" and place.volume is not None:

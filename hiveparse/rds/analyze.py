@@ -264,9 +264,13 @@ def _host_keys(group: HostGroup, named: MasterKeys) -> MasterKeys:
     """The master keys of one host: those where Windows keeps them on the host's own volume
     (``Microsoft\\Protect\\S-1-5-18``), never another host's, and every file the user named
     (--masterkeys serves every host)."""
+    from hiveparse.evidence.discover import drive_trees  # noqa: PLC0415
     from hiveparse.evidence.masterkey_files import MasterKeys, find_master_keys  # noqa: PLC0415
 
-    keys = find_master_keys([Path(group.folder)]) if group.volume else MasterKeys()
+    # In a Velociraptor collection the keys may have come through another accessor than
+    # the hives (uploads/auto/C%3A beside uploads/ntfs/%5C%5C.%5CC%3A): every copy of the
+    # drive is searched.
+    keys = find_master_keys(drive_trees(group.folder)) if group.volume else MasterKeys()
     keys.add(named)
     return keys
 

@@ -247,3 +247,21 @@ def test_a_broken_zip_among_tickets_is_its_own_case(tmp_path: Path) -> None:
     assert code == 3
     assert [d["host"]["case"] for d in documents] == ["4712", "truncated.zip"]
     assert documents[1]["unreadable"][0]["path"] == str(tickets / "truncated.zip")
+
+
+def test_one_drive_read_through_two_accessors_is_one_host(tmp_path: Path) -> None:
+    """Velociraptor copies locked files through the ntfs accessor and the rest through
+    auto: SYSTEM and SOFTWARE in one tree, SECURITY and the master keys in the other are
+    still one machine, whose grace period decrypts."""
+    archive = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as writer:
+        for file in _image_files():
+            member = file.relative_to(IMAGE).as_posix()
+            ntfs = file.name == "SECURITY" or "Protect" in member
+            prefix = LAYOUTS["velociraptor_ntfs" if ntfs else "velociraptor_auto"]
+            writer.write(file, prefix + member)
+    code, (document,), stderr = _analyze(archive)
+    assert code == 0, stderr
+    assert {r["hive"] for r in document["evidence"]} == {"SYSTEM", "SOFTWARE", "SECURITY"}
+    grace = document["licensing"]["grace_period"]
+    assert (grace["expires"], grace["expires_source"]) == (EXPIRES, "decrypted")
