@@ -351,9 +351,23 @@ def write_hosts_table(rows: list[tuple[str, ...]], sink: TextIO, *, width: int |
     from rich.table import Table  # noqa: PLC0415
 
     console = Console(file=sink, highlight=False, soft_wrap=False, emoji=False, width=width)
-    table = Table(title=f"{len(rows)} hosts", show_lines=False)
-    for column in HOST_COLUMNS:  # case and host are looked up: never cut across lines
-        table.add_column(column, no_wrap=column in ("case", "host"), overflow="fold")
+    table = Table(title=f"{len(rows)} hosts", show_lines=False, collapse_padding=True)
+    # Every column keeps room to be read: case and host are cut with an ellipsis past their
+    # share (the JSON and CSV have them whole), the diagnosis columns fold.
+    share = max(10, min(40, (console.width - 66) // 2))  # what case and host may take
+    widths = {"case": (8, share), "host": (8, share), "mode": (8, None),
+              "license servers": (8, None), "grace period": (9, None),
+              "worst finding": (12, None)}  # fmt: skip
+    for column in HOST_COLUMNS:
+        least, most = widths[column]
+        cut = column in ("case", "host")
+        table.add_column(
+            column,
+            min_width=least,
+            max_width=most,
+            no_wrap=cut,
+            overflow="ellipsis" if cut else "fold",
+        )
     for row in rows:
         severity = row[-1].split(" ", 1)[0]
         style = _STYLE.get(severity, "")
