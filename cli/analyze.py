@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
@@ -24,7 +24,10 @@ from .options import (
 )
 from .output import open_output
 
-SEVERITY_ORDER = tuple(FailOn)  # least severe first
+if TYPE_CHECKING:
+    from hiveparse.batch import Case, CaseOptions
+    from hiveparse.batch.resume import ResumePoint
+    from hiveparse.report.analyze_output import CaseWriter
 
 
 def _parse_as_of(text: str | None) -> datetime:
@@ -198,7 +201,7 @@ def analyze(
         sink_context = open_output(output, inputs, keep_on_interrupt=streamed)
     tally = _Tally()
     if point is not None:
-        tally.add_kept(point)
+        tally.outcome.merge(point.outcome())
     with sink_context as sink, _sigterm_interrupts():
         _run(
             [cases[i] for i in todo],
@@ -213,23 +216,24 @@ def analyze(
         )
     if resume is not None and not todo:
         say("info", f"every case is already in {resume}: nothing to do")
-    if not tally.evidence:
+    outcome = tally.outcome
+    if not outcome.evidence:
         from .errors import say_error  # noqa: PLC0415
 
-        if not tally.unreadable:
+        if not outcome.unreadable:
             say_error("no registry evidence found in " + ", ".join(map(str, evidence)))
         raise typer.Exit(EXIT_UNREADABLE)
-    if tally.partial:
+    if outcome.partial:
         raise typer.Exit(EXIT_PARTIAL)
-    if fail_on is not None and tally.worst >= SEVERITY_ORDER.index(fail_on):
+    if fail_on is not None and outcome.at_least(fail_on.value):
         raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
 
 
 @contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a scheduler's stop, `kill`) ends the run as Ctrl-C does: the workers are
-    stopped and a report written case by case keeps the cases it finished."""
+    """SIGTERM (a scheduler's stop, `kill`) ends the run as Ctrl-C does: the cases not
+    started are cancelled and a report written case by case keeps the cases it finished."""
     import signal  # noqa: PLC0415
 
     def interrupt(signum: int, frame: object) -> None:
@@ -250,24 +254,14 @@ class _Tally:
     """What the exit code and the last lines need of a run, kept as it goes."""
 
     def __init__(self) -> None:
+        from hiveparse.batch.outcome import Outcome  # noqa: PLC0415
+
         self.cases = 0
         self.empty = 0  # cases without registry evidence
-        self.evidence = False
-        self.unreadable = False
-        self.partial = False
-        self.worst = -1  # the index in SEVERITY_ORDER of the worst finding of any host
-
-    def add_kept(self, point: Any) -> None:
-        """The cases an earlier run wrote (--resume) count as this run's."""
-        for index in point.done:
-            kept = point.kept[index]
-            self.evidence |= kept.evidence
-            self.unreadable |= kept.unreadable
-            self.partial |= kept.partial
-            self.worst = max(self.worst, kept.worst)
+        self.outcome = Outcome()  # what the documents say, --resume's kept ones included
 
 
-def _writer(fmt: AnalyzeFormat, sink: TextIO, *, details: bool) -> Any:
+def _writer(fmt: AnalyzeFormat, sink: TextIO, *, details: bool) -> CaseWriter:
     from hiveparse.report import analyze_output  # noqa: PLC0415
 
     if fmt == AnalyzeFormat.JSONL:
@@ -288,8 +282,8 @@ def _writer(fmt: AnalyzeFormat, sink: TextIO, *, details: bool) -> Any:
 
 
 def _run(
-    cases: list[Any],
-    options: Any,
+    cases: list[Case],
+    options: CaseOptions,
     fmt: AnalyzeFormat,
     sink: TextIO,
     tally: _Tally,
@@ -311,13 +305,9 @@ def _run(
             writer.write_case(result.documents)
             tally.cases += 1
             tally.empty += result.empty
-            tally.evidence |= result.has_evidence
-            tally.partial |= result.partial
-            tally.unreadable |= any(document["unreadable"] for document in result.documents)
+            tally.outcome.partial |= result.partial  # also what no document could name
             for document in result.documents:
-                for finding in document["findings"]:
-                    rank = SEVERITY_ORDER.index(FailOn(finding["severity"]))
-                    tally.worst = max(tally.worst, rank)
+                tally.outcome.add(document)
             notes = result.notes + (result.host_notes if fmt == AnalyzeFormat.TABLE else [])
             if notes:
                 progress.clear()
@@ -338,7 +328,9 @@ def _run(
         raise
 
 
-def _resume_point(resume: Path, output: Path | None, fmt: AnalyzeFormat, cases: list[Any]) -> Any:
+def _resume_point(
+    resume: Path, output: Path | None, fmt: AnalyzeFormat, cases: list[Case]
+) -> ResumePoint:
     """What --resume FILE holds of these cases (FILE is then appended to)."""
     from hiveparse.batch.resume import read_resume_point  # noqa: PLC0415
     from hiveparse.errors import UsageError  # noqa: PLC0415
@@ -353,11 +345,11 @@ def _resume_point(resume: Path, output: Path | None, fmt: AnalyzeFormat, cases: 
     return point
 
 
-def _resumed_as_of(as_of: str | None, point: Any, resume: Path) -> str | None:
+def _resumed_as_of(as_of: str | None, point: ResumePoint, resume: Path) -> str | None:
     """The moment of the resumed run: the one the kept reports were measured against."""
     from hiveparse.errors import UsageError  # noqa: PLC0415
 
-    moments: list[str] = sorted(point.as_of)
+    moments: list[str] = sorted(point.outcome().as_of)
     if len(moments) > 1:
         raise UsageError(
             f"--resume {str(resume)!r}: its reports were made as of {', '.join(moments)}; "

@@ -49,7 +49,6 @@ class CaseResult:
     # ... and shown beside a table only (every warning and error of every host).
     host_notes: list[tuple[str, str]] = field(default_factory=list)
     partial: bool = False
-    has_evidence: bool = False
     empty: bool = False  # a case of a batch that held no registry evidence
 
 
@@ -88,7 +87,6 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
         documents = [host_document(host, analysis) for host in analysis.hosts]
     result = CaseResult(case, partial=analysis.partial)
     result.documents = documents
-    result.has_evidence = any(host.evidence for host in analysis.hosts)
     notes = [_shown(note, analysis) for note in analysis.unplaced]
     notes[:0] = [_shown(unreadable_diagnostic(item), analysis) for item in analysis.unreadable]
     if not result.documents and (options.report_empty or _incidental(case)):
@@ -132,13 +130,10 @@ def failed_case(case: Case, options: CaseOptions, reason: str) -> CaseResult:
 
 def _shown(note: Diagnostic, analysis: Any) -> Diagnostic:
     """A note with the copies of ZIP members named as the archive's inside."""
-    message, where = note.message, note.location
-    source = where.source
-    for extraction in analysis.extractions:
-        message = extraction.show(message)
-        source = None if source is None else extraction.show(source)
+    where = note.location
+    source = None if where.source is None else analysis.show(where.source)
     location = Location(source, where.offset, where.line, where.column)
-    return Diagnostic(note.code, message, location, note.severity)
+    return Diagnostic(note.code, analysis.show(note.message), location, note.severity)
 
 
 def _incidental(case: Case) -> bool:

@@ -34,10 +34,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from hiveparse.evidence.discover import ACCESSOR_DIRS, HeadKind, describe_location, head_kind
+from hiveparse.evidence.discover import (
+    ACCESSOR_DIRS,
+    HeadKind,
+    describe_location,
+    drive_letter,
+    head_kind,
+)
 
 # Folder names that make a folder a Windows volume or a collection (compared case-blind,
-# URL-decoded). Drive letters are matched by _DRIVE below.
+# URL-decoded); drive-letter folders too (discover.drive_letter).
 _LAYOUT_NAMES = (
     frozenset(
         {
@@ -83,11 +89,6 @@ def inside_archive(case: str) -> str:
     return case.replace("!" + os.sep, os.sep).removesuffix("!")
 
 
-def _is_drive(name: str) -> bool:
-    text = unquote(name, errors="replace").removeprefix("\\\\.\\").removeprefix("\\\\?\\")
-    return len(text) in (1, 2, 3) and text[0].isalpha() and text[1:] in ("", ":", ":\\")
-
-
 def _inside_layout(folder: Path) -> bool:
     """Whether ``folder`` lies inside a Windows volume's config, profile or restore-point
     folders, as host grouping places files (from folder names alone; a queue kept under a
@@ -103,54 +104,53 @@ def _entries(folder: Path) -> list[os.DirEntry[str]] | None:
         return None  # discovery reports the unreadable folder within its case
 
 
-def _kind(entry: os.DirEntry[str]) -> HeadKind | None:
-    return head_kind(Path(entry.path), follow=False)
-
-
-# A file that cannot be sniffed (unreadable, a FIFO) keeps its folder one case, where
-# discovery reports it.
-_EVIDENCE = (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG, None)
-
-
 def _is_zip_file(path: Path) -> bool:
     return head_kind(path, follow=True) == HeadKind.ARCHIVE
 
 
-def _zip(entry: os.DirEntry[str]) -> bool:
-    return entry.is_file(follow_symlinks=False) and _kind(entry) == HeadKind.ARCHIVE
-
-
-def _folder_of_cases(folder: Path, entries: list[os.DirEntry[str]]) -> bool:
-    if not any(entry.is_dir(follow_symlinks=False) or _zip(entry) for entry in entries):
-        return False  # an empty ticket is a case too: it is reported as one
-    sniffed = 0
+def _survey(entries: list[os.DirEntry[str]]) -> dict[str, HeadKind] | None:
+    """What each regular file of a folder is (sniffed once), when the folder may be a
+    folder of cases: None when an entry keeps it one case (a volume or collection name, a
+    link, registry evidence, a file that cannot be sniffed, more than MAX_SNIFFED files)."""
+    kinds: dict[str, HeadKind] = {}
     for entry in entries:
-        name = entry.name
-        if unquote(name, errors="replace").casefold() in _LAYOUT_NAMES or _is_drive(name):
-            return False
+        if unquote(entry.name, errors="replace").casefold() in _LAYOUT_NAMES:
+            return None
+        if drive_letter(entry.name) is not None:
+            return None
         try:
             mode = entry.stat(follow_symlinks=False).st_mode
         except OSError:
-            return False
+            return None
         if stat.S_ISLNK(mode):
-            return False  # where a link leads is discovery's question, within one case
+            return None  # where a link leads is discovery's question, within one case
         if stat.S_ISREG(mode):
-            sniffed += 1
-            if sniffed > MAX_SNIFFED or _kind(entry) in _EVIDENCE:
-                return False
-    return not _inside_layout(folder)
+            kind = head_kind(Path(entry.path), follow=False)
+            # A file that cannot be sniffed (unreadable, a FIFO) keeps its folder one case,
+            # where discovery reports it.
+            if len(kinds) >= MAX_SNIFFED or kind is None or kind in _EVIDENCE:
+                return None
+            kinds[entry.name] = kind
+    return kinds
+
+
+_EVIDENCE = (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG)
 
 
 def _split_folder(folder: Path, argument: str, depth: int) -> Iterator[Case]:
     entries = _entries(folder) if depth < MAX_SPLIT_DEPTH else None
-    if entries is None or not _folder_of_cases(folder, entries):
+    kinds = None if entries is None else _survey(entries)
+    folders = [] if entries is None else [e for e in entries if e.is_dir(follow_symlinks=False)]
+    zips = [] if kinds is None else [n for n, k in kinds.items() if k == HeadKind.ARCHIVE]
+    # An empty ticket, or one holding its files, is a case as it stands (and reported).
+    if entries is None or kinds is None or not (folders or zips) or _inside_layout(folder):
         name = None if depth == 0 else os.path.relpath(folder, argument)
         yield Case((str(folder),), argument, name)
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _split_folder(Path(entry.path), argument, depth + 1)
-        elif _zip(entry):  # a collection sent as a ZIP file is a case of its own
+        elif entry.name in zips:  # a collection sent as a ZIP file is a case of its own
             yield Case((entry.path,), argument, os.path.relpath(entry.path, argument))
     # Files that are not evidence (a README beside the tickets) belong to no case.
 

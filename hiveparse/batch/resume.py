@@ -14,28 +14,16 @@ holds evidence, and their worst finding (the exit code is the whole batch's).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
 from hiveparse.errors import UsageError
+from hiveparse.evidence.discover import normalized_path
 
 from .cases import Case, inside_archive
-
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-
-
-@dataclass
-class Kept:
-    """What a case's documents in the file say, for the run's exit code."""
-
-    partial: bool = False
-    evidence: bool = False
-    unreadable: bool = False
-    worst: int = -1  # index in SEVERITIES of its worst finding
-    as_of: set[str] = field(default_factory=set)
+from .outcome import Outcome
 
 
 @dataclass
@@ -43,18 +31,19 @@ class ResumePoint:
     done: set[int] = field(default_factory=set)  # indexes of the cases already written
     keep_bytes: int = 0  # the file's length once a torn tail (and its case) is cut off
     torn: bool = False
-    kept: dict[int, Kept] = field(default_factory=dict)  # by case index, for the done ones
+    kept: dict[int, Outcome] = field(default_factory=dict)  # by case index
 
-    @property
-    def as_of(self) -> set[str]:
-        return {moment for index in self.done for moment in self.kept[index].as_of}
+    def outcome(self) -> Outcome:
+        """What the documents of the done cases say (a torn last case left out)."""
+        merged = Outcome()
+        for index in self.done:
+            merged.merge(self.kept[index])
+        return merged
 
 
 def _key(argument: str | None) -> str | None:
     """An argument as the same folder is named from anywhere (relative to this folder)."""
-    return (
-        None if argument is None else os.path.normcase(os.path.normpath(Path(argument).absolute()))
-    )
+    return None if argument is None else normalized_path(argument)
 
 
 def _owners(cases: Sequence[Case]) -> dict[tuple[str | None, str | None], int]:
@@ -81,17 +70,6 @@ def _owner(owners: dict[tuple[str | None, str | None], int], host: dict[str, Any
     return None
 
 
-def _keep(kept: Kept, document: dict[str, Any]) -> None:
-    kept.partial |= bool(document.get("partial"))
-    kept.evidence |= bool(document.get("evidence"))
-    kept.unreadable |= bool(document.get("unreadable"))
-    for finding in document.get("findings") or []:
-        if finding.get("severity") in SEVERITIES:
-            kept.worst = max(kept.worst, SEVERITIES.index(finding["severity"]))
-    if isinstance(document.get("as_of"), str):
-        kept.as_of.add(document["as_of"])
-
-
 def read_resume_point(path: Path, cases: Sequence[Case]) -> ResumePoint:
     """What of ``cases`` the JSON Lines report ``path`` (``analyze -f jsonl``) holds.
     UsageError when it cannot be read, when a complete line of it is not an analyze report,
@@ -110,10 +88,12 @@ def read_resume_point(path: Path, cases: Sequence[Case]) -> ResumePoint:
                     point.torn = True
                     break
                 lines += 1
+                said = Outcome()
                 try:
                     document = json.loads(line)
                     host = document["host"]
-                except (ValueError, KeyError, TypeError) as error:
+                    said.add(document)
+                except (ValueError, KeyError, TypeError, AttributeError) as error:
                     raise UsageError(
                         f"--resume {str(path)!r} line {number}: not a report of "
                         f"'hiveparse analyze -f jsonl' ({type(error).__name__})"
@@ -122,7 +102,7 @@ def read_resume_point(path: Path, cases: Sequence[Case]) -> ResumePoint:
                 if index is not None:
                     point.done.add(index)
                     starts.setdefault(index, offset)
-                    _keep(point.kept.setdefault(index, Kept()), document)
+                    point.kept.setdefault(index, Outcome()).merge(said)
                     last = index
                 offset += len(line)
     except OSError as error:

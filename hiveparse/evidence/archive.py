@@ -32,11 +32,13 @@ import os
 import shutil
 import stat
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity
+from hiveparse.safefiles import open_regular_file
 
 from .discover import SNIFF_BYTES, HeadKind, classify_head
 
@@ -92,28 +94,34 @@ class Extraction:
         """``text`` with the copy's folder named as the archive's inside."""
         return text.replace(str(self.root), self.shown)
 
-    def container(self, copied: str) -> dict[str, Any] | None:
-        """The provenance record of a copied member (None for a path not copied here)."""
-        member = self.members.get(copied)
-        if member is None:
-            return None
-        return {
-            "format": "zip",
-            "path": self.archive,
-            "sha256": self.sha256,
-            "member": member.name,
-            "member_sha256": member.sha256,
-            "member_size": member.size,
-        }
+    def containers(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each copied member's path here and its provenance record."""
+        for copied, member in self.members.items():
+            yield (
+                copied,
+                {
+                    "format": "zip",
+                    "path": self.archive,
+                    "sha256": self.sha256,
+                    "member": member.name,
+                    "member_sha256": member.sha256,
+                    "member_size": member.size,
+                },
+            )
+
+
+def _parts(name: str) -> list[str]:
+    """A member's folder names and file name ('/'-separated, APPNOTE 4.4.17; collectors
+    made on Windows may use '\\')."""
+    return [part for part in name.replace("\\", "/").split("/") if part]
 
 
 def _safe_parts(name: str) -> list[str] | None:
-    """The folder names and file name of a member, or None when the name could leave the
-    folder it is copied into (APPNOTE 4.4.17: names are relative, '/'-separated; collectors
-    made on Windows may use '\\')."""
+    """The folder names and file name of a member (:func:`_parts`), or None when the name
+    could leave the folder it is copied into (APPNOTE 4.4.17: names are relative)."""
     if "\x00" in name or name.startswith(("/", "\\")):
         return None
-    parts = [part for part in name.replace("\\", "/").split("/") if part]
+    parts = _parts(name)
     if not parts or any(part in (".", "..") or len(part.encode()) > 255 for part in parts):
         return None
     if len(parts[0]) == 2 and parts[0][1] == ":":  # a drive-letter path: C:/...
@@ -135,15 +143,7 @@ def _wanted_by_name(parts: list[str]) -> bool:
     )
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _open_zip(path: Path, password: str | None) -> zipfile.ZipFile:
+def _open_zip(handle: BinaryIO, path: Path, password: str | None) -> zipfile.ZipFile:
     aes: Any = None
     if password is not None:
         try:
@@ -153,7 +153,7 @@ def _open_zip(path: Path, password: str | None) -> zipfile.ZipFile:
         else:
             aes = pyzipper.AESZipFile
     try:
-        archive = aes(path) if aes is not None else zipfile.ZipFile(path)
+        archive = aes(handle) if aes is not None else zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise EvidenceError(f"not a readable ZIP archive: {error}", source=str(path)) from error
     if password is not None:
@@ -179,7 +179,7 @@ class _Copier:
         """A member not copied: an error (the result is partial) when its name is that of
         registry evidence (or ``severity`` says so), else a warning."""
         if severity is None:
-            parts = [part for part in info.filename.replace("\\", "/").split("/") if part]
+            parts = _parts(info.filename)
             evidence = bool(parts) and _wanted_by_name(parts)
             severity = Severity.ERROR if evidence else Severity.WARNING
         self.note(ARCHIVE_MEMBER, f"member {info.filename!r} not read: {why}", severity)
@@ -254,16 +254,38 @@ def extract_collection(
     ``workspace``. EvidenceError when the archive cannot be read at all; a member that
     cannot be copied is a diagnostic (an ERROR makes the result partial)."""
     limits = limits or ArchiveLimits()
+    # One read-only handle (access time untouched, a FIFO refused) for the hash and the
+    # members: what is hashed is what is read.
     try:
-        digest = _sha256_file(path)
+        handle = open_regular_file(path)
     except OSError as error:
-        message = f"cannot read: {error.strerror or error}"
-        raise EvidenceError(message, source=str(path)) from error
+        raise _unreadable(path, error) from error
+    with handle:
+        try:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            handle.seek(0)
+        except OSError as error:
+            raise _unreadable(path, error) from error
+        return _extract(handle, path, digest, workspace, password, limits)
+
+
+def _unreadable(path: Path, error: OSError) -> EvidenceError:
+    return EvidenceError(f"cannot read: {error.strerror or error}", source=str(path))
+
+
+def _extract(
+    handle: BinaryIO,
+    path: Path,
+    digest: str,
+    workspace: Path,
+    password: str | None,
+    limits: ArchiveLimits,
+) -> Extraction:
     root = workspace / f"archive-{len(list(workspace.iterdir())):05d}"
     root.mkdir(mode=0o700)
     extraction = Extraction(str(path), digest, root)
     copier = _Copier(extraction, limits)
-    with _open_zip(path, password) as archive:
+    with _open_zip(handle, path, password) as archive:
         entries = archive.infolist()
         if len(entries) > limits.members:
             copier.note(

@@ -254,8 +254,17 @@ def _absolute(path: str | os.PathLike[str]) -> str:
     return os.path.normpath(Path(path).absolute())
 
 
-def _norm(path: str | os.PathLike[str]) -> str:
+def normalized_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as one folder or file is named from anywhere: absolute, normalised, in the
+    system's case (links not resolved), for comparisons."""
     return os.path.normcase(_absolute(path))
+
+
+def drive_letter(name: str) -> str | None:
+    """The drive a folder name stands for in a collection (KAPE's ``C``, Velociraptor's
+    ``C%3A`` and ``%5C%5C.%5CC%3A``), upper case; None for any other name."""
+    match = _DRIVE_RE.match(unquote(name, errors="replace"))
+    return None if match is None else match.group(1).upper()
 
 
 def _volume(parts: tuple[str, ...], decoded: list[str]) -> tuple[tuple[str, str], str]:
@@ -274,7 +283,7 @@ def drive_trees(root: str | os.PathLike[str]) -> list[Path]:
     and ``uploads/ntfs/%5C%5C.%5CC%3A`` for either (each accessor copies some files of the
     drive); ``[root]`` for any other folder."""
     folder = Path(root)
-    drive = _DRIVE_RE.match(unquote(folder.name, errors="replace"))
+    drive = drive_letter(folder.name)
     accessor = folder.parent
     if drive is None or unquote(accessor.name).casefold() not in ACCESSOR_DIRS:
         return [folder]
@@ -290,10 +299,11 @@ def drive_trees(root: str | os.PathLike[str]) -> list[Path]:
             entries = sorted(other.iterdir())
         except OSError:
             continue  # discovery reports a folder it cannot list
-        for entry in entries:
-            match = _DRIVE_RE.match(unquote(entry.name, errors="replace"))
-            if match and match.group(1).upper() == drive.group(1).upper() and entry.is_dir():
-                trees.append(entry if other != accessor else folder)
+        trees.extend(
+            entry if other != accessor else folder
+            for entry in entries
+            if drive_letter(entry.name) == drive and entry.is_dir()
+        )
     return trees or [folder]
 
 
@@ -317,7 +327,13 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
     def placed(kind: str, role: str, anchor: str, at: int, user: str | None = None) -> Placement:
         volume, display = _volume(parts[:at], decoded[:at])
         return Placement(
-            role + suffix, kind, shown(anchor), _norm(anchor), volume, shown(display), user
+            role + suffix,
+            kind,
+            shown(anchor),
+            normalized_path(anchor),
+            volume,
+            shown(display),
+            user,
         )
 
     for i in range(last - 1, -1, -1):
@@ -349,7 +365,7 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
             and low[last - 1] == "snapshot"
         ):
             return placed("restore_point", "restore point snapshot", folder, i)
-    return Placement("loose file" + suffix, "loose", shown(folder), _norm(folder))
+    return Placement("loose file" + suffix, "loose", shown(folder), normalized_path(folder))
 
 
 def evidence_tree(path: str | os.PathLike[str]) -> Path:
@@ -376,7 +392,7 @@ def evidence_tree(path: str | os.PathLike[str]) -> Path:
         if not system:
             return absolute.parent
         volume = Path(*absolute.parts[: system[-1]])
-    if not _DRIVE_RE.match(unquote(volume.name, errors="replace")):
+    if drive_letter(volume.name) is None:
         return volume
     root = volume.parent
     if unquote(root.name, errors="replace").casefold() in ACCESSOR_DIRS:
@@ -611,7 +627,9 @@ class _Search:
             else:
                 head = _read_head(path, follow=explicit)
         except _NotRegular as special:
-            self.skipped[_norm(path)] = _Skipped(path, f"{special.what}: not opened", explicit)
+            self.skipped[normalized_path(path)] = _Skipped(
+                path, f"{special.what}: not opened", explicit
+            )
             return
         except OSError as error:
             if explicit:
@@ -622,7 +640,7 @@ class _Search:
             return
         earlier = self.seen_files.get(head.identity)
         if earlier is not None:
-            if _norm(earlier) in self.found:
+            if normalized_path(earlier) in self.found:
                 self.evidence_seen += 1
             link = f"symbolic link to {target}: " if target is not None else ""
             self.note(
@@ -636,7 +654,7 @@ class _Search:
         self.seen_files[head.identity] = path
         if target is not None:
             self.followed(path, target)
-        info, key = head.info, _norm(path)
+        info, key = head.info, normalized_path(path)
         if info.kind == HeadKind.LOG:
             self.logs[key] = _Log(path, info.file_type, head.size, explicit)
         elif info.kind in (HeadKind.HIVE, HeadKind.REG) or (
@@ -856,7 +874,7 @@ class _Search:
                 self.refused_logs(search.refused)
             files.append(replace(found, logs=tuple(beside)))
             for log_path in beside:
-                attached.setdefault(_norm(log_path), (log_path, found.path))
+                attached.setdefault(normalized_path(log_path), (log_path, found.path))
         logs: list[FoundLog] = []
         for key, (log_path, hive_path) in attached.items():
             seen = self.logs.pop(key, None)

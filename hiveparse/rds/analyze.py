@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
 from hiveparse.evidence.archive import ARCHIVE_CODES
-from hiveparse.evidence.discover import MAY_MISS_EVIDENCE
+from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, normalized_path
 from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
@@ -120,6 +120,12 @@ class Analysis:
     unplaced: list[Diagnostic] = field(default_factory=list)
     extractions: list[Extraction] = field(default_factory=list)  # ZIP collections read
 
+    def show(self, text: str) -> str:
+        """``text`` with the copies of ZIP members named as the archive's inside."""
+        for extraction in self.extractions:
+            text = extraction.show(text)
+        return text
+
     @property
     def partial(self) -> bool:
         """Some host's document says partial. Every input that could not be read, and every
@@ -218,10 +224,6 @@ def _open_all(
     return opened
 
 
-def _absolute(path: str) -> str:
-    return os.path.normcase(os.path.normpath(Path(path).absolute()))
-
-
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -230,13 +232,13 @@ def _owners(path: str, groups: list[HostGroup], *, folder_level: bool) -> list[H
     """The hosts a diagnostic or an unreadable file at ``path`` belongs to: the host whose
     folder holds it; for a problem with a whole folder (a limit reached, an unreadable
     directory), every host found below that folder."""
-    where = _absolute(path)
-    holding = [g for g in groups if _inside(where, _absolute(g.folder))]
+    where = normalized_path(path)
+    holding = [g for g in groups if _inside(where, normalized_path(g.folder))]
     if holding:
-        deepest = max(len(_absolute(g.folder)) for g in holding)
-        return [g for g in holding if len(_absolute(g.folder)) == deepest]
+        deepest = max(len(normalized_path(g.folder)) for g in holding)
+        return [g for g in holding if len(normalized_path(g.folder)) == deepest]
     if folder_level:
-        return [g for g in groups if _inside(_absolute(g.folder), where)]
+        return [g for g in groups if _inside(normalized_path(g.folder), where)]
     return []
 
 
@@ -459,13 +461,13 @@ def _host_report(
     decryption = decrypt_grace(facts, evidence, keys)
     state = build_state(facts, analysis.as_of, decryption)
     # Master key files are key material the decryption reads, not skipped evidence.
-    keys_read = {_absolute(ref.path) for ref in keys.files.values()}
+    keys_read = {normalized_path(ref.path) for ref in keys.files.values()}
     notes = [
         note
         for note in notes
         if note.code != "discover.not_evidence"
         or note.location.source is None
-        or _absolute(note.location.source) not in keys_read
+        or normalized_path(note.location.source) not in keys_read
     ]
     diagnostics: list[Diagnostic] = [*notes, *facts.notes, *keys.notes]
     for item in evidence:
@@ -562,7 +564,7 @@ def _input_only_report(
 
     folder = folder or str(Path(path).parent)
     argument = arguments.get(path) or next(
-        (str(p) for p in paths if _inside(_absolute(path), _absolute(str(p)))), None
+        (str(p) for p in paths if _inside(normalized_path(path), normalized_path(str(p)))), None
     )
     return HostReport(
         label=label,
@@ -653,28 +655,25 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
         evidence_fields=evidence_fields,
     )
     if analysis.extractions:
-        document = _shown_from_archives(document, analysis.extractions)
+        document = _shown_from_archives(document, analysis)
     return document
 
 
-def _shown_from_archives(document: dict[str, Any], extractions: list[Extraction]) -> dict[str, Any]:
+def _shown_from_archives(document: dict[str, Any], analysis: Analysis) -> dict[str, Any]:
     """The document with each copied member named as the archive's inside
     (``COLLECTION.zip!/member``), and the provenance of every file read from an archive
     (the archive's sha256, the member's name and sha256) beside its record."""
     from hiveparse.evidence.hosts import case_of  # noqa: PLC0415
 
-    containers: dict[str, dict[str, Any]] = {}
-    for extraction in extractions:
-        for copied in extraction.members:
-            record = extraction.container(copied)
-            if record is not None:
-                containers[extraction.show(copied)] = record
+    containers = {
+        analysis.show(copied): record
+        for extraction in analysis.extractions
+        for copied, record in extraction.containers()
+    }
 
     def shown(node: Any) -> Any:
         if isinstance(node, str):
-            for extraction in extractions:
-                node = extraction.show(node)
-            return node
+            return analysis.show(node)
         if isinstance(node, list):
             return [shown(item) for item in node]
         if isinstance(node, dict):
@@ -686,7 +685,7 @@ def _shown_from_archives(document: dict[str, Any], extractions: list[Extraction]
         if record["path"] in containers:
             record["container"] = containers[record["path"]]
     host = document["host"]
-    if any(host["case"].startswith(e.shown) for e in extractions):
+    if any(host["case"].startswith(e.shown) for e in analysis.extractions):
         host["case"] = case_of(host["case"], host["argument"])
     return document
 

@@ -6,15 +6,14 @@ severity, confidence, title and detail, and the facts it rests on, one per line 
 value, what it holds, and where: file with cell offset or line). UTF-8 with a byte order
 mark (spreadsheets then read it as UTF-8), RFC 4180 quoting, CRLF; every cell safe for
 spreadsheets (:mod:`~hiveparse.report.spreadsheet`): registry strings come from customers.
+The rows are made here; :class:`~hiveparse.report.analyze_output.CsvWriter` writes them,
+case by case.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
-from typing import Any, TextIO
-
-from hiveparse.report.spreadsheet import safe_cell
+from typing import Any
 
 CSV_COLUMNS = (
     "case", "host", "evidence", "finding", "severity", "confidence", "title", "detail",
@@ -56,11 +55,3 @@ def finding_rows(documents: Iterable[Mapping[str, Any]]) -> Iterable[list[object
                 *head, finding["id"], finding["severity"], finding["confidence"],
                 finding["title"], finding["detail"], facts, partial,
             ]  # fmt: skip
-
-
-def write_findings_csv(documents: Iterable[Mapping[str, Any]], sink: TextIO) -> None:
-    sink.write(BYTE_ORDER_MARK)
-    writer = csv.writer(sink, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in finding_rows(documents):
-        writer.writerow([safe_cell(cell) for cell in row])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from hiveparse.errors import printable
+from hiveparse.rds.findings import FindingSeverity
 
 if TYPE_CHECKING:
     from hiveparse.report.models import OutboundHistory
@@ -300,16 +301,13 @@ def _problems(console: Any, document: dict[str, Any], escape: Any) -> None:
         console.print(f"[red]partial: some evidence could not be read ({escape(what)})[/red]")
 
 
-SEVERITY_RANK = ("info", "low", "medium", "high", "critical")
-
-
 def host_row(document: dict[str, Any]) -> tuple[str, ...]:
     """One host in one line of the hosts table: case, host, mode, license servers, grace
     period, and its worst finding (with how many findings it has)."""
     host = document["host"]
     licensing = document["licensing"]
     findings = document["findings"]
-    worst = max(findings, key=lambda f: SEVERITY_RANK.index(f["severity"]), default=None)
+    worst = min(findings, key=lambda f: FindingSeverity(f["severity"]).rank, default=None)
     if worst is None:
         verdict = "none" if document["evidence"] else "nothing judged"
     else:
