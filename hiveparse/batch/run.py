@@ -160,9 +160,10 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
     try:
         yield from _in_order(cases, submit, collect, jobs)
     finally:
-        # Interrupted (Ctrl-C, SIGTERM) or done: what has not started is cancelled; the
-        # workers finish the cases in hand and stop (the interpreter waits for them).
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Done, or interrupted (Ctrl-C, SIGTERM): what has not started is cancelled, the
+        # workers finish the cases in hand, and the pool is closed here rather than left
+        # to the interpreter's exit (where its threads race the closing of its pipes).
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_signals() -> None:

@@ -81,7 +81,13 @@ def _key_writes(timeline: _Timeline, document: Mapping[str, Any]) -> None:
     for (source, key_path, written), records in writes.items():
         facts = sorted({str(r["fact"]) for r in records})
         deleted = any(r.get("deleted") for r in records)
-        values = sorted({str(r["value_name"]) for r in records if r.get("value_name") is not None})
+        values = sorted(
+            {
+                str(r["value_name"]) or "(Default)"
+                for r in records
+                if r.get("value_name") is not None
+            }
+        )
         held = f" (values {', '.join(values)})" if values else ""
         timeline.add(
             written,

@@ -90,7 +90,8 @@ def test_file_arguments_stay_together_and_overlaps_are_one_case(tmp_path: Path) 
 
 
 def test_a_queue_kept_under_a_folder_called_users_is_still_a_batch(tmp_path: Path) -> None:
-    """Only the argument's own layout counts (macOS /Users, WSL /mnt/c/Users, /srv/uploads)."""
+    """Only the argument's own layout counts (a queue kept in a home folder under Users, or in
+    a folder named uploads, is still a batch)."""
     root = tmp_path / "Users" / "alice" / "uploads" / "tickets"
     _reg(root / "1" / "SYSTEM.reg")
     _reg(root / "2" / "SYSTEM.reg")
