@@ -142,6 +142,22 @@ def analyze(
             show_envvar=True,
         ),
     ] = None,
+    no_image_hash: Annotated[
+        bool,
+        typer.Option(
+            "--no-image-hash",
+            help="Disk images: do not hash the image's files (slow for large images); the "
+            "report says they were not hashed.",
+        ),
+    ] = False,
+    verify_image: Annotated[
+        bool,
+        typer.Option(
+            "--verify-image",
+            help="Disk images: read the whole media again and check it against the MD5/SHA1 "
+            "an EWF image stores.",
+        ),
+    ] = False,
     dask_scheduler: Annotated[
         str | None,
         typer.Option(
@@ -189,6 +205,8 @@ def analyze(
         grouping=group.value,
         report_empty=len(cases) > 1,
         zip_password=zip_password,
+        hash_image=not no_image_hash,
+        verify_image=verify_image,
     )
     todo = [i for i in range(len(cases)) if point is None or i not in point.done]
     sink_context: AbstractContextManager[TextIO]
@@ -217,7 +235,7 @@ def analyze(
     if resume is not None and not todo:
         say("info", f"every case is already in {resume}: nothing to do")
     outcome = tally.outcome
-    if not outcome.evidence:
+    if not outcome.evidence and not outcome.locked:
         from .errors import say_error  # noqa: PLC0415
 
         if not outcome.unreadable:

@@ -185,6 +185,10 @@ class RegEncodingError(EvidenceError):
     """A .reg file whose bytes cannot be decoded with the chosen or detected encoding."""
 
 
+class EncryptedVolume(EvidenceError):
+    """A volume of a disk image that is encrypted (BitLocker, LUKS): not decrypted."""
+
+
 class EngineError(EvidenceError):
     """A peer engine (regipy, python-registry) failed; its exception is chained."""
 
@@ -211,6 +215,7 @@ CATALOGUED_AREAS = (
     "analyze",
     "rds",
     "input",
+    "image",
     "identity",
     "compare",
     "cert",
@@ -484,6 +489,20 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "input.reg_encoding_error": "a .reg input whose bytes the encoding cannot decode",
     "input.engine_error": "a peer engine failed on the input",
     "input.usage_error": "an input that cannot be read as asked (an unknown encoding, ...)",
+    "input.encrypted_volume": "a disk image's volume that is encrypted (BitLocker, LUKS): not read",
+    # disk images (evidence/image/extract.py)
+    "image.not_hashed": "--no-image-hash: the image's files were not hashed",
+    "image.verified": "--verify-image: the hashes the image stores match its media",
+    "image.verify_failed": "--verify-image: a hash the image stores does not match its media",
+    "image.no_stored_hash": "--verify-image on an image that stores no hash of its media",
+    "image.damaged": (
+        "a read of the image failed or a partition passes its end: what could be read is reported"
+    ),
+    "image.partition_table": "a partition table that does not add up (a CRC, a loop); read anyway",
+    "image.shadow_copies": "volume shadow copies of a Windows volume: listed, not examined",
+    "image.not_searched": "a volume without a Windows installation (FAT, NTFS without Windows)",
+    "image.unsupported_volume": "a dynamic disk or storage pool, whose volumes are not read",
+    "image.no_windows": "no Windows installation anywhere in the image",
     # the host's identity (rds/identity.py)
     "identity.domain_name_unreadable": "Policy\\PolPrDmN is not a UNICODE_STRING: no domain name",
     "identity.domain_sid_invalid": "Policy\\PolPrDmS is not a SID: no domain SID",

@@ -36,6 +36,8 @@ class CaseOptions:
     grouping: str = "auto"
     report_empty: bool = False  # a case without evidence gets a document (batches do)
     zip_password: str | None = None  # for encrypted ZIP collections
+    hash_image: bool = True  # disk images: sha256 of their files (--no-image-hash: False)
+    verify_image: bool = False  # disk images: check the hashes an EWF image stores
 
 
 @dataclass
@@ -70,8 +72,12 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
 
     if not isinstance(case, Case):
         case = Case((str(case),), str(case))
-    # ZIP collections are copied into a private folder that lives as long as this call.
-    with Collections(options.zip_password) as collections:
+    from hiveparse.evidence.image.extract import ImageOptions  # noqa: PLC0415
+
+    images = ImageOptions(hash_image=options.hash_image, verify=options.verify_image)
+    # ZIP collections and disk images are copied into a private folder that lives as long
+    # as this call.
+    with Collections(options.zip_password, images) as collections:
         analysis = analyze(
             [Path(path) for path in case.paths],
             as_of=options.as_of,

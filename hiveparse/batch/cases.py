@@ -104,8 +104,21 @@ def _entries(folder: Path) -> list[os.DirEntry[str]] | None:
         return None  # discovery reports the unreadable folder within its case
 
 
-def _is_zip_file(path: Path) -> bool:
-    return head_kind(path, follow=True) == HeadKind.ARCHIVE
+_CONTAINERS = (HeadKind.ARCHIVE, HeadKind.IMAGE)
+
+
+def _is_container(path: Path) -> bool:
+    """A ZIP collection or a disk image: a case of its own."""
+    return head_kind(path, follow=True) in _CONTAINERS
+
+
+def _components(folder: Path, images: list[str]) -> set[str]:
+    """The files of ``folder`` that images in it are read with (a VMDK's extents)."""
+    if not images:
+        return set()
+    from hiveparse.evidence.image.formats import image_components  # noqa: PLC0415
+
+    return {part.name for name in images for part in image_components(folder / name)}
 
 
 def _survey(entries: list[os.DirEntry[str]]) -> dict[str, HeadKind] | None:
@@ -141,7 +154,9 @@ def _split_folder(folder: Path, argument: str, depth: int) -> Iterator[Case]:
     entries = _entries(folder) if depth < MAX_SPLIT_DEPTH else None
     kinds = None if entries is None else _survey(entries)
     folders = [] if entries is None else [e for e in entries if e.is_dir(follow_symlinks=False)]
-    zips = [] if kinds is None else [n for n, k in kinds.items() if k == HeadKind.ARCHIVE]
+    zips = [] if kinds is None else [n for n, k in kinds.items() if k in _CONTAINERS]
+    parts = _components(folder, [n for n in zips if kinds and kinds[n] == HeadKind.IMAGE])
+    zips = [name for name in zips if name not in parts]
     # An empty ticket, or one holding its files, is a case as it stands (and reported).
     if entries is None or kinds is None or not (folders or zips) or _inside_layout(folder):
         name = None if depth == 0 else os.path.relpath(folder, argument)
@@ -150,7 +165,7 @@ def _split_folder(folder: Path, argument: str, depth: int) -> Iterator[Case]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             yield from _split_folder(Path(entry.path), argument, depth + 1)
-        elif entry.name in zips:  # a collection sent as a ZIP file is a case of its own
+        elif entry.name in zips:  # a collection sent as a ZIP file, an image: a case
             yield Case((entry.path,), argument, os.path.relpath(entry.path, argument))
     # Files that are not evidence (a README beside the tickets) belong to no case.
 
@@ -175,7 +190,7 @@ def split_cases(arguments: Sequence[Path], *, merge_by_name: bool = False) -> li
     for argument in arguments:
         if argument.is_dir():
             cases.extend(_split_folder(argument, str(argument), 0))
-        elif _is_zip_file(argument):  # a collection: a case of its own
+        elif _is_container(argument):  # a collection or a disk image: a case of its own
             cases.append(Case((str(argument),), str(argument)))
         else:
             if not files:

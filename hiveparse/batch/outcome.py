@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hiveparse.evidence.image.extract import ENCRYPTED_KIND
 from hiveparse.rds.findings import FindingSeverity
 
 
@@ -16,6 +17,7 @@ class Outcome:
     partial: bool = False
     evidence: bool = False
     unreadable: bool = False
+    locked: bool = False  # evidence seen but closed to reading (an encrypted volume)
     worst: FindingSeverity | None = None
     as_of: set[str] = field(default_factory=set)
 
@@ -24,6 +26,9 @@ class Outcome:
         self.partial |= bool(document.get("partial"))
         self.evidence |= bool(document.get("evidence"))
         self.unreadable |= bool(document.get("unreadable"))
+        self.locked |= any(
+            item.get("kind") == ENCRYPTED_KIND for item in document.get("unreadable") or []
+        )
         for finding in document.get("findings") or []:
             self._worst(FindingSeverity(finding["severity"]))
         if isinstance(document.get("as_of"), str):
@@ -33,6 +38,7 @@ class Outcome:
         self.partial |= other.partial
         self.evidence |= other.evidence
         self.unreadable |= other.unreadable
+        self.locked |= other.locked
         if other.worst is not None:
             self._worst(other.worst)
         self.as_of |= other.as_of

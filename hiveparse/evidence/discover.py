@@ -64,6 +64,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
+from hiveparse.evidence.image.formats import sniff_image
 from hiveparse.model import EvidenceFormat
 from hiveparse.safefiles import (
     inside,
@@ -138,8 +139,6 @@ _CONTAINERS: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "a gzip file (not searched inside; decompress it first)"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (not searched inside; extract it first)"),
     (b"\xfd7zXZ\x00", "an xz file (not searched inside; decompress it first)"),
-    (b"vhdxfile", "a VHDX disk image (mount it and search the mount)"),
-    (b"EVF\x09\x0d\x0a\xff\x00", "an EWF (E01) image (mount it and search the mount)"),
     (b"CREG", "a Windows 9x registry file (CREG), which hiveparse does not read"),
 )
 
@@ -153,6 +152,7 @@ class HeadKind(StrEnum):
     REG = "reg"  # .reg text
     REGF_OTHER = "regf_other"  # 'regf' but too short for a file type, or an unknown type
     ARCHIVE = "archive"  # a ZIP archive: a collection, searched by analyze (evidence.archive)
+    IMAGE = "image"  # a disk image (EWF, VHD, VHDX, VMDK, raw): read by evidence.image
     NONE = "none"  # not registry evidence
 
 
@@ -164,6 +164,7 @@ class HeadInfo:
     file_type: int | None = None  # REGF base-block file type
     embedded_name: str | None = None  # REGF base-block file name (last 31 characters)
     note: str = ""  # for REGF_OTHER and NONE: why it is not taken as evidence
+    image_format: str | None = None  # for IMAGE: evidence.image.formats.ImageFormat
 
 
 def classify_head(head: bytes) -> HeadInfo:
@@ -196,6 +197,15 @@ def classify_head(head: bytes) -> HeadInfo:
         return HeadInfo(HeadKind.REG)
     if head.startswith(_ZIP_MAGIC):
         return HeadInfo(HeadKind.ARCHIVE, note=f"not registry evidence: {_CONTAINERS[0][1]}")
+    image = sniff_image(head)
+    if image is not None:
+        if image.format is None:
+            return HeadInfo(
+                HeadKind.NONE, note=f"not registry evidence: {image.what}, {image.note}"
+            )
+        return HeadInfo(
+            HeadKind.IMAGE, note=f"not registry evidence: {image.what}", image_format=image.format
+        )
     for magic, what in _CONTAINERS:
         if head.startswith(magic):
             return HeadInfo(HeadKind.NONE, note=f"not registry evidence: {what}")
@@ -420,11 +430,14 @@ class FoundFile:
 
 @dataclass(frozen=True, slots=True)
 class FoundArchive:
-    """A ZIP archive found while searching (a KAPE or Velociraptor collection, say)."""
+    """A ZIP archive (a KAPE or Velociraptor collection, say) or a disk image found while
+    searching."""
 
     path: Path
     size: int
     argument: Path
+    kind: HeadKind = HeadKind.ARCHIVE  # ARCHIVE or IMAGE
+    image_format: str | None = None  # for an IMAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,8 +691,10 @@ class _Search:
             )
         elif info.kind == HeadKind.REGF_OTHER:
             self.note(UNKNOWN_FILE_TYPE, f"{info.note}: skipped", path, Severity.WARNING)
-        elif info.kind == HeadKind.ARCHIVE and self.want_archives:
-            self.archives[key] = FoundArchive(path, head.size, argument)
+        elif info.kind in (HeadKind.ARCHIVE, HeadKind.IMAGE) and self.want_archives:
+            self.archives[key] = FoundArchive(
+                path, head.size, argument, info.kind, info.image_format
+            )
         else:
             self.skipped[key] = _Skipped(path, info.note, explicit)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
 from hiveparse.evidence.archive import ARCHIVE_CODES
 from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, normalized_path
+from hiveparse.evidence.image.extract import ENCRYPTED_KIND, IMAGE_CODES
 from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
@@ -30,7 +31,9 @@ from hiveparse.report.records import envelope
 
 if TYPE_CHECKING:
     from hiveparse.evidence.archive import Extraction
+    from hiveparse.evidence.discover import FoundArchive
     from hiveparse.evidence.hosts import Grouping, HostGroup
+    from hiveparse.evidence.image.extract import ImageExtraction, ImageOptions
     from hiveparse.evidence.masterkey_files import MasterKeys
     from hiveparse.rds.grace_decrypt import GraceDecryption
     from hiveparse.rds.rulebook import Judgement
@@ -118,7 +121,7 @@ class Analysis:
     discovery_notes: list[Diagnostic] = field(default_factory=list)
     # Diagnostics no host's inputs explain (reported on stderr, never in a host document).
     unplaced: list[Diagnostic] = field(default_factory=list)
-    extractions: list[Extraction] = field(default_factory=list)  # ZIP collections read
+    extractions: list[Extraction | ImageExtraction] = field(default_factory=list)  # ZIPs, images
 
     def show(self, text: str) -> str:
         """``text`` with the copies of ZIP members named as the archive's inside."""
@@ -142,16 +145,20 @@ class _Opened:
     unreadable: list[Unreadable] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
     arguments: dict[str, str] = field(default_factory=dict)  # evidence path -> argument
-    extractions: list[Extraction] = field(default_factory=list)
+    extractions: list[Extraction | ImageExtraction] = field(default_factory=list)
 
 
 class Collections:
-    """Where ZIP collections are copied while they are analysed: a private temporary
-    folder, made at the first archive and removed when the ``with`` block ends (the
-    documents are made inside it); and their password. Without it, a ZIP is skipped."""
+    """Where ZIP collections and disk images are copied from while they are analysed: a
+    private temporary folder, made at the first one and removed when the ``with`` block
+    ends (the documents are made inside it); the ZIPs' password and how images are read.
+    Without it, ZIPs and images are skipped."""
 
-    def __init__(self, password: str | None = None) -> None:
+    def __init__(self, password: str | None = None, images: ImageOptions | None = None) -> None:
+        from hiveparse.evidence.image.extract import ImageOptions  # noqa: PLC0415
+
         self.password = password
+        self.images = images or ImageOptions()
         self._folder: tempfile.TemporaryDirectory[str] | None = None
 
     def workspace(self) -> Path:
@@ -183,18 +190,7 @@ def _open_all(
     opened.unreadable = [Unreadable(e.path, e.message, e.kind) for e in discovery.errors]
     found_files = [(found.path, argument or str(found.argument)) for found in discovery.files]
     if collections is not None:
-        from hiveparse.evidence.archive import extract_collection  # noqa: PLC0415
-
-        for archive in discovery.archives:
-            try:
-                extraction = extract_collection(
-                    archive.path, collections.workspace(), password=collections.password
-                )
-            except HiveparseError as error:
-                opened.unreadable.append(
-                    Unreadable(str(archive.path), error.message, type(error).__name__, archive=True)
-                )
-                continue
+        for archive, extraction in _unpacked(discovery.archives, collections, opened):
             opened.extractions.append(extraction)
             opened.notes += extraction.diagnostics
             inside = discover_evidence([extraction.root])
@@ -222,6 +218,52 @@ def _open_all(
                 )
             )
     return opened
+
+
+def _unpacked(
+    found: Sequence[FoundArchive], collections: Collections, opened: _Opened
+) -> Iterator[tuple[FoundArchive, Extraction | ImageExtraction]]:
+    """Each ZIP collection and disk image copied out; what cannot be opened, and each
+    encrypted volume of an image, is an unreadable input of its own."""
+    from hiveparse.evidence.archive import extract_collection  # noqa: PLC0415
+    from hiveparse.evidence.discover import HeadKind  # noqa: PLC0415
+
+    images = [item for item in found if item.kind == HeadKind.IMAGE]
+    components: set[str] = set()
+    if images:
+        from hiveparse.evidence.image.formats import image_components  # noqa: PLC0415
+
+        for image in images:
+            components.update(normalized_path(part) for part in image_components(image.path))
+    for archive in found:
+        if normalized_path(archive.path) in components:
+            continue  # an extent read through the VMDK descriptor that names it
+        extraction: Extraction | ImageExtraction
+        try:
+            if archive.kind == HeadKind.IMAGE:
+                from hiveparse.evidence.image.extract import extract_image  # noqa: PLC0415
+                from hiveparse.evidence.image.formats import ImageFormat  # noqa: PLC0415
+
+                image_format = ImageFormat(archive.image_format or ImageFormat.RAW)
+                extraction = extract_image(
+                    archive.path, image_format, collections.workspace(), collections.images
+                )
+                opened.unreadable += [
+                    Unreadable(folder, what, ENCRYPTED_KIND, offset=offset, archive=True)
+                    for folder, what, offset in extraction.encrypted
+                ]
+            else:
+                extraction = extract_collection(
+                    archive.path, collections.workspace(), password=collections.password
+                )
+        except HiveparseError as error:
+            where = error.location
+            opened.unreadable.append(
+                Unreadable(str(archive.path), error.message, type(error).__name__,
+                           offset=where.offset, archive=True)
+            )  # fmt: skip
+            continue
+        yield archive, extraction
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -252,13 +294,14 @@ _FOLDER_CODES = (
         }
     )
     | ARCHIVE_CODES
-)  # an archive's notes are located at the folder its members were copied to
+    | IMAGE_CODES
+)  # an archive's or image's notes are located at the folder its files were copied to
 
 
 def _may_miss(note: Diagnostic) -> bool:
     """A note that evidence may have been missed: a skip of discovery, an archive's error."""
     return note.code in MAY_MISS_EVIDENCE or (
-        note.code in ARCHIVE_CODES and note.severity == Severity.ERROR
+        note.code in ARCHIVE_CODES | IMAGE_CODES and note.severity == Severity.ERROR
     )
 
 
@@ -705,6 +748,7 @@ INPUT_CODES: dict[str, str] = {
     "RegEncodingError": "input.reg_encoding_error",
     "EngineError": "input.engine_error",
     "UsageError": "input.usage_error",
+    "EncryptedVolume": "input.encrypted_volume",
 }
 
 

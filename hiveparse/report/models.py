@@ -51,16 +51,45 @@ class Mount(TypedDict):
     deletes_only: bool
 
 
-class Container(TypedDict):
-    """The archive a file was read from (analyze: a ZIP collection), its path shown as
-    ``ARCHIVE!/member``."""
+class ImageFile(TypedDict):
+    """One file of a disk image (a segment, an extent, a part)."""
 
-    format: Literal["zip"]
     path: str
-    sha256: Sha256
-    member: str  # the member's name as the archive stores it
+    sha256: Sha256 | None  # None with --no-image-hash
+    size: Annotated[int, Meta(ge=0)]
+
+
+class ImagePartition(TypedDict):
+    index: Annotated[int, Meta(ge=0)]  # 0: an image of one volume, without a table
+    scheme: Literal["mbr", "gpt", "none"]
+    offset: Annotated[int, Meta(ge=0)]  # bytes from the start of the disk
+    size: Annotated[int, Meta(ge=0)]
+    type: str  # "0x07" (MBR) or the type GUID (GPT)
+    type_name: str
+    name: str  # the GPT partition name
+
+
+class Container(TypedDict):
+    """The ZIP collection or disk image a file was read from (analyze), its path shown as
+    ``ARCHIVE!/member`` or ``IMAGE!/pN/path/in/volume``. The fields after ``member_size``
+    are a disk image's."""
+
+    format: Literal["zip", "ewf", "vhd", "vhdx", "vmdk", "raw"]
+    path: str  # the archive or image as named (an image's first segment, its descriptor)
+    sha256: Sha256 | None  # of that file; None for an image read with --no-image-hash
+    member: str  # the member's name in the archive; the path inside the volume, '/'-separated
     member_sha256: Sha256
     member_size: Annotated[int, Meta(ge=0)]
+    image_files: NotRequired[list[ImageFile]]
+    media_size: NotRequired[Annotated[int, Meta(ge=0)]]  # bytes of the virtual disk
+    stored_hashes: NotRequired[dict[str, str]]  # EWF: the md5 / sha1 recorded at acquisition
+    verified: NotRequired[dict[str, bool]]  # --verify-image: each stored hash matches
+    partition_table: NotRequired[Literal["mbr", "gpt", "none", "unknown"]]
+    partition: NotRequired[ImagePartition]
+    file_system: NotRequired[Literal["NTFS"]]
+    mft_entry: NotRequired[int | None]
+    mft_sequence: NotRequired[int | None]
+    times: NotRequired[dict[str, IsoTime]]  # $STANDARD_INFORMATION times
 
 
 class EvidenceRecord(TypedDict):
@@ -80,7 +109,7 @@ class EvidenceRecord(TypedDict):
     control_set: NotRequired[str | None]  # analyze: the control set its facts were read from
     role: NotRequired[str | None]  # analyze: what the input is for this host
     side: NotRequired[Literal["a", "b"]]  # diff: the side it belongs to
-    container: NotRequired[Container]  # analyze: the archive it was read from
+    container: NotRequired[Container]  # analyze: the archive or image it was read from
 
 
 class Envelope(TypedDict):
@@ -103,7 +132,7 @@ class SupportingFile(TypedDict):
     format: NotRequired[Literal["file"]]
     role: str
     used_by: NotRequired[str | None]
-    container: NotRequired[Container]  # the archive it was read from
+    container: NotRequired[Container]  # the archive or image it was read from
 
 
 # -- query ---------------------------------------------------------------------------------
