@@ -14,7 +14,7 @@
 #   SKIP_INSTALL=1           do not try to install missing tools
 #   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
 #   ONLY=9                   run only step 9 (hostile evidence), 10 (the query path), 11
-#                            (diff), 12 (compare) or 13 (a queue of tickets),
+#                            (diff), 12 (compare), 13 (a queue of tickets) or 14 (disk images),
 #                            keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
@@ -369,6 +369,17 @@ step13() {
 }
 
 [[ -z "${ONLY:-}" || "${ONLY}" == 13 ]] && step13
+
+# --- 14. disk images (issue 14) ------------------------------------------------------------------
+# analyze on each image format of tests/data/images against the folder it was built from, and
+# the cost of hashing a 1 GiB image (with and without --no-image-hash, beside sha256sum).
+step14() {
+    mark images
+    say "14. disk images: each format against the folder, and hashing 1 GiB"
+    "$PY" "$HERE/images.py" --out "$RES/images.json" --hiveparse "$HP"
+}
+
+[[ -z "${ONLY:-}" || "${ONLY}" == 14 ]] && step14
 
 # --- report ----------------------------------------------------------------------------------
 mark end

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
+from .images import ImageArguments
 from .options import (
     EncodingOpt,
     EvidenceArg,
@@ -35,16 +36,44 @@ def info(
     from hiveparse.report.tables import write_info_table  # noqa: PLC0415
 
     fmt = chosen_format(output_format, output)
-    with open_output(output, [evidence]) as sink:
-        document, diagnostics = info_report(
-            evidence, encoding=encoding, apply_logs=not no_logs, walk_all=not quick
-        )
-        if fmt == Format.JSON:
-            write_json(document, sink)
-        elif fmt == Format.JSONL:
-            write_jsonl([document], sink)
+    with (
+        ImageArguments() as images,
+        open_output(output, images.evidence_files([evidence])) as sink,
+        images.named_as_given(),
+    ):
+        [path] = images.resolve(evidence)
+        if path.is_dir():  # a whole disk image: what it holds
+            from hiveparse.report.image_summary import (  # noqa: PLC0415
+                image_info_document,
+                write_image_info_table,
+            )
+
+            image = image_info_document(images.extractions[-1])
+            diagnostics = images.shown([])
+            if fmt == Format.TABLE:
+                write_image_info_table(image, sink)
+            else:
+                (write_json if fmt == Format.JSON else _one_line)(image, sink)
+            partial = bool(image["partial"])
         else:
-            write_info_table(document, sink)
+            document, read = info_report(
+                path, encoding=encoding, apply_logs=not no_logs, walk_all=not quick
+            )
+            diagnostics = images.shown(read)
+            with images.shown_sink(sink) as out:
+                if fmt == Format.JSON:
+                    write_json(document, out)
+                elif fmt == Format.JSONL:
+                    write_jsonl([document], out)
+                else:
+                    write_info_table(document, out)
+            partial = bool(document["partial"])
     if fmt == Format.TABLE:
         say_problems(diagnostics)
-    raise typer.Exit(EXIT_PARTIAL if document["partial"] else EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if partial else EXIT_OK)
+
+
+def _one_line(document: dict[str, Any], sink: TextIO) -> None:
+    from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+
+    write_jsonl([document], sink)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL, say_problems
+from .images import ImageArguments
 from .options import (
     EncodingOpt,
     Engine,
@@ -58,21 +59,27 @@ def query(
     from hiveparse.report.reg_query import write_query  # noqa: PLC0415
 
     fmt = chosen_format(output_format, output)
-    with open_output(output, [evidence]) as out:
+    with (
+        ImageArguments() as images,
+        open_output(output, images.evidence_files([evidence])) as sink,
+        images.named_as_given(),
+    ):
+        path = images.resolve_file(evidence)
         opened = open_evidence(
-            evidence, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
+            path, engine=str(engine), encoding=encoding, strict=strict, apply_logs=not no_logs
         )
         located = Registry([opened]).locate(key)
-        write_query(
-            out,
-            opened,
-            located,
-            fmt=fmt.value,
-            recursive=recursive,
-            security=security,
-            strict=strict,
-        )
-    diagnostics = opened.all_diagnostics
+        with images.shown_sink(sink) as out:
+            write_query(
+                out,
+                opened,
+                located,
+                fmt=fmt.value,
+                recursive=recursive,
+                security=security,
+                strict=strict,
+            )
+        diagnostics = images.shown(opened.all_diagnostics)
     if fmt != Format.JSON:
         say_problems(diagnostics)
     if records.is_partial(diagnostics):

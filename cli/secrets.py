@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL, say, say_problems
+from .images import ImageArguments
 from .options import Format, FormatOpt, OutputOpt, chosen_format
 from .output import open_output
 
@@ -35,8 +36,17 @@ def secrets(
     from hiveparse.report.secrets import secrets_report  # noqa: PLC0415 - fast --help
 
     fmt = chosen_format(output_format, output)
-    with open_output(output, evidence) as sink:
-        document, diagnostics = secrets_report(evidence, reveal=reveal_secrets)
+    with (
+        ImageArguments() as images,
+        open_output(output, images.evidence_files(evidence)) as out,
+        images.named_as_given(),
+        images.shown_sink(out) as sink,
+    ):
+        document, read = secrets_report(images.resolve_all(evidence), reveal=reveal_secrets)
+        diagnostics = images.shown(read)
+        for item in document["unreadable"]:
+            item["path"] = images.show(item["path"])
+            item["error"] = images.show(item["error"])
         if fmt == Format.TABLE:
             from hiveparse.report.tables import write_secrets_table  # noqa: PLC0415
 

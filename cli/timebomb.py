@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .errors import EXIT_OK, EXIT_PARTIAL, EXIT_UNREADABLE, say_error, say_warning
+from .images import ImageArguments
 from .options import Format, FormatOpt, OutputOpt, chosen_format
 from .output import open_output
 
@@ -49,8 +50,19 @@ def timebomb(
 
     fmt = chosen_format(output_format, output)
     from_paths, key_paths = from_evidence or [], keys_from or []
-    with open_output(output, [*from_paths, *key_paths, *blob_file(blob)]) as sink:
-        found = inspect_timebombs(blob, from_paths, key_paths)
+    with (
+        ImageArguments() as images,
+        open_output(
+            output, images.evidence_files([*from_paths, *key_paths, *blob_file(blob)])
+        ) as out,
+        images.named_as_given(),
+        images.shown_sink(out) as sink,
+    ):
+        found = inspect_timebombs(
+            blob, images.resolve_all(from_paths), images.resolve_all(key_paths)
+        )
+        found.problems = [images.show(line) for line in found.problems]
+        found.missing = [images.show(line) for line in found.missing]
         if fmt == Format.JSONL:
             write_jsonl(found.timebombs, sink)
         elif fmt == Format.JSON:

@@ -246,6 +246,12 @@ class InfoBody(TypedDict):
     logs_found: NotRequired[list[str]]
     logs_refused: NotRequired[list[RefusedLog]]
     logs_applied: NotRequired[list[str]]
+    # A disk image (report.image_summary): the image, its volumes, what was read from them.
+    image: NotRequired[dict[str, Any]]
+    volumes: NotRequired[list[dict[str, Any]]]
+    installs: NotRequired[list[str]]
+    encrypted: NotRequired[list[dict[str, Any]]]
+    files: NotRequired[list[dict[str, Any]]]
 
 
 class InfoDocument(Envelope, InfoBody):

@@ -79,6 +79,9 @@ class ImageOptions:
     hash_image: bool = True  # False: --no-image-hash
     verify: bool = False  # --verify-image
     event_logs: bool = False  # copy winevt\Logs too
+    # Files named inside the image (``p1/Windows/System32/config/SAM``): copied too, with
+    # the transaction logs beside them, from any NTFS volume.
+    members: tuple[str, ...] = ()
 
 
 @dataclass
@@ -319,6 +322,10 @@ class _Reader:
     def ntfs(self, partition: Partition, folder: str, volume: dict[str, Any]) -> None:
         try:
             ntfs = NtfsVolume(self.disk, partition)
+            for member in self.options.members:
+                head, _, rest = member.partition("/")
+                if head == folder and rest:
+                    self.copy_member(ntfs, partition, folder, rest)
             install = self.windows(ntfs)
             if install is None:
                 self.note(
@@ -398,6 +405,13 @@ class _Reader:
                     if not entry.is_dir and entry.name.casefold().startswith(_EVENT_LOG_PREFIXES):
                         self.copy(ntfs, partition, folder, entry)
 
+    def copy_member(self, ntfs: NtfsVolume, partition: Partition, folder: str, path: str) -> None:
+        """A file named inside the image, with its transaction logs."""
+        *folders, name = [part for part in path.split("/") if part]
+        at = ntfs.find(*folders)
+        if at is not None and at.is_dir:
+            self.copy_named(ntfs, partition, folder, at, name)
+
     def copy_hives(self, ntfs: NtfsVolume, partition: Partition, folder: str, at: Entry) -> None:
         for hive in _HIVES:
             self.copy_named(ntfs, partition, folder, at, hive)
@@ -421,6 +435,8 @@ class _Reader:
                 source=str(self.disk.path),
             )
         target = self.extraction.root.joinpath(folder, *entry.path.split("/"))
+        if str(target) in self.extraction.members:
+            return  # named and at a fixed path: copied once
         try:
             copied = ntfs.copy(entry, target)
         except EvidenceError as error:  # this file only: the others are still read

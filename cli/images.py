@@ -1,0 +1,189 @@
+"""Disk images given to the commands that read files (info, query, secrets, timebomb): an
+argument that is an image stands for its Windows volumes, ``IMAGE!/pN/path`` for one file
+inside it. The files are copied into a private temporary folder (removed at the end) and
+every path written or said is named as the image's inside again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, cast
+
+if TYPE_CHECKING:
+    from hiveparse.errors import Diagnostic
+    from hiveparse.evidence.image.extract import ImageExtraction
+
+SEPARATOR = "!/"  # IMAGE!/p1/Windows/System32/config/SYSTEM
+
+
+def split_image_path(path: Path) -> tuple[Path, str] | None:
+    """``(IMAGE, "p1/...")`` for an argument naming a file inside an image file; None
+    for any other argument."""
+    text = str(path)
+    if SEPARATOR not in text:
+        return None
+    image, _, inner = text.partition(SEPARATOR)
+    if not Path(image).is_file():
+        return None
+    return Path(image), inner.replace("\\", "/").strip("/")
+
+
+class ImageArguments:
+    """The arguments of one command with disk images resolved (see the module)."""
+
+    def __init__(self, *, hash_image: bool = True) -> None:
+        from hiveparse.rds.analyze import Collections  # noqa: PLC0415
+
+        self.hash_image = hash_image
+        self._workspace = Collections()
+        self.extractions: list[ImageExtraction] = []
+
+    def resolve(self, path: Path) -> list[Path]:
+        """What ``path`` stands for here: itself, an image's folder of volumes, or the copy
+        of the file it names inside an image. EvidenceError (UsageError for a file the
+        image does not hold) as opening the image raises it."""
+        from hiveparse.errors import UsageError  # noqa: PLC0415
+        from hiveparse.evidence.discover import HeadKind, head_kind  # noqa: PLC0415
+
+        inside = split_image_path(path)
+        if inside is None:
+            if not path.is_file() or head_kind(path, follow=True) != HeadKind.IMAGE:
+                return [path]
+            return [self._extract(path, "").root]
+        image, member = inside
+        extraction = self._extract(image, member)
+        copy = extraction.root.joinpath(*member.split("/"))
+        if not copy.is_file():
+            held = sorted(extraction.show(name) for name in extraction.members)
+            raise UsageError(
+                f"{path}: the image holds no such file (names are pN/path in the volume; "
+                f"found at the fixed paths: {', '.join(held[:6]) or 'none'})"
+            )
+        return [copy]
+
+    def resolve_all(self, paths: Sequence[Path]) -> list[Path]:
+        return [resolved for path in paths for resolved in self.resolve(path)]
+
+    def _extract(self, image: Path, member: str) -> ImageExtraction:
+        from hiveparse.evidence.discover import HeadKind, classify_head  # noqa: PLC0415
+        from hiveparse.evidence.image.extract import ImageOptions, extract_image  # noqa: PLC0415
+        from hiveparse.evidence.image.formats import ImageFormat  # noqa: PLC0415
+        from hiveparse.safefiles import open_regular_file  # noqa: PLC0415
+
+        with open_regular_file(image) as handle:
+            head = classify_head(handle.read(4096))
+        if head.kind != HeadKind.IMAGE or head.image_format is None:
+            from hiveparse.errors import EvidenceError  # noqa: PLC0415
+
+            raise EvidenceError(f"not a disk image: {head.note}", source=str(image))
+        options = ImageOptions(hash_image=self.hash_image, members=(member,) if member else ())
+        extraction = extract_image(
+            image, ImageFormat(head.image_format), self._workspace.workspace(), options
+        )
+        self.extractions.append(extraction)
+        return extraction
+
+    def show(self, text: str) -> str:
+        for extraction in self.extractions:
+            text = extraction.show(text)
+        return text
+
+    def shown(self, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+        """``diagnostics`` with the copies named as the image's inside, and the image's own
+        notes (damaged, encrypted volumes, shadow copies) first."""
+        from hiveparse.errors import Diagnostic, Location  # noqa: PLC0415
+
+        own = [note for extraction in self.extractions for note in extraction.diagnostics]
+        result = []
+        for note in [*own, *diagnostics]:
+            where = note.location
+            source = None if where.source is None else self.show(where.source)
+            location = Location(source, where.offset, where.line, where.column)
+            result.append(Diagnostic(note.code, self.show(note.message), location, note.severity))
+        return result
+
+    @contextmanager
+    def shown_sink(self, sink: TextIO) -> Iterator[TextIO]:
+        """A sink that writes to ``sink`` line by line, the copies named as the image's
+        inside (no path holds a line break). Images resolved after it is made are shown
+        too."""
+        writer = _ShowingWriter(sink, self.show)
+        yield cast("TextIO", writer)
+        writer.flush()
+
+    def resolve_file(self, path: Path) -> Path:
+        """The one file ``path`` stands for (info, query): a whole image is refused with the
+        registry files it holds to choose from."""
+        from hiveparse.errors import UsageError  # noqa: PLC0415
+
+        [resolved] = self.resolve(path)
+        if resolved.is_dir():
+            extraction = self.extractions[-1]
+            held = sorted(extraction.show(name) for name in extraction.members)
+            hives = [name for name in held if "/config/" in name or name.endswith("NTUSER.DAT")]
+            raise UsageError(
+                f"{path} is a disk image: name a file inside it, "
+                f"{path}!/pN/path (found: {', '.join(hives[:6]) or 'no registry file'})"
+            )
+        return resolved
+
+    def evidence_files(self, paths: Sequence[Path]) -> list[Path]:
+        """The files the evidence is, for the rule that no output goes inside evidence:
+        the image in place of a file named inside it."""
+        return [inside[0] if (inside := split_image_path(p)) else p for p in paths]
+
+    @contextmanager
+    def named_as_given(self) -> Iterator[None]:
+        """An error raised inside names the copies as the image's inside."""
+        from hiveparse.errors import HiveparseError, Location  # noqa: PLC0415
+
+        try:
+            yield
+        except HiveparseError as error:
+            error.message = self.show(error.message)
+            error.args = (error.message,)
+            where = error.location
+            if where.source is not None:
+                error.location = Location(
+                    self.show(where.source), where.offset, where.line, where.column
+                )
+            raise
+
+    def close(self) -> None:
+        self._workspace.__exit__(None, None, None)
+
+    def __enter__(self) -> ImageArguments:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _ShowingWriter:
+    """Text written through it reaches ``sink`` a line at a time, shown. It has no byte
+    stream under it (``buffer``): every byte goes through ``show``."""
+
+    buffer = None
+
+    def __init__(self, sink: TextIO, show: Any) -> None:
+        self._sink = sink
+        self._show = show
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        complete, newline, rest = self._pending.rpartition("\n")
+        if newline:
+            self._sink.write(self._show(complete + newline))
+            self._pending = rest
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._sink.write(self._show(self._pending))
+            self._pending = ""
+        self._sink.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, ... of the sink
+        return getattr(self._sink, name)

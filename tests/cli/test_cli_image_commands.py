@@ -1,0 +1,103 @@
+"""info, query, secrets and timebomb --from on disk images: an image stands for its Windows
+volumes, IMAGE!/pN/path for one file in it, and each command says of them what it says of
+the same files in samples/rdsh-image (the folder the images were built from), with every
+path named as the image's inside and no private copy left or named."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.running import hiveparse
+from tests.support.oracles import oracle
+
+for _module in ("pyewf", "pytsk3", "pyvhdi", "pyvmdk"):
+    oracle(_module)
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGES = REPO / "tests" / "data" / "images"
+SAMPLE = REPO / "samples" / "rdsh-image"
+MANIFEST = json.loads((IMAGES / "MANIFEST.json").read_text(encoding="utf-8"))
+EXPIRES = "2026-09-30T03:12:44Z"
+SYSTEM = "p1/Windows/System32/config/SYSTEM"
+
+
+def _json(*args: str | Path, tmp: Path) -> tuple[int, Any, str]:
+    done = hiveparse(*args, "-f", "json", env={**os.environ, "TMPDIR": str(tmp)})
+    assert str(tmp) not in done.stdout + done.stderr  # no private copy is named ...
+    assert list(tmp.iterdir()) == []  # ... or left behind
+    return done.returncode, json.loads(done.stdout) if done.stdout else None, done.stderr
+
+
+@pytest.mark.parametrize("image", ["rdsh-image.E01", "rdsh-image.vhdx", "rdsh-image.vmdk"])
+def test_query_a_hive_inside_an_image(tmp_path: Path, image: str) -> None:
+    key = "HKLM\\SYSTEM\\ControlSet001\\Control\\Terminal Server"
+    code, inside, _ = _json("query", f"{IMAGES / image}!/{SYSTEM}", key, "-s", tmp=tmp_path)
+    _, folder, _ = _json("query", SAMPLE / SYSTEM.removeprefix("p1/"), key, "-s", tmp=tmp_path)
+    assert code == 0
+    assert inside["keys"] == json.loads(
+        json.dumps(folder["keys"]).replace(
+            json.dumps(str(SAMPLE / SYSTEM.removeprefix("p1/")))[1:-1],
+            json.dumps(f"{IMAGES / image}!/{SYSTEM}")[1:-1],
+        )
+    )
+    [record] = inside["evidence"]
+    assert record["path"] == f"{IMAGES / image}!/{SYSTEM}"
+    assert record["sha256"] == folder["evidence"][0]["sha256"]
+
+
+def test_query_a_whole_image_names_the_hives_to_choose_from(tmp_path: Path) -> None:
+    done = hiveparse("query", IMAGES / "rdsh-image.E01", "HKLM\\SYSTEM\\Select")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{IMAGES / 'rdsh-image.E01'}!/{SYSTEM}" in done.stderr
+    missing = hiveparse("query", f"{IMAGES / 'rdsh-image.E01'}!/p1/Windows/System32/config/SAM")
+    assert missing.returncode == 2 and "holds no such file" in missing.stderr
+
+
+def test_info_of_an_image_lists_its_volumes_and_files(tmp_path: Path) -> None:
+    code, document, _ = _json("info", IMAGES / "two-installs.raw", tmp=tmp_path)
+    assert code == 0 and not document["partial"]
+    built = MANIFEST["disks"]["two-installs.raw"]
+    assert [(v["partition"]["index"], v["partition"]["offset"]) for v in document["volumes"]] == [
+        (p["number"], p["offset"]) for p in built["partitions"]
+    ]
+    assert document["installs"] == [f"{IMAGES / 'two-installs.raw'}!/p{n}" for n in (1, 2)]
+    read = {(f["path"], f["mft_entry"], f["member_sha256"]) for f in document["files"]}
+    expected = {
+        (f"{IMAGES / 'two-installs.raw'}!/p{v['partition_number']}/{f['path']}", f["mft_record"],
+         f["sha256"])
+        for v in built["volumes"]
+        for f in v["files"]
+        if f["role"] != "decoy"
+    }  # fmt: skip
+    assert read == expected
+
+
+def test_info_of_a_hive_inside_an_image(tmp_path: Path) -> None:
+    code, inside, _ = _json("info", f"{IMAGES / 'rdsh-image-split.E01'}!/{SYSTEM}", tmp=tmp_path)
+    _, folder, _ = _json("info", SAMPLE / SYSTEM.removeprefix("p1/"), tmp=tmp_path)
+    assert code == 0
+    for field in ("hives", "header", "dirty"):
+        assert inside[field] == folder[field]
+
+
+def test_secrets_of_an_image(tmp_path: Path) -> None:
+    code, inside, _ = _json("secrets", IMAGES / "rdsh-image-fixed.vhd", tmp=tmp_path)
+    _, folder, _ = _json("secrets", SAMPLE, tmp=tmp_path)
+    assert code == 0
+    names = [[s["name"] for s in host["secrets"]] for host in inside["hosts"]]
+    assert names == [[s["name"] for s in host["secrets"]] for host in folder["hosts"]]
+
+
+def test_timebomb_from_an_image_decrypts_every_control_set(tmp_path: Path) -> None:
+    code, document, _ = _json("timebomb", "--from", IMAGES / "rdsh-image-stream.vmdk", tmp=tmp_path)
+    assert code == 0
+    assert [t["decryption"]["expires"] for t in document["timebombs"]] == [EXPIRES, EXPIRES]
+    assert all(
+        t["where"]["source"] == f"{IMAGES / 'rdsh-image-stream.vmdk'}!/{SYSTEM}"
+        for t in document["timebombs"]
+    )
