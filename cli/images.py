@@ -106,8 +106,11 @@ class ImageArguments:
     @contextmanager
     def shown_sink(self, sink: TextIO) -> Iterator[TextIO]:
         """A sink that writes to ``sink`` line by line, the copies named as the image's
-        inside (no path holds a line break). Images resolved after it is made are shown
-        too."""
+        inside (no path holds a line break); ``sink`` itself when no image was resolved
+        (enter it after :meth:`resolve`), so that byte streams under it stay in use."""
+        if not self.extractions:
+            yield sink
+            return
         writer = _ShowingWriter(sink, self.show)
         yield cast("TextIO", writer)
         writer.flush()

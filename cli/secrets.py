@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -40,28 +40,32 @@ def secrets(
         ImageArguments() as images,
         open_output(output, images.evidence_files(evidence)) as out,
         images.named_as_given(),
-        images.shown_sink(out) as sink,
     ):
         document, read = secrets_report(images.resolve_all(evidence), reveal=reveal_secrets)
         diagnostics = images.shown(read)
         for item in document["unreadable"]:
             item["path"] = images.show(item["path"])
             item["error"] = images.show(item["error"])
-        if fmt == Format.TABLE:
-            from hiveparse.report.tables import write_secrets_table  # noqa: PLC0415
-
-            write_secrets_table(document, sink)
-        elif fmt == Format.JSONL:
-            from hiveparse.report.render import write_jsonl  # noqa: PLC0415
-
-            hosts = document["hosts"]
-            write_jsonl([{"host": h["host"], **s} for h in hosts for s in h["secrets"]], sink)
-        else:
-            from hiveparse.report.render import write_json  # noqa: PLC0415
-
-            write_json(document, sink)
+        with images.shown_sink(out) as sink:
+            _write(document, fmt, sink)
     if fmt != Format.JSON:
         for item in document["unreadable"]:
             say("error", f"{item['path']}: {item['error']}")
         say_problems(diagnostics)
     raise typer.Exit(EXIT_PARTIAL if document["partial"] else EXIT_OK)
+
+
+def _write(document: Any, fmt: Format, sink: TextIO) -> None:
+    if fmt == Format.TABLE:
+        from hiveparse.report.tables import write_secrets_table  # noqa: PLC0415
+
+        write_secrets_table(document, sink)
+    elif fmt == Format.JSONL:
+        from hiveparse.report.render import write_jsonl  # noqa: PLC0415
+
+        hosts = document["hosts"]
+        write_jsonl([{"host": h["host"], **s} for h in hosts for s in h["secrets"]], sink)
+    else:
+        from hiveparse.report.render import write_json  # noqa: PLC0415
+
+        write_json(document, sink)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -55,14 +56,15 @@ def timebomb(
         open_output(
             output, images.evidence_files([*from_paths, *key_paths, *blob_file(blob)])
         ) as out,
+        ExitStack() as stack,  # the shown sink, flushed before the output is published
         images.named_as_given(),
-        images.shown_sink(out) as sink,
     ):
         found = inspect_timebombs(
             blob, images.resolve_all(from_paths), images.resolve_all(key_paths)
         )
         found.problems = [images.show(line) for line in found.problems]
         found.missing = [images.show(line) for line in found.missing]
+        sink = stack.enter_context(images.shown_sink(out))
         if fmt == Format.JSONL:
             write_jsonl(found.timebombs, sink)
         elif fmt == Format.JSON:
