@@ -198,6 +198,26 @@ def _raw(path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
     return Disk(path, ImageFormat.RAW, total, files, read, details=details, handles=opened)
 
 
+def _libyal_disk(
+    path: Path,
+    image_format: ImageFormat,
+    library: Any,
+    media_size: int,
+    files: list[ImageFile],
+    opened: list[io.BufferedReader],
+) -> Disk:
+    """A disk read through a libyal handle (pyewf, pyvhdi, pyvmdk share its read call)."""
+    return Disk(
+        path,
+        image_format,
+        media_size,
+        files,
+        lambda offset, size: library.read_buffer_at_offset(size, offset),
+        handles=opened,
+        library=library,
+    )
+
+
 def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
     try:
         names = [Path(name) for name in pyewf.glob(str(path))]
@@ -212,18 +232,10 @@ def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bo
         header = {k: v for k, v in (handle.get_header_values() or {}).items() if v}
     except (OSError, RuntimeError, ValueError) as error:
         raise _library_error(path, "EWF image", error) from error
-    return Disk(
-        path,
-        ImageFormat.EWF,
-        media_size,
-        files,
-        lambda offset, size: handle.read_buffer_at_offset(size, offset),
-        stored_hashes=stored,
-        acquisition=header,
-        details={"segments": len(names)},
-        handles=opened,
-        library=handle,
-    )
+    disk = _libyal_disk(path, ImageFormat.EWF, handle, media_size, files, opened)
+    disk.stored_hashes, disk.acquisition = stored, header
+    disk.details = {"segments": len(names)}
+    return disk
 
 
 def _vhdi(
@@ -256,16 +268,9 @@ def _vhdi(
         media_size = disk.get_media_size()
     except (OSError, RuntimeError, ValueError) as error:
         raise _library_error(path, what, error) from error
-    return Disk(
-        path,
-        image_format,
-        media_size,
-        files,
-        lambda offset, size: disk.read_buffer_at_offset(size, offset),
-        details=details,
-        handles=opened,
-        library=disk,
-    )
+    opened_disk = _libyal_disk(path, image_format, disk, media_size, files, opened)
+    opened_disk.details = details
+    return opened_disk
 
 
 def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
@@ -307,16 +312,9 @@ def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: 
         details = {"disk_type": disk.get_disk_type(), "extents": len(extent_handles)}
     except (OSError, RuntimeError, ValueError) as error:
         raise _library_error(path, "VMDK image", error) from error
-    return Disk(
-        path,
-        ImageFormat.VMDK,
-        media_size,
-        files,
-        lambda offset, size: disk.read_buffer_at_offset(size, offset),
-        details=details,
-        handles=opened,
-        library=disk,
-    )
+    opened_disk = _libyal_disk(path, ImageFormat.VMDK, disk, media_size, files, opened)
+    opened_disk.details = details
+    return opened_disk
 
 
 def verify_stored_hashes(disk: Disk) -> dict[str, bool]:
