@@ -26,7 +26,12 @@ def split_image_path(path: Path) -> tuple[Path, str] | None:
     image, _, inner = text.partition(SEPARATOR)
     if not Path(image).is_file():
         return None
-    return Path(image), inner.replace("\\", "/").strip("/")
+    member = inner.replace("\\", "/").strip("/")
+    if any(part in ("..", ".") for part in member.split("/")):
+        from hiveparse.errors import UsageError  # noqa: PLC0415
+
+        raise UsageError(f"{path}: a path inside an image names no '.' or '..' folder")
+    return Path(image), member
 
 
 class ImageArguments:

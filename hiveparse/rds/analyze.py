@@ -160,11 +160,24 @@ class Collections:
         self.password = password
         self.images = images or ImageOptions()
         self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._sigpipe: Any = None
 
     def workspace(self) -> Path:
         if self._folder is None:
             self._folder = tempfile.TemporaryDirectory(prefix="hiveparse-")
+            self._keep_on_closed_pipe()
         return Path(self._folder.name)
+
+    def _keep_on_closed_pipe(self) -> None:
+        """While copies of evidence (hives, master keys) sit in the folder, a closed pipe
+        (``| head``) must not kill the process before it removes them: the write raises
+        instead, and the ``with`` blocks clean up on the way out."""
+        import signal  # noqa: PLC0415
+
+        try:
+            self._sigpipe = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        except (ValueError, AttributeError):  # not the main thread, or no SIGPIPE here
+            self._sigpipe = None
 
     def __enter__(self) -> Collections:
         return self
@@ -173,6 +186,11 @@ class Collections:
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
+            if self._sigpipe is not None:
+                import signal  # noqa: PLC0415
+
+                signal.signal(signal.SIGPIPE, self._sigpipe)
+                self._sigpipe = None
 
 
 def _open_all(

@@ -368,3 +368,20 @@ def test_image_signatures() -> None:
         IMAGES / f"rdsh-image-split.00{n}" for n in (1, 2, 3)
     ]
     assert sniff_image(b"regf" + bytes(4092)) is None
+
+
+def test_a_renamed_sparse_vmdk_is_read_alone_never_a_neighbour(tmp_path: Path) -> None:
+    """Review: a monolithic VMDK renamed beside a file of its old name read the neighbour."""
+    shutil.copy(IMAGES / "rdsh-image.vmdk", tmp_path / "HOST-A.vmdk")
+    shutil.copy(IMAGES / "no-windows.raw", tmp_path / "rdsh-image.vmdk")  # a decoy neighbour
+    code, documents, stderr = _analyze(tmp_path / "HOST-A.vmdk")
+    assert code == 0, stderr
+    [document] = documents
+    assert document["licensing"]["grace_period"]["expires"] == EXPIRES
+    [only] = {Path(f["path"]).name for f in document["evidence"][0]["container"]["image_files"]}
+    assert only == "HOST-A.vmdk"
+
+
+def test_a_path_inside_an_image_cannot_climb_out() -> None:
+    done = hiveparse("query", f"{IMAGES / 'rdsh-image.E01'}!/p1/../../../../etc/passwd", "x")
+    assert done.returncode == 2 and "'..'" in done.stderr

@@ -19,7 +19,7 @@ from typing import Any
 from hiveparse.errors import EvidenceError, Unsupported
 from hiveparse.safefiles import open_regular_file
 
-from .formats import ImageFormat, raw_parts, refine_format, vmdk_extents
+from .formats import VMDK_SPARSE, ImageFormat, raw_parts, refine_format, vmdk_extents
 
 EXTRA = "hiveparse[images]"
 CHUNK = 1 << 20
@@ -288,12 +288,19 @@ def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: 
             Path(disk.get_extent_descriptor(i).get_filename() or "")
             for i in range(disk.get_number_of_extents())
         ]
-        head = opened[0].read(64 << 10) if path.stat().st_size < (64 << 10) else b""
-        extents = vmdk_extents(path, head.decode("utf-8", "replace")) if head else []
+        opened[0].seek(0)  # libvmdk has read through the handle
+        head = opened[0].read(64 << 10)
+        if head.startswith(VMDK_SPARSE):
+            # A sparse extent with its descriptor inside (monolithicSparse, streamOptimized)
+            # is the whole disk, whatever it is called now: never a neighbour's file.
+            extents = [path]
+        else:
+            extents = vmdk_extents(path, head.decode("utf-8", "replace"))
         if not extents:
-            extents = [
-                path.parent / Path(name.as_posix().replace("\\", "/")).name for name in names
-            ]
+            raise EvidenceError(
+                f"a VMDK descriptor that names no extent ({len(names)} known to libvmdk)",
+                source=str(path),
+            )
         opened[0].seek(0)
         extent_handles = []
         for extent in extents:
