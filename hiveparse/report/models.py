@@ -89,6 +89,7 @@ class Container(TypedDict):
     file_system: NotRequired[Literal["NTFS"]]
     mft_entry: NotRequired[int | None]
     mft_sequence: NotRequired[int | None]
+    member_complete: NotRequired[bool]  # False: the image ends inside it, the start is read
     times: NotRequired[dict[str, IsoTime]]  # $STANDARD_INFORMATION times
 
 

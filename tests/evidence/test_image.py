@@ -237,7 +237,23 @@ def test_a_truncated_image_gives_what_it_holds_and_the_offset_where_it_ends(
     assert "Traceback" not in stderr
 
 
-def test_a_missing_ewf_segment_is_one_line(tmp_path: Path) -> None:
+def test_a_missing_middle_segment_is_named(tmp_path: Path) -> None:
+    for name in ("rdsh-image-split.E01", "rdsh-image-split.E02", "rdsh-image-split.E04"):
+        shutil.copy(IMAGES / name, tmp_path / name)
+    code, _, stderr = _analyze(tmp_path / "rdsh-image-split.E01")
+    assert code in (3, 4) and "Traceback" not in stderr
+    named = [x for x in stderr.splitlines() if "segment rdsh-image-split.E03" in x]
+    assert len(named) == 1 and "is missing" in named[0]
+    assert len([x for x in stderr.splitlines() if "image.damaged" in x]) <= 8  # not one per chunk
+
+
+def test_a_later_raw_part_alone_points_to_the_first(tmp_path: Path) -> None:
+    done = hiveparse("analyze", IMAGES / "rdsh-image-split.002", "-f", "json")
+    assert done.returncode == 4 and "Traceback" not in done.stderr
+    assert "give rdsh-image-split.001" in done.stderr
+
+
+def test_a_missing_last_ewf_segment_is_said(tmp_path: Path) -> None:
     for name in ("rdsh-image-split.E01", "rdsh-image-split.E02", "rdsh-image-split.E03"):
         shutil.copy(IMAGES / name, tmp_path / name)
     code, documents, stderr = _analyze(tmp_path / "rdsh-image-split.E01")
@@ -385,3 +401,64 @@ def test_a_renamed_sparse_vmdk_is_read_alone_never_a_neighbour(tmp_path: Path) -
 def test_a_path_inside_an_image_cannot_climb_out() -> None:
     done = hiveparse("query", f"{IMAGES / 'rdsh-image.E01'}!/p1/../../../../etc/passwd", "x")
     assert done.returncode == 2 and "'..'" in done.stderr
+
+
+def test_a_hive_the_image_cuts_short_is_read_as_far_as_it_goes(tmp_path: Path) -> None:
+    volume = _volume_files("rdsh-image.raw", 1)
+    [extent] = volume["Windows/System32/config/SYSTEM"]["data_disk_extents"]
+    cut = extent["offset"] + extent["length"] - 4096  # the hive's last 4 KiB are gone
+    image = tmp_path / "cut.raw"
+    image.write_bytes((IMAGES / "rdsh-image.raw").read_bytes()[:cut])
+    code, [document], stderr = _analyze(image)
+    assert code == 3, stderr
+    [system] = [e for e in document["evidence"] if e["container"]["member"].endswith("SYSTEM")]
+    container = system["container"]
+    assert (container["member_complete"], container["member_size"]) == (
+        False,
+        extent["length"] - 4096,
+    )
+    original = (SAMPLE / "Windows/System32/config/SYSTEM").read_bytes()
+    assert (
+        container["member_sha256"] == hashlib.sha256(original[: cut - extent["offset"]]).hexdigest()
+    )
+    assert document["partial"]
+    assert any(
+        d["code"] == "image.damaged"
+        and f"the first {extent['length'] - 4096} of its" in d["message"]
+        for d in document["diagnostics"]
+    )
+
+
+def _gpt_entries_offsets(data: bytes) -> tuple[int, int]:
+    """Where the primary and the backup GPT entry arrays start (UEFI 2.10 table 5-5:
+    PartitionEntryLBA at byte 72 of each header)."""
+    primary = int.from_bytes(data[512 + 72 : 512 + 80], "little") * 512
+    backup_header = len(data) - 512
+    backup = int.from_bytes(data[backup_header + 72 : backup_header + 80], "little") * 512
+    return primary, backup
+
+
+def test_a_gpt_whose_primary_entries_fail_their_crc_is_read_from_the_backup(
+    tmp_path: Path,
+) -> None:
+    data = bytearray((IMAGES / "gpt.raw").read_bytes())
+    primary, backup = _gpt_entries_offsets(bytes(data))
+    data[primary + 2 * 128 + 40] ^= 0xFF  # partition 3's ending LBA, in the primary only
+    image = tmp_path / "gpt.raw"
+    image.write_bytes(data)
+    with open_disk(image, ImageFormat.RAW) as opened:
+        table = read_partitions(opened)
+    built = MANIFEST["disks"]["gpt.raw"]["partitions"]
+    assert [(p.index, p.offset, p.size) for p in table.partitions] == [
+        (p["number"], p["offset"], p["size_bytes"]) for p in built
+    ]
+    [(_, note, damaged)] = table.notes
+    assert "backup" in note and not damaged
+    # Both copies broken: read as the primary says, and the run is partial.
+    data[backup + 2 * 128 + 40] ^= 0xFF
+    image.write_bytes(data)
+    code, [document], _ = _analyze(image)
+    assert code == 3 and document["partial"]
+    assert any(
+        "neither the primary GPT nor the backup" in d["message"] for d in document["diagnostics"]
+    )

@@ -19,7 +19,14 @@ from typing import Any
 from hiveparse.errors import EvidenceError, Unsupported
 from hiveparse.safefiles import open_regular_file
 
-from .formats import VMDK_SPARSE, ImageFormat, raw_parts, refine_format, vmdk_extents
+from .formats import (
+    VMDK_SPARSE,
+    ImageFormat,
+    first_raw_part,
+    raw_parts,
+    refine_format,
+    vmdk_extents,
+)
 
 EXTRA = "hiveparse[images]"
 CHUNK = 1 << 20
@@ -175,6 +182,13 @@ def _library_error(path: Path, what: str, error: Exception) -> EvidenceError:
 
 
 def _raw(path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
+    first = first_raw_part(path)
+    if first is not None:
+        raise EvidenceError(
+            f"a later part of the split raw image {first.name} beside it: give {first.name}, "
+            "which is read with its parts",
+            source=str(path),
+        )
     parts = raw_parts(path)
     files = [_hashed(part, _open(part, opened), hash_files) for part in parts]
     starts = []
@@ -223,6 +237,7 @@ def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bo
         names = [Path(name) for name in pyewf.glob(str(path))]
     except (OSError, RuntimeError, ValueError) as error:
         raise _library_error(path, "EWF image (its segments)", error) from error
+    missing = _missing_segment(names[-1]) if names else None
     files = [_hashed(name, _open(name, opened), hash_files) for name in names]
     handle = pyewf.handle()
     try:
@@ -235,7 +250,22 @@ def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bo
     disk = _libyal_disk(path, ImageFormat.EWF, handle, media_size, files, opened)
     disk.stored_hashes, disk.acquisition = stored, header
     disk.details = {"segments": len(names)}
+    if missing is not None:
+        disk.details["missing_segment"] = missing
     return disk
+
+
+def _missing_segment(last: Path) -> str | None:
+    """The segment that should follow ``last`` (the last one libewf found, numbered .E01
+    to .E99 or .Ex01 to .Ex99) when it is absent but a later one is there: libewf stops at
+    the gap and reads the media after it as missing."""
+    stem, number = last.name[:-2], last.name[-2:]
+    if not number.isdigit() or int(number) >= 99:
+        return None
+    following = [last.with_name(f"{stem}{n:02d}") for n in range(int(number) + 1, 100)]
+    if following[0].exists() or not any(p.exists() for p in following[1:]):
+        return None
+    return following[0].name
 
 
 def _vhdi(

@@ -33,7 +33,7 @@ from hiveparse.errors import Diagnostic, EncryptedVolume, EvidenceError, Locatio
 
 from .disk import Disk, ImageReadError, open_disk, verify_stored_hashes
 from .formats import ImageFormat
-from .ntfs import Entry, NtfsVolume
+from .ntfs import Entry, NtfsVolume, PartialCopy
 from .partitions import Partition, read_partitions
 from .shadow_copies import list_shadow_copies
 from .volumes import identify_volume
@@ -176,6 +176,14 @@ class _Reader:
                 "and size only",
                 Severity.INFO,
             )
+        missing = self.disk.details.get("missing_segment")
+        if missing:
+            self.note(
+                DAMAGED,
+                f"segment {missing} of the image is missing (a later segment is there): the "
+                "media it held cannot be read",
+                Severity.ERROR,
+            )
         if self.options.verify:
             self.verify()
         self.probe_end()
@@ -185,9 +193,9 @@ class _Reader:
             self.note(DAMAGED, error.message, Severity.ERROR, offset=error.location.offset)
             return
         self.extraction.record["partition_table"] = table.scheme
-        for offset, problem in table.notes:
-            severity = Severity.ERROR if "past the end" in problem else Severity.WARNING
-            code = DAMAGED if severity == Severity.ERROR else PARTITION_TABLE
+        for offset, problem, damaged in table.notes:
+            severity = Severity.ERROR if damaged else Severity.WARNING
+            code = DAMAGED if damaged else PARTITION_TABLE
             self.note(code, problem, severity, offset=offset)
         if table.scheme == "unknown" and not table.partitions:
             self.note(
@@ -214,10 +222,16 @@ class _Reader:
         """Reads The Sleuth Kit met and got past (a backup boot sector, $MFTMirr) are still
         reads that failed: each is said once."""
         reported = [d.message for d in self.extraction.diagnostics]
-        for failed in dict.fromkeys(self.disk.read_errors):
-            if not any(failed.message in message for message in reported):
-                reported.append(failed.message)
-                self.note(DAMAGED, failed.message, Severity.ERROR, offset=failed.location.offset)
+        unsaid = [
+            failed
+            for failed in dict.fromkeys(self.disk.read_errors)
+            if not any(failed.message in message for message in reported)
+        ]
+        if unsaid:
+            first, more = unsaid[0], len(unsaid) - 1
+            offsets = [f.location.offset or 0 for f in unsaid]
+            tail = f" (and {more} more failed reads, up to offset {max(offsets)})" if more else ""
+            self.note(DAMAGED, first.message + tail, Severity.ERROR, offset=first.location.offset)
 
     def probe_end(self) -> None:
         """Read the disk's last sector: a missing segment or a cut file shows at once, even
@@ -437,14 +451,24 @@ class _Reader:
         target = self.extraction.root.joinpath(folder, *entry.path.split("/"))
         if str(target) in self.extraction.members:
             return  # named and at a fixed path: copied once
+        complete = True
         try:
             copied = ntfs.copy(entry, target)
-        except EvidenceError as error:  # this file only: the others are still read
-            target.unlink(missing_ok=True)
+        except PartialCopy as error:  # this file only: the others are still read
             self.note(
-                DAMAGED, error.message, Severity.ERROR, offset=error.location.offset, folder=folder
+                DAMAGED,
+                f"{error.message}: the first {error.copied.size} of its {entry.size} bytes are "
+                "read as a file cut short"
+                if error.copied.size
+                else error.message,
+                Severity.ERROR,
+                offset=error.location.offset,
+                folder=folder,
             )
-            return
+            if not error.copied.size:
+                target.unlink(missing_ok=True)
+                return
+            copied, complete = error.copied, False
         self.extraction.members[str(target)] = {
             "partition": partition.to_dict(),
             "file_system": "NTFS",
@@ -453,5 +477,6 @@ class _Reader:
             "mft_sequence": entry.sequence,
             "member_sha256": copied.sha256,
             "member_size": copied.size,
+            "member_complete": complete,
             "times": entry.times,
         }

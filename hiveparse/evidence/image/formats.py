@@ -158,6 +158,20 @@ def raw_parts(path: Path) -> list[Path]:
     return parts
 
 
+_LATER_PART = re.compile(r"^(?P<stem>.+)\.(?P<number>\d+)$")
+
+
+def first_raw_part(path: Path) -> Path | None:
+    """``NAME.001`` when ``path`` is a later part of it (``NAME.002``, ...) and it lies
+    beside; None otherwise."""
+    match = _LATER_PART.match(path.name)
+    if match is None or int(match.group("number")) <= 1:
+        return None
+    width = len(match.group("number"))
+    first = path.with_name(f"{match.group('stem')}.{1:0{width}d}")
+    return first if first.is_file() else None
+
+
 _EXTENT_LINE = re.compile(
     r'^\s*(?:RW|RDONLY|NOACCESS)\s+\d+\s+(?P<type>\w+)\s+"(?P<name>[^"]+)"', re.MULTILINE
 )

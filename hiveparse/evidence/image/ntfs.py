@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .partitions import Partition
 
 CHUNK = 1 << 20
+SMALL = 4096  # read a cluster at a time where a larger read fails
 MAX_LISTED = 200_000  # entries read from one folder (System32 holds about 20,000)
 
 
@@ -49,6 +51,16 @@ class Entry:
 class Copied:
     sha256: str
     size: int
+
+
+class PartialCopy(EvidenceError):
+    """A file whose data stops before its end (a truncated or damaged image): ``copied``
+    is what was read of it, from its start, and is left in place."""
+
+    def __init__(self, error: EvidenceError, copied: Copied) -> None:
+        where = error.location
+        super().__init__(error.message, source=where.source, offset=where.offset)
+        self.copied = copied
 
 
 def _tsk() -> Any:
@@ -205,22 +217,47 @@ class NtfsVolume:
         with os.fdopen(os.open(target, flags, 0o600), "wb") as sink:
             while offset < entry.size:
                 try:
-                    chunk = entry.handle.read_random(offset, min(CHUNK, entry.size - offset))
-                except OSError as error:
-                    raise self._error(f"/{entry.path} (at its byte {offset})", error) from error
-                if not chunk:
-                    raise EvidenceError(
-                        f"partition {self.partition.index}: /{entry.path} ends after {offset} "
-                        f"of its {entry.size} bytes (the image is truncated or damaged)",
-                        source=str(self.disk.path),
-                        offset=self.image_end(),
-                    )
+                    chunk = self._read(entry, offset, min(CHUNK, entry.size - offset))
+                except EvidenceError as error:
+                    raise PartialCopy(error, Copied(digest.hexdigest(), offset)) from error
                 digest.update(chunk)
                 sink.write(chunk)
                 offset += len(chunk)
         return Copied(digest.hexdigest(), offset)
 
+    def _read(self, entry: Entry, offset: int, size: int) -> bytes:
+        """``size`` bytes of ``entry`` at ``offset``; where The Sleuth Kit cannot give them
+        all, the part before the failure (read a cluster at a time), then EvidenceError on
+        the next read."""
+        try:
+            chunk = entry.handle.read_random(offset, size)
+        except OSError as error:
+            failed = self._error(f"/{entry.path} (at its byte {offset})", error)
+            prefix = b""
+            while len(prefix) < size:
+                try:
+                    piece = entry.handle.read_random(offset + len(prefix), SMALL)
+                except OSError:
+                    break
+                if not piece:
+                    break
+                prefix += piece
+            if prefix:
+                return prefix  # the next read, past it, fails and says where
+            raise failed from error
+        if not chunk:
+            raise EvidenceError(
+                f"partition {self.partition.index}: /{entry.path} ends after {offset} "
+                f"of its {entry.size} bytes (the image is truncated or damaged)",
+                source=str(self.disk.path),
+                offset=self.image_end(),
+            )
+        return bytes(chunk)
+
+
+_TSK_PLACE = re.compile(r"\w+: \(tsk3\.cpp:\d+\) ")
+
 
 def _tsk_message(error: OSError) -> str:
-    """The Sleuth Kit's message on one line."""
-    return " ".join(str(error).split())
+    """The Sleuth Kit's message on one line, without the binding's source places."""
+    return _TSK_PLACE.sub("", " ".join(str(error).split()))

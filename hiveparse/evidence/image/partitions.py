@@ -100,7 +100,8 @@ class Partition:
 class PartitionTable:
     scheme: str  # "mbr", "gpt", "none" (a volume image) or "unknown"
     partitions: list[Partition] = field(default_factory=list)
-    notes: list[tuple[int, str]] = field(default_factory=list)  # (offset, what is wrong)
+    # (offset, what is wrong, whether evidence may be lost or wrong because of it)
+    notes: list[tuple[int, str, bool]] = field(default_factory=list)
     sector_size: int = SECTOR
 
 
@@ -110,7 +111,9 @@ def read_partitions(disk: Disk) -> PartitionTable:
     first = disk.read(0, SECTOR)
     if len(first) < SECTOR:
         table = PartitionTable("unknown")
-        table.notes.append((0, f"the disk has {disk.size} bytes: too short for a boot sector"))
+        table.notes.append(
+            (0, f"the disk has {disk.size} bytes: too short for a boot sector", True)
+        )
         return table
     if first[3:11] in VOLUME_OEM_IDS or first[82:87] == b"FAT32" or first[54:57] == b"FAT":
         table = PartitionTable("none")
@@ -118,7 +121,7 @@ def read_partitions(disk: Disk) -> PartitionTable:
         return table
     if first[510:512] != MBR_SIGNATURE:
         table = PartitionTable("unknown")
-        table.notes.append((510, "no MBR signature (0x55 0xAA) and no volume boot sector"))
+        table.notes.append((510, "no MBR signature (0x55 0xAA) and no volume boot sector", False))
         return table
     mbr = master_boot_record.parse(first)
     if any(record.os_type == _PROTECTIVE for record in mbr.partition_record):
@@ -126,7 +129,7 @@ def read_partitions(disk: Disk) -> PartitionTable:
             if disk.read(sector_size, 8) == GPT_SIGNATURE:
                 return _gpt(disk, sector_size)
         table = PartitionTable("gpt")
-        table.notes.append((SECTOR, "a protective MBR, but no GPT header at LBA 1"))
+        table.notes.append((SECTOR, "a protective MBR, but no GPT header at LBA 1", True))
         return table
     return _mbr(disk, mbr)
 
@@ -139,6 +142,7 @@ def _check_bounds(disk: Disk, table: PartitionTable, partition: Partition) -> No
                 f"partition {partition.index} ends at byte {partition.offset + partition.size}, "
                 f"past the end of the image ({disk.size} bytes): the image is truncated or "
                 "the table is wrong",
+                True,
             )
         )
 
@@ -174,13 +178,17 @@ def _logical(disk: Disk, table: PartitionTable, extended_lba: int) -> None:
     seen: set[int] = set()
     while len(seen) < _MAX_LOGICAL:
         if ebr_lba in seen:
-            table.notes.append((ebr_lba * SECTOR, "the extended boot records loop: stopped"))
+            table.notes.append((ebr_lba * SECTOR, "the extended boot records loop: stopped", True))
             return
         seen.add(ebr_lba)
         sector = disk.read(ebr_lba * SECTOR, SECTOR)
         if len(sector) < SECTOR or sector[510:512] != MBR_SIGNATURE:
             table.notes.append(
-                (ebr_lba * SECTOR, "an extended boot record without its signature: the chain ends")
+                (
+                    ebr_lba * SECTOR,
+                    "an extended boot record without its signature: the chain ends",
+                    True,
+                )
             )
             return
         ebr = master_boot_record.parse(sector)
@@ -193,7 +201,9 @@ def _logical(disk: Disk, table: PartitionTable, extended_lba: int) -> None:
         if following.os_type not in _EXTENDED or following.starting_lba == 0:
             return
         ebr_lba = extended_lba + following.starting_lba
-    table.notes.append((ebr_lba * SECTOR, f"more than {_MAX_LOGICAL} logical partitions: stopped"))
+    table.notes.append(
+        (ebr_lba * SECTOR, f"more than {_MAX_LOGICAL} logical partitions: stopped", True)
+    )
 
 
 def _crc_ok(header_bytes: bytes, header: Any) -> bool:
@@ -214,33 +224,57 @@ def _gpt_header(disk: Disk, lba: int, sector_size: int) -> tuple[Any, bool] | No
     return header, _crc_ok(raw, header)
 
 
-def _gpt(disk: Disk, sector_size: int) -> PartitionTable:
-    table = PartitionTable("gpt", sector_size=sector_size)
-    found = _gpt_header(disk, 1, sector_size)
-    if found is None or not found[1]:
-        last = disk.size // sector_size - 1
-        backup = _gpt_header(disk, last, sector_size)
-        table.notes.append(
-            (sector_size, "the primary GPT header's CRC32 does not match: the backup header "
-             f"at LBA {last} was {'used' if backup and backup[1] else 'not usable either'}")
-        )  # fmt: skip
-        if backup is None or not backup[1]:
-            if found is None:
-                return table
-        else:
-            found = backup
-    header = found[0]
+@dataclass(frozen=True)
+class _GptCopy:
+    """One copy of the GPT (the primary at LBA 1, the backup in the last LBA)."""
+
+    lba: int
+    header: Any
+    entries: bytes
+    sound: bool  # both CRC32s match
+
+
+def _gpt_copy(disk: Disk, lba: int, sector_size: int) -> _GptCopy | None:
+    found = _gpt_header(disk, lba, sector_size)
+    if found is None:
+        return None
+    header, header_ok = found
     count = min(header.number_of_partition_entries, _MAX_GPT_ENTRIES)
     entry_size = header.size_of_partition_entry
     if entry_size < GPT_ENTRY_SIZE or entry_size % 8:
-        table.notes.append((sector_size, f"a GPT entry size of {entry_size} bytes: not read"))
+        return None
+    entries = disk.read(header.partition_entry_lba * sector_size, count * entry_size)
+    entries_ok = zlib.crc32(entries) == int(header.partition_entry_array_crc32)
+    return _GptCopy(lba, header, entries, header_ok and entries_ok)
+
+
+def _gpt(disk: Disk, sector_size: int) -> PartitionTable:
+    """The GPT: the primary copy when both its CRC32s match, else the backup when its do
+    (UEFI 2.10 §5.3.2: "If the primary GPT is corrupt, software must check the last LBA of
+    the device to see if it has a valid GPT Header"), else what the primary says, partial."""
+    table = PartitionTable("gpt", sector_size=sector_size)
+    last = disk.size // sector_size - 1
+    primary = _gpt_copy(disk, 1, sector_size)
+    chosen = primary
+    if primary is None or not primary.sound:
+        backup = _gpt_copy(disk, last, sector_size)
+        if backup is not None and backup.sound:
+            chosen = backup
+            table.notes.append(
+                (sector_size, "the primary GPT (its header or its entries) fails its CRC32: "
+                 f"the backup at LBA {last} was used, whose CRC32s match", False)
+            )  # fmt: skip
+        else:
+            chosen = primary or backup
+            table.notes.append(
+                (sector_size, "neither the primary GPT nor the backup passes its CRC32 "
+                 "checks: the partitions are read as the "
+                 f"{'primary' if chosen is primary else 'backup'} lists them, and may be wrong",
+                 True)
+            )  # fmt: skip
+    if chosen is None:
         return table
-    array_offset = header.partition_entry_lba * sector_size
-    array = disk.read(array_offset, count * entry_size)
-    if zlib.crc32(array) != header.partition_entry_array_crc32:
-        table.notes.append(
-            (array_offset, "the GPT partition entries' CRC32 does not match: read as they are")
-        )
+    array, entry_size = chosen.entries, chosen.header.size_of_partition_entry
     for number in range(1, len(array) // entry_size + 1):
         start = (number - 1) * entry_size
         entry = gpt_partition_entry.parse(array[start : start + GPT_ENTRY_SIZE])
