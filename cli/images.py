@@ -89,6 +89,40 @@ class ImageArguments:
         self.extractions.append(extraction)
         return extraction
 
+    def problems(self) -> list[Diagnostic]:
+        """What the images say cannot be read (errors: damage, a limit; each encrypted
+        volume), shown; they make a command's result partial."""
+        from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
+
+        problems = [d for d in self.shown([]) if d.severity == Severity.ERROR]
+        problems += [
+            Diagnostic(
+                "input.encrypted_volume",
+                what,
+                Location(extraction.show(folder), offset=offset),
+                Severity.ERROR,
+            )
+            for extraction in self.extractions
+            for folder, what, offset in extraction.encrypted
+        ]
+        return problems
+
+    @property
+    def encrypted(self) -> bool:
+        """An image holds a volume closed to reading (evidence is there: exit 3, not 4)."""
+        return any(extraction.encrypted for extraction in self.extractions)
+
+    def attach_containers(self, document: dict[str, Any]) -> None:
+        """Each evidence and supporting-file record of ``document`` read from an image gets
+        the image's provenance (``container``), as analyze gives it."""
+        containers = dict(
+            item for extraction in self.extractions for item in extraction.containers()
+        )
+        for record in [*document.get("evidence", []), *document.get("supporting_files", [])]:
+            found = containers.get(record.get("path", ""))
+            if found is not None:
+                record["container"] = found
+
     def show(self, text: str) -> str:
         for extraction in self.extractions:
             text = extraction.show(text)

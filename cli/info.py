@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 
@@ -60,6 +60,7 @@ def info(
                 path, encoding=encoding, apply_logs=not no_logs, walk_all=not quick
             )
             diagnostics = images.shown(read)
+            images.attach_containers(cast("dict[str, Any]", document))
             with images.shown_sink(sink) as out:
                 if fmt == Format.JSON:
                     write_json(document, out)

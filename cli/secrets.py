@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 
@@ -33,6 +33,8 @@ def secrets(
 ) -> None:
     """LSA secrets (DPAPI_SYSTEM, L$RTMTIMEBOMB_..., ...): name, CurrVal/OldVal, sizes and
     update times; decrypted with the boot key and the LSA key found in the hives."""
+    from hiveparse.errors import EvidenceError, HiveparseError  # noqa: PLC0415
+    from hiveparse.report.records import diagnostics_record  # noqa: PLC0415
     from hiveparse.report.secrets import secrets_report  # noqa: PLC0415 - fast --help
 
     fmt = chosen_format(output_format, output)
@@ -41,8 +43,23 @@ def secrets(
         open_output(output, images.evidence_files(evidence)) as out,
         images.named_as_given(),
     ):
-        document, read = secrets_report(images.resolve_all(evidence), reveal=reveal_secrets)
-        diagnostics = images.shown(read)
+        resolved = images.resolve_all(evidence)
+        try:
+            document, read = secrets_report(resolved, reveal=reveal_secrets)
+        except HiveparseError as error:
+            problems = images.problems()
+            if not problems:
+                raise
+            raise EvidenceError(f"{error.message}; the image says: {problems[0]}") from error
+        image_problems = images.problems()
+        diagnostics = list(dict.fromkeys([*image_problems, *images.shown(read)]))
+        if image_problems:
+            document["partial"] = True
+            document["diagnostics"] = [
+                *diagnostics_record(image_problems),
+                *document["diagnostics"],
+            ]
+        images.attach_containers(cast("dict[str, Any]", document))
         for item in document["unreadable"]:
             item["path"] = images.show(item["path"])
             item["error"] = images.show(item["error"])

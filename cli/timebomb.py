@@ -64,6 +64,9 @@ def timebomb(
         )
         found.problems = [images.show(line) for line in found.problems]
         found.missing = [images.show(line) for line in found.missing]
+        image_problems = images.problems()
+        found.problems += [str(problem) for problem in image_problems]
+        found.diagnostics = [*image_problems, *found.diagnostics]
         sink = stack.enter_context(images.shown_sink(out))
         if fmt == Format.JSONL:
             write_jsonl(found.timebombs, sink)
@@ -74,13 +77,14 @@ def timebomb(
                 partial=bool(found.problems),
                 diagnostics=found.diagnostics,
             )
+            images.attach_containers(document)
             write_json(document, sink)
         else:
             write_timebombs_text(found.timebombs, found.without_timebomb, found.missing, sink)
     if fmt == Format.JSONL:  # the other formats carry it in their output
         for what in found.missing:
             say_warning(f"no timebomb found; missing {what}")
-    if found.searched_nothing:
+    if found.searched_nothing and not images.encrypted:
         for line in found.problems:
             say_error(line)
         raise typer.Exit(EXIT_UNREADABLE)

@@ -101,3 +101,50 @@ def test_timebomb_from_an_image_decrypts_every_control_set(tmp_path: Path) -> No
         t["where"]["source"] == f"{IMAGES / 'rdsh-image-stream.vmdk'}!/{SYSTEM}"
         for t in document["timebombs"]
     )
+
+
+def test_the_other_commands_carry_the_image_provenance(tmp_path: Path) -> None:
+    image = IMAGES / "rdsh-image.E01"
+    volume = {
+        f["path"]: f for v in MANIFEST["disks"]["rdsh-image.raw"]["volumes"] for f in v["files"]
+    }
+    _, info, _ = _json("info", f"{image}!/{SYSTEM}", tmp=tmp_path)
+    _, timebomb, _ = _json("timebomb", "--from", image, tmp=tmp_path)
+    _, secrets, _ = _json("secrets", image, tmp=tmp_path)
+    for document in (info, timebomb, secrets):
+        for record in [*document["evidence"], *document.get("supporting_files", [])]:
+            container = record["container"]
+            assert container["path"] == str(image) and container["format"] == "ewf"
+            assert container["mft_entry"] == volume[container["member"]]["mft_record"]
+            assert container["member_sha256"] == volume[container["member"]]["sha256"]
+
+
+def _locked(tmp_path: Path) -> Path:
+    data = bytearray((IMAGES / "rdsh-image.raw").read_bytes())
+    offset = MANIFEST["disks"]["rdsh-image.raw"]["partitions"][0]["offset"]
+    data[offset + 3 : offset + 11] = b"-FVE-FS-"
+    locked = tmp_path / "locked.raw"
+    locked.write_bytes(data)
+    return locked
+
+
+def test_timebomb_and_secrets_say_an_encrypted_volume(tmp_path: Path) -> None:
+    locked = _locked(tmp_path)
+    timebomb = hiveparse("timebomb", "--from", locked, "-f", "json")
+    assert timebomb.returncode == 3  # evidence is there, closed: partial, not nothing
+    assert "input.encrypted_volume" in timebomb.stdout
+    secrets = hiveparse("secrets", locked, "-f", "json")
+    assert secrets.returncode == 4 and "BitLocker" in secrets.stderr
+
+
+def test_timebomb_from_a_truncated_image_is_partial(tmp_path: Path) -> None:
+    files = {
+        f["path"]: f for v in MANIFEST["disks"]["rdsh-image.raw"]["volumes"] for f in v["files"]
+    }
+    [extent] = files["Windows/System32/config/SYSTEM"]["data_disk_extents"]
+    cut = tmp_path / "cut.raw"
+    cut.write_bytes((IMAGES / "rdsh-image.raw").read_bytes()[: extent["offset"] + 4096])
+    done = hiveparse("timebomb", "--from", cut, "-f", "json")
+    document = json.loads(done.stdout)
+    assert done.returncode == 3 and document["partial"]
+    assert any(d["code"] == "image.damaged" for d in document["diagnostics"])
