@@ -30,6 +30,12 @@ EXIT_OUTPUT = 74  # the output could not be written (EX_IOERR): disk full, stdou
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
 
 
+class ClosedPipe(Exception):
+    """The reader of standard output went away (``| head``). Raised in place of
+    BrokenPipeError, an OSError that click would turn into exit 1 on its own: a command
+    holding private copies of evidence ignores SIGPIPE so that they are removed first."""
+
+
 class Form(Enum):
     """How a rule's message reaches stderr."""
 
@@ -95,6 +101,7 @@ RULES: tuple[Rule, ...] = (
     Rule(HiveparseError, EXIT_UNREADABLE, str),
     # A closed pipe (`| head`) ends the process quietly, as it does for any Unix filter.
     Rule(BrokenPipeError, EXIT_OK, str, form=Form.SILENT),
+    Rule(ClosedPipe, EXIT_OK, str, form=Form.SILENT, drops_output=True),
     Rule(KeyboardInterrupt, EXIT_INTERRUPTED, lambda _error: "interrupted"),
     # Input-driven exhaustion is the evidence's doing, not a bug: exit as unreadable.
     *(

@@ -160,9 +160,14 @@ def _opened(
     output: Path | None, evidence: Sequence[Path], binary: bool, keep_on_interrupt: bool
 ) -> Iterator[IO[Any]]:
     if output is None:
+        from .errors import ClosedPipe  # noqa: PLC0415
+
         stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
-        yield stream
-        stream.flush()  # a full disk shows here, as an output error
+        try:
+            yield stream
+            stream.flush()  # a full disk shows here, as an output error
+        except BrokenPipeError as error:
+            raise ClosedPipe(str(error)) from None
         return
     with write_output(output, evidence, "xb" if binary else "x", keep_on_interrupt) as sink:
         yield sink

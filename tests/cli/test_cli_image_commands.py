@@ -148,3 +148,34 @@ def test_timebomb_from_a_truncated_image_is_partial(tmp_path: Path) -> None:
     document = json.loads(done.stdout)
     assert done.returncode == 3 and document["partial"]
     assert any(d["code"] == "image.damaged" for d in document["diagnostics"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["query", f"{IMAGES / 'rdsh-image.E01'}!/p1/Windows/System32/config/SOFTWARE", "HKLM\\SOFTWARE", "-s", "-f", "jsonl"],
+        ["info", str(IMAGES / "rdsh-image.E01"), "-f", "json"],
+        ["analyze", str(IMAGES), "-f", "jsonl"],
+    ],
+    ids=["query", "info", "analyze"],
+)  # fmt: skip
+def test_a_closed_pipe_leaves_no_copy_of_the_evidence(tmp_path: Path, command: list[str]) -> None:
+    """Review: `| head` killed the process before the private copies (hives, master keys)
+    were removed. The reader goes away after ten bytes; the temporary folder must be empty."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hiveparse", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(10)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    code = process.wait(timeout=120)
+    assert code in (0, -13), stderr  # quietly, as any filter ends (README: exit codes)
+    assert "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
