@@ -153,7 +153,8 @@ def test_timebomb_from_a_truncated_image_is_partial(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        ["query", f"{IMAGES / 'rdsh-image.E01'}!/p1/Windows/System32/config/SOFTWARE", "HKLM\\SOFTWARE", "-s", "-f", "jsonl"],
+        ["query", f"{IMAGES / 'rdsh-image.E01'}!/p1/Windows/System32/config/SOFTWARE",
+         "HKLM\\SOFTWARE", "-s", "-f", "jsonl"],
         ["info", str(IMAGES / "rdsh-image.E01"), "-f", "json"],
         ["analyze", str(IMAGES), "-f", "jsonl"],
     ],
