@@ -462,3 +462,35 @@ def test_a_gpt_whose_primary_entries_fail_their_crc_is_read_from_the_backup(
     assert any(
         "neither the primary GPT nor the backup" in d["message"] for d in document["diagnostics"]
     )
+
+
+def test_a_user_hive_is_read_from_its_profile(tmp_path: Path) -> None:
+    """Users\\*\\NTUSER.DAT is one of the fixed paths. ntfs-3g's ntfscp writes a hive into
+    the Public profile of a copy of the volume (no mount), and analyze reads it from there,
+    with its MFT entry as ntfs-3g's ntfsinfo gives it."""
+    import subprocess  # noqa: PLC0415
+
+    from tests.support.oracles import oracle_command  # noqa: PLC0415
+
+    ntfscp = oracle_command("ntfscp", "ntfs-3g")
+    ntfsinfo = oracle_command("ntfsinfo", "ntfs-3g")
+    partition = _partition("rdsh-image.raw", 1)
+    disk = bytearray((IMAGES / "rdsh-image.raw").read_bytes())
+    start, end = partition["offset"], partition["offset"] + partition["size_bytes"]
+    volume = tmp_path / "volume.img"
+    volume.write_bytes(disk[start:end])
+    hive = SAMPLE / "Windows/System32/config/SOFTWARE"  # any hive: its type is its content
+    subprocess.run([ntfscp, "-f", str(volume), str(hive), "/Users/Public/NTUSER.DAT"], check=True,
+                   capture_output=True)  # fmt: skip
+    shown = subprocess.run([ntfsinfo, "-F", "/Users/Public/NTUSER.DAT", str(volume)],
+                           check=True, capture_output=True, text=True).stdout  # fmt: skip
+    inode = int(shown.split("Dumping Inode ", 1)[1].split()[0])
+    disk[start:end] = volume.read_bytes()
+    image = tmp_path / "with-profile.raw"
+    image.write_bytes(disk)
+    code, [document], stderr = _analyze(image)
+    assert code == 0, stderr
+    [user] = [e for e in document["evidence"] if e["container"]["member"].endswith("NTUSER.DAT")]
+    assert user["container"]["member"] == "Users/Public/NTUSER.DAT"
+    assert user["container"]["mft_entry"] == inode
+    assert user["sha256"] == _sha256(hive)

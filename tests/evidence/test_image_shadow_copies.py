@@ -368,3 +368,21 @@ def test_a_volume_without_shadow_copies_lists_none() -> None:
     done = hiveparse("info", PLAIN, "-f", "json")
     assert done.returncode == 0, done.stderr
     assert [v["shadow_copies"] for v in json.loads(done.stdout)["volumes"]] == [[]]
+
+
+def test_a_catalog_chain_that_breaks_is_said(tmp_path: Path) -> None:
+    """The second catalog block wiped: the first block's shadow copies are listed, and a
+    warning says where the chain broke (never a silently short list)."""
+    image = _with_shadow_copies(tmp_path)
+    with image.open("r+b") as handle:
+        handle.seek(VOLUME["offset"] + CATALOG[1])
+        handle.write(bytes(BLOCK))
+    with open_disk(image, ImageFormat.RAW) as disk:
+        [partition] = read_partitions(disk).partitions
+        listed = list_shadow_copies(disk, partition)
+    [broken] = [entry for entry in listed if "unreadable" in entry]
+    assert broken["unreadable"] == VOLUME["offset"] + CATALOG[1]
+    done = hiveparse("analyze", image, "-f", "jsonl", "--as-of", AS_OF)
+    [document] = [json.loads(line) for line in done.stdout.splitlines()]
+    notes = [d for d in document["diagnostics"] if d["code"] == "image.shadow_copies"]
+    assert any("could not be followed" in d["message"] for d in notes)

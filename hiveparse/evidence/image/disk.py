@@ -9,6 +9,7 @@ come with ``hiveparse[images]`` and are imported only when an image is opened.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from .formats import (
 EXTRA = "hiveparse[images]"
 CHUNK = 1 << 20
 _VHD_DIFFERENCING = 4  # libvhdi LIBVHDI_DISK_TYPE_DIFFERENTIAL
+_MAX_PARENTS = 64  # differencing disks followed to their base
 
 
 class ImageReadError(EvidenceError):
@@ -60,6 +62,8 @@ class Disk:
     details: dict[str, Any] = field(default_factory=dict)  # disk type, parent, ...
     handles: list[io.BufferedReader] = field(default_factory=list)
     library: Any = None
+    sector_size: int = 512  # bytes per logical sector, as the container says (512 or 4096)
+    parents: list[Any] = field(default_factory=list)  # a differencing VHD's parent disks
     short_reads: list[int] = field(default_factory=list)  # offsets past the data
     read_errors: list[ImageReadError] = field(default_factory=list)  # met by The Sleuth Kit
 
@@ -88,6 +92,9 @@ class Disk:
         if self.library is not None:
             self.library.close()
             self.library = None
+        for parent in self.parents:
+            parent.close()
+        self.parents.clear()
         for handle in self.handles:
             handle.close()
         self.handles.clear()
@@ -212,6 +219,14 @@ def _raw(path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
     return Disk(path, ImageFormat.RAW, total, files, read, details=details, handles=opened)
 
 
+def _sector_size(library: Any) -> int:
+    try:
+        size = int(library.get_bytes_per_sector() or 512)
+    except (OSError, RuntimeError, ValueError, AttributeError):
+        return 512
+    return size if size in (512, 1024, 2048, 4096) else 512
+
+
 def _libyal_disk(
     path: Path,
     image_format: ImageFormat,
@@ -246,9 +261,11 @@ def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bo
         stored = {k.lower(): v for k, v in (handle.get_hash_values() or {}).items() if v}
         header = {k: v for k, v in (handle.get_header_values() or {}).items() if v}
     except (OSError, RuntimeError, ValueError) as error:
+        _close_quietly(handle)
         raise _library_error(path, "EWF image", error) from error
     disk = _libyal_disk(path, ImageFormat.EWF, handle, media_size, files, opened)
     disk.stored_hashes, disk.acquisition = stored, header
+    disk.sector_size = _sector_size(handle)
     disk.details = {"segments": len(names)}
     if missing is not None:
         disk.details["missing_segment"] = missing
@@ -277,14 +294,19 @@ def _vhdi(
 ) -> Disk:
     files = [_hashed(path, _open(path, opened), hash_files)]
     what = f"{image_format.value.upper()} image"
-    disk = pyvhdi.file()
+    chain: list[Any] = []  # the disk, then each parent: closed together
     try:
-        disk.open_file_object(opened[0], "r")
-        details: dict[str, Any] = {"disk_type": disk.get_disk_type()}
-        if details["disk_type"] == _VHD_DIFFERENCING:
-            parent_name = disk.get_parent_filename() or ""
-            details["parent"] = parent_name
-            parent = path.parent / Path(parent_name.replace("\\", "/")).name
+        disk = _vhdi_file(pyvhdi, opened[0], chain)
+        details: dict[str, Any] = {"disk_type": disk.get_disk_type(), "parents": []}
+        child, child_path = disk, path
+        while child.get_disk_type() == _VHD_DIFFERENCING:
+            if len(chain) > _MAX_PARENTS:
+                raise EvidenceError(
+                    f"a chain of more than {_MAX_PARENTS} differencing disks", source=str(path)
+                )
+            parent_name = child.get_parent_filename() or ""
+            details["parents"].append(parent_name)
+            parent = child_path.parent / Path(parent_name.replace("\\", "/")).name
             if not parent.is_file():
                 raise EvidenceError(
                     f"a differencing {what} whose parent {parent_name!r} is not beside it: "
@@ -292,15 +314,34 @@ def _vhdi(
                     source=str(path),
                 )
             files.append(_hashed(parent, _open(parent, opened), hash_files))
-            parent_disk = pyvhdi.file()
-            parent_disk.open_file_object(opened[-1], "r")
-            disk.set_parent(parent_disk)
+            parent_disk = _vhdi_file(pyvhdi, opened[-1], chain)
+            child.set_parent(parent_disk)
+            child, child_path = parent_disk, parent
         media_size = disk.get_media_size()
-    except (OSError, RuntimeError, ValueError) as error:
-        raise _library_error(path, what, error) from error
+    except BaseException as error:
+        for library in reversed(chain):
+            _close_quietly(library)
+        if isinstance(error, (OSError, RuntimeError, ValueError)):
+            raise _library_error(path, what, error) from error
+        raise
     opened_disk = _libyal_disk(path, image_format, disk, media_size, files, opened)
     opened_disk.details = details
+    opened_disk.sector_size = _sector_size(disk)
+    opened_disk.parents = chain[1:]
     return opened_disk
+
+
+def _vhdi_file(pyvhdi: Any, handle: io.BufferedReader, chain: list[Any]) -> Any:
+    opened = pyvhdi.file()
+    chain.append(opened)
+    opened.open_file_object(handle, "r")
+    return opened
+
+
+def _close_quietly(library: Any) -> None:
+    """Close a libyal handle on the way out of a failure (it may not have opened)."""
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        library.close()
 
 
 def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
@@ -347,8 +388,11 @@ def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: 
         disk.open_extent_data_files_as_file_objects(extent_handles)
         media_size = disk.get_media_size()
         details = {"disk_type": disk.get_disk_type(), "extents": len(extent_handles)}
-    except (OSError, RuntimeError, ValueError) as error:
-        raise _library_error(path, "VMDK image", error) from error
+    except BaseException as error:
+        _close_quietly(disk)
+        if isinstance(error, (OSError, RuntimeError, ValueError)):
+            raise _library_error(path, "VMDK image", error) from error
+        raise
     opened_disk = _libyal_disk(path, ImageFormat.VMDK, disk, media_size, files, opened)
     opened_disk.details = details
     return opened_disk

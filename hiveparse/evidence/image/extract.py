@@ -372,6 +372,17 @@ class _Reader:
 
     def shadow_copies(self, partition: Partition, folder: str) -> list[dict[str, Any]]:
         stores = list_shadow_copies(self.disk, partition)
+        broken = [store for store in stores if "unreadable" in store]
+        stores = [store for store in stores if "unreadable" not in store]
+        for store in broken:
+            self.note(
+                SHADOW_COPIES,
+                f"{folder}: the shadow-copy catalog could not be followed: {store['problem']} "
+                "(shadow copies may be there that are not listed)",
+                Severity.WARNING,
+                offset=store["unreadable"],
+                folder=folder,
+            )
         if stores:
             times = ", ".join(store.get("created") or "?" for store in stores)
             self.note(

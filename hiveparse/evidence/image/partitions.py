@@ -148,11 +148,13 @@ def _check_bounds(disk: Disk, table: PartitionTable, partition: Partition) -> No
 
 
 def _mbr(disk: Disk, mbr: Any) -> PartitionTable:
-    table = PartitionTable("mbr")
+    """The MBR's partitions; its LBAs count the disk's logical sectors (4096 bytes on a 4Kn
+    disk, as a VHDX or an EWF image may say)."""
+    table = PartitionTable("mbr", sector_size=disk.sector_size)
     for number, record in enumerate(mbr.partition_record, start=1):
         if record.os_type == 0 or record.size_in_lba == 0:
             continue
-        partition = _mbr_partition(number, record, record.starting_lba)
+        partition = _mbr_partition(number, record, record.starting_lba, disk.sector_size)
         table.partitions.append(partition)
         _check_bounds(disk, table, partition)
         if record.os_type in _EXTENDED:
@@ -160,12 +162,12 @@ def _mbr(disk: Disk, mbr: Any) -> PartitionTable:
     return table
 
 
-def _mbr_partition(number: int, record: Any, start_lba: int) -> Partition:
+def _mbr_partition(number: int, record: Any, start_lba: int, sector: int) -> Partition:
     return Partition(
         number,
         "mbr",
-        start_lba * SECTOR,
-        record.size_in_lba * SECTOR,
+        start_lba * sector,
+        record.size_in_lba * sector,
         f"0x{record.os_type:02x}",
         MBR_TYPES.get(record.os_type, "unknown"),
     )
@@ -174,27 +176,30 @@ def _mbr_partition(number: int, record: Any, start_lba: int) -> Partition:
 def _logical(disk: Disk, table: PartitionTable, extended_lba: int) -> None:
     """The logical partitions in the EBR chain of the extended partition at
     ``extended_lba`` (UEFI 2.10 §5.2.1 and the module docstring)."""
+    sector_size = table.sector_size
     ebr_lba, number = extended_lba, 5
     seen: set[int] = set()
     while len(seen) < _MAX_LOGICAL:
         if ebr_lba in seen:
-            table.notes.append((ebr_lba * SECTOR, "the extended boot records loop: stopped", True))
+            table.notes.append(
+                (ebr_lba * sector_size, "the extended boot records loop: stopped", True)
+            )
             return
         seen.add(ebr_lba)
-        sector = disk.read(ebr_lba * SECTOR, SECTOR)
-        if len(sector) < SECTOR or sector[510:512] != MBR_SIGNATURE:
+        sector = disk.read(ebr_lba * sector_size, sector_size)
+        if len(sector) < sector_size or sector[510:512] != MBR_SIGNATURE:
             table.notes.append(
                 (
-                    ebr_lba * SECTOR,
+                    ebr_lba * sector_size,
                     "an extended boot record without its signature: the chain ends",
                     True,
                 )
             )
             return
-        ebr = master_boot_record.parse(sector)
+        ebr = master_boot_record.parse(sector[:SECTOR])
         logical, following = ebr.partition_record[0], ebr.partition_record[1]
         if logical.os_type != 0 and logical.size_in_lba != 0:
-            partition = _mbr_partition(number, logical, ebr_lba + logical.starting_lba)
+            partition = _mbr_partition(number, logical, ebr_lba + logical.starting_lba, sector_size)
             table.partitions.append(partition)
             _check_bounds(disk, table, partition)
             number += 1
@@ -202,7 +207,7 @@ def _logical(disk: Disk, table: PartitionTable, extended_lba: int) -> None:
             return
         ebr_lba = extended_lba + following.starting_lba
     table.notes.append(
-        (ebr_lba * SECTOR, f"more than {_MAX_LOGICAL} logical partitions: stopped", True)
+        (ebr_lba * sector_size, f"more than {_MAX_LOGICAL} logical partitions: stopped", True)
     )
 
 

@@ -29,7 +29,9 @@ _MAX_BLOCKS = 64  # catalog blocks followed (each lists up to 127 entries)
 
 def list_shadow_copies(disk: Disk, partition: Partition) -> list[dict[str, Any]]:
     """Each shadow copy the catalog lists: store identifier, creation time (ISO and the raw
-    FILETIME), sequence number and volume size; empty when the volume has none."""
+    FILETIME), sequence number and volume size; empty when the volume has none. A catalog
+    that cannot be followed to its end is the list so far and a last entry
+    ``{"unreadable": offset, "problem": ...}`` saying where and why."""
     base = partition.offset
     try:
         header = volume_header.parse(disk.read(base + VOLUME_HEADER_OFFSET, 128))
@@ -44,9 +46,11 @@ def list_shadow_copies(disk: Disk, partition: Partition) -> list[dict[str, Any]]
         try:
             block_header = catalog_block_header.parse(block)
         except ConstructError:
-            break
-        if block_header.record_type != RECORD_CATALOG_BLOCK:
-            break
+            block_header = None
+        if block_header is None or block_header.record_type != RECORD_CATALOG_BLOCK:
+            stores.sort(key=lambda store: store["sequence"])
+            problem = "no catalog block where the volume header or the chain points"
+            return [*stores, {"unreadable": base + offset, "problem": problem}]
         for start in range(CATALOG_ENTRY_SIZE, len(block) - CATALOG_ENTRY_SIZE + 1,
                            CATALOG_ENTRY_SIZE):  # fmt: skip
             raw = block[start : start + CATALOG_ENTRY_SIZE]
