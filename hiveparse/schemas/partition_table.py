@@ -23,7 +23,6 @@ from construct import (
     Int8ul,
     Int32ul,
     Int64ul,
-    PaddedString,
     Struct,
 )
 
@@ -72,6 +71,8 @@ gpt_partition_entry = Struct(
     "starting_lba" / Int64ul,
     "ending_lba" / Int64ul * "inclusive",
     "attributes" / Int64ul,
-    "partition_name" / PaddedString(72, "utf-16-le"),
+    "partition_name"
+    / Bytes(72)
+    * "UTF-16LE, NUL-padded (may hold anything: decoded by the reader)",
 )
 GPT_ENTRY_SIZE = 128  # the fields above; a larger SizeOfPartitionEntry pads each entry

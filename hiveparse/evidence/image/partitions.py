@@ -293,7 +293,7 @@ def _gpt(disk: Disk, sector_size: int) -> PartitionTable:
             (entry.ending_lba - entry.starting_lba + 1) * sector_size,
             type_guid,
             GPT_TYPES.get(type_guid, "unknown"),
-            entry.partition_name.rstrip("\x00"),
+            entry.partition_name.decode("utf-16-le", "replace").split("\x00")[0],
         )
         table.partitions.append(partition)
         _check_bounds(disk, table, partition)
