@@ -175,6 +175,28 @@ def _worker_signals() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_the_run()
+
+
+def _die_with_the_run() -> None:
+    """A worker whose run ended without closing the pool (killed, or ended by a closed pipe
+    as a filter is) would wait for ever to hand back a result nobody reads: Linux's
+    PR_SET_PDEATHSIG sends it SIGKILL when the run's process goes (prctl(2)). Elsewhere
+    the pool's own closing is all there is."""
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+
+    name = ctypes.util.find_library("c")
+    if name is None or os.uname().sysname != "Linux":
+        return
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # no prctl here: the pool's own closing is all there is
 
 
 def _alone(case: Case, options: CaseOptions, context: Any) -> CaseResult:

@@ -56,3 +56,39 @@ def test_an_interrupted_batch_keeps_whole_cases_and_resumes(
     )
     assert done.returncode == 3, done.stderr
     assert report.read_text() == whole.stdout
+
+
+def _in_session(session: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def test_workers_do_not_outlive_a_run_its_reader_left(tmp_path: Path) -> None:
+    """Review: `analyze -j 2 | head` ended the run by SIGPIPE and left its two workers
+    waiting for ever to hand back a result (they ignore SIGINT and SIGTERM)."""
+    queue = tmp_path / "queue"
+    make_queue(queue, 60)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hiveparse", "analyze", str(queue), "-f", "jsonl", "-j", "2",
+         "--as-of", AS_OF],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.read(300)
+    process.stdout.close()
+    process.wait(timeout=120)
+    deadline = time.monotonic() + 20
+    while _in_session(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _in_session(process.pid) == []
