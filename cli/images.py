@@ -21,6 +21,8 @@ def split_image_path(path: Path) -> tuple[Path, str] | None:
     """``(IMAGE, "p1/...")`` for an argument naming a file inside an image file; None
     for any other argument."""
     text = str(path)
+    if text.endswith("!") and Path(text[:-1]).is_file():
+        return Path(text[:-1]), ""  # IMAGE! is the image itself
     if SEPARATOR not in text:
         return None
     image, _, inner = text.partition(SEPARATOR)
@@ -30,7 +32,7 @@ def split_image_path(path: Path) -> tuple[Path, str] | None:
     if any(part in ("..", ".") for part in member.split("/")):
         from hiveparse.errors import UsageError  # noqa: PLC0415
 
-        raise UsageError(f"{path}: a path inside an image names no '.' or '..' folder")
+        raise UsageError(f"{path}: a path inside an image never names a '..' folder")
     return Path(image), member
 
 
@@ -58,7 +60,12 @@ class ImageArguments:
             return [self._extract(path, "").root]
         image, member = inside
         extraction = self._extract(image, member)
+        if not member:
+            return [extraction.root]
         copy = extraction.root.joinpath(*member.split("/"))
+        # NTFS names compare without case, as Windows compares them.
+        wanted = str(copy).casefold()
+        copy = next((Path(name) for name in extraction.members if name.casefold() == wanted), copy)
         if not copy.is_file():
             held = sorted(extraction.show(name) for name in extraction.members)
             raise UsageError(

@@ -49,7 +49,7 @@ def info(
             )
 
             image = image_info_document(images.extractions[-1])
-            diagnostics = images.shown([])
+            diagnostics = list(dict.fromkeys([*images.shown([]), *images.problems()]))
             if fmt == Format.TABLE:
                 write_image_info_table(image, sink)
             else:

@@ -349,11 +349,12 @@ def _one_member(
             if info.file_size > copier.limits.member_bytes:
                 return
             kind = classify_head(_head(archive, info)).kind
-            if kind == HeadKind.ARCHIVE:
+            if kind in (HeadKind.ARCHIVE, HeadKind.IMAGE):
+                what = "a ZIP archive" if kind == HeadKind.ARCHIVE else "a disk image"
                 copier.skip(
                     info,
-                    "it is a ZIP archive itself, which is not opened (extract it and give it "
-                    "as a case of its own)",
+                    f"it is {what} itself, which is not opened inside a ZIP (extract it and "
+                    "give it as a case of its own)",
                     Severity.ERROR,
                 )
                 return

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
 from hiveparse.evidence.archive import ARCHIVE_CODES
-from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, normalized_path
+from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, NO_EVIDENCE, HeadKind, normalized_path
 from hiveparse.evidence.image.extract import ENCRYPTED_KIND, IMAGE_CODES
 from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
@@ -208,11 +208,17 @@ def _open_all(
     opened.unreadable = [Unreadable(e.path, e.message, e.kind) for e in discovery.errors]
     found_files = [(found.path, argument or str(found.argument)) for found in discovery.files]
     if collections is not None:
-        for archive, extraction in _unpacked(discovery.archives, collections, opened):
+        for archive, extraction in _unpacked(discovery.archives, collections, opened, argument):
             opened.extractions.append(extraction)
             opened.notes += extraction.diagnostics
             inside = discover_evidence([extraction.root])
-            opened.notes += inside.diagnostics
+            image = archive.kind == HeadKind.IMAGE
+            # An image says itself what it holds (image.no_windows, its volumes' notes).
+            opened.notes += [
+                note for note in inside.diagnostics if not (image and note.code == NO_EVIDENCE)
+            ]
+            if image:
+                opened.arguments[str(extraction.root)] = argument or str(archive.argument)
             opened.unreadable += [Unreadable(e.path, e.message, e.kind) for e in inside.errors]
             found_files += [(f.path, argument or str(archive.argument)) for f in inside.files]
     for path, given in found_files:
@@ -239,12 +245,14 @@ def _open_all(
 
 
 def _unpacked(
-    found: Sequence[FoundArchive], collections: Collections, opened: _Opened
+    found: Sequence[FoundArchive],
+    collections: Collections,
+    opened: _Opened,
+    argument: str | None,
 ) -> Iterator[tuple[FoundArchive, Extraction | ImageExtraction]]:
     """Each ZIP collection and disk image copied out; what cannot be opened, and each
     encrypted volume of an image, is an unreadable input of its own."""
     from hiveparse.evidence.archive import extract_collection  # noqa: PLC0415
-    from hiveparse.evidence.discover import HeadKind  # noqa: PLC0415
 
     images = [item for item in found if item.kind == HeadKind.IMAGE]
     components: set[str] = set()
@@ -266,10 +274,12 @@ def _unpacked(
                 extraction = extract_image(
                     archive.path, image_format, collections.workspace(), collections.images
                 )
-                opened.unreadable += [
-                    Unreadable(folder, what, ENCRYPTED_KIND, offset=offset, archive=True)
-                    for folder, what, offset in extraction.encrypted
-                ]
+                for folder, what, offset in extraction.encrypted:
+                    opened.unreadable.append(
+                        Unreadable(folder, what, ENCRYPTED_KIND, offset=offset, archive=True)
+                    )
+                    # The volume's document names its case as the image's hosts do.
+                    opened.arguments[folder] = argument or str(archive.argument)
             else:
                 extraction = extract_collection(
                     archive.path, collections.workspace(), password=collections.password
@@ -498,11 +508,52 @@ def analyze(
         report.diagnostics += [unreadable_diagnostic(item) for item in report.unreadable]
     for orphan in orphans:
         analysis.hosts.append(_unreadable_report(orphan, analysis, opened.arguments, within))
+    said = _damaged_images(analysis, opened.arguments, within)
     if analysis.hosts:  # with no host at all, the run reports nothing but its failure
         for note in analysis.unplaced:
-            if _may_miss(note) and note.location.source is not None:
+            if _may_miss(note) and note.location.source is not None and note not in said:
                 analysis.hosts.append(_skipped_report(note, analysis, opened.arguments, within))
     return analysis
+
+
+def _damaged_images(
+    analysis: Analysis, arguments: dict[str, str], paths: Sequence[Path]
+) -> list[Diagnostic]:
+    """A document for each disk image that gave no host and whose reading failed (a missing
+    segment, a damaged volume): what went wrong is in a report, not only on stderr. The
+    notes it holds are returned."""
+    from hiveparse.evidence.image.extract import ImageExtraction  # noqa: PLC0415
+
+    said: list[Diagnostic] = []
+    for extraction in analysis.extractions:
+        if not isinstance(extraction, ImageExtraction):
+            continue
+        root = normalized_path(extraction.root)
+        if any(_inside(normalized_path(host.folder), root) for host in analysis.hosts):
+            continue
+        notes = [
+            note
+            for note in analysis.unplaced
+            if note.location.source is not None
+            and _inside(normalized_path(note.location.source), root)
+            and _may_miss(note)
+        ]
+        if not notes:
+            continue
+        said += notes
+        analysis.hosts.append(
+            _input_only_report(
+                str(extraction.root),
+                f"damaged image ({extraction.image})",
+                "the image could not be read far enough to find a Windows installation",
+                notes,
+                analysis,
+                arguments,
+                paths,
+                str(extraction.root),
+            )
+        )
+    return said
 
 
 def _host_report(

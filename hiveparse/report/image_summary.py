@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def image_info_document(extraction: ImageExtraction) -> dict[str, Any]:
     """The ``info`` document of a disk image (:class:`~hiveparse.report.models.InfoDocument`,
     with ``image``, ``volumes`` and ``files`` in place of a hive's facts)."""
-    from hiveparse.errors import Severity  # noqa: PLC0415
+    from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
     files = [
@@ -33,6 +33,15 @@ def image_info_document(extraction: ImageExtraction) -> dict[str, Any]:
             note.severity,
         )
         for note in extraction.diagnostics
+    ]
+    diagnostics += [
+        Diagnostic(
+            "input.encrypted_volume",
+            what,
+            Location(extraction.show(folder), offset=offset),
+            Severity.ERROR,
+        )
+        for folder, what, offset in extraction.encrypted
     ]
     body = {
         "written_by": None,

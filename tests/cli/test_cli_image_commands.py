@@ -180,3 +180,12 @@ def test_a_closed_pipe_leaves_no_copy_of_the_evidence(tmp_path: Path, command: l
     assert code in (0, -13), stderr  # quietly, as any filter ends (README: exit codes)
     assert "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_names_inside_an_image_compare_without_case(tmp_path: Path) -> None:
+    code, document, _ = _json(
+        "info", f"{IMAGES / 'rdsh-image.E01'}!/P1/windows/system32/CONFIG/system", tmp=tmp_path
+    )
+    assert code == 0 and document["hives"][0]["hive"] == "SYSTEM"
+    code, whole, _ = _json("info", f"{IMAGES / 'rdsh-image.E01'}!", tmp=tmp_path)
+    assert code == 0 and whole["installs"] == [f"{IMAGES / 'rdsh-image.E01'}!/p1"]

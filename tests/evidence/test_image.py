@@ -494,3 +494,58 @@ def test_a_user_hive_is_read_from_its_profile(tmp_path: Path) -> None:
     assert user["container"]["member"] == "Users/Public/NTUSER.DAT"
     assert user["container"]["mft_entry"] == inode
     assert user["sha256"] == _sha256(hive)
+
+
+def test_a_segment_linked_from_outside_the_image_folder_is_not_opened(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    evidence = tmp_path / "evidence"
+    elsewhere.mkdir()
+    evidence.mkdir()
+    for name in ("rdsh-image-split.E01", "rdsh-image-split.E02", "rdsh-image-split.E04"):
+        shutil.copy(IMAGES / name, evidence / name)
+    shutil.copy(IMAGES / "rdsh-image-split.E03", elsewhere / "rdsh-image-split.E03")
+    (evidence / "rdsh-image-split.E03").symlink_to(elsewhere / "rdsh-image-split.E03")
+    done = hiveparse("analyze", evidence / "rdsh-image-split.E01", "-f", "json")
+    assert done.returncode == 4 and "Traceback" not in done.stderr
+    assert "rdsh-image-split.E03, a file of the image, is a symbolic link" in done.stderr
+    assert "leads out of" in done.stderr
+
+
+def test_a_renamed_single_segment_ewf_is_read(tmp_path: Path) -> None:
+    shutil.copy(IMAGES / "rdsh-image.E01", tmp_path / "evidence.bin")
+    code, [document], stderr = _analyze(tmp_path / "evidence.bin")
+    assert code == 0, stderr
+    assert document["licensing"]["grace_period"]["expires"] == EXPIRES
+
+
+def test_overlapping_partitions_are_said(tmp_path: Path) -> None:
+    data = bytearray((IMAGES / "two-installs.raw").read_bytes())
+    data[446 + 16 + 8 : 446 + 16 + 12] = data[446 + 8 : 446 + 12]  # p2 starts where p1 does
+    image = tmp_path / "overlap.raw"
+    image.write_bytes(data)
+    with open_disk(image, ImageFormat.RAW) as opened:
+        table = read_partitions(opened)
+    assert any("partitions 1 and 2 overlap" in note for _, note, _ in table.notes)
+
+
+def test_an_image_that_yields_nothing_still_has_its_document(tmp_path: Path) -> None:
+    """Review: a damaged image with no host left `-o` holding [] and its errors on stderr
+    only."""
+    for name in ("rdsh-image-split.E01", "rdsh-image-split.E03", "rdsh-image-split.E04"):
+        shutil.copy(IMAGES / name, tmp_path / name)
+    done = hiveparse("analyze", tmp_path / "rdsh-image-split.E01", "-f", "json")
+    document = json.loads(done.stdout)
+    assert done.returncode == 4 and document["partial"]
+    assert document["host"]["label"].startswith("damaged image")
+    assert any("segment rdsh-image-split.E02" in d["message"] for d in document["diagnostics"])
+
+
+def test_a_zip_holding_a_disk_image_says_so(tmp_path: Path) -> None:
+    import zipfile  # noqa: PLC0415
+
+    archive = tmp_path / "collection.zip"
+    with zipfile.ZipFile(archive, "w") as writer:
+        writer.write(IMAGES / "rdsh-image.raw", "disk/rdsh-image.raw")
+    done = hiveparse("analyze", archive, "-f", "json")
+    assert done.returncode in (3, 4)
+    assert "is a disk image itself, which is not opened inside a ZIP" in done.stdout + done.stderr

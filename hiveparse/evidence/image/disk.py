@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hiveparse.errors import EvidenceError, Unsupported
-from hiveparse.safefiles import open_regular_file
+from hiveparse.safefiles import link_refusal, open_regular_file
 
 from .formats import (
     VMDK_SPARSE,
@@ -124,7 +125,18 @@ def require_images_extra() -> None:
     _modules()
 
 
-def _open(path: Path, opened: list[io.BufferedReader]) -> io.BufferedReader:
+def _open(
+    path: Path, opened: list[io.BufferedReader], image: Path | None = None
+) -> io.BufferedReader:
+    """``path`` opened read-only. ``image``: the image as named, when ``path`` is another
+    file of it (a segment, an extent, a part, a parent), which is held to the rule for links
+    inside evidence: a link that leads out of the image's folder is never opened."""
+    if image is not None and path != image and path.is_symlink():
+        refusal = link_refusal(path, os.path.realpath(image.parent))
+        if refusal is not None:
+            raise EvidenceError(
+                f"{path.name}, a file of the image, is a {refusal}", source=str(path)
+            )
     try:
         handle = open_regular_file(path)
     except OSError as error:
@@ -197,7 +209,7 @@ def _raw(path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
             source=str(path),
         )
     parts = raw_parts(path)
-    files = [_hashed(part, _open(part, opened), hash_files) for part in parts]
+    files = [_hashed(part, _open(part, opened, path), hash_files) for part in parts]
     starts = []
     total = 0
     for item in files:
@@ -250,10 +262,12 @@ def _libyal_disk(
 def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
     try:
         names = [Path(name) for name in pyewf.glob(str(path))]
-    except (OSError, RuntimeError, ValueError) as error:
-        raise _library_error(path, "EWF image (its segments)", error) from error
+    except (OSError, RuntimeError, ValueError):
+        # libewf finds segments by their EnCase names (.E01, .E02, ...); a renamed image is
+        # read as the one segment it was named by (a later one, if any, is then missing).
+        names = [path]
     missing = _missing_segment(names[-1]) if names else None
-    files = [_hashed(name, _open(name, opened), hash_files) for name in names]
+    files = [_hashed(name, _open(name, opened, path), hash_files) for name in names]
     handle = pyewf.handle()
     try:
         handle.open_file_objects(opened, "r")
@@ -313,7 +327,7 @@ def _vhdi(
                     "give the chain's files together in one folder",
                     source=str(path),
                 )
-            files.append(_hashed(parent, _open(parent, opened), hash_files))
+            files.append(_hashed(parent, _open(parent, opened, path), hash_files))
             parent_disk = _vhdi_file(pyvhdi, opened[-1], chain)
             child.set_parent(parent_disk)
             child, child_path = parent_disk, parent
@@ -383,7 +397,7 @@ def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: 
                     f"the VMDK extent {extent.name!r} its descriptor names is not beside it",
                     source=str(path),
                 )
-            files.append(_hashed(extent, _open(extent, opened), hash_files))
+            files.append(_hashed(extent, _open(extent, opened, path), hash_files))
             extent_handles.append(opened[-1])
         disk.open_extent_data_files_as_file_objects(extent_handles)
         media_size = disk.get_media_size()

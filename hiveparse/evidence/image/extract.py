@@ -211,12 +211,15 @@ class _Reader:
             kinds = ", ".join(
                 f"{volume['folder']} {volume['file_system']}" for volume in self.extraction.volumes
             )
-            self.note(
-                NO_WINDOWS,
-                f"no Windows installation (an NTFS volume with Windows\\System32\\config) in "
-                f"the image; its volumes: {kinds or 'none'}",
-                Severity.WARNING,
+            damaged = any(note.code == DAMAGED for note in self.extraction.diagnostics)
+            found = (
+                "no Windows installation could be found: the image could not be read far enough "
+                "(see image.damaged)"
+                if damaged
+                else "no Windows installation (an NTFS volume with Windows\\System32\\config) "
+                "in the image"
             )
+            self.note(NO_WINDOWS, f"{found}; its volumes: {kinds or 'none read'}", Severity.WARNING)
 
     def unreported_read_errors(self) -> None:
         """Reads The Sleuth Kit met and got past (a backup boot sector, $MFTMirr) are still
@@ -258,10 +261,15 @@ class _Reader:
     def verify(self) -> None:
         disk = self.disk
         if not disk.stored_hashes:
+            why = (
+                "no hash of its media could be read from this EWF image (they are kept in its "
+                "last segment: is a segment missing?)"
+                if disk.format == ImageFormat.EWF
+                else f"a {disk.format.value} image stores no hash of its media"
+            )
             self.note(
                 NO_STORED_HASH,
-                f"--verify-image: a {disk.format.value} image stores no hash of its media to "
-                "check against (the sha256 of its files is reported instead)",
+                f"--verify-image: {why}; the sha256 of its files is reported instead",
                 Severity.WARNING,
             )
             return
@@ -338,7 +346,7 @@ class _Reader:
             ntfs = NtfsVolume(self.disk, partition)
             for member in self.options.members:
                 head, _, rest = member.partition("/")
-                if head == folder and rest:
+                if head.casefold() == folder and rest:
                     self.copy_member(ntfs, partition, folder, rest)
             install = self.windows(ntfs)
             if install is None:

@@ -10,6 +10,7 @@ that loops) is a note, and whatever can still be read is listed.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -107,7 +108,30 @@ class PartitionTable:
 
 def read_partitions(disk: Disk) -> PartitionTable:
     """The partition table of ``disk``; ImageReadError when its first sectors cannot be
-    read at all."""
+    read at all. Partitions that overlap are listed as the table gives them, with a note
+    (one volume may then be read twice)."""
+    table = _read_table(disk)
+    ordered = sorted(table.partitions, key=lambda p: p.offset)
+    for first, second in itertools.pairwise(ordered):
+        if second.offset < first.offset + first.size and not (
+            first.type in _EXTENDED_TYPES or second.type in _EXTENDED_TYPES
+        ):
+            table.notes.append(
+                (
+                    second.offset,
+                    f"partitions {first.index} and {second.index} overlap (at byte "
+                    f"{second.offset}): the table is wrong or was altered, and what they hold "
+                    "may be one volume read twice",
+                    False,
+                )
+            )
+    return table
+
+
+_EXTENDED_TYPES = frozenset({"0x05", "0x0f", "0x85"})  # hold the logical partitions
+
+
+def _read_table(disk: Disk) -> PartitionTable:
     first = disk.read(0, SECTOR)
     if len(first) < SECTOR:
         table = PartitionTable("unknown")
