@@ -99,19 +99,11 @@ class ImageArguments:
     def problems(self) -> list[Diagnostic]:
         """What the images say cannot be read (errors: damage, a limit; each encrypted
         volume), shown; they make a command's result partial."""
-        from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
+        from hiveparse.errors import Severity  # noqa: PLC0415
 
         problems = [d for d in self.shown([]) if d.severity == Severity.ERROR]
-        problems += [
-            Diagnostic(
-                "input.encrypted_volume",
-                what,
-                Location(extraction.show(folder), offset=offset),
-                Severity.ERROR,
-            )
-            for extraction in self.extractions
-            for folder, what, offset in extraction.encrypted
-        ]
+        for extraction in self.extractions:
+            problems += extraction.encrypted_diagnostics()
         return problems
 
     @property
@@ -138,16 +130,9 @@ class ImageArguments:
     def shown(self, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
         """``diagnostics`` with the copies named as the image's inside, and the image's own
         notes (damaged, encrypted volumes, shadow copies) first."""
-        from hiveparse.errors import Diagnostic, Location  # noqa: PLC0415
 
         own = [note for extraction in self.extractions for note in extraction.diagnostics]
-        result = []
-        for note in [*own, *diagnostics]:
-            where = note.location
-            source = None if where.source is None else self.show(where.source)
-            location = Location(source, where.offset, where.line, where.column)
-            result.append(Diagnostic(note.code, self.show(note.message), location, note.severity))
-        return result
+        return [note.shown(self.show) for note in [*own, *diagnostics]]
 
     @contextmanager
     def shown_sink(self, sink: TextIO) -> Iterator[TextIO]:

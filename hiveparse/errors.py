@@ -8,7 +8,7 @@ print exactly one clear line. What is not fatal is a :class:`Diagnostic` on the 
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -85,6 +85,14 @@ class Diagnostic:
         return (
             f"{where}: {self.message} [{self.code}]" if where else f"{self.message} [{self.code}]"
         )
+
+    def shown(self, show: Callable[[str], str]) -> Diagnostic:
+        """This diagnostic with its message and source passed through ``show`` (a private
+        copy of a ZIP member or image file named as the container's inside)."""
+        where = self.location
+        source = None if where.source is None else show(where.source)
+        location = Location(source, where.offset, where.line, where.column)
+        return Diagnostic(self.code, show(self.message), location, self.severity)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -135,11 +135,9 @@ def failed_case(case: Case, options: CaseOptions, reason: str) -> CaseResult:
 
 
 def _shown(note: Diagnostic, analysis: Any) -> Diagnostic:
-    """A note with the copies of ZIP members named as the archive's inside."""
-    where = note.location
-    source = None if where.source is None else analysis.show(where.source)
-    location = Location(source, where.offset, where.line, where.column)
-    return Diagnostic(note.code, analysis.show(note.message), location, note.severity)
+    """A note with the copies of ZIP members and image files named as their container's
+    inside."""
+    return note.shown(analysis.show)
 
 
 def _incidental(case: Case) -> bool:

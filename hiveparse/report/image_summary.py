@@ -13,36 +13,15 @@ if TYPE_CHECKING:
 def image_info_document(extraction: ImageExtraction) -> dict[str, Any]:
     """The ``info`` document of a disk image (:class:`~hiveparse.report.models.InfoDocument`,
     with ``image``, ``volumes`` and ``files`` in place of a hive's facts)."""
-    from hiveparse.errors import Diagnostic, Location, Severity  # noqa: PLC0415
+    from hiveparse.errors import Severity  # noqa: PLC0415
     from hiveparse.report import records  # noqa: PLC0415
 
     files = [
         {"path": extraction.show(copied), **member}
         for copied, member in sorted(extraction.members.items())
     ]
-    diagnostics = [
-        note.__class__(
-            note.code,
-            extraction.show(note.message),
-            note.location.__class__(
-                None if note.location.source is None else extraction.show(note.location.source),
-                note.location.offset,
-                note.location.line,
-                note.location.column,
-            ),
-            note.severity,
-        )
-        for note in extraction.diagnostics
-    ]
-    diagnostics += [
-        Diagnostic(
-            "input.encrypted_volume",
-            what,
-            Location(extraction.show(folder), offset=offset),
-            Severity.ERROR,
-        )
-        for folder, what, offset in extraction.encrypted
-    ]
+    diagnostics = [note.shown(extraction.show) for note in extraction.diagnostics]
+    diagnostics += extraction.encrypted_diagnostics()
     body = {
         "written_by": None,
         "hives": [],

@@ -107,6 +107,19 @@ class ImageExtraction:
         """``text`` with the copy's folder named as the image's inside."""
         return text.replace(str(self.root), self.shown)
 
+    def encrypted_diagnostics(self) -> list[Diagnostic]:
+        """Each encrypted volume as the diagnostic of an input that could not be read, named
+        as the image's inside (analyze makes the same of it, as an unreadable input)."""
+        return [
+            Diagnostic(
+                "input.encrypted_volume",
+                what,
+                Location(self.show(folder), offset=offset),
+                Severity.ERROR,
+            )
+            for folder, what, offset in self.encrypted
+        ]
+
     def containers(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each copied file's path here and its provenance record."""
         for copied, member in self.members.items():
