@@ -549,3 +549,27 @@ def test_a_zip_holding_a_disk_image_says_so(tmp_path: Path) -> None:
     done = hiveparse("analyze", archive, "-f", "json")
     assert done.returncode in (3, 4)
     assert "is a disk image itself, which is not opened inside a ZIP" in done.stdout + done.stderr
+
+
+def test_ewf2_and_logical_evidence_headers() -> None:
+    """Ex01 (EWF2) file header as libewf declares it (ewf_file_header_v2: signature, major
+    and minor version, compression method uint16, segment number uint32, set GUID): the
+    first segment is an image, a later one is read with it; L01/Lx01 hold files, not a
+    disk. No Ex01 image can be made with Debian's tools (ewfacquire writes EWF1 only)."""
+
+    def header(signature: bytes, segment: int) -> bytes:
+        return (
+            signature
+            + bytes([2, 1])
+            + (1).to_bytes(2, "little")
+            + segment.to_bytes(4, "little")
+            + uuid.uuid4().bytes
+            + bytes(4096 - 32)
+        )
+
+    first = sniff_image(header(b"EVF2\r\n\x81\x00", 1))
+    assert first is not None and first.format == ImageFormat.EWF and "Ex01" in first.what
+    later = sniff_image(header(b"EVF2\r\n\x81\x00", 3))
+    assert later is not None and later.format is None and "segment 3" in later.what
+    logical = sniff_image(header(b"LEF2\r\n\x81\x00", 1))
+    assert logical is not None and logical.format is None and "logical" in logical.what
