@@ -156,9 +156,10 @@ class ImageArguments:
             extraction = self.extractions[-1]
             held = sorted(extraction.show(name) for name in extraction.members)
             hives = [name for name in held if "/config/" in name or name.endswith("NTUSER.DAT")]
+            image = str(path).removesuffix("!")
             raise UsageError(
-                f"{path} is a disk image: name a file inside it, "
-                f"{path}!/pN/path (found: {', '.join(hives[:6]) or 'no registry file'})"
+                f"{image} is a disk image: name a file inside it, "
+                f"{image}!/pN/path (found: {', '.join(hives[:6]) or 'no registry file'})"
             )
         return resolved
 

@@ -9,7 +9,10 @@ document (:func:`~hiveparse.batch.case.failed_case`); the other cases are not to
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -159,11 +162,33 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
 
     try:
         yield from _in_order(cases, submit, collect, jobs)
-    finally:
-        # Done, or interrupted (Ctrl-C, SIGTERM): what has not started is cancelled, the
-        # workers finish the cases in hand, and the pool is closed here rather than left
-        # to the interpreter's exit (where its threads race the closing of its pipes).
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM, the reader gone): the workers are told to stop now
+        # (each removes its private copies and exits), not waited for case by case.
+        _stop_workers(pool)
+        raise
+    # Done: the pool is closed here rather than left to the interpreter's exit (where its
+    # threads race the closing of its pipes).
+    pool.shutdown(wait=True)
+
+
+STOP_SIGNAL = getattr(signal, "SIGUSR1", signal.SIGTERM)  # "stop now": the run, or its death
+_STOP_WAIT = 10.0  # seconds a told worker has to go before it is killed
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive() and process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, STOP_SIGNAL)
+    deadline = time.monotonic() + _STOP_WAIT
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 def _worker_signals() -> None:
@@ -171,22 +196,30 @@ def _worker_signals() -> None:
     whole process group; a worker killed while it writes a result would leave the run
     waiting for the rest of it forever. The run instead cancels what has not started, and
     the workers stop after the cases in hand."""
-    import signal  # noqa: PLC0415
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(STOP_SIGNAL, _stop_now)
     _die_with_the_run()
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    """Told to stop (the run was interrupted, or it is gone): the private copies of evidence
+    this worker holds are removed, and it exits at once."""
+    from hiveparse.rds.analyze import remove_workspaces  # noqa: PLC0415
+
+    try:
+        remove_workspaces()
+    finally:
+        os._exit(1)
 
 
 def _die_with_the_run() -> None:
     """A worker whose run ended without closing the pool (killed, or ended by a closed pipe
     as a filter is) would wait for ever to hand back a result nobody reads: Linux's
-    PR_SET_PDEATHSIG sends it SIGKILL when the run's process goes (prctl(2)). Elsewhere
-    the pool's own closing is all there is."""
+    PR_SET_PDEATHSIG sends it the stop signal when the run's process goes (prctl(2)), and
+    it removes its copies and exits. Elsewhere the pool's own closing is all there is."""
     import ctypes  # noqa: PLC0415
     import ctypes.util  # noqa: PLC0415
-    import os  # noqa: PLC0415
-    import signal  # noqa: PLC0415
 
     name = ctypes.util.find_library("c")
     if name is None or os.uname().sysname != "Linux":
@@ -194,7 +227,7 @@ def _die_with_the_run() -> None:
     try:
         libc = ctypes.CDLL(name, use_errno=True)
         pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        libc.prctl(pr_set_pdeathsig, int(STOP_SIGNAL), 0, 0, 0)
     except (OSError, AttributeError):
         return  # no prctl here: the pool's own closing is all there is
 

@@ -148,6 +148,18 @@ class _Opened:
     extractions: list[Extraction | ImageExtraction] = field(default_factory=list)
 
 
+# Every private folder of copies that exists in this process: removed at once by a batch
+# worker told to stop (hiveparse.batch.run), wherever its analysis stands.
+_WORKSPACES: set[tempfile.TemporaryDirectory[str]] = set()
+
+
+def remove_workspaces() -> None:
+    """Remove every private folder of copies of this process (a worker stopping at once)."""
+    for folder in list(_WORKSPACES):
+        folder.cleanup()
+        _WORKSPACES.discard(folder)
+
+
 class Collections:
     """Where ZIP collections and disk images are copied from while they are analysed: a
     private temporary folder, made at the first one and removed when the ``with`` block
@@ -165,6 +177,7 @@ class Collections:
     def workspace(self) -> Path:
         if self._folder is None:
             self._folder = tempfile.TemporaryDirectory(prefix="hiveparse-")
+            _WORKSPACES.add(self._folder)
             self._keep_on_closed_pipe()
         return Path(self._folder.name)
 
@@ -185,6 +198,7 @@ class Collections:
     def __exit__(self, *exc: object) -> None:
         if self._folder is not None:
             self._folder.cleanup()
+            _WORKSPACES.discard(self._folder)
             self._folder = None
             if self._sigpipe is not None:
                 import signal  # noqa: PLC0415

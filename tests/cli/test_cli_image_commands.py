@@ -189,3 +189,49 @@ def test_names_inside_an_image_compare_without_case(tmp_path: Path) -> None:
     assert code == 0 and document["hives"][0]["hive"] == "SYSTEM"
     code, whole, _ = _json("info", f"{IMAGES / 'rdsh-image.E01'}!", tmp=tmp_path)
     assert code == 0 and whole["installs"] == [f"{IMAGES / 'rdsh-image.E01'}!/p1"]
+
+
+def _session_alive(session: int) -> bool:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                return True
+    return False
+
+
+@pytest.mark.parametrize("stop", ["pipe", "interrupt"])
+def test_a_batch_cut_short_leaves_no_copy_and_no_process(tmp_path: Path, stop: str) -> None:
+    """Review: with -j 2, a run ended by `| head` or Ctrl-C left its workers' private copies
+    (hives, master keys) in $TMPDIR, and Ctrl-C could hang waiting for the workers."""
+    import signal  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hiveparse", "analyze", str(IMAGES), "-f", "jsonl", "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    if stop == "pipe":
+        process.stdout.read(300)
+        process.stdout.close()
+    else:
+        process.stdout.read(1)  # the first case is written: the others are in hand
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C reaches the group
+        process.stdout.read()
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 20
+    while _session_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _session_alive(process.pid)
+    assert list(temporary.iterdir()) == []

@@ -507,7 +507,7 @@ def test_a_segment_linked_from_outside_the_image_folder_is_not_opened(tmp_path: 
     (evidence / "rdsh-image-split.E03").symlink_to(elsewhere / "rdsh-image-split.E03")
     done = hiveparse("analyze", evidence / "rdsh-image-split.E01", "-f", "json")
     assert done.returncode == 4 and "Traceback" not in done.stderr
-    assert "rdsh-image-split.E03, a file of the image, is a symbolic link" in done.stderr
+    assert "rdsh-image-split.E03, a file of the image: symbolic link" in done.stderr
     assert "leads out of" in done.stderr
 
 

@@ -134,9 +134,7 @@ def _open(
     if image is not None and path != image and path.is_symlink():
         refusal = link_refusal(path, os.path.realpath(image.parent))
         if refusal is not None:
-            raise EvidenceError(
-                f"{path.name}, a file of the image, is a {refusal}", source=str(path)
-            )
+            raise EvidenceError(f"{path.name}, a file of the image: {refusal}", source=str(path))
     try:
         handle = open_regular_file(path)
     except OSError as error:

@@ -256,9 +256,12 @@ class _Reader:
         try:
             data = self.disk.read(last, 512)
         except ImageReadError as error:
+            segment = (
+                " (is its last segment missing?)" if self.disk.format == ImageFormat.EWF else ""
+            )
             self.note(
                 DAMAGED,
-                f"{error.message} (its last sector): the image is incomplete",
+                f"{error.message} (its last sector): the image is incomplete{segment}",
                 Severity.ERROR,
                 offset=error.location.offset,
             )
