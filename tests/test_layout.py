@@ -18,9 +18,11 @@ BELOW: dict[str, set[str]] = {
     "sources": {"schemas", "decode"},
     "crypto": {"schemas", "decode"},
     "engines": {"schemas", "decode", "sources"},
-    "evidence": {"schemas", "decode", "sources", "engines", "crypto"},
+    # Event logs are read beside the hives, as another source of facts.
+    "events": {"schemas", "decode"},
+    "evidence": {"schemas", "decode", "sources", "engines", "crypto", "events"},
     "export": {"schemas", "decode", "sources", "engines", "evidence"},
-    "rds": {"schemas", "decode", "sources", "engines", "crypto", "evidence"},
+    "rds": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "events"},
     "compare": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "export", "rds"},
     "report": {
         "schemas",
@@ -28,13 +30,24 @@ BELOW: dict[str, set[str]] = {
         "sources",
         "engines",
         "crypto",
+        "events",
         "evidence",
         "export",
         "rds",
         "compare",
     },
     # A batch runs analyze (rds) case by case and hands back its report documents.
-    "batch": {"schemas", "decode", "sources", "engines", "crypto", "evidence", "rds", "report"},
+    "batch": {
+        "schemas",
+        "decode",
+        "sources",
+        "engines",
+        "crypto",
+        "events",
+        "evidence",
+        "rds",
+        "report",
+    },
 }
 # analyze orchestrates the whole flow and builds the report envelope.
 EXCEPTIONS = {("rds/analyze.py", "report"), ("__main__.py", "cli")}

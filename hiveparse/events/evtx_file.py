@@ -1,0 +1,220 @@
+"""One EVTX file read record by record, with pyevtx-rs (``evtx``).
+
+Never python-evtx: it trusts the file header's chunk count, which Windows does not keep up
+to date while a log is open, and silently returns a fraction of a live-copied log. pyevtx-rs
+reads every chunk the file holds. A record (or chunk) it cannot parse is skipped, counted and
+reported with what pyevtx-rs says of it (its record number and offset where it names them),
+and reading goes on.
+
+Event identifiers are compared as ``EventID & 0xFFFF`` together with the provider's name:
+classic event sources store the Qualifiers (0xC000 for errors) in the high word, and the same
+number means different events for different providers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from construct import ConstructError
+
+from hiveparse.errors import EvidenceError, Unsupported
+from hiveparse.safefiles import open_regular_file
+from hiveparse.schemas.evtx import EVTX_SIGNATURE, FLAG_DIRTY, FLAG_FULL, file_header
+
+EXTRA_NAME = "evtx"  # pyevtx-rs, a dependency imported only when a log is read
+_NUMBER = re.compile(r"record number (\d+)")
+_OFFSET = re.compile(r"offset (\d+)")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One record, as much of it as the analysis uses."""
+
+    provider: str
+    event_id: int  # EventID & 0xFFFF
+    qualifiers: int | None
+    record: int | None  # EventRecordID
+    time: str | None  # TimeCreated SystemTime, ISO-8601 UTC with Z
+    computer: str | None
+    channel: str | None
+    data: dict[str, Any]  # EventData / UserData fields by name
+
+
+@dataclass
+class SkippedRecord:
+    """A record or chunk pyevtx-rs could not parse."""
+
+    message: str
+    record: int | None = None
+    offset: int | None = None  # as pyevtx-rs gives it (within its chunk)
+
+
+@dataclass
+class EventLog:
+    path: str
+    sha256: str
+    size: int
+    version: str | None  # "3.1", "3.2"
+    dirty: bool | None
+    full: bool | None
+    header_chunks: int | None
+    records_read: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    channels: Counter[str] = field(default_factory=Counter)
+    computers: Counter[str] = field(default_factory=Counter)
+    counts: Counter[tuple[str, int]] = field(default_factory=Counter)  # (provider, id)
+    first: str | None = None
+    last: str | None = None
+    kept: list[Event] = field(default_factory=list)  # the events asked for
+
+    @property
+    def records_skipped(self) -> int:
+        return len(self.skipped)
+
+
+def _evtx() -> Any:
+    try:
+        import evtx  # noqa: PLC0415 - pyevtx-rs
+    except ImportError as error:
+        raise Unsupported("an EVTX event log, which needs pyevtx-rs: pip install evtx") from error
+    return evtx
+
+
+def _header(path: Path) -> tuple[str, int, Any]:
+    """sha256, size and parsed file header of ``path`` (read once, read-only)."""
+    try:
+        with open_regular_file(path) as handle:
+            head = handle.read(4096)
+            handle.seek(0)
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            size = handle.tell()
+    except OSError as error:
+        raise EvidenceError(f"cannot read: {error.strerror or error}", source=str(path)) from error
+    if not head.startswith(EVTX_SIGNATURE):
+        raise EvidenceError("not an EVTX event log (no ElfFile signature)", source=str(path))
+    try:
+        return digest, size, file_header.parse(head)
+    except ConstructError as error:
+        raise EvidenceError(
+            f"an EVTX file header cut short: {error}", source=str(path), offset=0
+        ) from error
+
+
+def _text(node: Any) -> Any:
+    """A field's value from pyevtx-rs's JSON: ``{"#text": v, "#attributes": ...}`` -> v."""
+    if isinstance(node, dict) and "#text" in node:
+        return node["#text"]
+    return node
+
+
+def _fields(event: dict[str, Any]) -> dict[str, Any]:
+    """EventData's named Data items, or UserData's one element's children, by name."""
+    data: dict[str, Any] = {}
+    event_data = event.get("EventData")
+    if isinstance(event_data, dict):
+        for name, value in event_data.items():
+            if name != "#attributes":
+                data[name] = _text(value)
+    user_data = event.get("UserData")
+    if isinstance(user_data, dict):
+        for element in user_data.values():
+            if isinstance(element, dict):
+                data.update(
+                    {name: _text(value) for name, value in element.items() if name != "#attributes"}
+                )
+    return data
+
+
+def _iso(text: Any) -> str | None:
+    if not isinstance(text, str) or not text:
+        return None
+    return text if text.endswith("Z") else f"{text}Z"
+
+
+def parse_event(record: dict[str, Any]) -> Event:
+    """The :class:`Event` of one pyevtx-rs JSON record. ValueError when it has no
+    provider or event identifier."""
+    system = json.loads(record["data"])["Event"]
+    head = system["System"]
+    provider = head["Provider"]["#attributes"]["Name"]
+    raw_id = head["EventID"]
+    qualifiers = None
+    if isinstance(raw_id, dict):
+        qualifiers = (raw_id.get("#attributes") or {}).get("Qualifiers")
+        raw_id = raw_id.get("#text")
+    created = (head.get("TimeCreated") or {}).get("#attributes", {}).get("SystemTime")
+    return Event(
+        provider=str(provider),
+        event_id=int(raw_id) & 0xFFFF,
+        qualifiers=None if qualifiers is None else int(qualifiers),
+        record=head.get("EventRecordID"),
+        time=_iso(created),
+        computer=head.get("Computer"),
+        channel=head.get("Channel"),
+        data=_fields(system),
+    )
+
+
+def read_event_log(path: Path, *, keep: frozenset[tuple[str, int]] = frozenset()) -> EventLog:
+    """Read the EVTX file ``path``: every record counted by provider and event id, the
+    events in ``keep`` (provider, id) kept whole. EvidenceError when it is not an EVTX file
+    or cannot be read; a record that cannot be parsed is :attr:`EventLog.skipped`."""
+    evtx = _evtx()
+    digest, size, header = _header(path)
+    log = EventLog(
+        path=str(path),
+        sha256=digest,
+        size=size,
+        version=f"{header.major_format_version}.{header.minor_format_version}",
+        dirty=bool(header.file_flags & FLAG_DIRTY),
+        full=bool(header.file_flags & FLAG_FULL),
+        header_chunks=header.number_of_chunks,
+    )
+    try:
+        records = evtx.PyEvtxParser(str(path)).records_json()
+    except (OSError, RuntimeError) as error:
+        raise EvidenceError(f"not a readable EVTX event log: {error}", source=str(path)) from error
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except RuntimeError as error:  # one record or chunk: skipped, counted, said
+            log.skipped.append(_skipped(str(error)))
+            continue
+        try:
+            event = parse_event(record)
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
+            log.skipped.append(
+                SkippedRecord(f"a record without a provider or event id: {error!r}",
+                              record.get("event_record_id"))
+            )  # fmt: skip
+            continue
+        log.records_read += 1
+        log.counts[(event.provider, event.event_id)] += 1
+        if event.computer:
+            log.computers[event.computer] += 1
+        if event.channel:
+            log.channels[event.channel] += 1
+        if event.time is not None:
+            log.first = event.time if log.first is None else min(log.first, event.time)
+            log.last = event.time if log.last is None else max(log.last, event.time)
+        if (event.provider, event.event_id) in keep:
+            log.kept.append(event)
+    return log
+
+
+def _skipped(message: str) -> SkippedRecord:
+    number = _NUMBER.search(message)
+    offset = _OFFSET.search(message)
+    return SkippedRecord(
+        " ".join(message.split()),
+        None if number is None else int(number.group(1)),
+        None if offset is None else int(offset.group(1)),
+    )
