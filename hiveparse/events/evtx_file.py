@@ -196,18 +196,24 @@ def read_event_log(path: Path, *, keep: frozenset[tuple[str, int]] = frozenset()
                               record.get("event_record_id"))
             )  # fmt: skip
             continue
-        log.records_read += 1
-        log.counts[(event.provider, event.event_id)] += 1
-        if event.computer:
-            log.computers[event.computer] += 1
-        if event.channel:
-            log.channels[event.channel] += 1
-        if event.time is not None:
-            log.first = event.time if log.first is None else min(log.first, event.time)
-            log.last = event.time if log.last is None else max(log.last, event.time)
-        if (event.provider, event.event_id) in keep:
-            log.kept.append(event)
+        count_event(log, event, keep)
     return log
+
+
+def count_event(log: EventLog, event: Event, keep: frozenset[tuple[str, int]]) -> None:
+    """One record read into ``log``: counted, its host, channel and time noted, kept whole
+    when ``keep`` asks for it."""
+    log.records_read += 1
+    log.counts[(event.provider, event.event_id)] += 1
+    if event.computer:
+        log.computers[event.computer] += 1
+    if event.channel:
+        log.channels[event.channel] += 1
+    if event.time is not None:
+        log.first = event.time if log.first is None else min(log.first, event.time)
+        log.last = event.time if log.last is None else max(log.last, event.time)
+    if (event.provider, event.event_id) in keep:
+        log.kept.append(event)
 
 
 def _skipped(message: str) -> SkippedRecord:
