@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 if TYPE_CHECKING:
     from hiveparse.errors import Diagnostic
+    from hiveparse.evidence.discover import HeadInfo
     from hiveparse.evidence.image.extract import ImageExtraction
 
 SEPARATOR = "!/"  # IMAGE!/p1/Windows/System32/config/SYSTEM
@@ -51,13 +52,14 @@ class ImageArguments:
         of the file it names inside an image. EvidenceError (UsageError for a file the
         image does not hold) as opening the image raises it."""
         from hiveparse.errors import UsageError  # noqa: PLC0415
-        from hiveparse.evidence.discover import HeadKind, head_kind  # noqa: PLC0415
+        from hiveparse.evidence.discover import HeadKind, head_info  # noqa: PLC0415
 
         inside = split_image_path(path)
         if inside is None:
-            if not path.is_file() or head_kind(path, follow=True) != HeadKind.IMAGE:
+            info = head_info(path, follow=True) if path.is_file() else None
+            if info is None or info.kind != HeadKind.IMAGE:
                 return [path]
-            return [self._extract(path, "").root]
+            return [self._extract(path, "", info).root]
         image, member = inside
         extraction = self._extract(image, member)
         if not member:
@@ -77,17 +79,17 @@ class ImageArguments:
     def resolve_all(self, paths: Sequence[Path]) -> list[Path]:
         return [resolved for path in paths for resolved in self.resolve(path)]
 
-    def _extract(self, image: Path, member: str) -> ImageExtraction:
-        from hiveparse.evidence.discover import HeadKind, classify_head  # noqa: PLC0415
-        from hiveparse.evidence.image.extract import ImageOptions, extract_image  # noqa: PLC0415
+    def _extract(self, image: Path, member: str, head: HeadInfo | None = None) -> ImageExtraction:
+        from hiveparse.errors import EvidenceError  # noqa: PLC0415
+        from hiveparse.evidence.discover import HeadKind, head_info  # noqa: PLC0415
+        from hiveparse.evidence.image.codes import ImageOptions  # noqa: PLC0415
+        from hiveparse.evidence.image.extract import extract_image  # noqa: PLC0415
         from hiveparse.evidence.image.formats import ImageFormat  # noqa: PLC0415
-        from hiveparse.safefiles import open_regular_file  # noqa: PLC0415
 
-        with open_regular_file(image) as handle:
-            head = classify_head(handle.read(4096))
+        head = head or head_info(image, follow=True)
+        if head is None:
+            raise EvidenceError("cannot read it as a disk image", source=str(image))
         if head.kind != HeadKind.IMAGE or head.image_format is None:
-            from hiveparse.errors import EvidenceError  # noqa: PLC0415
-
             raise EvidenceError(f"not a disk image: {head.note}", source=str(image))
         options = ImageOptions(hash_image=self.hash_image, members=(member,) if member else ())
         extraction = extract_image(

@@ -15,13 +15,12 @@ libFuzzer's own ``-timeout`` is off while a SIGALRM handler is installed). Unles
 from __future__ import annotations
 
 import contextlib
-import signal
 import struct
 import sys
 from pathlib import Path
-from types import FrameType
 
 import atheris
+from _harness import run, time_limit
 
 # The reader is imported (and so instrumented) before anything else of the package.
 with atheris.instrument_imports():
@@ -38,28 +37,16 @@ REGRESSIONS = _REPO / "tests" / "regressions" / "regf"
 INPUT_SECONDS = 2.0
 
 
-class InputTimeout(Exception):
-    """An input ran longer than INPUT_SECONDS: a hang for libFuzzer to keep."""
-
-
-def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise InputTimeout(f"one input took more than {INPUT_SECONDS} s")
-
-
 def test_one_input(data: bytes) -> None:
-    signal.setitimer(signal.ITIMER_REAL, INPUT_SECONDS)
-    try:
+    with time_limit(INPUT_SECONDS), contextlib.suppress(HiveparseError):
+        hive = open_hive(path="<fuzz>", data=data)
         with contextlib.suppress(HiveparseError):
-            hive = open_hive(path="<fuzz>", data=data)
-            with contextlib.suppress(HiveparseError):
-                for key in walk(hive.root()):
-                    _ = (key.name, key.path, key.last_written, key.class_name, key.diagnostics)
-                    for value in key.values():
-                        _ = (value.name, value.type_id, value.raw, value.diagnostics)
-            _ = hive.diagnostics
-            recover(hive)  # carving reads every byte the walk does not
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+            for key in walk(hive.root()):
+                _ = (key.name, key.path, key.last_written, key.class_name, key.diagnostics)
+                for value in key.values():
+                    _ = (value.name, value.type_id, value.raw, value.diagnostics)
+        _ = hive.diagnostics
+        recover(hive)  # carving reads every byte the walk does not
 
 
 # --- seeds ---------------------------------------------------------------------------------
@@ -101,27 +88,12 @@ def seed_hives() -> dict[str, bytes]:
     return seeds
 
 
-def _prepare(argv: list[str]) -> list[str]:
-    """Seed the first corpus folder when it is missing or empty, and send findings to the
-    regression folder unless the caller chose where."""
-    folders = [arg for arg in argv[1:] if not arg.startswith("-")]
-    if folders:
-        corpus = Path(folders[0])
-        corpus.mkdir(parents=True, exist_ok=True)
-        if not any(corpus.iterdir()):
-            for name, image in seed_hives().items():
-                (corpus / f"{name}.hive").write_bytes(image)
-    if not any(arg.startswith("-artifact_prefix=") for arg in argv):
-        REGRESSIONS.mkdir(parents=True, exist_ok=True)
-        argv = [argv[0], f"-artifact_prefix={REGRESSIONS}/", *argv[1:]]
-    return argv
+def _seeds() -> dict[str, bytes]:
+    return {f"{name}.hive": image for name, image in seed_hives().items()}
 
 
 def main() -> None:
-    argv = _prepare(sys.argv)
-    signal.signal(signal.SIGALRM, _alarm)
-    atheris.Setup(argv, test_one_input)
-    atheris.Fuzz()
+    run(sys.argv, test_one_input, _seeds, REGRESSIONS)
 
 
 if __name__ == "__main__":

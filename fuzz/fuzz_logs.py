@@ -14,12 +14,11 @@ under ``tests/regressions/logs/`` unless ``-artifact_prefix=`` is given.
 from __future__ import annotations
 
 import contextlib
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import atheris
+from _harness import run, time_limit
 
 _REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(_REPO))  # the seed builders live beside the log tests
@@ -44,21 +43,12 @@ INPUT_SECONDS = 2.0
 PRIMARY = primary((3, 2), b"original", b"second!!")
 
 
-class InputTimeout(Exception):
-    """An input ran longer than INPUT_SECONDS: a hang for libFuzzer to keep."""
-
-
 class Outgrown(Exception):
     """The replay allocated more than the primary and the log can hold."""
 
 
-def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise InputTimeout(f"one input took more than {INPUT_SECONDS} s")
-
-
 def test_one_input(data: bytes) -> None:
-    signal.setitimer(signal.ITIMER_REAL, INPUT_SECONDS)
-    try:
+    with time_limit(INPUT_SECONDS):
         limit = -(-(len(PRIMARY) - 4096 + len(data)) // 4096) * 4096
         with contextlib.suppress(HiveparseError):
             result = replay_logs(
@@ -70,8 +60,6 @@ def test_one_input(data: bytes) -> None:
             for key in walk(hive.root()):
                 for value in key.values():
                     _ = value.raw
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def seed_logs() -> dict[str, bytes]:
@@ -84,24 +72,12 @@ def seed_logs() -> dict[str, bytes]:
     }
 
 
-def _prepare(argv: list[str]) -> list[str]:
-    folders = [arg for arg in argv[1:] if not arg.startswith("-")]
-    if folders:
-        corpus = Path(folders[0])
-        corpus.mkdir(parents=True, exist_ok=True)
-        if not any(corpus.iterdir()):
-            for name, log in seed_logs().items():
-                (corpus / f"{name}.LOG1").write_bytes(log)
-    if not any(arg.startswith("-artifact_prefix=") for arg in argv):
-        REGRESSIONS.mkdir(parents=True, exist_ok=True)
-        argv = [argv[0], f"-artifact_prefix={REGRESSIONS}/", *argv[1:]]
-    return argv
+def _seeds() -> dict[str, bytes]:
+    return {f"{name}.LOG1": log for name, log in seed_logs().items()}
 
 
 def main() -> None:
-    signal.signal(signal.SIGALRM, _alarm)
-    atheris.Setup(_prepare(sys.argv), test_one_input)
-    atheris.Fuzz()
+    run(sys.argv, test_one_input, _seeds, REGRESSIONS)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,11 @@ here: they are other projects' code, fuzzed by them. A finding is kept under
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import atheris
+from _harness import run, time_limit
 
 _REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(_REPO))
@@ -36,17 +35,8 @@ SEEDS = ("gpt.raw", "logical.raw", "rdsh-image.raw", "two-installs.raw", "volume
 INPUT_SECONDS = 2.0
 
 
-class InputTimeout(Exception):
-    """An input ran longer than INPUT_SECONDS: a hang for libFuzzer to keep."""
-
-
-def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise InputTimeout(f"one input took more than {INPUT_SECONDS} s")
-
-
 def test_one_input(data: bytes) -> None:
-    signal.setitimer(signal.ITIMER_REAL, INPUT_SECONDS)
-    try:
+    with time_limit(INPUT_SECONDS):
         sniff_image(data[:4096])
         # The disk claims to be larger than the input (a truncated image): reads past the
         # data come back short, as a cut file's do.
@@ -59,29 +49,18 @@ def test_one_input(data: bytes) -> None:
                 list_shadow_copies(disk, partition)
         except HiveparseError:
             pass
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _prepare(argv: list[str]) -> list[str]:
-    folders = [arg for arg in argv[1:] if not arg.startswith("-")]
-    if folders:
-        corpus = Path(folders[0])
-        corpus.mkdir(parents=True, exist_ok=True)
-        if not any(corpus.iterdir()):
-            for name in SEEDS:
-                with (IMAGES / name).open("rb") as image:
-                    (corpus / name).write_bytes(image.read(64 << 10))
-    if not any(arg.startswith("-artifact_prefix=") for arg in argv):
-        REGRESSIONS.mkdir(parents=True, exist_ok=True)
-        argv = [argv[0], f"-artifact_prefix={REGRESSIONS}/", *argv[1:]]
-    return argv
+def _seeds() -> dict[str, bytes]:
+    seeds = {}
+    for name in SEEDS:
+        with (IMAGES / name).open("rb") as image:
+            seeds[name] = image.read(64 << 10)
+    return seeds
 
 
 def main() -> None:
-    signal.signal(signal.SIGALRM, _alarm)
-    atheris.Setup(_prepare(sys.argv), test_one_input)
-    atheris.Fuzz()
+    run(sys.argv, test_one_input, _seeds, REGRESSIONS)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
 
     if not isinstance(case, Case):
         case = Case((str(case),), str(case))
-    from hiveparse.evidence.image.extract import ImageOptions  # noqa: PLC0415
+    from hiveparse.evidence.image.codes import ImageOptions  # noqa: PLC0415
 
     images = ImageOptions(hash_image=options.hash_image, verify=options.verify_image)
     # ZIP collections and disk images are copied into a private folder that lives as long

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hiveparse.evidence.image.extract import ENCRYPTED_KIND
+from hiveparse.evidence.image.codes import ENCRYPTED_KIND
 from hiveparse.rds.findings import FindingSeverity
 
 

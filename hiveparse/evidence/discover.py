@@ -562,14 +562,20 @@ def _read_head(path: Path, *, follow: bool) -> _Head:
     return _Head(classify_head(b"".join(chunks)), info.st_size, (info.st_dev, info.st_ino))
 
 
-def head_kind(path: Path, *, follow: bool) -> HeadKind | None:
+def head_info(path: Path, *, follow: bool) -> HeadInfo | None:
     """What a file is by its first bytes, read as discovery reads them (read-only, access
     time untouched, a FIFO never waited on); None for anything but a readable regular
     file (discovery reports those where it meets them)."""
     try:
-        return _read_head(path, follow=follow).info.kind
+        return _read_head(path, follow=follow).info
     except (OSError, _NotRegular):
         return None
+
+
+def head_kind(path: Path, *, follow: bool) -> HeadKind | None:
+    """:func:`head_info`'s kind."""
+    info = head_info(path, follow=follow)
+    return None if info is None else info.kind
 
 
 def _reason(error: OSError) -> str:

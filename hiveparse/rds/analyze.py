@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from hiveparse.errors import Diagnostic, HiveparseError, Location, Severity
 from hiveparse.evidence.archive import ARCHIVE_CODES
 from hiveparse.evidence.discover import MAY_MISS_EVIDENCE, NO_EVIDENCE, HeadKind, normalized_path
-from hiveparse.evidence.image.extract import ENCRYPTED_KIND, IMAGE_CODES
+from hiveparse.evidence.image.codes import ENCRYPTED_KIND, IMAGE_CODES
 from hiveparse.evidence.open import Evidence, open_evidence, sha256_file
 from hiveparse.filetime import iso_z
 from hiveparse.model import EvidenceFormat, HiveType
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from hiveparse.evidence.archive import Extraction
     from hiveparse.evidence.discover import FoundArchive
     from hiveparse.evidence.hosts import Grouping, HostGroup
-    from hiveparse.evidence.image.extract import ImageExtraction, ImageOptions
+    from hiveparse.evidence.image.codes import ImageOptions
+    from hiveparse.evidence.image.extract import ImageExtraction
     from hiveparse.evidence.masterkey_files import MasterKeys
     from hiveparse.rds.grace_decrypt import GraceDecryption
     from hiveparse.rds.rulebook import Judgement
@@ -167,7 +168,7 @@ class Collections:
     Without it, ZIPs and images are skipped."""
 
     def __init__(self, password: str | None = None, images: ImageOptions | None = None) -> None:
-        from hiveparse.evidence.image.extract import ImageOptions  # noqa: PLC0415
+        from hiveparse.evidence.image.codes import ImageOptions  # noqa: PLC0415
 
         self.password = password
         self.images = images or ImageOptions()
@@ -536,6 +537,8 @@ def _damaged_images(
     """A document for each disk image that gave no host and whose reading failed (a missing
     segment, a damaged volume): what went wrong is in a report, not only on stderr. The
     notes it holds are returned."""
+    if not analysis.extractions:
+        return []
     from hiveparse.evidence.image.extract import ImageExtraction  # noqa: PLC0415
 
     said: list[Diagnostic] = []

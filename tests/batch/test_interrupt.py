@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.running import hiveparse
+from tests.support.processes import in_session
 from tests.support.ticket_queue import make_queue
 
 AS_OF = "2026-06-01T00:00:00Z"
@@ -58,20 +59,6 @@ def test_an_interrupted_batch_keeps_whole_cases_and_resumes(
     assert report.read_text() == whole.stdout
 
 
-def _in_session(session: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 def test_workers_do_not_outlive_a_run_its_reader_left(tmp_path: Path) -> None:
     """Review: `analyze -j 2 | head` ended the run by SIGPIPE and left its two workers
     waiting for ever to hand back a result (they ignore SIGINT and SIGTERM)."""
@@ -89,6 +76,6 @@ def test_workers_do_not_outlive_a_run_its_reader_left(tmp_path: Path) -> None:
     process.stdout.close()
     process.wait(timeout=120)
     deadline = time.monotonic() + 20
-    while _in_session(process.pid) and time.monotonic() < deadline:
+    while in_session(process.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _in_session(process.pid) == []
+    assert in_session(process.pid) == []

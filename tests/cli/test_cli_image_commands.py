@@ -14,6 +14,7 @@ import pytest
 
 from tests.cli.running import hiveparse
 from tests.support.oracles import oracle
+from tests.support.processes import in_session
 
 for _module in ("pyewf", "pytsk3", "pyvhdi", "pyvmdk"):
     oracle(_module)
@@ -191,18 +192,6 @@ def test_names_inside_an_image_compare_without_case(tmp_path: Path) -> None:
     assert code == 0 and whole["installs"] == [f"{IMAGES / 'rdsh-image.E01'}!/p1"]
 
 
-def _session_alive(session: int) -> bool:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                return True
-    return False
-
-
 @pytest.mark.parametrize("stop", ["pipe", "interrupt"])
 def test_a_batch_cut_short_leaves_no_copy_and_no_process(tmp_path: Path, stop: str) -> None:
     """Review: with -j 2, a run ended by `| head` or Ctrl-C left its workers' private copies
@@ -231,7 +220,7 @@ def test_a_batch_cut_short_leaves_no_copy_and_no_process(tmp_path: Path, stop: s
         process.stdout.read()
     process.wait(timeout=60)
     deadline = time.monotonic() + 20
-    while _session_alive(process.pid) and time.monotonic() < deadline:
+    while in_session(process.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _session_alive(process.pid)
+    assert not in_session(process.pid)
     assert list(temporary.iterdir()) == []

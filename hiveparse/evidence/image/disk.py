@@ -59,8 +59,7 @@ class Disk:
     files: list[ImageFile]
     reader: Callable[[int, int], bytes]
     stored_hashes: dict[str, str] = field(default_factory=dict)  # EWF: md5, sha1
-    acquisition: dict[str, str] = field(default_factory=dict)  # EWF header values
-    details: dict[str, Any] = field(default_factory=dict)  # disk type, parent, ...
+    missing_segment: str | None = None  # EWF: a segment absent between two present ones
     handles: list[io.BufferedReader] = field(default_factory=list)
     library: Any = None
     sector_size: int = 512  # bytes per logical sector, as the container says (512 or 4096)
@@ -225,8 +224,7 @@ def _raw(path: Path, opened: list[io.BufferedReader], hash_files: bool) -> Disk:
             chunks.append(handle.read(min(offset + size, end) - begin))
         return b"".join(chunks)
 
-    details = {"parts": len(parts)} if len(parts) > 1 else {}
-    return Disk(path, ImageFormat.RAW, total, files, read, details=details, handles=opened)
+    return Disk(path, ImageFormat.RAW, total, files, read, handles=opened)
 
 
 def _sector_size(library: Any) -> int:
@@ -271,16 +269,13 @@ def _ewf(pyewf: Any, path: Path, opened: list[io.BufferedReader], hash_files: bo
         handle.open_file_objects(opened, "r")
         media_size = handle.get_media_size()
         stored = {k.lower(): v for k, v in (handle.get_hash_values() or {}).items() if v}
-        header = {k: v for k, v in (handle.get_header_values() or {}).items() if v}
     except (OSError, RuntimeError, ValueError) as error:
         _close_quietly(handle)
         raise _library_error(path, "EWF image", error) from error
     disk = _libyal_disk(path, ImageFormat.EWF, handle, media_size, files, opened)
-    disk.stored_hashes, disk.acquisition = stored, header
+    disk.stored_hashes = stored
     disk.sector_size = _sector_size(handle)
-    disk.details = {"segments": len(names)}
-    if missing is not None:
-        disk.details["missing_segment"] = missing
+    disk.missing_segment = missing
     return disk
 
 
@@ -309,7 +304,6 @@ def _vhdi(
     chain: list[Any] = []  # the disk, then each parent: closed together
     try:
         disk = _vhdi_file(pyvhdi, opened[0], chain)
-        details: dict[str, Any] = {"disk_type": disk.get_disk_type(), "parents": []}
         child, child_path = disk, path
         while child.get_disk_type() == _VHD_DIFFERENCING:
             if len(chain) > _MAX_PARENTS:
@@ -317,7 +311,6 @@ def _vhdi(
                     f"a chain of more than {_MAX_PARENTS} differencing disks", source=str(path)
                 )
             parent_name = child.get_parent_filename() or ""
-            details["parents"].append(parent_name)
             parent = child_path.parent / Path(parent_name.replace("\\", "/")).name
             if not parent.is_file():
                 raise EvidenceError(
@@ -337,7 +330,6 @@ def _vhdi(
             raise _library_error(path, what, error) from error
         raise
     opened_disk = _libyal_disk(path, image_format, disk, media_size, files, opened)
-    opened_disk.details = details
     opened_disk.sector_size = _sector_size(disk)
     opened_disk.parents = chain[1:]
     return opened_disk
@@ -399,15 +391,12 @@ def _vmdk(pyvmdk: Any, path: Path, opened: list[io.BufferedReader], hash_files: 
             extent_handles.append(opened[-1])
         disk.open_extent_data_files_as_file_objects(extent_handles)
         media_size = disk.get_media_size()
-        details = {"disk_type": disk.get_disk_type(), "extents": len(extent_handles)}
     except BaseException as error:
         _close_quietly(disk)
         if isinstance(error, (OSError, RuntimeError, ValueError)):
             raise _library_error(path, "VMDK image", error) from error
         raise
-    opened_disk = _libyal_disk(path, ImageFormat.VMDK, disk, media_size, files, opened)
-    opened_disk.details = details
-    return opened_disk
+    return _libyal_disk(path, ImageFormat.VMDK, disk, media_size, files, opened)
 
 
 def verify_stored_hashes(disk: Disk) -> dict[str, bool]:

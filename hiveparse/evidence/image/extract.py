@@ -29,32 +29,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hiveparse.errors import Diagnostic, EncryptedVolume, EvidenceError, Location, Severity
+from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity
 
+from .codes import (
+    DAMAGED,
+    NO_STORED_HASH,
+    NO_WINDOWS,
+    NOT_HASHED,
+    NOT_SEARCHED,
+    PARTITION_TABLE,
+    SHADOW_COPIES,
+    UNSUPPORTED_VOLUME,
+    VERIFIED,
+    VERIFY_FAILED,
+    ImageOptions,
+)
 from .disk import Disk, ImageReadError, open_disk, verify_stored_hashes
 from .formats import ImageFormat
 from .ntfs import Entry, NtfsVolume, PartialCopy
 from .partitions import Partition, read_partitions
 from .shadow_copies import list_shadow_copies
 from .volumes import identify_volume
-
-# Diagnostic codes.
-NOT_HASHED = "image.not_hashed"  # --no-image-hash: the image's files were not hashed
-VERIFIED = "image.verified"  # --verify-image: the stored hashes match the media
-VERIFY_FAILED = "image.verify_failed"  # --verify-image: a stored hash does not match
-NO_STORED_HASH = "image.no_stored_hash"  # --verify-image on an image that stores none
-DAMAGED = "image.damaged"  # a read failed or a structure passes the end of the image
-PARTITION_TABLE = "image.partition_table"  # a partition table that does not add up
-SHADOW_COPIES = "image.shadow_copies"  # volume shadow copies, not examined
-NOT_SEARCHED = "image.not_searched"  # a volume that holds no Windows installation
-UNSUPPORTED_VOLUME = "image.unsupported_volume"  # a volume kind not read (LDM, ReFS, ...)
-NO_WINDOWS = "image.no_windows"  # no Windows installation in the whole image
-IMAGE_CODES = frozenset(
-    {NOT_HASHED, VERIFIED, VERIFY_FAILED, NO_STORED_HASH, DAMAGED, PARTITION_TABLE,
-     SHADOW_COPIES, NOT_SEARCHED, UNSUPPORTED_VOLUME, NO_WINDOWS}
-)  # fmt: skip
-
-ENCRYPTED_KIND = EncryptedVolume.__name__  # Unreadable.kind of an encrypted volume
 
 _HIVES = ("SYSTEM", "SOFTWARE", "SECURITY")
 _LOG_SUFFIXES = (".LOG", ".LOG1", ".LOG2")
@@ -72,16 +67,6 @@ _LDM_TYPES = frozenset(
     {"0x42", "5808c8aa-7e8f-42e0-85d2-e1e90434cfb3", "af9b60a0-1431-4f62-bc68-3311714a69ad",
      "e75caf8f-f680-4cee-afa3-b001e56efc2d"}
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ImageOptions:
-    hash_image: bool = True  # False: --no-image-hash
-    verify: bool = False  # --verify-image
-    event_logs: bool = False  # copy winevt\Logs too
-    # Files named inside the image (``p1/Windows/System32/config/SAM``): copied too, with
-    # the transaction logs beside them, from any NTFS volume.
-    members: tuple[str, ...] = ()
 
 
 @dataclass
@@ -189,7 +174,7 @@ class _Reader:
                 "and size only",
                 Severity.INFO,
             )
-        missing = self.disk.details.get("missing_segment")
+        missing = self.disk.missing_segment
         if missing:
             self.note(
                 DAMAGED,

@@ -113,6 +113,7 @@ class NtfsVolume:
                 source=str(disk.path),
                 offset=partition.offset,
             ) from error
+        self._listed: dict[str, dict[str, Entry]] = {}
         self._alloc = pytsk3.TSK_FS_NAME_FLAG_ALLOC
         self._dir = pytsk3.TSK_FS_META_TYPE_DIR
         self.root = self._entry("", self._open_address(self._fs.info.root_inum))
@@ -172,7 +173,14 @@ class NtfsVolume:
         )
 
     def children(self, folder: Entry) -> dict[str, Entry]:
-        """The allocated entries of ``folder`` by their case-folded name."""
+        """The allocated entries of ``folder`` by their case-folded name, listed once per
+        volume (System32 holds tens of thousands, and several fixed paths pass through it)."""
+        listed = self._listed.get(folder.path)
+        if listed is None:
+            listed = self._listed[folder.path] = self._list(folder)
+        return listed
+
+    def _list(self, folder: Entry) -> dict[str, Entry]:
         try:
             directory = folder.handle.as_directory()
         except OSError as error:
