@@ -34,6 +34,10 @@ def _extensions() -> list[object]:
         return []
     if any(command in sys.argv for command in ("editable_wheel", "develop")):
         return []
+    # Asking for requirements or metadata (egg_info, dist_info) builds nothing: mypyc would
+    # type-check and generate C only for it to be thrown away.
+    if any(command in sys.argv for command in ("egg_info", "dist_info")):
+        return []
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         return []  # no C compiler here: the pure-Python reader is installed instead
