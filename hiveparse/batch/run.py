@@ -19,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from hiveparse.errors import UsageError
@@ -140,6 +141,32 @@ def _in_processes(cases: Sequence[Case], options: CaseOptions, jobs: int) -> Ite
     # fork where there is one: a worker starts with the imports already done.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with _pipes_raise():
+        yield from _through_pool(cases, options, jobs, context)
+
+
+@contextlib.contextmanager
+def _pipes_raise() -> Iterator[None]:
+    """The pool talks to its workers through pipes, and its own threads expect a pipe whose
+    reader is gone to raise (BrokenPipeError), as Python's default (SIGPIPE ignored) makes it
+    do. The command line restores SIGPIPE's default so that `| head` ends it quietly; left
+    so, a worker stopped at an interrupt killed the whole run, silently, before it could say
+    what it had kept. SIGPIPE is ignored while the pool lives (a closed standard output then
+    raises, which the command line ends quietly as well)."""
+    try:
+        previous = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    except (ValueError, AttributeError):  # not the main thread, or no SIGPIPE here
+        yield
+        return
+    yield
+    # Restored once the pool has closed whole; an interrupted run's pool threads may still
+    # be closing their pipes, so it stays ignored on that way out.
+    signal.signal(signal.SIGPIPE, previous)
+
+
+def _through_pool(
+    cases: Sequence[Case], options: CaseOptions, jobs: int, context: Any
+) -> Iterator[CaseResult]:
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_signals)
 
     def submit(chunk: list[Case]) -> Future[list[CaseResult]]:
@@ -176,16 +203,27 @@ STOP_SIGNAL = getattr(signal, "SIGUSR1", signal.SIGTERM)  # "stop now": the run,
 _STOP_WAIT = 10.0  # seconds a told worker has to go before it is killed
 
 
+_ASK_AGAIN = 0.2  # seconds between two stop signals to a worker that is still there
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Every worker told to stop, and told again while it is there: one that was handing
+    back a result when first told finishes that (see :func:`_stop_now`) and goes at the next
+    telling. One still there after _STOP_WAIT seconds is killed."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive() and process.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(process.pid, STOP_SIGNAL)
     deadline = time.monotonic() + _STOP_WAIT
+    while time.monotonic() < deadline:
+        alive = [process for process in processes if process.is_alive()]
+        if not alive:
+            return
+        for process in alive:
+            if process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, STOP_SIGNAL)
+        for process in alive:
+            process.join(_ASK_AGAIN / len(alive))
     for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
             process.kill()
             process.join(1.0)
@@ -196,21 +234,42 @@ def _worker_signals() -> None:
     whole process group; a worker killed while it writes a result would leave the run
     waiting for the rest of it forever. The run instead cancels what has not started, and
     the workers stop after the cases in hand."""
+    global _RUN_PROCESS  # noqa: PLW0603 - this worker's own, set once as it starts
+    _RUN_PROCESS = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(STOP_SIGNAL, _stop_now)
     _die_with_the_run()
 
 
-def _stop_now(signum: int, frame: object) -> None:
+_RUN_PROCESS: int | None = None  # in a worker: the process of the run that started it
+
+
+def _stop_now(signum: int, frame: FrameType | None) -> None:
     """Told to stop (the run was interrupted, or it is gone): the private copies of evidence
-    this worker holds are removed, and it exits at once."""
+    this worker holds are removed, and it exits at once; unless it is handing back a result
+    to a run still there: a result cut in the middle would leave the run's reader waiting
+    for the rest of it for ever (and the run with it, at its exit). It then finishes that,
+    and the run's next telling finds it waiting for work."""
+    if os.getppid() == _RUN_PROCESS and _handing_back(frame):
+        return
     from hiveparse.rds.analyze import remove_workspaces  # noqa: PLC0415
 
     try:
         remove_workspaces()
     finally:
         os._exit(1)
+
+
+def _handing_back(frame: FrameType | None) -> bool:
+    """Whether ``frame`` is within the writing of a result to the pool's result queue."""
+    from multiprocessing.queues import SimpleQueue  # noqa: PLC0415
+
+    while frame is not None:
+        if frame.f_code is SimpleQueue.put.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _die_with_the_run() -> None:

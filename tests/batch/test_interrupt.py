@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
+from hiveparse.batch.run import _handing_back
 from tests.cli.running import hiveparse
 from tests.support.processes import in_session
 from tests.support.ticket_queue import make_queue
@@ -79,3 +82,21 @@ def test_workers_do_not_outlive_a_run_its_reader_left(tmp_path: Path) -> None:
     while in_session(process.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert in_session(process.pid) == []
+
+
+def test_a_worker_handing_back_a_result_finishes_it_before_it_stops() -> None:
+    """CI: a worker stopped in the middle of writing its result left the run's reader of
+    results waiting for the rest for ever (the run hung at its exit, 1 try in 10). The stop
+    is put off while the frame is within the result queue's put, and only then."""
+    frames: list[FrameType] = []
+
+    class Writer:
+        def send_bytes(self, data: bytes) -> None:
+            frames.append(sys._getframe())
+
+    queue = multiprocessing.get_context().SimpleQueue()
+    queue._writer = Writer()  # type: ignore[attr-defined]
+    queue.put(("a result",))
+    assert _handing_back(frames[0])
+    assert not _handing_back(sys._getframe())
+    assert not _handing_back(None)
