@@ -14,7 +14,8 @@
 #   SKIP_INSTALL=1           do not try to install missing tools
 #   ALLOW_DIRTY=1            run on uncommitted changes (results not to be recorded)
 #   ONLY=9                   run only step 9 (hostile evidence), 10 (the query path), 11
-#                            (diff), 12 (compare), 13 (a queue of tickets) or 14 (disk images),
+#                            (diff), 12 (compare), 13 (a queue of tickets), 14 (disk images)
+#                            or 15 (event logs),
 #                            keeping the other steps'
 #                            results of an earlier run (the report says when each ran)
 #
@@ -380,6 +381,16 @@ step14() {
 }
 
 [[ -z "${ONLY:-}" || "${ONLY}" == 14 ]] && step14
+
+# --- 15. event logs (issue 15) ------------------------------------------------------------------
+# The reader's records per second against pyevtx-rs's own iteration (the largest corpus log
+# and a 50,000-record log), and what a host's logs add to analyze; memory of each.
+step15() {
+    mark 15
+    say "15. event logs: the reader against pyevtx-rs, and analyze with and without logs"
+    "$PY" "$HERE/events.py" --out "$RES/events.json" --hiveparse "$HP"
+}
+[[ -z "${ONLY:-}" || "${ONLY}" == 15 ]] && step15
 
 # --- report ----------------------------------------------------------------------------------
 mark end

@@ -239,7 +239,7 @@ def analyze(
         from .errors import say_error  # noqa: PLC0415
 
         if not outcome.unreadable:
-            say_error("no registry evidence found in " + ", ".join(map(str, evidence)))
+            say_error("no registry evidence or event log found in " + ", ".join(map(str, evidence)))
         raise typer.Exit(EXIT_UNREADABLE)
     if outcome.partial:
         raise typer.Exit(EXIT_PARTIAL)

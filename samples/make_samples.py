@@ -45,6 +45,10 @@ from hiveparse.sources.regf.writer import write_hive_with_layout
 if not __package__:  # run as a script: put the repository, not samples/, on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from samples.cal_factory import CalSpec, build_license, derive_rsa_key, install_store
+from samples.evtx_factory import CATALOGUE as EVENTS
+from samples.evtx_factory import LSM as LSM_PROVIDER
+from samples.evtx_factory import RCM as RCM_PROVIDER
+from samples.evtx_factory import EventSpec, build_evtx
 from samples.volume_factory import build_key_material, write_volume
 
 HERE = Path(__file__).resolve().parent
@@ -561,7 +565,7 @@ def rds_session_host_system() -> MemoryHive:
 
 def friday_afternoon_rdsh() -> dict[str, Payload]:
     """Case 1: never configured; the 120-day grace period ran out this morning."""
-    return session_host_hives(
+    hives = session_host_hives(
         SessionHost(
             machine=Machine(
                 "RDSH-SALES01", "contoso.com", "2025-11-03T09:14:27", "2026-02-28T03:12:09"
@@ -572,6 +576,59 @@ def friday_afternoon_rdsh() -> dict[str, Payload]:
             current=ControlSetState(local_mode=5, grace_written="2025-11-06T07:58:41"),
         )
     )
+    return {**hives, **friday_afternoon_logs()}
+
+
+# What RDSH-SALES01 logged (times UTC): the session host said the licensing mode was not
+# configured (1068) from its first client connection on, then, once the grace period was
+# over, that it had expired with the mode still not configured (1069); its users' RDP logons.
+FRIDAY_1068 = ("2025-11-06T07:58:43", "2025-12-01T08:02:10", "2026-01-05T08:01:33",
+               "2026-02-02T07:59:58", "2026-03-02T08:00:12")  # fmt: skip
+FRIDAY_1069 = ("2026-03-06T08:03:17", "2026-03-06T09:15:40", "2026-03-06T11:42:05")
+FRIDAY_LOGONS = (
+    ("2025-11-06T07:58:40", "mbauer", "CONTOSO", "10.20.4.31", 2),
+    ("2026-03-05T08:12:19", "mbauer", "CONTOSO", "10.20.4.31", 3),
+    ("2026-03-05T13:40:02", "kfischer", "CONTOSO", "10.20.4.57", 4),
+)  # fmt: skip
+FRIDAY_COMPUTER = "RDSH-SALES01.contoso.com"
+
+
+def _when(moment: str) -> datetime:
+    return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+
+
+def friday_afternoon_logs() -> dict[str, Payload]:
+    """The Remote Connection Manager's Admin log (1068, then 1069) and the session logs
+    (RCM 1149, LSM 21 and 22 for each logon) of RDSH-SALES01, as winevt\\Logs names them."""
+    admin = sorted(
+        [EVENTS[(RCM_PROVIDER, 1068)].spec(_when(t), {}) for t in FRIDAY_1068]
+        + [EVENTS[(RCM_PROVIDER, 1069)].spec(_when(t), {}) for t in FRIDAY_1069],
+        key=lambda spec: spec.time,
+    )
+    authenticated: list[EventSpec] = []
+    sessions: list[EventSpec] = []
+    for moment, user, domain, address, session in FRIDAY_LOGONS:
+        when = _when(moment)
+        authenticated.append(
+            EVENTS[(RCM_PROVIDER, 1149)].spec(
+                when, {"Param1": user, "Param2": domain, "Param3": address}
+            )
+        )
+        for number in (21, 22):
+            fields = {"User": f"{domain}\\{user}", "SessionID": session, "Address": address}
+            sessions.append(EVENTS[(LSM_PROVIDER, number)].spec(when, fields))
+    name = "Microsoft-Windows-TerminalServices-{}%4{}.evtx"
+    return {
+        name.format("RemoteConnectionManager", "Admin"): build_evtx(
+            admin, computer=FRIDAY_COMPUTER
+        ),
+        name.format("RemoteConnectionManager", "Operational"): build_evtx(
+            authenticated, computer=FRIDAY_COMPUTER
+        ),
+        name.format("LocalSessionManager", "Operational"): build_evtx(
+            sessions, computer=FRIDAY_COMPUTER
+        ),
+    }
 
 
 def per_user_farm_gpo() -> dict[str, Payload]:

@@ -88,7 +88,11 @@ EXPECTED_FINDINGS: dict[str, set[str]] = {
 
 
 def _hive_files(case: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / case).iterdir() if p.is_file() and p.suffix != ".reg")
+    return sorted(
+        p
+        for p in (SAMPLES / case).iterdir()
+        if p.is_file() and p.suffix not in (".reg", ".evtx")  # the hives, not the event logs
+    )
 
 
 def _reg_files(case: str) -> list[Path]:

@@ -74,7 +74,9 @@ def analyze_case(case: Case | str | Path, options: CaseOptions) -> CaseResult:
         case = Case((str(case),), str(case))
     from hiveparse.evidence.image.codes import ImageOptions  # noqa: PLC0415
 
-    images = ImageOptions(hash_image=options.hash_image, verify=options.verify_image)
+    images = ImageOptions(
+        hash_image=options.hash_image, verify=options.verify_image, event_logs=True
+    )
     # ZIP collections and disk images are copied into a private folder that lives as long
     # as this call.
     with Collections(options.zip_password, images) as collections:

@@ -147,7 +147,7 @@ def _survey(entries: list[os.DirEntry[str]]) -> dict[str, HeadKind] | None:
     return kinds
 
 
-_EVIDENCE = (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG)
+_EVIDENCE = (HeadKind.HIVE, HeadKind.REG, HeadKind.LOG, HeadKind.EVENT_LOG)
 
 
 def _split_folder(folder: Path, argument: str, depth: int) -> Iterator[Case]:

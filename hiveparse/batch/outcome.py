@@ -24,7 +24,8 @@ class Outcome:
     def add(self, document: dict[str, Any]) -> None:
         """One host's document (the published analyze schema)."""
         self.partial |= bool(document.get("partial"))
-        self.evidence |= bool(document.get("evidence"))
+        events = document.get("events") or {}
+        self.evidence |= bool(document.get("evidence")) or bool(events.get("sources"))
         self.unreadable |= bool(document.get("unreadable"))
         self.locked |= any(
             item.get("kind") == ENCRYPTED_KIND for item in document.get("unreadable") or []

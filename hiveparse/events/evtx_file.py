@@ -14,13 +14,15 @@ number means different events for different providers.
 from __future__ import annotations
 
 import hashlib
-import json
+import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from construct import ConstructError
 
 from hiveparse.errors import EvidenceError, Unsupported
@@ -30,6 +32,8 @@ from hiveparse.schemas.evtx import EVTX_SIGNATURE, FLAG_DIRTY, FLAG_FULL, file_h
 EXTRA_NAME = "evtx"  # pyevtx-rs, a dependency imported only when a log is read
 _NUMBER = re.compile(r"record number (\d+)")
 _OFFSET = re.compile(r"offset (\d+)")
+FIRST_CHUNK_END = 4096 + 65536  # the file header and the first chunk
+MAX_KEPT = 20_000  # events kept whole per log; past it they are still counted (bounded memory)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,49 @@ class Event:
     computer: str | None
     channel: str | None
     data: dict[str, Any]  # EventData / UserData fields by name
+    source_name: str | None = None  # Provider EventSourceName (a classic source's name)
+
+
+Selector = Callable[[Event], bool]  # which events a reader keeps whole
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which events a reader keeps whole. ``may`` answers from the provider's names and the
+    event id alone (Name, EventSourceName, id) whether an event can be selected: only then
+    are its fields read, most of a record's cost. ``select`` decides, fields read."""
+
+    may: Callable[[str, str | None, int], bool]
+    select: Selector
+
+
+def selector(keep: Selection | Selector | frozenset[tuple[str, int]]) -> Selection:
+    """``keep`` as a :class:`Selection`: a set of (provider, event id) pairs, a predicate
+    (every event's fields read), or a Selection."""
+    if isinstance(keep, Selection):
+        return keep
+    if callable(keep):
+        return Selection(lambda provider, source, number: True, keep)
+    pairs = keep
+    return Selection(
+        lambda provider, source, number: (provider, number) in pairs,
+        lambda event: (event.provider, event.event_id) in pairs,
+    )
+
+
+@dataclass
+class Tally:
+    """How many kept events of one (computer, provider, event id) a log holds, and when."""
+
+    count: int = 0
+    first: str | None = None
+    last: str | None = None
+
+    def add(self, time: str | None) -> None:
+        self.count += 1
+        if time is not None:
+            self.first = time if self.first is None else min(self.first, time)
+            self.last = time if self.last is None else max(self.last, time)
 
 
 @dataclass
@@ -71,7 +118,11 @@ class EventLog:
     counts: Counter[tuple[str, int]] = field(default_factory=Counter)  # (provider, id)
     first: str | None = None
     last: str | None = None
-    kept: list[Event] = field(default_factory=list)  # the events asked for
+    kept: list[Event] = field(default_factory=list)  # the events asked for (up to max_kept)
+    # Every event asked for, counted by (Computer, provider, event id), kept whole or not.
+    tallies: dict[tuple[str | None, str, int], Tally] = field(default_factory=dict)
+    not_kept: int = 0  # events asked for past max_kept: counted, not kept whole
+    format: str = "evtx"  # or "xml" (an export)
 
     @property
     def records_skipped(self) -> int:
@@ -137,35 +188,58 @@ def _iso(text: Any) -> str | None:
     return text if text.endswith("Z") else f"{text}Z"
 
 
-def parse_event(record: dict[str, Any]) -> Event:
-    """The :class:`Event` of one pyevtx-rs JSON record. ValueError when it has no
-    provider or event identifier."""
-    system = json.loads(record["data"])["Event"]
+def _number(value: Any) -> int | None:
+    """A record number as an integer (a log re-encoded as text holds it as text)."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def parse_event(
+    record: dict[str, Any], fields: Callable[[str, str | None, int], bool] | None = None
+) -> Event:
+    """The :class:`Event` of one pyevtx-rs JSON record; its fields (EventData, UserData)
+    only when ``fields`` is None or says yes for the provider's names and the id. ValueError
+    when it has no provider or event identifier."""
+    system = orjson.loads(record["data"])["Event"]
     head = system["System"]
-    provider = head["Provider"]["#attributes"]["Name"]
+    names = head["Provider"]["#attributes"]
+    provider, source = str(names["Name"]), names.get("EventSourceName")
     raw_id = head["EventID"]
     qualifiers = None
     if isinstance(raw_id, dict):
         qualifiers = (raw_id.get("#attributes") or {}).get("Qualifiers")
         raw_id = raw_id.get("#text")
+    event_id = int(raw_id) & 0xFFFF
     created = (head.get("TimeCreated") or {}).get("#attributes", {}).get("SystemTime")
+    read = fields is None or fields(provider, source, event_id)
     return Event(
-        provider=str(provider),
-        event_id=int(raw_id) & 0xFFFF,
+        provider=provider,
+        event_id=event_id,
         qualifiers=None if qualifiers is None else int(qualifiers),
-        record=head.get("EventRecordID"),
+        record=_number(head.get("EventRecordID")),
         time=_iso(created),
         computer=head.get("Computer"),
         channel=head.get("Channel"),
-        data=_fields(system),
+        data=_fields(system) if read else {},
+        source_name=source,
     )
 
 
-def read_event_log(path: Path, *, keep: frozenset[tuple[str, int]] = frozenset()) -> EventLog:
+def read_event_log(
+    path: Path,
+    *,
+    keep: Selection | Selector | frozenset[tuple[str, int]] = frozenset(),
+    max_kept: int = MAX_KEPT,
+) -> EventLog:
     """Read the EVTX file ``path``: every record counted by provider and event id, the
-    events in ``keep`` (provider, id) kept whole. EvidenceError when it is not an EVTX file
-    or cannot be read; a record that cannot be parsed is :attr:`EventLog.skipped`."""
+    events ``keep`` selects (see :func:`selector`) tallied by computer and kept whole, up to
+    ``max_kept`` of them. EvidenceError when it is not an EVTX file or cannot be read; a
+    record that cannot be parsed is :attr:`EventLog.skipped`."""
     evtx = _evtx()
+    wanted = selector(keep)
     digest, size, header = _header(path)
     log = EventLog(
         path=str(path),
@@ -189,20 +263,20 @@ def read_event_log(path: Path, *, keep: frozenset[tuple[str, int]] = frozenset()
             log.skipped.append(_skipped(str(error)))
             continue
         try:
-            event = parse_event(record)
-        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
+            event = parse_event(record, wanted.may)
+        except (KeyError, TypeError, ValueError) as error:  # orjson.JSONDecodeError is one
             log.skipped.append(
                 SkippedRecord(f"a record without a provider or event id: {error!r}",
                               record.get("event_record_id"))
             )  # fmt: skip
             continue
-        count_event(log, event, keep)
+        count_event(log, event, wanted, max_kept)
     return log
 
 
-def count_event(log: EventLog, event: Event, keep: frozenset[tuple[str, int]]) -> None:
-    """One record read into ``log``: counted, its host, channel and time noted, kept whole
-    when ``keep`` asks for it."""
+def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MAX_KEPT) -> None:
+    """One record read into ``log``: counted, its host, channel and time noted; tallied and
+    kept whole (up to ``max_kept`` events) when ``keep`` selects it."""
     log.records_read += 1
     log.counts[(event.provider, event.event_id)] += 1
     if event.computer:
@@ -212,8 +286,13 @@ def count_event(log: EventLog, event: Event, keep: frozenset[tuple[str, int]]) -
     if event.time is not None:
         log.first = event.time if log.first is None else min(log.first, event.time)
         log.last = event.time if log.last is None else max(log.last, event.time)
-    if (event.provider, event.event_id) in keep:
-        log.kept.append(event)
+    if keep.may(event.provider, event.source_name, event.event_id) and keep.select(event):
+        key = (event.computer, event.provider, event.event_id)
+        log.tallies.setdefault(key, Tally()).add(event.time)
+        if len(log.kept) < max_kept:
+            log.kept.append(event)
+        else:
+            log.not_kept += 1
 
 
 def _skipped(message: str) -> SkippedRecord:
@@ -224,3 +303,26 @@ def _skipped(message: str) -> SkippedRecord:
         None if number is None else int(number.group(1)),
         None if offset is None else int(offset.group(1)),
     )
+
+
+def first_channel(path: Path) -> str | None:
+    """The Channel of the first record of the EVTX file ``path`` (one chunk read), or None
+    when it has no record that can be read: which log it is, whatever its file name."""
+    try:
+        with open_regular_file(path) as handle:
+            head = handle.read(FIRST_CHUNK_END)
+    except OSError:
+        return None  # read whole: what cannot be read is reported from there
+    return channel_of(head)
+
+
+def channel_of(head: bytes) -> str | None:
+    """The Channel of the first record in ``head``, the first :data:`FIRST_CHUNK_END` bytes
+    of an EVTX file; None when no record there can be read."""
+    evtx = _evtx()
+    try:
+        record = next(evtx.PyEvtxParser(io.BytesIO(head)).records_json())
+        channel = orjson.loads(record["data"])["Event"]["System"].get("Channel")
+    except (OSError, RuntimeError, StopIteration, KeyError, TypeError, ValueError):
+        return None
+    return channel if isinstance(channel, str) else None

@@ -22,7 +22,16 @@ from xml.etree import ElementTree
 from hiveparse.errors import EvidenceError
 from hiveparse.safefiles import open_regular_file
 
-from .evtx_file import Event, EventLog, SkippedRecord, count_event
+from .evtx_file import (
+    MAX_KEPT,
+    Event,
+    EventLog,
+    Selection,
+    Selector,
+    SkippedRecord,
+    count_event,
+    selector,
+)
 
 NAMESPACE = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _CHUNK = 1 << 16
@@ -104,6 +113,7 @@ def _event(element: ElementTree.Element) -> Event:
         computer=_text(system, "Computer"),
         channel=_text(system, "Channel"),
         data=data,
+        source_name=provider.get("EventSourceName"),
     )
 
 
@@ -112,9 +122,16 @@ def _text(system: ElementTree.Element, name: str) -> str | None:
     return None if found is None else found.text
 
 
-def read_event_xml(path: Path, *, keep: frozenset[tuple[str, int]] = frozenset()) -> EventLog:
-    """Read an XML export of an event log (see the module). EvidenceError when it cannot
+def read_event_xml(
+    path: Path,
+    *,
+    keep: Selection | Selector | frozenset[tuple[str, int]] = frozenset(),
+    max_kept: int = MAX_KEPT,
+) -> EventLog:
+    """Read an XML export of an event log (see the module), selecting and keeping events as
+    :func:`~hiveparse.events.evtx_file.read_event_log` does. EvidenceError when it cannot
     be read at all."""
+    wanted = selector(keep)
     try:
         handle = open_regular_file(path)
     except OSError as error:
@@ -123,14 +140,14 @@ def read_event_xml(path: Path, *, keep: frozenset[tuple[str, int]] = frozenset()
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
         size = handle.tell()
         handle.seek(0)
-        log = EventLog(str(path), digest, size, None, None, None, None)
+        log = EventLog(str(path), digest, size, None, None, None, None, format="xml")
         events = ElementTree.iterparse(_Rooted(handle), events=("end",))
         try:
             for _, element in events:
                 if element.tag != f"{NAMESPACE}Event":
                     continue
                 try:
-                    count_event(log, _event(element), keep)
+                    count_event(log, _event(element), wanted, max_kept)
                 except ValueError as error:
                     number = element.findtext(f"{NAMESPACE}System/{NAMESPACE}EventRecordID")
                     log.skipped.append(SkippedRecord(str(error), int(number) if number else None))

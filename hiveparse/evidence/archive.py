@@ -9,8 +9,12 @@ Which members (by path, then by content):
   with ``.LOG``, ``.LOG1``, ``.LOG2``), ``.reg`` files, and every file below a
   ``Microsoft\\Protect\\S-1-5-18`` folder (the machine's DPAPI master keys, ``User``
   included);
-* any other member whose first bytes are a hive, a transaction log or a .reg file (a ZIP
-  inside the collection is not opened, and the report says so).
+* the event logs of the channels analyze reports (``System.evtx``, ``Security.evtx``,
+  ``Microsoft-Windows-TerminalServices-*`` and ``Microsoft-Windows-RemoteDesktopServices-*``
+  ``.evtx``, as ``winevt\\Logs`` names them);
+* any other member whose first bytes are a hive, a transaction log or a .reg file, an event
+  log exported as XML, or an EVTX log whose first record is of one of those channels (a
+  ZIP inside the collection is not opened, and the report says so).
 
 Names are kept as the collector wrote them (Velociraptor's URL-encoded ``C%3A`` and
 ``%5C%5C.%5CC%3A`` are decoded where folders are compared, by host grouping), with ``\\``
@@ -38,6 +42,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity
+from hiveparse.events.catalogue import is_reported_log_name, reports_channel
+from hiveparse.events.evtx_file import FIRST_CHUNK_END, channel_of
 from hiveparse.safefiles import open_regular_file
 
 from .discover import SNIFF_BYTES, HeadKind, classify_head
@@ -132,7 +138,7 @@ def _safe_parts(name: str) -> list[str] | None:
 def _wanted_by_name(parts: list[str]) -> bool:
     low = [part.casefold() for part in parts]
     base = low[-1]
-    if base.endswith(".reg") or base in _HIVE_NAMES:
+    if base.endswith(".reg") or base in _HIVE_NAMES or is_reported_log_name(base):
         return True
     stem, dot, suffix = base.rpartition(".")
     if dot and f".{suffix}" in _LOG_SUFFIXES and stem in _HIVE_NAMES:
@@ -348,7 +354,10 @@ def _one_member(
         if not _wanted_by_name(parts):
             if info.file_size > copier.limits.member_bytes:
                 return
-            kind = classify_head(_head(archive, info)).kind
+            head = classify_head(_head(archive, info))
+            kind = head.kind
+            if kind == HeadKind.EVENT_LOG and not _reported_log(archive, info, head.log_format):
+                return
             if kind in (HeadKind.ARCHIVE, HeadKind.IMAGE):
                 what = "a ZIP archive" if kind == HeadKind.ARCHIVE else "a disk image"
                 copier.skip(
@@ -358,7 +367,7 @@ def _one_member(
                     Severity.ERROR,
                 )
                 return
-            if kind not in (HeadKind.HIVE, HeadKind.LOG, HeadKind.REG):
+            if kind not in (HeadKind.HIVE, HeadKind.LOG, HeadKind.REG, HeadKind.EVENT_LOG):
                 return
         if key in seen:
             copier.skip(info, "a second member of the same name (the first was read)")
@@ -388,6 +397,18 @@ def _one_member(
             Severity.ERROR,
         )
         _discard(copier.extraction.root.joinpath(*parts))
+
+
+def _reported_log(archive: zipfile.ZipFile, info: zipfile.ZipInfo, log_format: str | None) -> bool:
+    """Whether an event log member named otherwise is worth copying: an XML export always
+    (rare, and made on purpose), an EVTX log when its first record is of a channel analyze
+    reports."""
+    if log_format != "evtx":
+        return True
+    with archive.open(info) as member:
+        head = member.read(FIRST_CHUNK_END)
+    channel = channel_of(head)
+    return channel is None or reports_channel(channel)
 
 
 def _discard(path: Path) -> None:

@@ -10,7 +10,9 @@ A REGF file whose base block says it is a transaction log (file type 1, 2 or 6) 
 primary evidence: it is listed in :attr:`Discovery.logs`, attached to the hive the reader
 will apply it to (the ``.LOG``/``.LOG1``/``.LOG2`` beside the hive, found by name exactly as
 :func:`hiveparse.sources.regf.logfiles.find_transaction_logs` finds it), or reported as an
-orphan. Every other file is skipped with a diagnostic.
+orphan. For ``analyze`` (``event_logs=True``), event logs are found by content too: an
+EVTX file (``ElfFile`` signature) or an XML export of one (:mod:`hiveparse.events`), listed
+in :attr:`Discovery.event_logs`. Every other file is skipped with a diagnostic.
 
 Directories are searched without recursion, in sorted name order, within bounds: at most
 ``max_depth`` directory levels below the argument, at most ``max_files`` files examined in
@@ -64,6 +66,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity, UsageError
+from hiveparse.events.xml_export import looks_like_event_xml
 from hiveparse.evidence.image.formats import sniff_image
 from hiveparse.model import EvidenceFormat
 from hiveparse.safefiles import (
@@ -74,6 +77,7 @@ from hiveparse.safefiles import (
     special_kind,
 )
 from hiveparse.schemas import regf
+from hiveparse.schemas.evtx import EVTX_SIGNATURE
 from hiveparse.sources.regf.logfiles import RefusedLog, scan_transaction_logs
 from hiveparse.sources.regf.open import LOG_FILE_TYPES
 from hiveparse.sources.regtext import detect_reg
@@ -123,6 +127,9 @@ LOG_ARGUMENT = "discover.log_argument"  # a log given as an argument without its
 UNKNOWN_FILE_TYPE = "discover.unknown_file_type"  # 'regf' with a file type that is no hive
 DUPLICATE = "discover.duplicate"  # the same file or directory reached a second time
 
+_EVENT_LOG = "an EVTX event log (analyze reads it beside the registry)"
+_EVENT_XML = "an event log exported as XML (analyze reads it beside the registry)"
+
 # Diagnostics that mean evidence may have been missed (the run is partial).
 MAY_MISS_EVIDENCE = frozenset(
     {UNREADABLE, TOO_DEEP, LIMIT_REACHED, UNKNOWN_FILE_TYPE, SYMLINK_OUTSIDE}
@@ -153,6 +160,7 @@ class HeadKind(StrEnum):
     REGF_OTHER = "regf_other"  # 'regf' but too short for a file type, or an unknown type
     ARCHIVE = "archive"  # a ZIP archive: a collection, searched by analyze (evidence.archive)
     IMAGE = "image"  # a disk image (EWF, VHD, VHDX, VMDK, raw): read by evidence.image
+    EVENT_LOG = "event_log"  # an EVTX event log or an XML export of one: read by analyze
     NONE = "none"  # not registry evidence
 
 
@@ -165,6 +173,7 @@ class HeadInfo:
     embedded_name: str | None = None  # REGF base-block file name (last 31 characters)
     note: str = ""  # for REGF_OTHER and NONE: why it is not taken as evidence
     image_format: str | None = None  # for IMAGE: evidence.image.formats.ImageFormat
+    log_format: str | None = None  # for EVENT_LOG: "evtx" or "xml"
 
 
 def classify_head(head: bytes) -> HeadInfo:
@@ -197,6 +206,14 @@ def classify_head(head: bytes) -> HeadInfo:
         return HeadInfo(HeadKind.REG)
     if head.startswith(_ZIP_MAGIC):
         return HeadInfo(HeadKind.ARCHIVE, note=f"not registry evidence: {_CONTAINERS[0][1]}")
+    if head.startswith(EVTX_SIGNATURE):
+        return HeadInfo(
+            HeadKind.EVENT_LOG, note=f"not registry evidence: {_EVENT_LOG}", log_format="evtx"
+        )
+    if looks_like_event_xml(head):
+        return HeadInfo(
+            HeadKind.EVENT_LOG, note=f"not registry evidence: {_EVENT_XML}", log_format="xml"
+        )
     image = sniff_image(head)
     if image is not None:
         if image.format is None:
@@ -225,7 +242,8 @@ class Placement:
 
     ``kind`` is one of ``config`` (``Windows\\System32\\config``), ``regback``
     (``config\\RegBack``), ``repair`` (XP ``Windows\\repair``), ``restore_point`` (XP
-    ``System Volume Information\\_restore...\\RP..\\snapshot``), ``profile`` (a user,
+    ``System Volume Information\\_restore...\\RP..\\snapshot``), ``event_logs``
+    (``Windows\\System32\\winevt\\Logs``), ``profile`` (a user,
     service or system profile, or AppCompat: something that belongs to the volume's
     Windows installation) or ``loose`` (none of these). ``anchor`` is the folder that
     defines the snapshot (config, RegBack, repair or snapshot folder; the file's own folder
@@ -360,6 +378,8 @@ def describe_location(path: str | os.PathLike[str]) -> Placement:
                     return placed("profile", "system profile", folder, i, "systemprofile")
             if below == ["repair"]:
                 return placed("repair", "repair copy", folder, i)
+            if below == ["system32", "winevt", "logs"]:
+                return placed("event_logs", "event log", folder, i)
             if below[:1] == ["serviceprofiles"] and len(below) >= 2 and below[2:] in _PROFILE_TAILS:
                 name = decoded[i + 2]
                 return placed("profile", f"service profile {name}", folder, i, name)
@@ -441,6 +461,17 @@ class FoundArchive:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundEventLog:
+    """An event log (EVTX, or an XML export of one) found by content."""
+
+    path: Path
+    size: int
+    argument: Path
+    format: str  # "evtx" or "xml"
+    explicit: bool  # named as an argument (always read), or found in a folder
+
+
+@dataclass(frozen=True, slots=True)
 class FoundLog:
     """A transaction log (by content, or by name beside a found hive)."""
 
@@ -478,6 +509,7 @@ class Discovery:
     errors: list[DiscoveryError] = field(default_factory=list)  # unusable arguments
     diagnostics: list[Diagnostic] = field(default_factory=list)  # skipped files and notes
     archives: list[FoundArchive] = field(default_factory=list)  # with archives=True only
+    event_logs: list[FoundEventLog] = field(default_factory=list)  # with event_logs=True only
     complete: bool = True  # False when max_files stopped the search
     examined: int = 0  # files below directory arguments whose head was read
 
@@ -584,11 +616,19 @@ def _reason(error: OSError) -> str:
 
 class _Search:
     def __init__(
-        self, *, follow_symlinks: bool, max_files: int, max_depth: int, archives: bool = False
+        self,
+        *,
+        follow_symlinks: bool,
+        max_files: int,
+        max_depth: int,
+        archives: bool = False,
+        event_logs: bool = False,
     ) -> None:
         self.follow = follow_symlinks
         self.want_archives = archives
+        self.want_event_logs = event_logs
         self.archives: dict[str, FoundArchive] = {}
+        self.event_logs: dict[str, FoundEventLog] = {}
         self.max_files = max_files
         self.max_depth = max_depth
         self.examined = 0
@@ -700,6 +740,10 @@ class _Search:
         elif info.kind in (HeadKind.ARCHIVE, HeadKind.IMAGE) and self.want_archives:
             self.archives[key] = FoundArchive(
                 path, head.size, argument, info.kind, info.image_format
+            )
+        elif info.kind == HeadKind.EVENT_LOG and self.want_event_logs:
+            self.event_logs[key] = FoundEventLog(
+                path, head.size, argument, info.log_format or "evtx", explicit
             )
         else:
             self.skipped[key] = _Skipped(path, info.note, explicit)
@@ -936,6 +980,7 @@ class _Search:
                 self.diagnostics, key=lambda d: (d.location.source or "", d.code, d.message)
             ),
             archives=sorted(self.archives.values(), key=lambda a: str(a.path)),
+            event_logs=sorted(self.event_logs.values(), key=lambda e: str(e.path)),
             complete=not self.stopped,
             examined=self.examined,
         )
@@ -958,8 +1003,10 @@ def discover_evidence(
     max_files: int = 100_000,
     max_depth: int = 32,
     archives: bool = False,
+    event_logs: bool = False,
 ) -> Discovery:
-    """Find the registry evidence in ``paths`` (files and directories, any mix), by content.
+    """Find the registry evidence in ``paths`` (files and directories, any mix), by content;
+    with ``archives``, ZIP collections and disk images; with ``event_logs``, event logs.
 
     Never raises for a problem with the evidence: an argument that cannot be used is an
     error item (:attr:`Discovery.errors`), a file skipped below a directory is a diagnostic
@@ -971,7 +1018,11 @@ def discover_evidence(
     if max_depth < 0:
         raise UsageError(f"max_depth must be 0 or more, not {max_depth}")
     search = _Search(
-        follow_symlinks=follow_symlinks, max_files=max_files, max_depth=max_depth, archives=archives
+        follow_symlinks=follow_symlinks,
+        max_files=max_files,
+        max_depth=max_depth,
+        archives=archives,
+        event_logs=event_logs,
     )
     for raw in paths:
         search.argument(raw)

@@ -30,8 +30,11 @@ from hiveparse.rds.state import LicensingState, build_state
 from hiveparse.report.records import envelope
 
 if TYPE_CHECKING:
+    from hiveparse.events.evtx_file import EventLog
+    from hiveparse.events.host_events import HostEvents
+    from hiveparse.events.parts import LogPart
     from hiveparse.evidence.archive import Extraction
-    from hiveparse.evidence.discover import FoundArchive
+    from hiveparse.evidence.discover import FoundArchive, FoundEventLog
     from hiveparse.evidence.hosts import Grouping, HostGroup
     from hiveparse.evidence.image.codes import ImageOptions
     from hiveparse.evidence.image.extract import ImageExtraction
@@ -100,6 +103,7 @@ class HostReport:
     roles: dict[str, str] = field(default_factory=dict)  # evidence path -> its role
     supporting: list[SupportingFile] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
+    events: HostEvents | None = None  # the host's event logs, when any were given
 
     @property
     def findings(self) -> list[Any]:
@@ -108,9 +112,15 @@ class HostReport:
     @property
     def partial(self) -> bool:
         """Something of this host could not be read, or evidence of it may have been
-        missed (a folder too deep, a link out of the evidence, an unreadable file)."""
-        return bool(self.unreadable) or any(
-            d.severity == Severity.ERROR or d.code in MAY_MISS_EVIDENCE for d in self.diagnostics
+        missed (a folder too deep, a link out of the evidence, an unreadable file, records
+        of an event log that could not be parsed)."""
+        return (
+            bool(self.unreadable)
+            or any(
+                d.severity == Severity.ERROR or d.code in MAY_MISS_EVIDENCE
+                for d in self.diagnostics
+            )
+            or (self.events is not None and not self.events.complete)
         )
 
 
@@ -147,6 +157,7 @@ class _Opened:
     notes: list[Diagnostic] = field(default_factory=list)
     arguments: dict[str, str] = field(default_factory=dict)  # evidence path -> argument
     extractions: list[Extraction | ImageExtraction] = field(default_factory=list)
+    event_logs: list[EventLog] = field(default_factory=list)
 
 
 # Every private folder of copies that exists in this process: removed at once by a batch
@@ -218,15 +229,18 @@ def _open_all(
 ) -> _Opened:
     from hiveparse.evidence.discover import discover_evidence  # noqa: PLC0415
 
-    discovery = discover_evidence(list(paths), archives=collections is not None)
+    discovery = discover_evidence(
+        list(paths), archives=collections is not None, event_logs=collections is not None
+    )
     opened = _Opened(notes=list(discovery.diagnostics))
     opened.unreadable = [Unreadable(e.path, e.message, e.kind) for e in discovery.errors]
     found_files = [(found.path, argument or str(found.argument)) for found in discovery.files]
+    found_logs = [(found, argument or str(found.argument)) for found in discovery.event_logs]
     if collections is not None:
         for archive, extraction in _unpacked(discovery.archives, collections, opened, argument):
             opened.extractions.append(extraction)
             opened.notes += extraction.diagnostics
-            inside = discover_evidence([extraction.root])
+            inside = discover_evidence([extraction.root], event_logs=True)
             image = archive.kind == HeadKind.IMAGE
             # An image says itself what it holds (image.no_windows, its volumes' notes).
             opened.notes += [
@@ -236,6 +250,7 @@ def _open_all(
                 opened.arguments[str(extraction.root)] = argument or str(archive.argument)
             opened.unreadable += [Unreadable(e.path, e.message, e.kind) for e in inside.errors]
             found_files += [(f.path, argument or str(archive.argument)) for f in inside.files]
+            found_logs += [(log, argument or str(archive.argument)) for log in inside.event_logs]
     for path, given in found_files:
         opened.arguments[str(path)] = given
         try:
@@ -256,7 +271,51 @@ def _open_all(
                     "ResourceLimit",
                 )
             )
+    for log, given in found_logs:
+        opened.arguments[str(log.path)] = given
+        _read_event_log(log, opened)
     return opened
+
+
+def _read_event_log(found: FoundEventLog, opened: _Opened) -> None:
+    """One event log read (its events of interest kept), or said why not: found in a
+    folder, a log of a channel that holds none of the reported events is passed over."""
+    from hiveparse.events.catalogue import OF_INTEREST, reports_channel  # noqa: PLC0415
+    from hiveparse.events.evtx_file import first_channel, read_event_log  # noqa: PLC0415
+    from hiveparse.events.xml_export import read_event_xml  # noqa: PLC0415
+
+    path = found.path
+    try:
+        if found.format == "evtx" and not found.explicit:
+            channel = first_channel(path)
+            if channel is not None and not reports_channel(channel):
+                opened.notes.append(
+                    Diagnostic(
+                        OTHER_CHANNEL,
+                        f"an event log of the channel {channel!r}, which holds none of the "
+                        "events hiveparse reports: not read",
+                        Location(str(path)),
+                        Severity.INFO,
+                    )
+                )
+                return
+        reader = read_event_log if found.format == "evtx" else read_event_xml
+        opened.event_logs.append(reader(path, keep=OF_INTEREST))
+    except HiveparseError as error:
+        where = error.location
+        opened.unreadable.append(
+            Unreadable(str(path), error.message, type(error).__name__, offset=where.offset)
+        )
+    except MemoryError:
+        opened.unreadable.append(
+            Unreadable(
+                str(path), "it could not be read within this process's memory limit",
+                "ResourceLimit",
+            )
+        )  # fmt: skip
+
+
+OTHER_CHANNEL = "events.other_channel"  # a log passed over: its channel holds nothing reported
 
 
 def _unpacked(
@@ -493,6 +552,7 @@ def analyze(
     groups = group_hosts(
         opened.evidence, grouping=grouping or Grouping.AUTO, arguments=opened.arguments
     )
+    log_parts = _place_event_logs(opened, groups)
     placed: dict[int, list[Diagnostic]] = {id(g): [] for g in groups}
     for note in analysis.discovery_notes:
         source = note.location.source
@@ -516,8 +576,11 @@ def analyze(
     for group in groups:
         host_keys = _host_keys(group, named_keys)
         analysis.hosts.append(
-            _host_report(group, analysis, named.evidence, host_keys, placed[id(group)], carve)
-        )
+            _host_report(
+                group, analysis, named.evidence, host_keys, placed[id(group)], carve,
+                log_parts.get(id(group), []),
+            )
+        )  # fmt: skip
         report = analysis.hosts[-1]
         report.unreadable = lost[id(group)]
         report.diagnostics += [unreadable_diagnostic(item) for item in report.unreadable]
@@ -529,6 +592,20 @@ def analyze(
             if _may_miss(note) and note.location.source is not None and note not in said:
                 analysis.hosts.append(_skipped_report(note, analysis, opened.arguments, within))
     return analysis
+
+
+def _place_event_logs(opened: _Opened, groups: list[HostGroup]) -> dict[int, list[LogPart]]:
+    """The event logs given to the hosts (by layout, computer name or folder); the records
+    no host takes become hosts of their own, added to ``groups``."""
+    if not opened.event_logs:
+        return {}
+    from hiveparse.evidence.event_placement import place_logs  # noqa: PLC0415
+
+    placement = place_logs(opened.event_logs, groups, opened.arguments)
+    for group, parts in placement.own:
+        groups.append(group)
+        placement.parts[id(group)] = parts
+    return placement.parts
 
 
 def _damaged_images(
@@ -580,7 +657,10 @@ def _host_report(
     keys: MasterKeys,
     notes: list[Diagnostic],
     carve: Carve,
+    log_parts: list[LogPart],
 ) -> HostReport:
+    from hiveparse.events.host_events import HostEvents  # noqa: PLC0415
+    from hiveparse.rds.event_findings import judge_events  # noqa: PLC0415
     from hiveparse.rds.grace_decrypt import decrypt_grace  # noqa: PLC0415
     from hiveparse.rds.rulebook import judge_host  # noqa: PLC0415
 
@@ -604,12 +684,18 @@ def _host_report(
     late = _after_as_of(facts, analysis.as_of)
     if late is not None:
         diagnostics.append(late)
+    events = HostEvents(log_parts) if log_parts else None
+    if events is not None:
+        diagnostics += events.diagnostics()
+    judgement = judge_host(state)
+    judge_events(judgement, state, events)
     return HostReport(
         label=group.label,
         reasons=list(group.reasons),
         evidence=evidence,
         state=state,
-        judgement=judge_host(state),
+        judgement=judgement,
+        events=events,
         diagnostics=list(dict.fromkeys(diagnostics)),
         case=group.case,
         argument=group.argument,
@@ -753,6 +839,7 @@ def host_document(host: HostReport, analysis: Analysis) -> dict[str, Any]:
             "role": state.role.to_dict(),
         },
         "rdp": state.rdp.to_dict(),
+        "events": None if host.events is None else host.events.to_dict(),
         "recovered": {
             "scans": state.facts.recoveries,
             "facts": [fact.evidence_record() for fact in state.facts.recovered],

@@ -173,6 +173,8 @@ class Finding:
     evidence: list[dict[str, Any]]
     remediation: str
     confidence: Confidence
+    # Events of the host's logs that corroborate or contradict it (rds.event_findings).
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -213,4 +215,5 @@ class Finding:
             "evidence": self.evidence,
             "remediation": self.remediation,
             "confidence": str(self.confidence),
+            **({"events": self.events} if self.events else {}),
         }

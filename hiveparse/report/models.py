@@ -841,6 +841,22 @@ class Rdp(TypedDict):
     outbound: NotRequired[list[OutboundHistory]]
 
 
+class EventEvidence(TypedDict):
+    """Events of the host's logs a finding rests on, or that bear on it."""
+
+    event: str  # provider/event id
+    provider: str
+    event_id: int
+    meaning: str
+    status: Status
+    reference: str
+    relation: Literal["raises", "corroborates", "contradicts", "summarised"]
+    count: int
+    first: IsoTime | None
+    last: IsoTime | None
+    logs: list[str]
+
+
 class Finding(TypedDict):
     id: DottedCode
     severity: Literal["critical", "high", "medium", "low", "info"]
@@ -849,6 +865,84 @@ class Finding(TypedDict):
     evidence: list[dict[str, Any]]  # FactEvidence records, and what else the rule cites
     remediation: str
     confidence: Literal["high", "medium", "low"]
+    events: NotRequired[list[EventEvidence]]  # events that corroborate or contradict it
+
+
+# -- events ----------------------------------------------------------------------------------
+
+EventKindName = Literal["licensing", "rdp_logon", "rdp_end", "rdp_connection"]
+
+
+class SkippedRecordRecord(TypedDict):
+    message: str
+    record: int | None
+    offset: int | None  # as pyevtx-rs gives it, within its chunk
+
+
+class EventSource(TypedDict):
+    """One event log read for the host."""
+
+    path: str
+    sha256: Sha256
+    size: int
+    format: Literal["evtx", "xml"]
+    channel: str | None  # the channel most of its records name
+    records_read: int
+    records_skipped: int
+    records_for_host: int  # the records this host takes (a log of several computers)
+    skipped: list[SkippedRecordRecord]  # the first 20
+    dirty: bool | None  # the file header's flags; None for an XML export
+    full: bool | None
+    header_chunks: int | None
+    version: str | None
+    first: IsoTime | None
+    last: IsoTime | None
+    computers: dict[str, int]  # the Computer names of its records, with their counts
+    placed_by: Literal["layout", "computer name", "folder", "own host"]
+
+
+class EventCount(TypedDict):
+    provider: str
+    event_id: Annotated[int, Meta(description="EventID & 0xFFFF")]
+    kind: EventKindName
+    meaning: str
+    status: Status
+    count: int
+    first: IsoTime | None
+    last: IsoTime | None
+
+
+class LoggedEvent(TypedDict):
+    time: IsoTime | None
+    provider: str
+    event_id: int
+    qualifiers: int | None
+    record: int | None
+    computer: str | None
+    channel: str | None
+    log: str
+    meaning: str
+    status: Status
+    fields: dict[str, Any]  # EventData / UserData, as the record holds them
+
+
+class SessionEvent(LoggedEvent):
+    kind: EventKindName
+    user: str | None
+    source: str | None  # the client's address (or name) as the event gives it
+    session: str | None
+    logon_type: str | None  # 4624 only (always 10)
+    remote: bool | None  # False: a console session (address LOCAL); None: not said
+
+
+class Events(TypedDict):
+    """The host's event logs and what they hold (hiveparse.events)."""
+
+    complete: bool  # False: records skipped, or events counted past the listing bound
+    sources: list[EventSource]
+    counts: list[EventCount]
+    licensing: list[LoggedEvent]
+    rdp_logons: list[SessionEvent]
 
 
 class RecoveryScan(TypedDict):
@@ -958,6 +1052,7 @@ class AnalyzeDocument(TypedDict):
     control_sets: NotRequired[ControlSets | None]  # None: no SYSTEM hive among the inputs
     licensing: Licensing
     rdp: Rdp
+    events: NotRequired[Events | None]  # None: no event log of the host was given
     recovered: NotRequired[Recovered]
     findings: list[Finding]
     changes: NotRequired[list[Change]]

@@ -193,6 +193,9 @@ def write_summary(
             console.print(
                 printable(f"  {extra['path']}  {extra['role']}  sha256 {digest}…"), markup=False
             )
+        events = document.get("events") or {}
+        for source in events.get("sources", []):
+            console.print(printable(_event_source(source)), markup=False)
         facts = Table(show_header=False, box=None, pad_edge=False)
         facts.add_column(no_wrap=True)
         facts.add_column(overflow="fold")  # a long path folds instead of being cut off
@@ -214,11 +217,34 @@ def write_summary(
         facts.add_row("RDP", escape(_rdp(document["rdp"])))
         for history in document["rdp"].get("outbound", []):
             facts.add_row("RDP client", escape(_outbound(history)))
+        if events:
+            facts.add_row("events", escape(_event_counts(events)))
         console.print(facts)
         _changes(console, document, escape)
         _findings(console, document, escape, Table)
         _unjudged(console, document, escape)
         _problems(console, document, escape)
+
+
+def _event_source(source: dict[str, Any]) -> str:
+    taken = source["records_for_host"]
+    records = f"{source['records_read']} records" + (
+        f" ({taken} of this host)" if taken != source["records_read"] else ""
+    )
+    skipped = f", {source['records_skipped']} skipped" if source["records_skipped"] else ""
+    dirty = ", dirty" if source["dirty"] else ""
+    return (
+        f"  {source['path']}  event log {_or(source['channel'], '?')}, {records}{skipped}"
+        f"{dirty}  sha256 {source['sha256'][:16]}…"
+    )
+
+
+def _event_counts(events: dict[str, Any]) -> str:
+    """Each event of interest with its count and last time, licensing first."""
+    counts = sorted(events["counts"], key=lambda c: (c["kind"] != "licensing", c["event_id"]))
+    if not counts:
+        return "no event of interest in the logs read"
+    return "; ".join(f"{c['event_id']} ×{c['count']} (last {c['last']})" for c in counts)
 
 
 def _changes(console: Any, document: dict[str, Any], escape: Any) -> None:

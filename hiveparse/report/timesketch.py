@@ -11,7 +11,9 @@ read from the host's document (the JSON contract) and nothing else:
   until);
 * each finding, at the newest last-write among the facts it rests on (a finding whose
   facts carry no time, such as one read from a .reg file alone, has no place on a timeline
-  and is left out: the JSON report has it).
+  and is left out: the JSON report has it);
+* each licensing event and RDP session event of the host's event logs (``events``), at the
+  time it was logged, with its provider, event id, record number and the log's SHA-256.
 
 Every event names its host, case, computer name and the fact or finding id; a key's last
 write and a finding also name the file (with its SHA-256) the time was read from.
@@ -164,6 +166,33 @@ def _findings(timeline: _Timeline, document: Mapping[str, Any]) -> None:
         )
 
 
+def _logged(timeline: _Timeline, document: Mapping[str, Any]) -> None:
+    events = document.get("events")
+    if not events:
+        return
+    hashes = {source["path"]: source["sha256"] for source in events["sources"]}
+    for row in [*events["licensing"], *events["rdp_logons"]]:
+        short = row["provider"].removeprefix("Microsoft-Windows-")
+        said = [f"{name} {row[name]}" for name in ("user", "source", "session") if row.get(name)]
+        timeline.add(
+            row["time"],
+            "Event Logged",
+            f"{short} {row['event_id']}: {row['meaning']}"
+            + (f" ({', '.join(said)})" if said else ""),
+            provider=row["provider"],
+            event_id=row["event_id"],
+            record=row["record"],
+            event_computer=row["computer"],
+            channel=row["channel"],
+            user=row.get("user"),
+            source_address=row.get("source"),
+            session=row.get("session"),
+            remote=row.get("remote"),
+            source_file=row["log"],
+            sha256=hashes.get(row["log"]),
+        )
+
+
 def timeline_events(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The Timesketch events of one host's analyze document, oldest first."""
     timeline = _Timeline(document)
@@ -172,4 +201,5 @@ def timeline_events(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         _grace(timeline, document)
         _validity(timeline, document)
         _findings(timeline, document)
+    _logged(timeline, document)
     return sorted(timeline.events, key=lambda event: (event["timestamp"], event["message"]))

@@ -6,45 +6,15 @@ a fraction of those), dirty logs, and logs with chunks that fail their CRC."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hiveparse.events.evtx_file import read_event_log
+from tests.support.evtx_manifest import corpus_logs as _manifest
 
 pytestmark = pytest.mark.corpus
-
-
-def _manifest(corpus: Path) -> list[dict[str, Any]]:
-    text = (corpus / "evtx" / "MANIFEST.md").read_text(encoding="utf-8")
-    entries = []
-    for section in text.split("\n### ")[1:]:
-        rows = dict(re.findall(r"^\| ([^|]+?) \| (.*) \|$", section, re.MULTILINE))
-        path = rows["path"].strip("`").removeprefix("evtx/")
-        size, sha256 = re.match(r"(\d+) bytes / `([0-9a-f]{64})`", rows["size / sha256"]).groups()
-        parsed, errors = map(int, re.search(r"pyevtx-rs: (\d+) parsed, (\d+) errors",
-                                            rows["records"]).groups())  # fmt: skip
-        header = rows["file header"]
-        events = {}
-        for provider, event_id, count in re.findall(
-            r"(Microsoft-Windows-[\w-]+)/(\d+) = (\d+)", rows["events of interest"]
-        ):
-            events[(provider, int(event_id))] = int(count)
-        entries.append(
-            {
-                "path": path,
-                "size": int(size),
-                "sha256": sha256,
-                "parsed": parsed,
-                "errors": errors,
-                "dirty": "(dirty)" in header,
-                "chunks": int(re.search(r"header chunk count=(\d+)", header).group(1)),
-                "events": events,
-            }
-        )
-    return entries
 
 
 def _entries() -> list[dict[str, Any]]:

@@ -108,13 +108,14 @@ def test_a_change_script_covers_nothing_by_absence(tmp_path: Path) -> None:
     # Nothing the script lacks counts as absent: whether the host has license servers, a
     # timebomb, a certificate, RDP allowed. The role is not taken from the LicensingMode
     # the script would write, so the missing timebomb cannot be weighed as a reset either:
-    # that too is listed, with the premise it lacks.
+    # that too is listed, with the premise it lacks. No event log was given either.
     assert {rule for rule, _fact in _unjudged(host)} == {
         "servers_none",
         "grace_expiry",
         "grace_reset_suspected",
         "cert_never_licensed",
         "rdp_enabled",
+        "events",
     }
     assert host.state.role.session_host is None
     assert "change script would write" in host.state.role.reason

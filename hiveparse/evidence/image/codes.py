@@ -30,7 +30,7 @@ ENCRYPTED_KIND = EncryptedVolume.__name__  # Unreadable.kind of an encrypted vol
 class ImageOptions:
     hash_image: bool = True  # False: --no-image-hash
     verify: bool = False  # --verify-image
-    event_logs: bool = False  # copy winevt\\Logs too
+    event_logs: bool = False  # copy the reported logs of winevt\\Logs too (analyze)
     # Files named inside the image (``p1/Windows/System32/config/SAM``): copied too, with
     # the transaction logs beside them, from any NTFS volume.
     members: tuple[str, ...] = ()

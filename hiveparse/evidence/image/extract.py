@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hiveparse.errors import Diagnostic, EvidenceError, Location, Severity
+from hiveparse.events.catalogue import is_reported_log_name
 
 from .codes import (
     DAMAGED,
@@ -54,12 +55,6 @@ from .volumes import identify_volume
 _HIVES = ("SYSTEM", "SOFTWARE", "SECURITY")
 _LOG_SUFFIXES = (".LOG", ".LOG1", ".LOG2")
 _PROFILE_FOLDERS = ("Users", "Documents and Settings")
-_EVENT_LOG_PREFIXES = (
-    "system.evtx",
-    "security.evtx",
-    "microsoft-windows-terminalservices-",
-    "microsoft-windows-remotedesktopservices-",
-)
 _FREE_BYTES = 256 << 20  # left free on the temporary folder's file system
 _MAX_PROFILES = 10_000
 _WINDOWS_FOLDERS = ("Windows", "WINNT")
@@ -436,7 +431,7 @@ class _Reader:
             logs = ntfs.find("System32", "winevt", "Logs", start=windows)
             if logs is not None and logs.is_dir:
                 for entry in sorted(ntfs.children(logs).values(), key=lambda e: e.path):
-                    if not entry.is_dir and entry.name.casefold().startswith(_EVENT_LOG_PREFIXES):
+                    if not entry.is_dir and is_reported_log_name(entry.name):
                         self.copy(ntfs, partition, folder, entry)
 
     def copy_member(self, ntfs: NtfsVolume, partition: Partition, folder: str, path: str) -> None:

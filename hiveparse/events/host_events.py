@@ -1,0 +1,270 @@
+"""One host's ``events`` section: the logs read for it, the events of interest counted, the
+licensing events and the RDP sessions listed (see :mod:`hiveparse.events.catalogue`).
+
+Each list comes from the records the host's log parts take (a log of several computers gives
+each host only its own records). Values are reported as the records hold them, beside what
+hiveparse reads from them (``user``, ``source``, ``session``): nothing is filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from hiveparse.errors import Diagnostic, Location, Severity
+
+from .catalogue import LSM, RCM, RDPCORE, SECURITY, EventKind, EventOfInterest, catalogued, interest
+from .evtx_file import Event, Tally
+from .parts import LogPart
+
+RECORDS_SKIPPED = "events.records_skipped"  # a log's records that could not be parsed
+NOT_LISTED = "events.not_listed"  # events past the per-log bound: counted, not listed
+MULTIPLE_COMPUTERS = "events.several_computers"  # a log whose records name several machines
+EVENT_CODES = frozenset({RECORDS_SKIPPED, NOT_LISTED, MULTIPLE_COMPUTERS})
+MISSES_EVENTS = frozenset({RECORDS_SKIPPED, NOT_LISTED})  # the section is not complete
+_SKIPPED_LISTED = 20  # skipped records described per log (all are counted)
+
+
+def _channel(part: LogPart) -> str | None:
+    common = part.log.channels.most_common(1)
+    return common[0][0] if common else None
+
+
+@dataclass
+class HostEvents:
+    parts: list[LogPart] = field(default_factory=list)
+
+    def events(self) -> Iterator[tuple[LogPart, Event, EventOfInterest]]:
+        """Every kept event of interest this host's parts take, in time order."""
+        found = [
+            (part, event, item)
+            for part in self.parts
+            for event in part.log.kept
+            if part.takes(event.computer) and (item := interest(event)) is not None
+        ]
+        found.sort(key=lambda row: (row[1].time or "", row[0].log.path, row[1].record or 0))
+        yield from found
+
+    def tallies(self) -> dict[tuple[str, int], Tally]:
+        """Counts and first/last time of each event of interest (kept or not)."""
+        totals: dict[tuple[str, int], Tally] = {}
+        for part in self.parts:
+            for (computer, provider, event_id), tally in part.log.tallies.items():
+                if not part.takes(computer):
+                    continue
+                item = _item(provider, event_id)
+                if item is None:
+                    continue
+                total = totals.setdefault((item.provider, item.event_id), Tally())
+                total.count += tally.count
+                for moment in (tally.first, tally.last):
+                    if moment is not None:
+                        total.first = moment if total.first is None else min(total.first, moment)
+                        total.last = moment if total.last is None else max(total.last, moment)
+        return totals
+
+    def diagnostics(self) -> list[Diagnostic]:
+        notes: list[Diagnostic] = []
+        for part in self.parts:
+            log = part.log
+            if log.skipped:
+                first = log.skipped[0]
+                notes.append(
+                    Diagnostic(
+                        RECORDS_SKIPPED,
+                        f"{len(log.skipped)} record(s) of this event log could not be parsed "
+                        f"and were skipped (the first: {first.message}); events of interest "
+                        "among them are not counted",
+                        Location(log.path, first.offset),
+                        Severity.WARNING,
+                    )
+                )
+            if log.not_kept:
+                notes.append(
+                    Diagnostic(
+                        NOT_LISTED,
+                        f"{log.not_kept} event(s) of interest past the first {len(log.kept)} "
+                        "are counted but not listed",
+                        Location(log.path),
+                        Severity.WARNING,
+                    )
+                )
+            if part.names is not None:
+                notes.append(
+                    Diagnostic(
+                        MULTIPLE_COMPUTERS,
+                        f"the records of this log name {len(log.computers)} computer(s) "
+                        f"({', '.join(sorted(log.computers))}): this host takes "
+                        f"{part.records} of its {log.records_read} record(s), by computer name",
+                        Location(log.path),
+                        Severity.INFO,
+                    )
+                )
+        return notes
+
+    @property
+    def complete(self) -> bool:
+        return not any(part.log.skipped or part.log.not_kept for part in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = list(self.events())
+        return {
+            "complete": self.complete,
+            "sources": [_source(part) for part in self.parts],
+            "counts": [
+                {
+                    "provider": provider,
+                    "event_id": event_id,
+                    "kind": str(item.kind),
+                    "meaning": item.meaning,
+                    "status": str(item.status),
+                    "count": tally.count,
+                    "first": tally.first,
+                    "last": tally.last,
+                }
+                for (provider, event_id), tally in sorted(self.tallies().items())
+                if (item := _item(provider, event_id)) is not None
+            ],
+            "licensing": [
+                _licensing(part, event, item)
+                for part, event, item in rows
+                if item.kind == EventKind.LICENSING
+            ],
+            "rdp_logons": self.session_rows(rows),
+        }
+
+    def session_rows(
+        self, rows: list[tuple[LogPart, Event, EventOfInterest]] | None = None
+    ) -> list[dict[str, Any]]:
+        """The RDP session events as report rows (``user``, ``source``, ``session``,
+        ``logon_type`` read from the fields the provider names; the fields beside them)."""
+        every = list(self.events()) if rows is None else rows
+        return [
+            _session(part, event, item)
+            for part, event, item in every
+            if item.kind != EventKind.LICENSING
+        ]
+
+
+def _item(provider: str, event_id: int) -> EventOfInterest | None:
+    """A tally's event (its events were selected when read: a 4624 tallied is LogonType 10)."""
+    return catalogued(provider, event_id)
+
+
+def _source(part: LogPart) -> dict[str, Any]:
+    log = part.log
+    return {
+        "path": log.path,
+        "sha256": log.sha256,
+        "size": log.size,
+        "format": log.format,
+        "channel": _channel(part),
+        "records_read": log.records_read,
+        "records_skipped": log.records_skipped,
+        "records_for_host": part.records,
+        "skipped": [
+            {"message": item.message, "record": item.record, "offset": item.offset}
+            for item in log.skipped[:_SKIPPED_LISTED]
+        ],
+        "dirty": log.dirty,
+        "full": log.full,
+        "header_chunks": log.header_chunks,
+        "version": log.version,
+        "first": log.first,
+        "last": log.last,
+        "computers": dict(sorted(log.computers.items())),
+        "placed_by": part.placed_by,
+    }
+
+
+def _base(part: LogPart, event: Event, item: EventOfInterest) -> dict[str, Any]:
+    return {
+        "time": event.time,
+        "provider": item.provider,
+        "event_id": event.event_id,
+        "qualifiers": event.qualifiers,
+        "record": event.record,
+        "computer": event.computer,
+        "channel": event.channel,
+        "log": part.log.path,
+        "meaning": item.meaning,
+        "status": str(item.status),
+    }
+
+
+def _licensing(part: LogPart, event: Event, item: EventOfInterest) -> dict[str, Any]:
+    return {**_base(part, event, item), "fields": _plain(event.data)}
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """Field values as JSON holds them (numbers and text as read; anything else as text)."""
+    return {
+        name: value if value is None or isinstance(value, str | int | float | bool) else str(value)
+        for name, value in data.items()
+    }
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text if text and text != "-" else None
+
+
+def _account(domain: Any, user: Any) -> str | None:
+    name, where = _text(user), _text(domain)
+    if name is None:
+        return None
+    return f"{where}\\{name}" if where else name
+
+
+def _session(part: LogPart, event: Event, item: EventOfInterest) -> dict[str, Any]:
+    """An RDP event as {user, source, session, logon_type} beside its fields: each read from
+    the field the provider's template names, never guessed from another."""
+    data = event.data
+    user = source = session = logon_type = None
+    if item.provider == RCM:  # 1149: Param1 user, Param2 domain, Param3 client address
+        user, source = _account(data.get("Param2"), data.get("Param1")), _text(data.get("Param3"))
+    elif item.provider == LSM:
+        if event.event_id == 39:
+            session, source = _text(data.get("TargetSession")), _text(data.get("Source"))
+            source = None if source is None else f"session {source}"
+        elif event.event_id == 40:
+            session = _text(data.get("Session"))
+        else:
+            user, session = _text(data.get("User")), _text(data.get("SessionID"))
+            source = _text(data.get("Address"))
+    elif item.provider == SECURITY:
+        if event.event_id == 4624:
+            user = _account(data.get("TargetDomainName"), data.get("TargetUserName"))
+            source = _text(data.get("IpAddress"))
+            logon_type = _text(data.get("LogonType"))
+        else:  # 4778 / 4779
+            user = _account(data.get("AccountDomain"), data.get("AccountName"))
+            source, session = _text(data.get("ClientAddress")), _text(data.get("SessionName"))
+    elif item.provider == RDPCORE:
+        source = _text(data.get("ClientIP"))
+    return {
+        **_base(part, event, item),
+        "kind": str(item.kind),
+        "user": user,
+        "source": source,
+        "session": session,
+        "logon_type": logon_type,
+        "remote": _remote(item, source),
+        "fields": _plain(data),
+    }
+
+
+def _remote(item: EventOfInterest, source: str | None) -> bool | None:
+    """Whether the event is of a remote session: the session manager and the window-station
+    events also record console sessions, whose address is ``LOCAL``; None when the event
+    does not say."""
+    if item.provider in (LSM, SECURITY) and not (
+        item.provider == SECURITY and item.event_id == 4624
+    ):
+        if source is None or source.startswith("session "):
+            return None
+        return source.upper() != "LOCAL"
+    return True

@@ -1,0 +1,145 @@
+"""Which host each event log belongs to: by layout, else by the records' Computer name.
+
+1. **Layout.** A log in a Windows volume's ``Windows\\System32\\winevt\\Logs`` is that
+   installation's own log: it joins the live host whose ``System32\\config`` hives lie on
+   the same volume, whole (the Computer names its records carry are the names the machine
+   had when it wrote them: a renamed machine shows both).
+2. **Computer name.** Elsewhere each record names the machine that wrote it (a forwarded-
+   events log holds many): the records of one name (compared by its first DNS label,
+   without case) join the live host whose SYSTEM hive states that ComputerName. When
+   several hosts do, the one whose folder holds the log is taken; when that does not
+   decide, the records stay apart.
+3. **Folder.** Records whose name no host states join the one host of the log's folder when
+   that host's name is not known from its hives (nothing to compare); a host whose name
+   differs never takes them.
+4. Records left form a host of their own per folder and name, labelled with the name.
+
+Nothing else moves events between hosts: two machines' logs in one folder are two hosts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hiveparse.events.evtx_file import EventLog
+from hiveparse.events.parts import LogPart, computer_key
+from hiveparse.evidence.discover import describe_location, normalized_path
+from hiveparse.evidence.hosts import HostGroup, case_of
+
+
+@dataclass
+class Placement:
+    parts: dict[int, list[LogPart]] = field(default_factory=dict)  # id(group) -> parts
+    own: list[tuple[HostGroup, list[LogPart]]] = field(default_factory=list)  # new hosts
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _layout_host(log: EventLog, groups: list[HostGroup]) -> HostGroup | None:
+    place = describe_location(log.path)
+    if place.kind != "event_logs" or place.volume is None:
+        return None
+    for group in groups:
+        if group.snapshot != "live":
+            continue
+        for item in group.evidence:
+            config = describe_location(item.path)
+            if config.kind == "config" and config.volume == place.volume:
+                return group
+    return None
+
+
+def _folder_hosts(path: str, groups: list[HostGroup]) -> list[HostGroup]:
+    """The live hosts of the deepest folder holding ``path``."""
+    where = normalized_path(path)
+    holding = [
+        g for g in groups if g.snapshot == "live" and _inside(where, normalized_path(g.folder))
+    ]
+    if not holding:
+        return []
+    deepest = max(len(normalized_path(g.folder)) for g in holding)
+    return [g for g in holding if len(normalized_path(g.folder)) == deepest]
+
+
+def _named_host(
+    key: str | None, path: str, groups: list[HostGroup]
+) -> tuple[HostGroup | None, str]:
+    """The host the records named ``key`` join, and how it was chosen."""
+    near = _folder_hosts(path, groups)
+    if key is not None:
+        named = [g for g in groups if g.snapshot == "live" and computer_key(g.computer_name) == key]
+        if len(named) == 1:
+            return named[0], "computer name"
+        if len(named) > 1:
+            chosen = [g for g in named if g in near]
+            return (chosen[0], "computer name") if len(chosen) == 1 else (None, "own host")
+    if len(near) == 1 and near[0].computer_name is None:
+        return near[0], "folder"
+    return None, "own host"
+
+
+def place_logs(
+    logs: list[EventLog], groups: list[HostGroup], arguments: dict[str, str]
+) -> Placement:
+    """Each log (or part of it) given to a host of ``groups``, or to a host of its own."""
+    placement = Placement({id(group): [] for group in groups})
+    own: dict[tuple[str, str | None], tuple[HostGroup, list[LogPart]]] = {}
+    for log in sorted(logs, key=lambda item: item.path):
+        host = _layout_host(log, groups)
+        if host is not None:
+            placement.parts[id(host)].append(LogPart(log, None, "layout"))
+            continue
+        by_key: dict[str | None, Counter[str]] = {}
+        for name, count in log.computers.items():
+            by_key.setdefault(computer_key(name), Counter())[name] += count
+        if not by_key:
+            by_key[None] = Counter()
+        whole = len(by_key) == 1
+        for key, names in sorted(by_key.items(), key=lambda item: item[0] or ""):
+            part = LogPart(log, None if whole else frozenset({key}), "")
+            group, how = _named_host(key, log.path, groups)
+            part.placed_by = how
+            if group is not None:
+                placement.parts[id(group)].append(part)
+                continue
+            folder = str(Path(log.path).parent)
+            slot = own.get((normalized_path(folder), key))
+            if slot is None:
+                label = names.most_common(1)[0][0] if names else Path(log.path).name
+                argument = arguments.get(log.path)
+                slot = (
+                    HostGroup(
+                        label=label,
+                        evidence=[],
+                        reasons=[_own_reason(key, label)],
+                        computer_name=label if key is not None else None,
+                        folder=folder,
+                        case=case_of(folder, argument),
+                        argument=argument,
+                    ),
+                    [],
+                )
+                own[(normalized_path(folder), key)] = slot
+            slot[1].append(part)
+    taken = {group.label for group in groups}
+    for group, parts in own.values():
+        if group.label in taken:
+            group.label = f"{group.label} (event logs)"
+        taken.add(group.label)
+        placement.own.append((group, parts))
+    return placement
+
+
+def _own_reason(key: str | None, label: str) -> str:
+    if key is None:
+        return "event logs whose records name no computer, with no host in their folder"
+    return (
+        f"event log records of the computer {label}: no host of this evidence states that "
+        "ComputerName (or several do and the folder does not decide), and no host of an "
+        "unknown name shares the log's folder"
+    )

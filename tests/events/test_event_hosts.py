@@ -1,0 +1,197 @@
+"""Event logs among analyze's evidence: which host each log (or each part of one) joins, and
+the host's ``events`` section, against the corpus logs' manifest (evtx/MANIFEST.md: counts of
+each event of interest, records parsed and skipped, dirty flags) and hand-counted values.
+
+Logs are never mixed across machines: two machines' logs in one folder are two hosts, a log
+whose records name several computers gives each its own records, and a host whose SYSTEM
+hive names another machine never takes a log of its folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hiveparse.events.catalogue import OF_INTEREST, of_interest
+from hiveparse.events.evtx_file import Event, read_event_log
+from tests.cli.running import hiveparse
+from tests.support.evtx_manifest import corpus_logs
+
+pytestmark = pytest.mark.corpus
+
+AS_OF = "2026-06-01T00:00:00Z"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+OPERATIONAL = "Microsoft-Windows-TerminalServices-{}%4Operational.evtx"
+CITADEL_LSM = "Win2012R2_StolenSzechuan/" + OPERATIONAL.format("LocalSessionManager")
+CITADEL_RCM = "Win2012R2_StolenSzechuan/" + OPERATIONAL.format("RemoteConnectionManager")
+DESKTOP_LSM = "Win10_BelkasoftCTF_InsiderThreat/" + OPERATIONAL.format("LocalSessionManager")
+MUSEUM = "AndrewRathbun_DFIRArtifactMuseum"
+LSM = "Microsoft-Windows-TerminalServices-LocalSessionManager"
+RCM = "Microsoft-Windows-TerminalServices-RemoteConnectionManager"
+
+
+def _log(corpus: Path, name: str) -> Path:
+    return corpus / "evtx" / MUSEUM / name
+
+
+def _manifest_entry(corpus: Path, name: str) -> dict[str, Any]:
+    [entry] = [e for e in corpus_logs(corpus) if e["path"] == f"{MUSEUM}/{name}"]
+    return entry
+
+
+def _analyze(*evidence: Path, code: int = 0) -> list[dict[str, Any]]:
+    done = hiveparse("analyze", *evidence, "-f", "json", "--as-of", AS_OF)
+    assert done.returncode == code, done.stderr
+    documents = json.loads(done.stdout)
+    return documents if isinstance(documents, list) else [documents]
+
+
+def _counts(document: dict[str, Any]) -> dict[tuple[str, int], int]:
+    return {(c["provider"], c["event_id"]): c["count"] for c in document["events"]["counts"]}
+
+
+def test_a_log_of_another_machine_beside_a_hive_is_a_host_of_its_own(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """RDSH-01's SYSTEM hive and CITADEL-DC01's log in one ticket folder: two hosts."""
+    ticket = tmp_path / "ticket"
+    shutil.copytree(SAMPLES / "rds-session-host", ticket)
+    shutil.copy(_log(corpus, CITADEL_RCM), ticket)
+    documents = _analyze(ticket)
+    by_label = {d["host"]["label"]: d for d in documents}
+    assert set(by_label) == {"RDSH-01", "CITADEL-DC01.C137.local"}
+    assert by_label["RDSH-01"]["events"] is None
+    assert "events" in {n["rule"] for n in by_label["RDSH-01"]["not_judged"]}
+    citadel = by_label["CITADEL-DC01.C137.local"]
+    entry = _manifest_entry(corpus, CITADEL_RCM)
+    [source] = citadel["events"]["sources"]
+    assert (source["sha256"], source["size"]) == (entry["sha256"], entry["size"])
+    assert source["records_read"] == entry["parsed"] == source["records_for_host"]
+    assert source["dirty"] is entry["dirty"] and source["header_chunks"] == entry["chunks"]
+    assert _counts(citadel) == {(RCM, 1149): entry["events"][(RCM, 1149)]}
+    # The manifest's sample record: 1149, record 29322, Administrator from 194.61.24.102.
+    [logon] = [r for r in citadel["events"]["rdp_logons"] if r["record"] == 29322]
+    assert (logon["time"], logon["user"], logon["source"], logon["remote"]) == (
+        "2020-09-19T03:21:47.282370Z",
+        "Administrator",
+        "194.61.24.102",
+        True,
+    )
+    assert citadel["evidence"] == [] and not citadel["partial"]
+
+
+def test_two_machines_logs_in_one_folder_are_two_hosts(corpus: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    shutil.copy(_log(corpus, CITADEL_RCM), folder / "a.evtx")
+    shutil.copy(_log(corpus, DESKTOP_LSM), folder / "b.evtx")
+    documents = _analyze(folder)
+    hosts = {d["host"]["label"]: d for d in documents}
+    # The Windows 10 log names the machine three ways: before a rename (WIN-AN5B2T7E4GI), and
+    # DESKTOP-23PS6ES with and without its domain, which compare as one name.
+    assert set(hosts) == {
+        "CITADEL-DC01.C137.local",
+        "DESKTOP-23PS6ES.praivacymatrix.com",
+        "WIN-AN5B2T7E4GI",
+    }
+    desktop = _manifest_entry(corpus, DESKTOP_LSM)
+    split = [hosts["DESKTOP-23PS6ES.praivacymatrix.com"], hosts["WIN-AN5B2T7E4GI"]]
+    assert [d["events"]["sources"][0]["records_for_host"] for d in split] == [130 + 56, 18]
+    for key, count in desktop["events"].items():  # every event counted once, by one host
+        assert sum(_counts(d).get(key, 0) for d in split) == count
+    assert all(d["events"]["sources"][0]["placed_by"] == "own host" for d in split)
+    assert any(n["code"] == "events.several_computers" for d in split for n in d["diagnostics"])
+
+
+def test_a_volume_log_joins_its_installation_whatever_names_it_holds(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """winevt\\Logs of the volume whose config holds the hives: the installation's own log
+    (a renamed machine's records name it both ways), taken whole by layout."""
+    volume = tmp_path / "C"
+    shutil.copytree(SAMPLES / "rdsh-image", volume)
+    logs = volume / "Windows" / "System32" / "winevt" / "Logs"
+    logs.mkdir(parents=True)
+    shutil.copy(_log(corpus, CITADEL_LSM), logs)
+    [without_logs] = _analyze(SAMPLES / "rdsh-image")
+    [document] = _analyze(volume)
+    assert document["host"]["label"] == without_logs["host"]["label"]
+    assert document["findings"][0]["id"] == without_logs["findings"][0]["id"]
+    [source] = document["events"]["sources"]
+    assert source["placed_by"] == "layout"
+    entry = _manifest_entry(corpus, CITADEL_LSM)
+    assert source["records_for_host"] == entry["parsed"] == 123
+    assert _counts(document) == entry["events"]
+
+
+def test_a_log_with_unreadable_records_makes_its_host_partial(corpus: Path, tmp_path: Path) -> None:
+    """Two records of this log cannot be parsed (evtx/MANIFEST.md): they are skipped, counted
+    and said, the rest is read, and the host is partial (exit 3)."""
+    name = "2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx"
+    [entry] = [e for e in corpus_logs(corpus) if e["path"].endswith(name)]
+    [document] = _analyze(corpus / "evtx" / entry["path"], code=3)
+    [source] = document["events"]["sources"]
+    assert (source["records_read"], source["records_skipped"]) == (
+        entry["parsed"],
+        entry["errors"],
+    )
+    assert document["partial"] and not document["events"]["complete"]
+    assert any(n["code"] == "events.records_skipped" for n in document["diagnostics"])
+    assert _counts(document) == entry["events"]
+
+
+def test_only_remote_interactive_logons_are_rdp() -> None:
+    """Security 4624 is an RDP logon with LogonType 10 only (3 is a network logon, 2 the
+    console); LogonType as text (EVTX) or number (an export) alike."""
+    security = "Microsoft-Windows-Security-Auditing"
+
+    def logon(logon_type: object) -> Event:
+        return Event(security, 4624, None, 1, None, "H", "Security", {"LogonType": logon_type})
+
+    assert [of_interest(logon(t)) for t in ("10", 10, "3", "2", "7", None)] == [
+        True, True, False, False, False, False,
+    ]  # fmt: skip
+
+
+def test_a_zip_collection_carries_its_logs(corpus: Path, tmp_path: Path) -> None:
+    """A KAPE-style ZIP: the TerminalServices logs of winevt\\Logs are copied by name and
+    join the installation, named as the archive's inside."""
+    collection = tmp_path / "collection.zip"
+    with zipfile.ZipFile(collection, "w") as archive:
+        for hive in (SAMPLES / "rdsh-image" / "Windows/System32/config").iterdir():
+            archive.write(hive, f"C/Windows/System32/config/{hive.name}")
+        archive.write(_log(corpus, CITADEL_RCM),
+                      f"C/Windows/System32/winevt/Logs/{Path(CITADEL_RCM).name}")  # fmt: skip
+    [document] = _analyze(collection)
+    [source] = document["events"]["sources"]
+    assert source["path"].startswith(f"{collection}!/C/Windows/System32/winevt/Logs/")
+    assert source["placed_by"] == "layout"
+    assert _counts(document) == {(RCM, 1149): 4}
+
+
+def test_the_timeline_carries_the_events(corpus: Path) -> None:
+    done = hiveparse("analyze", _log(corpus, CITADEL_RCM), "-f", "timesketch", "--as-of", AS_OF)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    logged = [e for e in events if e["timestamp_desc"] == "Event Logged"]
+    assert [(e["event_id"], e["datetime"]) for e in logged if e["record"] == 29322] == [
+        (1149, "2020-09-19T03:21:47.282370+00:00")
+    ]
+    assert len(logged) == 4
+    assert {e["sha256"] for e in logged} == {_manifest_entry(corpus, CITADEL_RCM)["sha256"]}
+
+
+def test_a_reader_keeps_every_event_of_interest_it_counts(corpus: Path) -> None:
+    """The per-computer tallies add up to the manifest's counts, kept or not."""
+    entry = _manifest_entry(corpus, DESKTOP_LSM)
+    log = read_event_log(_log(corpus, DESKTOP_LSM), keep=OF_INTEREST, max_kept=10)
+    assert len(log.kept) == 10
+    totals: dict[tuple[str, int], int] = {}
+    for (_computer, provider, number), tally in log.tallies.items():
+        totals[(provider, number)] = totals.get((provider, number), 0) + tally.count
+    assert totals == entry["events"]
+    assert log.not_kept == sum(entry["events"].values()) - 10
