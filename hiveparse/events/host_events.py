@@ -22,7 +22,7 @@ RECORDS_SKIPPED = "events.records_skipped"  # a log's records that could not be 
 NOT_LISTED = "events.not_listed"  # events past the per-log bound: counted, not listed
 MULTIPLE_COMPUTERS = "events.several_computers"  # a log whose records name several machines
 EVENT_CODES = frozenset({RECORDS_SKIPPED, NOT_LISTED, MULTIPLE_COMPUTERS})
-MISSES_EVENTS = frozenset({RECORDS_SKIPPED, NOT_LISTED})  # the section is not complete
+MISSES_EVENTS = frozenset({RECORDS_SKIPPED})  # records not read: the section is not complete
 _SKIPPED_LISTED = 20  # skipped records described per log (all are counted)
 
 
@@ -85,9 +85,9 @@ class HostEvents:
                     Diagnostic(
                         NOT_LISTED,
                         f"{log.not_kept} event(s) of interest past the first {len(log.kept)} "
-                        "are counted but not listed",
+                        "are counted (counts, first, last, findings) but not listed one by one",
                         Location(log.path),
-                        Severity.WARNING,
+                        Severity.INFO,
                     )
                 )
             if part.names is not None:
@@ -105,12 +105,19 @@ class HostEvents:
 
     @property
     def complete(self) -> bool:
-        return not any(part.log.skipped or part.log.not_kept for part in self.parts)
+        """Every record of the logs was read (none skipped)."""
+        return not any(part.log.skipped for part in self.parts)
+
+    @property
+    def not_listed(self) -> int:
+        """Events of interest counted but not kept whole (past a log's listing bound)."""
+        return sum(part.log.not_kept for part in self.parts)
 
     def to_dict(self) -> dict[str, Any]:
         rows = list(self.events())
         return {
             "complete": self.complete,
+            "not_listed": self.not_listed,
             "sources": [_source(part) for part in self.parts],
             "counts": [
                 {

@@ -333,6 +333,11 @@ def _sessions(events: HostEvents) -> list[Finding]:
         parts[0] += f" ({console} more of console sessions, address LOCAL, left out)"
     parts.append(f"users: {_top(users)}" if users else "no user named")
     parts.append(f"sources: {_top(sources)}" if sources else "no source address named")
+    if events.not_listed:
+        parts.append(
+            f"users, sources and times are of the events listed: {events.not_listed} more are "
+            "counted below but not listed"
+        )
     return [
         Finding.build(
             RDP_SESSIONS,

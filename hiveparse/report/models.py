@@ -938,7 +938,8 @@ class SessionEvent(LoggedEvent):
 class Events(TypedDict):
     """The host's event logs and what they hold (hiveparse.events)."""
 
-    complete: bool  # False: records skipped, or events counted past the listing bound
+    complete: bool  # False: records of a log could not be parsed (skipped)
+    not_listed: int  # events counted but not listed one by one (past a log's bound of 20,000)
     sources: list[EventSource]
     counts: list[EventCount]
     licensing: list[LoggedEvent]
