@@ -7,7 +7,8 @@ seconds="${1:-60}"
 cd "$(dirname "$0")/.."
 mkdir -p fuzz/artifacts
 status=0
-for target in fuzz/fuzz_hive.py fuzz/fuzz_regtext.py fuzz/fuzz_logs.py fuzz/fuzz_partitions.py; do
+for target in fuzz/fuzz_hive.py fuzz/fuzz_regtext.py fuzz/fuzz_logs.py fuzz/fuzz_partitions.py \
+    fuzz/fuzz_events.py; do
   [ -f "$target" ] || { echo "missing fuzz target $target" >&2; exit 1; }
   seeds="$(mktemp -d)"
   echo "fuzz: $target for ${seconds}s"

@@ -32,7 +32,9 @@ from hiveparse.schemas.evtx import EVTX_SIGNATURE, FLAG_DIRTY, FLAG_FULL, file_h
 EXTRA_NAME = "evtx"  # pyevtx-rs, a dependency imported only when a log is read
 _NUMBER = re.compile(r"record number (\d+)")
 _OFFSET = re.compile(r"offset (\d+)")
-FIRST_CHUNK_END = 4096 + 65536  # the file header and the first chunk
+HEADER_BLOCK = 4096  # the file header's block; chunks follow (libevtx's EVTX notes)
+CHUNK_SIZE = 65536
+FIRST_CHUNK_END = HEADER_BLOCK + CHUNK_SIZE  # the file header and the first chunk
 MAX_KEPT = 20_000  # events kept whole per log; past it they are still counted (bounded memory)
 
 
@@ -123,6 +125,9 @@ class EventLog:
     tallies: dict[tuple[str | None, str, int], Tally] = field(default_factory=dict)
     not_kept: int = 0  # events asked for past max_kept: counted, not kept whole
     format: str = "evtx"  # or "xml" (an export)
+    # Where the file ends before what its header or its last chunk says it holds (a copy
+    # cut short), with what is missing; None for a whole file (and for an XML export).
+    cut: tuple[int, str] | None = None
 
     @property
     def records_skipped(self) -> int:
@@ -153,7 +158,10 @@ def _header(path: Path) -> tuple[str, int, Any]:
         return digest, size, file_header.parse(head)
     except ConstructError as error:
         raise EvidenceError(
-            f"an EVTX file header cut short: {error}", source=str(path), offset=0
+            f"an EVTX file header cut short: the file holds {len(head)} bytes of its "
+            f"{HEADER_BLOCK}-byte header",
+            source=str(path),
+            offset=len(head),
         ) from error
 
 
@@ -250,6 +258,7 @@ def read_event_log(
         full=bool(header.file_flags & FLAG_FULL),
         header_chunks=header.number_of_chunks,
     )
+    log.cut = _cut(size, header.number_of_chunks)
     try:
         records = evtx.PyEvtxParser(str(path)).records_json()
     except (OSError, RuntimeError) as error:
@@ -272,6 +281,18 @@ def read_event_log(
             continue
         count_event(log, event, wanted, max_kept)
     return log
+
+
+def _cut(size: int, header_chunks: int) -> tuple[int, str] | None:
+    """Whether a file of ``size`` bytes was cut short: it ends inside a chunk, or before the
+    chunks its header counts (a header counts fewer chunks than a live log holds, never
+    more)."""
+    chunks, rest = divmod(max(size - HEADER_BLOCK, 0), CHUNK_SIZE)
+    if rest:
+        return size, f"the file ends {rest} bytes into chunk {chunks + 1} (of {CHUNK_SIZE})"
+    if chunks < header_chunks:
+        return size, f"its header counts {header_chunks} chunk(s), the file holds {chunks}"
+    return None
 
 
 def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MAX_KEPT) -> None:

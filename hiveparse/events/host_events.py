@@ -19,10 +19,11 @@ from .evtx_file import Event, Tally
 from .parts import LogPart
 
 RECORDS_SKIPPED = "events.records_skipped"  # a log's records that could not be parsed
+CUT_SHORT = "events.cut_short"  # a log that ends before what it says it holds
 NOT_LISTED = "events.not_listed"  # events past the per-log bound: counted, not listed
 MULTIPLE_COMPUTERS = "events.several_computers"  # a log whose records name several machines
-EVENT_CODES = frozenset({RECORDS_SKIPPED, NOT_LISTED, MULTIPLE_COMPUTERS})
-MISSES_EVENTS = frozenset({RECORDS_SKIPPED})  # records not read: the section is not complete
+EVENT_CODES = frozenset({RECORDS_SKIPPED, CUT_SHORT, NOT_LISTED, MULTIPLE_COMPUTERS})
+MISSES_EVENTS = frozenset({RECORDS_SKIPPED, CUT_SHORT})  # records not read: not complete
 _SKIPPED_LISTED = 20  # skipped records described per log (all are counted)
 
 
@@ -68,6 +69,17 @@ class HostEvents:
         notes: list[Diagnostic] = []
         for part in self.parts:
             log = part.log
+            if log.cut is not None:
+                offset, what = log.cut
+                notes.append(
+                    Diagnostic(
+                        CUT_SHORT,
+                        f"this event log is cut short ({what}): the records it holds are "
+                        "read, those it lost are not",
+                        Location(log.path, offset),
+                        Severity.WARNING,
+                    )
+                )
             if log.skipped:
                 first = log.skipped[0]
                 notes.append(
@@ -105,8 +117,8 @@ class HostEvents:
 
     @property
     def complete(self) -> bool:
-        """Every record of the logs was read (none skipped)."""
-        return not any(part.log.skipped for part in self.parts)
+        """Every record of the logs was read: none skipped, no log cut short."""
+        return not any(part.log.skipped or part.log.cut for part in self.parts)
 
     @property
     def not_listed(self) -> int:
@@ -176,6 +188,7 @@ def _source(part: LogPart) -> dict[str, Any]:
         ],
         "dirty": log.dirty,
         "full": log.full,
+        "cut_short": None if log.cut is None else {"offset": log.cut[0], "what": log.cut[1]},
         "header_chunks": log.header_chunks,
         "version": log.version,
         "first": log.first,

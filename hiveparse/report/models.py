@@ -879,6 +879,11 @@ class SkippedRecordRecord(TypedDict):
     offset: int | None  # as pyevtx-rs gives it, within its chunk
 
 
+class CutShort(TypedDict):
+    offset: int  # the file's size: where it ends
+    what: str
+
+
 class EventSource(TypedDict):
     """One event log read for the host."""
 
@@ -892,6 +897,7 @@ class EventSource(TypedDict):
     records_for_host: int  # the records this host takes (a log of several computers)
     skipped: list[SkippedRecordRecord]  # the first 20
     dirty: bool | None  # the file header's flags; None for an XML export
+    cut_short: CutShort | None  # the file ends before what it says it holds
     full: bool | None
     header_chunks: int | None
     version: str | None
