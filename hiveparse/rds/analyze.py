@@ -897,7 +897,8 @@ def _shown_from_archives(document: dict[str, Any], analysis: Analysis) -> dict[s
         return node
 
     document = shown(document)
-    for record in [*document["evidence"], *document.get("supporting_files", [])]:
+    logs = (document.get("events") or {}).get("sources", [])
+    for record in [*document["evidence"], *document.get("supporting_files", []), *logs]:
         if record["path"] in containers:
             record["container"] = containers[record["path"]]
     host = document["host"]

@@ -905,6 +905,7 @@ class EventSource(TypedDict):
     last: IsoTime | None
     computers: dict[str, int]  # the Computer names of its records, with their counts
     placed_by: Literal["layout", "computer name", "folder", "own host"]
+    container: NotRequired[Container]  # a log read from a ZIP collection or a disk image
 
 
 class EventCount(TypedDict):

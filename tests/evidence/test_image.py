@@ -576,3 +576,45 @@ def test_ewf2_and_logical_evidence_headers() -> None:
     assert later is not None and later.format is None and "segment 3" in later.what
     logical = sniff_image(header(b"LEF2\r\n\x81\x00", 1))
     assert logical is not None and logical.format is None and "logical" in logical.what
+
+
+def test_event_logs_are_read_from_the_installation(tmp_path: Path) -> None:
+    """winevt\\Logs is one of the fixed paths (for analyze). ntfs-3g's ntfscp writes the
+    Friday-afternoon host's RCM Admin log into the empty winevt\\Logs folder of a copy of the
+    volume (no mount), once under its own name and once as Application.evtx: the first is
+    read, with its MFT entry as ntfs-3g's ntfsinfo gives it and the sample file's sha256, and
+    joins the installation by layout; the second is not copied out (in winevt\\Logs a file's
+    name is its channel's, and no reported event is of the Application channel)."""
+    import subprocess  # noqa: PLC0415
+
+    from tests.support.oracles import oracle_command  # noqa: PLC0415
+
+    ntfscp = oracle_command("ntfscp", "ntfs-3g")
+    ntfsinfo = oracle_command("ntfsinfo", "ntfs-3g")
+    partition = _partition("rdsh-image.raw", 1)
+    disk = bytearray((IMAGES / "rdsh-image.raw").read_bytes())
+    start, end = partition["offset"], partition["offset"] + partition["size_bytes"]
+    volume = tmp_path / "volume.img"
+    volume.write_bytes(disk[start:end])
+    name = "Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Admin.evtx"
+    log = REPO / "samples" / "friday-afternoon-rdsh" / name
+    inside = f"/Windows/System32/winevt/Logs/{name}"
+    for source, target in ((log, inside), (log, "/Windows/System32/winevt/Logs/Application.evtx")):
+        subprocess.run([ntfscp, "-f", str(volume), str(source), target], check=True,
+                       capture_output=True)  # fmt: skip
+    shown = subprocess.run([ntfsinfo, "-F", inside, str(volume)],
+                           check=True, capture_output=True, text=True).stdout  # fmt: skip
+    inode = int(shown.split("Dumping Inode ", 1)[1].split()[0])
+    disk[start:end] = volume.read_bytes()
+    image = tmp_path / "with-logs.raw"
+    image.write_bytes(disk)
+    code, [document], stderr = _analyze(image)
+    assert code == 0, stderr
+    [source] = document["events"]["sources"]
+    assert source["path"] == f"{image}!/p1{inside}"
+    assert source["placed_by"] == "layout"
+    assert source["container"]["member"] == inside.lstrip("/")
+    assert source["container"]["mft_entry"] == inode
+    assert source["sha256"] == _sha256(log)
+    counts = {(c["event_id"], c["count"]) for c in document["events"]["counts"]}
+    assert counts == {(1068, 5), (1069, 3)}
