@@ -706,7 +706,7 @@ def grace_reset() -> dict[str, Payload]:
     """Case 5: the timebomb value was deleted after taking ownership of GracePeriod."""
     created = "2025-07-15T08:21:37"
     before = ControlSetState(local_mode=5, grace_written=created)
-    return session_host_hives(
+    hives = session_host_hives(
         SessionHost(
             machine=Machine(
                 "RDSH-OPS01", "contoso.com", "2025-07-10T12:06:48", "2026-02-22T03:00:31"
@@ -723,6 +723,34 @@ def grace_reset() -> dict[str, Payload]:
             policy_written="2026-03-02T18:43:51",
         )
     )
+    return {**hives, **grace_reset_logs()}
+
+
+# What RDSH-OPS01 logged: the mode not configured from its first connection; at the end of
+# its grace period (2025-11-12T08:21:37Z, 120 days after the timebomb was made) 1128, then
+# 1069 at each refused connection, until the reset playbook ran on 2026-03-02 at 18:44Z.
+RESET_1068 = ("2025-07-15T08:21:40", "2025-08-11T07:55:02", "2025-09-15T08:03:44")
+RESET_1128 = ("2025-11-12T08:22:10",)
+RESET_1069 = ("2025-11-12T08:40:31", "2025-12-01T09:12:05", "2026-01-19T08:47:56",
+              "2026-03-02T16:05:13")  # fmt: skip
+RESET_COMPUTER = "RDSH-OPS01.contoso.com"
+
+
+def grace_reset_logs() -> dict[str, Payload]:
+    """The Remote Connection Manager's Admin log (1068, 1069) and the System log's classic
+    TermService 1128 of RDSH-OPS01, as winevt\\Logs names them."""
+    admin = sorted(
+        [EVENTS[(RCM_PROVIDER, 1068)].spec(_when(t), {}) for t in RESET_1068]
+        + [EVENTS[(RCM_PROVIDER, 1069)].spec(_when(t), {}) for t in RESET_1069],
+        key=lambda spec: spec.time,
+    )
+    system = [EVENTS[(RCM_PROVIDER, 1128)].spec(_when(t), []) for t in RESET_1128]
+    return {
+        "Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Admin.evtx": build_evtx(
+            admin, computer=RESET_COMPUTER
+        ),
+        "System.evtx": build_evtx(system, computer=RESET_COMPUTER),
+    }
 
 
 CLIENT_HWID = struct.pack("<I", 2) + seeded_bytes("client-hwid:WKS-0042", 16)

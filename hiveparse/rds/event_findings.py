@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.events.catalogue import (
@@ -63,7 +64,14 @@ RELATED: dict[str, tuple[tuple[tuple[tuple[str, int], ...], str], ...]] = {
     "rds.grace.expired": ((_GRACE_EXPIRED, "corroborates"),),
     "rds.grace.expiring": ((_GRACE_WARNING, "corroborates"), (_GRACE_EXPIRED, "contradicts")),
     "rds.cert.never_licensed": ((_NEVER_REGISTERED, "corroborates"),),
+    # The host said its grace period was ending or over, and the timebomb was written after
+    # that: a fresh grace period where none is due (§10).
+    "rds.grace.reset_suspected": (((*_GRACE_EXPIRED, *_GRACE_WARNING), "corroborates"),),
 }
+# Findings about the current timebomb: an event logged before its key was last written
+# speaks of an earlier grace period ("predates"); for a reset, only such events count.
+_CURRENT_TIMEBOMB = frozenset({"rds.grace.expired", "rds.grace.expiring"})
+_EARLIER_TIMEBOMB = frozenset({"rds.grace.reset_suspected"})
 # Events that say users are refused now.
 _SEVERE = frozenset((*with_twins(1011, 1028, 1069, 1128, 1130, 1131), (LICENSING, 4141)))
 
@@ -98,7 +106,9 @@ def judge_events(judgement: Judgement, state: LicensingState, events: HostEvents
         )
         return
     tallies = events.tallies()
-    used = _annotate(judgement.findings, tallies, events)
+    grace_written = state.grace.key_last_write
+    written = filetime_iso(grace_written) if grace_written else None
+    used = _annotate(judgement.findings, tallies, events, written)
     raised: list[Finding] = []
     raised += _on_events(NO_LICENSE_SERVER, _NO_SERVER, tallies, used, events)
     raised += _on_events(GRACE_ENDING, _GRACE_WARNING, tallies, used, events)
@@ -148,26 +158,56 @@ def _sentence(item: EventOfInterest, tally: Tally) -> str:
     return f"event {item.event_id} ({item.meaning}) logged {_times(tally)}"
 
 
+def _earlier(one: str | None, other: str | None) -> bool:
+    """Whether the ISO time ``one`` is before ``other`` (False when either is unknown)."""
+    if one is None or other is None:
+        return False
+    return _instant(one) < _instant(other)
+
+
+def _instant(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+_VERBS = {
+    "corroborates": "Corroborated by the host's logs",
+    "contradicts": "Contradicted by the host's logs",
+    "predates": "Of an earlier grace period",
+}
+
+
+def _relation(finding_id: str, relation: str, tally: Tally, written: str | None) -> str | None:
+    """How an event bears on a finding, given when the timebomb's key was last written
+    (``written``, ISO): None when it does not."""
+    before = _earlier(tally.last, written)
+    if finding_id in _EARLIER_TIMEBOMB:
+        return relation if _earlier(tally.first, written) else None
+    if finding_id in _CURRENT_TIMEBOMB and before:
+        return "predates"
+    return relation
+
+
 def _annotate(
-    findings: list[Finding], tallies: dict[EventKey, Tally], events: HostEvents
-) -> set[EventKey]:
+    findings: list[Finding], tallies: dict[EventKey, Tally], events: HostEvents,
+    written: str | None,
+) -> set[EventKey]:  # fmt: skip
     """The events that corroborate or contradict each registry finding, added to it; the
     events so used are returned (not raised again on their own)."""
     used: set[EventKey] = set()
     for finding in findings:
-        for keys, relation in RELATED.get(finding.id, ()):
-            present = [(key, tallies[key]) for key in keys if key in tallies]
-            for key, tally in present:
-                item = catalogued(*key)
-                if item is None:
+        for keys, related in RELATED.get(finding.id, ()):
+            for key in keys:
+                tally, item = tallies.get(key), catalogued(*key)
+                if tally is None or item is None:
+                    continue
+                relation = _relation(finding.id, related, tally, written)
+                if relation is None:
                     continue
                 finding.events.append(_event_record(key, item, tally, events, relation))
-                verb = (
-                    "Corroborated by the host's logs"
-                    if relation == "corroborates"
-                    else ("Contradicted by the host's logs")
-                )
-                finding.detail += f" {verb}: {_sentence(item, tally)}."
+                sentence = _sentence(item, tally)
+                if relation == "predates" or finding.id in _EARLIER_TIMEBOMB:
+                    sentence += f", before the GracePeriod key was last written ({written})"
+                finding.detail += f" {_VERBS[relation]}: {sentence}."
                 used.add(key)
     return used
 
@@ -253,7 +293,7 @@ def _disagreements(
     late = [
         key
         for key in _MODE_NOT_CONFIGURED
-        if key in tallies and written is not None and (tallies[key].last or "") > written
+        if key in tallies and _earlier(written, tallies[key].last)
     ]
     if not late:
         return []

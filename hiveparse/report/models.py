@@ -850,7 +850,7 @@ class EventEvidence(TypedDict):
     meaning: str
     status: Status
     reference: str
-    relation: Literal["raises", "corroborates", "contradicts", "summarised"]
+    relation: Literal["raises", "corroborates", "contradicts", "predates", "summarised"]
     count: int
     first: IsoTime | None
     last: IsoTime | None

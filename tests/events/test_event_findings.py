@@ -205,3 +205,38 @@ def test_a_log_of_another_channel_found_in_a_folder_is_passed_over(tmp_path: Pat
     assert "'Application'" in note["message"]
     [named] = _analyze(folder / "app.evtx")
     assert named["events"]["sources"][0]["channel"] == "Application"
+
+
+def test_the_reset_host_said_its_grace_period_was_over_before_the_timebomb_went() -> None:
+    """grace-reset: 1128 at the end of the grace period and 1069 at each refused connection,
+    all before the reset playbook rewrote the GracePeriod key (2026-03-02T18:44:05Z): they
+    corroborate the reset; the mode finding carries 1068 and 1069."""
+    [document] = _analyze(SAMPLES / "grace-reset")
+    reset = _finding(document, "rds.grace.reset_suspected")
+    assert [(e["event_id"], e["relation"], e["count"], e["first"], e["last"])
+            for e in reset["events"]] == [
+        (1069, "corroborates", len(make_samples.RESET_1069), _iso(make_samples.RESET_1069[0]),
+         _iso(make_samples.RESET_1069[-1])),
+        (1128, "corroborates", 1, _iso(make_samples.RESET_1128[0]),
+         _iso(make_samples.RESET_1128[0])),
+    ]  # fmt: skip
+    assert "before the GracePeriod key was last written (2026-03-02T18:44:05Z)" in reset["detail"]
+    [system] = [s for s in document["events"]["sources"] if s["path"].endswith("System.evtx")]
+    assert system["channel"] == "System"
+    [classic] = [e for e in document["events"]["licensing"] if e["event_id"] == 1128]
+    assert classic["qualifiers"] == 0xC000  # a classic TermService event, id & 0xFFFF
+
+
+def test_an_expiry_event_older_than_the_timebomb_speaks_of_an_earlier_one(tmp_path: Path) -> None:
+    """Friday afternoon's timebomb was made 2025-11-06T07:58:41Z: a 1069 logged before that
+    is of an earlier grace period ("predates"), never corroboration of this expiry."""
+    folder = tmp_path / "friday"
+    folder.mkdir()
+    for name in ("SYSTEM", "SOFTWARE"):
+        shutil.copy(SAMPLES / "friday-afternoon-rdsh" / name, folder)
+    old = CATALOGUE[(RCM, 1069)].spec(datetime(2025, 10, 1, 8, 0, tzinfo=UTC), {})
+    _admin(folder / "Admin.evtx", "RDSH-SALES01", old)
+    [document] = _analyze(folder)
+    expired = _finding(document, "rds.grace.expired")
+    assert [(e["event_id"], e["relation"]) for e in expired["events"]] == [(1069, "predates")]
+    assert "Of an earlier grace period: event 1069" in expired["detail"]
