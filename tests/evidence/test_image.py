@@ -467,10 +467,10 @@ def test_a_gpt_whose_primary_entries_fail_their_crc_is_read_from_the_backup(
     )
 
 
-def test_a_user_hive_is_read_from_its_profile(tmp_path: Path) -> None:
-    """Users\\*\\NTUSER.DAT is one of the fixed paths. ntfs-3g's ntfscp writes a hive into
-    the Public profile of a copy of the volume (no mount), and analyze reads it from there,
-    with its MFT entry as ntfs-3g's ntfsinfo gives it."""
+def _written_into_volume(tmp_path: Path, files: dict[str, Path]) -> tuple[Path, dict[str, int]]:
+    """rdsh-image.raw with ``files`` (path in the volume -> file) written into a copy of its
+    NTFS volume by ntfs-3g's ntfscp (no mount), and the MFT entry ntfs-3g's ntfsinfo gives
+    each: the image, and the entries by path."""
     import subprocess  # noqa: PLC0415
 
     from tests.support.oracles import oracle_command  # noqa: PLC0415
@@ -482,20 +482,30 @@ def test_a_user_hive_is_read_from_its_profile(tmp_path: Path) -> None:
     start, end = partition["offset"], partition["offset"] + partition["size_bytes"]
     volume = tmp_path / "volume.img"
     volume.write_bytes(disk[start:end])
-    hive = SAMPLE / "Windows/System32/config/SOFTWARE"  # any hive: its type is its content
-    subprocess.run([ntfscp, "-f", str(volume), str(hive), "/Users/Public/NTUSER.DAT"], check=True,
-                   capture_output=True)  # fmt: skip
-    shown = subprocess.run([ntfsinfo, "-F", "/Users/Public/NTUSER.DAT", str(volume)],
-                           check=True, capture_output=True, text=True).stdout  # fmt: skip
-    inode = int(shown.split("Dumping Inode ", 1)[1].split()[0])
+    entries = {}
+    for inside, source in files.items():
+        subprocess.run([ntfscp, "-f", str(volume), str(source), inside], check=True,
+                       capture_output=True)  # fmt: skip
+        shown = subprocess.run([ntfsinfo, "-F", inside, str(volume)],
+                               check=True, capture_output=True, text=True).stdout  # fmt: skip
+        entries[inside] = int(shown.split("Dumping Inode ", 1)[1].split()[0])
     disk[start:end] = volume.read_bytes()
-    image = tmp_path / "with-profile.raw"
+    image = tmp_path / "written.raw"
     image.write_bytes(disk)
+    return image, entries
+
+
+def test_a_user_hive_is_read_from_its_profile(tmp_path: Path) -> None:
+    """Users\\*\\NTUSER.DAT is one of the fixed paths. ntfs-3g's ntfscp writes a hive into
+    the Public profile of a copy of the volume (no mount), and analyze reads it from there,
+    with its MFT entry as ntfs-3g's ntfsinfo gives it."""
+    hive = SAMPLE / "Windows/System32/config/SOFTWARE"  # any hive: its type is its content
+    image, entries = _written_into_volume(tmp_path, {"/Users/Public/NTUSER.DAT": hive})
     code, [document], stderr = _analyze(image)
     assert code == 0, stderr
     [user] = [e for e in document["evidence"] if e["container"]["member"].endswith("NTUSER.DAT")]
     assert user["container"]["member"] == "Users/Public/NTUSER.DAT"
-    assert user["container"]["mft_entry"] == inode
+    assert user["container"]["mft_entry"] == entries["/Users/Public/NTUSER.DAT"]
     assert user["sha256"] == _sha256(hive)
 
 
@@ -585,36 +595,19 @@ def test_event_logs_are_read_from_the_installation(tmp_path: Path) -> None:
     read, with its MFT entry as ntfs-3g's ntfsinfo gives it and the sample file's sha256, and
     joins the installation by layout; the second is not copied out (in winevt\\Logs a file's
     name is its channel's, and no reported event is of the Application channel)."""
-    import subprocess  # noqa: PLC0415
-
-    from tests.support.oracles import oracle_command  # noqa: PLC0415
-
-    ntfscp = oracle_command("ntfscp", "ntfs-3g")
-    ntfsinfo = oracle_command("ntfsinfo", "ntfs-3g")
-    partition = _partition("rdsh-image.raw", 1)
-    disk = bytearray((IMAGES / "rdsh-image.raw").read_bytes())
-    start, end = partition["offset"], partition["offset"] + partition["size_bytes"]
-    volume = tmp_path / "volume.img"
-    volume.write_bytes(disk[start:end])
     name = "Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Admin.evtx"
     log = REPO / "samples" / "friday-afternoon-rdsh" / name
     inside = f"/Windows/System32/winevt/Logs/{name}"
-    for source, target in ((log, inside), (log, "/Windows/System32/winevt/Logs/Application.evtx")):
-        subprocess.run([ntfscp, "-f", str(volume), str(source), target], check=True,
-                       capture_output=True)  # fmt: skip
-    shown = subprocess.run([ntfsinfo, "-F", inside, str(volume)],
-                           check=True, capture_output=True, text=True).stdout  # fmt: skip
-    inode = int(shown.split("Dumping Inode ", 1)[1].split()[0])
-    disk[start:end] = volume.read_bytes()
-    image = tmp_path / "with-logs.raw"
-    image.write_bytes(disk)
+    image, entries = _written_into_volume(
+        tmp_path, {inside: log, "/Windows/System32/winevt/Logs/Application.evtx": log}
+    )
     code, [document], stderr = _analyze(image)
     assert code == 0, stderr
     [source] = document["events"]["sources"]
     assert source["path"] == f"{image}!/p1{inside}"
     assert source["placed_by"] == "layout"
     assert source["container"]["member"] == inside.lstrip("/")
-    assert source["container"]["mft_entry"] == inode
+    assert source["container"]["mft_entry"] == entries[inside]
     assert source["sha256"] == _sha256(log)
     counts = {(c["event_id"], c["count"]) for c in document["events"]["counts"]}
     assert counts == {(1068, 5), (1069, 3)}
