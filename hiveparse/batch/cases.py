@@ -7,8 +7,8 @@ customer is ever read beside another's and the run's memory does not grow with t
 A directory argument is a *folder of cases* when nothing in it can belong to a host found
 in another of its entries:
 
-* it holds no registry evidence of its own (its files are sniffed by content, as discovery
-  does);
+* it holds no registry evidence or event log of its own (its files are sniffed by content,
+  as discovery does);
 * it is not laid out as a Windows volume or a collection (no entry named ``Windows``,
   ``Users``, ``Documents and Settings``, ``System Volume Information``, ``uploads`` or a
   drive letter such as KAPE's ``C`` or Velociraptor's ``C%3A``), and it does not lie inside

@@ -195,3 +195,22 @@ def test_a_reader_keeps_every_event_of_interest_it_counts(corpus: Path) -> None:
         totals[(provider, number)] = totals.get((provider, number), 0) + tally.count
     assert totals == entry["events"]
     assert log.not_kept == sum(entry["events"].values()) - 10
+
+
+def test_an_xml_export_is_found_and_read_as_its_log(corpus: Path, tmp_path: Path) -> None:
+    """The CITADEL RCM log rendered as `wevtutil qe /f:xml` writes it (Event elements, no
+    root) and saved with a .txt name: found by content, read into the same counts."""
+    import evtx  # noqa: PLC0415
+
+    source = _log(corpus, CITADEL_RCM)
+    rendered = [
+        record["data"].split("?>", 1)[1].strip()
+        for record in evtx.PyEvtxParser(str(source)).records()
+    ]
+    export = tmp_path / "export" / "rcm-export.txt"
+    export.parent.mkdir()
+    export.write_text("".join(rendered), encoding="utf-8")
+    [document] = _analyze(export.parent)
+    [read] = document["events"]["sources"]
+    assert (read["format"], read["dirty"], read["records_read"]) == ("xml", None, 1942)
+    assert _counts(document) == _manifest_entry(corpus, CITADEL_RCM)["events"]
