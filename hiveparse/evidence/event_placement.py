@@ -1,16 +1,18 @@
 """Which host each event log belongs to: by layout, else by the records' Computer name.
 
 1. **Layout.** A log in a Windows volume's ``Windows\\System32\\winevt\\Logs`` is that
-   installation's own log: it joins the live host whose ``System32\\config`` hives lie on
-   the same volume, whole (the Computer names its records carry are the names the machine
-   had when it wrote them: a renamed machine shows both).
+   installation's own: its records join the live host whose ``System32\\config`` hives lie
+   on the same volume, those of the host's ComputerName (or all of them when the hives state
+   none). Records naming another computer (a forwarded-events log; a name the machine had
+   before it was renamed) are placed by name as any other log's: never taken on layout.
 2. **Computer name.** Elsewhere each record names the machine that wrote it (a forwarded-
    events log holds many): the records of one name (compared by its first DNS label,
    without case) join the live host whose SYSTEM hive states that ComputerName. When
    several hosts do, the one whose folder holds the log is taken; when that does not
    decide, the records stay apart.
 3. **Folder.** Records whose name no host states join the one host of the log's folder when
-   that host's name is not known from its hives (nothing to compare); a host whose name
+   that host's name is not known from its hives (nothing to compare) and the folder's logs
+   left over name one computer only (two names are two machines); a host whose name
    differs never takes them.
 4. Records left form a host of their own per folder and name, labelled with the name.
 
@@ -67,20 +69,22 @@ def _folder_hosts(path: str, groups: list[HostGroup]) -> list[HostGroup]:
 
 
 def _named_host(
-    key: str | None, path: str, groups: list[HostGroup]
+    key: str | None, path: str, groups: list[HostGroup], layout: HostGroup | None
 ) -> tuple[HostGroup | None, str]:
-    """The host the records named ``key`` join, and how it was chosen."""
-    near = _folder_hosts(path, groups)
+    """The host the records named ``key`` join by layout or name, and how it was chosen;
+    (None, "") when only the folder rule is left to decide."""
+    if layout is not None and (
+        key is None or layout.computer_name is None or computer_key(layout.computer_name) == key
+    ):
+        return layout, "layout"
     if key is not None:
         named = [g for g in groups if g.snapshot == "live" and computer_key(g.computer_name) == key]
+        if len(named) > 1:  # two SYSTEM hives of one name: the log's own folder decides
+            near = _folder_hosts(path, groups)
+            named = [g for g in named if g in near]
         if len(named) == 1:
             return named[0], "computer name"
-        if len(named) > 1:
-            chosen = [g for g in named if g in near]
-            return (chosen[0], "computer name") if len(chosen) == 1 else (None, "own host")
-    if len(near) == 1 and near[0].computer_name is None:
-        return near[0], "folder"
-    return None, "own host"
+    return None, ""
 
 
 def place_logs(
@@ -88,12 +92,9 @@ def place_logs(
 ) -> Placement:
     """Each log (or part of it) given to a host of ``groups``, or to a host of its own."""
     placement = Placement({id(group): [] for group in groups})
-    own: dict[tuple[str, str | None], tuple[HostGroup, list[LogPart]]] = {}
+    pending: list[tuple[LogPart, str | None, Counter[str]]] = []
     for log in sorted(logs, key=lambda item: item.path):
-        host = _layout_host(log, groups)
-        if host is not None:
-            placement.parts[id(host)].append(LogPart(log, None, "layout"))
-            continue
+        layout = _layout_host(log, groups)
         by_key: dict[str | None, Counter[str]] = {}
         for name, count in log.computers.items():
             by_key.setdefault(computer_key(name), Counter())[name] += count
@@ -102,30 +103,50 @@ def place_logs(
         whole = len(by_key) == 1
         for key, names in sorted(by_key.items(), key=lambda item: item[0] or ""):
             part = LogPart(log, None if whole else frozenset({key}), "")
-            group, how = _named_host(key, log.path, groups)
-            part.placed_by = how
-            if group is not None:
-                placement.parts[id(group)].append(part)
+            group, how = _named_host(key, log.path, groups, layout)
+            if group is None:
+                pending.append((part, key, names))
                 continue
-            folder = str(Path(log.path).parent)
-            slot = own.get((normalized_path(folder), key))
-            if slot is None:
-                label = names.most_common(1)[0][0] if names else Path(log.path).name
-                argument = arguments.get(log.path)
-                slot = (
-                    HostGroup(
-                        label=label,
-                        evidence=[],
-                        reasons=[_own_reason(key, label)],
-                        computer_name=label if key is not None else None,
-                        folder=folder,
-                        case=case_of(folder, argument),
-                        argument=argument,
-                    ),
-                    [],
-                )
-                own[(normalized_path(folder), key)] = slot
-            slot[1].append(part)
+            part.placed_by = how
+            placement.parts[id(group)].append(part)
+    # Rule 3: records no host's name claims join the one host of their folder whose name is
+    # not known, but only if they name one computer among them (two names are two machines).
+    names_near: dict[int, set[str]] = {}
+    for part, key, _ in pending:
+        near = _folder_hosts(part.log.path, groups)
+        if len(near) == 1 and near[0].computer_name is None and key is not None:
+            names_near.setdefault(id(near[0]), set()).add(key)
+    own: dict[tuple[str, str | None], tuple[HostGroup, list[LogPart]]] = {}
+    for part, key, names in pending:
+        near = _folder_hosts(part.log.path, groups)
+        if (
+            len(near) == 1
+            and near[0].computer_name is None
+            and len(names_near.get(id(near[0]), ())) <= 1
+        ):
+            part.placed_by = "folder"
+            placement.parts[id(near[0])].append(part)
+            continue
+        part.placed_by = "own host"
+        folder = str(Path(part.log.path).parent)
+        slot = own.get((normalized_path(folder), key))
+        if slot is None:
+            label = names.most_common(1)[0][0] if names else Path(part.log.path).name
+            argument = arguments.get(part.log.path)
+            slot = (
+                HostGroup(
+                    label=label,
+                    evidence=[],
+                    reasons=[_own_reason(key, label)],
+                    computer_name=label if key is not None else None,
+                    folder=folder,
+                    case=case_of(folder, argument),
+                    argument=argument,
+                ),
+                [],
+            )
+            own[(normalized_path(folder), key)] = slot
+        slot[1].append(part)
     taken = {group.label for group in groups}
     for group, parts in own.values():
         if group.label in taken:
@@ -141,5 +162,6 @@ def _own_reason(key: str | None, label: str) -> str:
     return (
         f"event log records of the computer {label}: no host of this evidence states that "
         "ComputerName (or several do and the folder does not decide), and no host of an "
-        "unknown name shares the log's folder"
+        "unknown name could take them alone (it is not in their folder, or the folder's "
+        "logs name several computers)"
     )

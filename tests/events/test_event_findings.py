@@ -109,6 +109,23 @@ def test_a_host_without_a_known_name_takes_the_log_of_its_folder(tmp_path: Path)
     assert source["placed_by"] == "folder"
 
 
+def test_a_host_of_unknown_name_takes_no_log_when_its_folder_names_two_machines(
+    tmp_path: Path,
+) -> None:
+    """Review: a SOFTWARE hive (no name) beside logs of HOSTA and HOSTB took both. Two names
+    are two machines, and the hive may be either's (or a third's): all three stay apart."""
+    folder = tmp_path / "ticket"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "per-user-farm-gpo" / "SOFTWARE", folder)
+    _admin(folder / "a.evtx", "HOSTA", CATALOGUE[(RCM, 1069)].spec(LOG_TIME, {}))
+    _admin(folder / "b.evtx", "HOSTB", CATALOGUE[(RCM, 1068)].spec(LOG_TIME, {}))
+    documents = _analyze(folder)
+    assert sorted(d["host"]["label"] for d in documents if d["events"]) == ["HOSTA", "HOSTB"]
+    [software] = [d for d in documents if d["evidence"]]
+    assert software["events"] is None
+    assert not [f for f in software["findings"] if f["id"].startswith("rds.events.")]
+
+
 def _logon(logon_type: int, user: str, address: str, minute: int) -> EventSpec:
     entry = CATALOGUE[(SECURITY_AUDITING, 4624)]
     values: dict[str, Any] = {field.name: _default(field.kind) for field in entry.fields}

@@ -107,25 +107,47 @@ def test_two_machines_logs_in_one_folder_are_two_hosts(corpus: Path, tmp_path: P
     assert any(n["code"] == "events.several_computers" for d in split for n in d["diagnostics"])
 
 
-def test_a_volume_log_joins_its_installation_whatever_names_it_holds(
+def _own_log(path: Path, computer: str) -> Path:
+    """A log of the RCM 1149 events, written for ``computer`` by samples/evtx_factory.py."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from samples.evtx_factory import CATALOGUE, write_evtx  # noqa: PLC0415
+
+    logon = CATALOGUE[(RCM, 1149)].spec(
+        datetime(2026, 2, 1, 9, 0, tzinfo=UTC),
+        {"Param1": "admin", "Param2": "CONTOSO", "Param3": "10.1.1.5"},
+    )
+    write_evtx(path, [logon], computer=computer)
+    return path
+
+
+def test_a_volume_log_joins_its_installation_and_no_other_machine_does(
     corpus: Path, tmp_path: Path
 ) -> None:
-    """winevt\\Logs of the volume whose config holds the hives: the installation's own log
-    (a renamed machine's records name it both ways), taken whole by layout."""
+    """winevt\\Logs of the volume whose config holds the hives: its records of the host's
+    ComputerName join the installation by layout; a log there whose records name another
+    computer (CITADEL-DC01's, as a forwarded-events log would hold) is a host of its own."""
     volume = tmp_path / "C"
     shutil.copytree(SAMPLES / "rdsh-image", volume)
     logs = volume / "Windows" / "System32" / "winevt" / "Logs"
     logs.mkdir(parents=True)
     shutil.copy(_log(corpus, CITADEL_LSM), logs)
+    own = _own_log(logs / OPERATIONAL.format("RemoteConnectionManager"), "RDSH-FIN02.contoso.com")
     [without_logs] = _analyze(SAMPLES / "rdsh-image")
-    [document] = _analyze(volume)
-    assert document["host"]["label"] == without_logs["host"]["label"]
-    assert document["findings"][0]["id"] == without_logs["findings"][0]["id"]
-    [source] = document["events"]["sources"]
-    assert source["placed_by"] == "layout"
+    documents = {d["host"]["label"]: d for d in _analyze(volume)}
+    host = documents[without_logs["host"]["label"]]
+    [source] = host["events"]["sources"]
+    assert (source["path"], source["placed_by"]) == (str(own), "layout")
+    assert _counts(host) == {(RCM, 1149): 1}
     entry = _manifest_entry(corpus, CITADEL_LSM)
-    assert source["records_for_host"] == entry["parsed"] == 123
-    assert _counts(document) == entry["events"]
+    others = [d for label, d in documents.items() if d is not host]
+    assert {d["host"]["label"] for d in others} == {
+        "CITADEL-DC01.C137.local", "WIN-E0PO207ERMD", "WIN-HRJHA99CCDO",
+    }  # fmt: skip
+    assert all(d["evidence"] == [] for d in others)
+    assert sum(s["records_for_host"] for d in others for s in d["events"]["sources"]) == 123
+    for key, count in entry["events"].items():
+        assert sum(_counts(d).get(key, 0) for d in others) == count
 
 
 def test_a_log_with_unreadable_records_makes_its_host_partial(corpus: Path, tmp_path: Path) -> None:
@@ -159,18 +181,21 @@ def test_only_remote_interactive_logons_are_rdp() -> None:
 
 def test_a_zip_collection_carries_its_logs(corpus: Path, tmp_path: Path) -> None:
     """A KAPE-style ZIP: the TerminalServices logs of winevt\\Logs are copied by name and
-    join the installation, named as the archive's inside."""
+    join the installation, named as the archive's inside, with their container."""
     collection = tmp_path / "collection.zip"
     with zipfile.ZipFile(collection, "w") as archive:
         for hive in (SAMPLES / "rdsh-image" / "Windows/System32/config").iterdir():
             archive.write(hive, f"C/Windows/System32/config/{hive.name}")
-        archive.write(_log(corpus, CITADEL_RCM),
-                      f"C/Windows/System32/winevt/Logs/{Path(CITADEL_RCM).name}")  # fmt: skip
+        own = _own_log(tmp_path / "own.evtx", "RDSH-FIN02")
+        archive.write(own, f"C/Windows/System32/winevt/Logs/{Path(CITADEL_RCM).name}")
     [document] = _analyze(collection)
     [source] = document["events"]["sources"]
-    assert source["path"].startswith(f"{collection}!/C/Windows/System32/winevt/Logs/")
+    assert (
+        source["path"] == f"{collection}!/C/Windows/System32/winevt/Logs/" + Path(CITADEL_RCM).name
+    )
     assert source["placed_by"] == "layout"
-    assert _counts(document) == {(RCM, 1149): 4}
+    assert source["container"]["member"].endswith(Path(CITADEL_RCM).name)
+    assert _counts(document) == {(RCM, 1149): 1}
 
 
 def test_the_timeline_carries_the_events(corpus: Path) -> None:
