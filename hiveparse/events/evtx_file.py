@@ -125,6 +125,9 @@ class EventLog:
     tallies: dict[tuple[str | None, str, int], Tally] = field(default_factory=dict)
     not_kept: int = 0  # events asked for past max_kept: counted, not kept whole
     format: str = "evtx"  # or "xml" (an export)
+    # The lowest and highest EventRecordID read, by channel: two copies of one log (a shadow
+    # copy, an export of it) overlap there.
+    record_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
     # Where the file ends before what its header or its last chunk says it holds (a copy
     # cut short), with what is missing; None for a whole file (and for an XML export).
     cut: tuple[int, str] | None = None
@@ -304,6 +307,9 @@ def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MA
         log.computers[event.computer] += 1
     if event.channel:
         log.channels[event.channel] += 1
+        if event.record is not None:
+            low, high = log.record_ranges.get(event.channel, (event.record, event.record))
+            log.record_ranges[event.channel] = (min(low, event.record), max(high, event.record))
     if event.time is not None:
         log.first = event.time if log.first is None else min(log.first, event.time)
         log.last = event.time if log.last is None else max(log.last, event.time)

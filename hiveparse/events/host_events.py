@@ -16,13 +16,17 @@ from hiveparse.errors import Diagnostic, Location, Severity
 
 from .catalogue import LSM, RCM, RDPCORE, SECURITY, EventKind, EventOfInterest, catalogued, interest
 from .evtx_file import Event, Tally
-from .parts import LogPart
+from .parts import LogPart, computer_key
 
 RECORDS_SKIPPED = "events.records_skipped"  # a log's records that could not be parsed
 CUT_SHORT = "events.cut_short"  # a log that ends before what it says it holds
 NOT_LISTED = "events.not_listed"  # events past the per-log bound: counted, not listed
 MULTIPLE_COMPUTERS = "events.several_computers"  # a log whose records name several machines
-EVENT_CODES = frozenset({RECORDS_SKIPPED, CUT_SHORT, NOT_LISTED, MULTIPLE_COMPUTERS})
+DUPLICATE_LOG = "events.duplicate_log"  # the same file given twice: counted once
+OVERLAPPING_LOGS = "events.overlapping_logs"  # copies of one log: each record counted once
+EVENT_CODES = frozenset(
+    {RECORDS_SKIPPED, CUT_SHORT, NOT_LISTED, MULTIPLE_COMPUTERS, DUPLICATE_LOG, OVERLAPPING_LOGS}
+)
 MISSES_EVENTS = frozenset({RECORDS_SKIPPED, CUT_SHORT})  # records not read: not complete
 _SKIPPED_LISTED = 20  # skipped records described per log (all are counted)
 
@@ -34,23 +38,60 @@ def _channel(part: LogPart) -> str | None:
 
 @dataclass
 class HostEvents:
+    """The logs of one host. The same file given twice is counted once (``duplicates``:
+    each later part and the one it repeats); logs that are copies of one another (a shadow
+    copy's, an export of one: the same channel with EventRecordIDs in common) are counted
+    record by record, each record once (``overlap``)."""
+
     parts: list[LogPart] = field(default_factory=list)
+    duplicates: dict[int, LogPart] = field(init=False, default_factory=dict)
+    overlap: list[tuple[LogPart, LogPart]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        seen: dict[tuple[str, frozenset[str | None] | None], LogPart] = {}
+        for part in self.parts:
+            first = seen.setdefault((part.log.sha256, part.names), part)
+            if first is not part:
+                self.duplicates[id(part)] = first
+        counted = self.counted
+        for index, one in enumerate(counted):
+            for other in counted[index + 1 :]:
+                if _overlapping(one, other):
+                    self.overlap.append((one, other))
+
+    @property
+    def counted(self) -> list[LogPart]:
+        """The parts whose records count (a file given twice counts once)."""
+        return [part for part in self.parts if id(part) not in self.duplicates]
 
     def events(self) -> Iterator[tuple[LogPart, Event, EventOfInterest]]:
-        """Every kept event of interest this host's parts take, in time order."""
-        found = [
-            (part, event, item)
-            for part in self.parts
-            for event in part.log.kept
-            if part.takes(event.computer) and (item := interest(event)) is not None
-        ]
+        """Every kept event of interest this host's parts take, each record once, in time
+        order."""
+        found: list[tuple[LogPart, Event, EventOfInterest]] = []
+        seen: set[tuple[object, ...]] = set()
+        for part in self.counted:
+            for event in part.log.kept:
+                if not part.takes(event.computer) or (item := interest(event)) is None:
+                    continue
+                identity = (item.provider, event.event_id, event.channel,
+                            computer_key(event.computer), event.record, event.time)  # fmt: skip
+                if event.record is not None and identity in seen:
+                    continue
+                seen.add(identity)
+                found.append((part, event, item))
         found.sort(key=lambda row: (row[1].time or "", row[0].log.path, row[1].record or 0))
         yield from found
 
     def tallies(self) -> dict[tuple[str, int], Tally]:
-        """Counts and first/last time of each event of interest (kept or not)."""
+        """Counts and first/last time of each event of interest (kept or not); from the
+        events themselves, each record once, where logs overlap."""
+        if self.overlap:
+            recounted: dict[tuple[str, int], Tally] = {}
+            for _part, event, listed in self.events():
+                recounted.setdefault((listed.provider, listed.event_id), Tally()).add(event.time)
+            return recounted
         totals: dict[tuple[str, int], Tally] = {}
-        for part in self.parts:
+        for part in self.counted:
             for (computer, provider, event_id), tally in part.log.tallies.items():
                 if not part.takes(computer):
                     continue
@@ -68,6 +109,36 @@ class HostEvents:
     def diagnostics(self) -> list[Diagnostic]:
         notes: list[Diagnostic] = []
         for part in self.parts:
+            repeated = self.duplicates.get(id(part))
+            if repeated is not None:
+                notes.append(
+                    Diagnostic(
+                        DUPLICATE_LOG,
+                        f"the same log as {repeated.log.path} (sha256 "
+                        f"{part.log.sha256[:16]}...): "
+                        "its records are counted once",
+                        Location(part.log.path),
+                        Severity.INFO,
+                    )
+                )
+        for one, other in self.overlap:
+            listed_only = one.log.not_kept or other.log.not_kept
+            notes.append(
+                Diagnostic(
+                    OVERLAPPING_LOGS,
+                    f"this log and {other.log.path} hold the same records (one channel, "
+                    "EventRecordIDs in common: copies of one log): each record is counted once"
+                    + (
+                        ", from the events listed (events past a log's listing bound are "
+                        "not counted here)"
+                        if listed_only
+                        else ""
+                    ),
+                    Location(one.log.path),
+                    Severity.WARNING if listed_only else Severity.INFO,
+                )
+            )
+        for part in self.counted:
             log = part.log
             if log.cut is not None:
                 offset, what = log.cut
@@ -117,8 +188,11 @@ class HostEvents:
 
     @property
     def complete(self) -> bool:
-        """Every record of the logs was read: none skipped, no log cut short."""
-        return not any(part.log.skipped or part.log.cut for part in self.parts)
+        """Every record of the logs was read and counted: none skipped, no log cut short,
+        no overlapping logs counted from a bounded listing."""
+        unread = any(part.log.skipped or part.log.cut for part in self.parts)
+        bounded = any(one.log.not_kept or other.log.not_kept for one, other in self.overlap)
+        return not (unread or bounded)
 
     @property
     def not_listed(self) -> int:
@@ -130,7 +204,7 @@ class HostEvents:
         return {
             "complete": self.complete,
             "not_listed": self.not_listed,
-            "sources": [_source(part) for part in self.parts],
+            "sources": [_source(part, self.duplicates.get(id(part))) for part in self.parts],
             "counts": [
                 {
                     "provider": provider,
@@ -171,7 +245,16 @@ def _item(provider: str, event_id: int) -> EventOfInterest | None:
     return catalogued(provider, event_id)
 
 
-def _source(part: LogPart) -> dict[str, Any]:
+def _overlapping(one: LogPart, other: LogPart) -> bool:
+    """Two parts of one host that share a channel whose EventRecordIDs overlap."""
+    for channel, (low, high) in one.log.record_ranges.items():
+        span = other.log.record_ranges.get(channel)
+        if span is not None and low <= span[1] and span[0] <= high:
+            return True
+    return False
+
+
+def _source(part: LogPart, duplicate_of: LogPart | None) -> dict[str, Any]:
     log = part.log
     return {
         "path": log.path,
@@ -195,6 +278,7 @@ def _source(part: LogPart) -> dict[str, Any]:
         "last": log.last,
         "computers": dict(sorted(log.computers.items())),
         "placed_by": part.placed_by,
+        "duplicate_of": None if duplicate_of is None else duplicate_of.log.path,
     }
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from hiveparse.events.catalogue import (
     LICENSING,
+    RCM,
     EventKind,
     EventOfInterest,
     catalogued,
@@ -50,6 +51,8 @@ REGISTRY_DISAGREES = "rds.events.registry_disagrees"
 RDP_SESSIONS = "rdp.events.sessions"
 EVENT_FINDING_IDS = (NO_LICENSE_SERVER, GRACE_ENDING, LICENSING_EVENTS, REGISTRY_DISAGREES,
                      RDP_SESSIONS)  # fmt: skip
+# Findings about the host as an RD Session Host: never raised on a workstation's logs.
+SESSION_HOST_IDS = (NO_LICENSE_SERVER, GRACE_ENDING, REGISTRY_DISAGREES)
 
 _MODE_NOT_CONFIGURED = with_twins(1068, 1069)
 _GRACE_EXPIRED = with_twins(1069, 1128)
@@ -105,19 +108,83 @@ def judge_events(judgement: Judgement, state: LicensingState, events: HostEvents
             )
         )
         return
+    _coverage(judgement, events)
     tallies = events.tallies()
+    if state.role.session_host is False:
+        from hiveparse.rds.rulebook import NotApplicable  # noqa: PLC0415
+
+        # A workstation (or a server without the role): its logs' session-host licensing
+        # events are listed in the report, never judged as a session host's.
+        judgement.not_applicable.append(
+            NotApplicable(
+                RULE_NAME,
+                SESSION_HOST_IDS,
+                "session_host",
+                f"not an RD Session Host: {state.role.reason}; the session-host licensing "
+                "events of its logs are listed (events.licensing), not judged",
+            )
+        )
+        tallies_judged = {key: tally for key, tally in tallies.items() if key[0] != RCM}
+    else:
+        tallies_judged = tallies
     grace_written = state.grace.key_last_write
     written = filetime_iso(grace_written) if grace_written else None
-    used = _annotate(judgement.findings, tallies, events, written)
+    used = _annotate(judgement.findings, tallies_judged, events, written)
     raised: list[Finding] = []
-    raised += _on_events(NO_LICENSE_SERVER, _NO_SERVER, tallies, used, events)
-    raised += _on_events(GRACE_ENDING, _GRACE_WARNING, tallies, used, events)
-    raised += _disagreements(state, tallies, events)
+    raised += _on_events(NO_LICENSE_SERVER, _NO_SERVER, tallies_judged, used, events)
+    raised += _on_events(GRACE_ENDING, _GRACE_WARNING, tallies_judged, used, events)
+    raised += _disagreements(state, tallies_judged, events)
     used |= {key for finding in raised for key in _keys_of(finding)}
-    raised += _other_licensing(tallies, used, events)
+    raised += _other_licensing(tallies_judged, used, events)
     raised += _sessions(events)
     judgement.findings.extend(raised)
     judgement.findings.sort(key=lambda finding: finding.sort_key)
+
+
+# Which logs hold which events (channels as the records name them).
+_LICENSING_CHANNELS = {
+    "System": "System.evtx (the session host's classic TermService events 1028, 1043, "
+    "1128-1133, and the license server's)",
+    f"{RCM}/Admin": f"{RCM}%4Admin.evtx (1068, 1069, and the ids Windows 10 1803 and later "
+    "give 1128-1133)",
+}
+_SESSION_CHANNELS = (
+    f"{RCM}/Operational",
+    "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+    "Security",
+    "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS/Operational",
+)
+
+
+def _coverage(judgement: Judgement, events: HostEvents) -> None:
+    """What the logs given cannot settle: licensing events live in System and the RCM Admin
+    log, RDP sessions in the session logs; a missing one is said, with what would settle it."""
+    channels = {channel.casefold() for part in events.counted for channel in part.log.channels}
+    missing = [what for channel, what in _LICENSING_CHANNELS.items()
+               if channel.casefold() not in channels]  # fmt: skip
+    if missing:
+        judgement.not_judged.append(
+            NotJudged(
+                f"{RULE_NAME}.licensing",
+                (NO_LICENSE_SERVER, GRACE_ENDING, LICENSING_EVENTS, REGISTRY_DISAGREES),
+                ABSENCES[0],
+                "event_logs",
+                "licensing events are logged where no log of this host was given: an event "
+                "absent from the logs read is not evidence that it was never logged",
+                "; ".join(missing),
+            )
+        )
+    if not any(channel.casefold() in channels for channel in _SESSION_CHANNELS):
+        judgement.not_judged.append(
+            NotJudged(
+                f"{RULE_NAME}.sessions",
+                (RDP_SESSIONS,),
+                ABSENCES[0],
+                "event_logs",
+                "no log of RDP sessions of this host was given",
+                "the host's " + ", ".join(f"{c} log" for c in _SESSION_CHANNELS),
+            )
+        )
 
 
 def _times(tally: Tally) -> str:

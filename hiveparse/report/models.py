@@ -906,6 +906,7 @@ class EventSource(TypedDict):
     computers: dict[str, int]  # the Computer names of its records, with their counts
     placed_by: Literal["layout", "computer name", "folder", "own host"]
     container: NotRequired[Container]  # a log read from a ZIP collection or a disk image
+    duplicate_of: str | None  # the same file given twice: counted once, under that path
 
 
 class EventCount(TypedDict):

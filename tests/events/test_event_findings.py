@@ -257,3 +257,63 @@ def test_an_expiry_event_older_than_the_timebomb_speaks_of_an_earlier_one(tmp_pa
     expired = _finding(document, "rds.grace.expired")
     assert [(e["event_id"], e["relation"]) for e in expired["events"]] == [(1069, "predates")]
     assert "Of an earlier grace period: event 1069" in expired["detail"]
+
+
+def test_the_same_records_from_two_sources_are_counted_once(tmp_path: Path) -> None:
+    """Review: a byte-identical copy of the Admin log and an XML export of it doubled every
+    count. The copy is named a duplicate; the export overlaps the log (one channel, the same
+    EventRecordIDs): each record counts once, as the sample's story has them."""
+    import evtx  # noqa: PLC0415
+
+    folder = tmp_path / "friday"
+    shutil.copytree(SAMPLES / "friday-afternoon-rdsh", folder)
+    admin = folder / "Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Admin.evtx"
+    (folder / "copy").mkdir()
+    shutil.copy(admin, folder / "copy" / admin.name)
+    rendered = [r["data"].split("?>", 1)[1] for r in evtx.PyEvtxParser(str(admin)).records()]
+    (folder / "admin.xml").write_text("".join(rendered), encoding="utf-8")
+    [document] = _analyze(folder)
+    counts = {(c["event_id"], c["count"]) for c in document["events"]["counts"]}
+    assert {(1068, 5), (1069, 3)} <= counts
+    mode = _finding(document, "rds.mode.not_configured")
+    assert [(e["event_id"], e["count"]) for e in mode["events"]] == [(1068, 5), (1069, 3)]
+    [copy] = [s for s in document["events"]["sources"] if s["duplicate_of"]]
+    assert copy["duplicate_of"] == str(admin)
+    codes = {d["code"] for d in document["diagnostics"]}
+    assert {"events.duplicate_log", "events.overlapping_logs"} <= codes
+    assert len(document["events"]["licensing"]) == 8
+
+
+def test_a_workstation_gets_no_session_host_finding_from_its_logs(tmp_path: Path) -> None:
+    """Review: WKS-0042 (ProductType WinNT) with 1069, 1128 and 1130 in its logs got high
+    session-host findings. They are listed, and the session-host rules do not apply."""
+    folder = tmp_path / "wks"
+    shutil.copytree(SAMPLES / "rdp-client-temporary-cal", folder)
+    _admin(folder / "Admin.evtx", "WKS-0042", CATALOGUE[(RCM, 1069)].spec(LOG_TIME, {}))
+    _admin(folder / "System.evtx", "WKS-0042", CATALOGUE[(RCM, 1128)].spec(LOG_TIME, []),
+           CATALOGUE[(RCM, 1130)].spec(LOG_TIME, []))  # fmt: skip
+    [document] = _analyze(folder)
+    assert not [f for f in document["findings"] if f["id"].startswith("rds.events.")]
+    assert [e["event_id"] for e in document["events"]["licensing"]] == [1069, 1128, 1130]
+    [rule] = [n for n in document["not_applicable"] if n["rule"] == "events"]
+    assert rule["premise"] == "session_host"
+    assert "rds.events.no_license_server" in rule["findings"]
+
+
+def test_logs_that_cannot_hold_licensing_events_judge_none_of_them(tmp_path: Path) -> None:
+    """Review: with only the LocalSessionManager log, "no licensing event" read as judged.
+    The licensing event rules are not judged, naming System.evtx and the RCM Admin log."""
+    folder = tmp_path / "friday"
+    folder.mkdir()
+    for name in (
+        "SYSTEM",
+        "SOFTWARE",
+        "Microsoft-Windows-TerminalServices-LocalSessionManager%4Operational.evtx",
+    ):
+        shutil.copy(SAMPLES / "friday-afternoon-rdsh" / name, folder)  # fmt: skip
+    [document] = _analyze(folder)
+    [unjudged] = [n for n in document["not_judged"] if n["rule"] == "events.licensing"]
+    assert "System.evtx" in unjudged["settle_with"]
+    assert f"{RCM}%4Admin.evtx" in unjudged["settle_with"]
+    assert "rds.events.no_license_server" in unjudged["findings"]
+    assert not [n for n in document["not_judged"] if n["rule"] == "events.sessions"]
