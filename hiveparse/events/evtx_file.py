@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,17 @@ class SkippedRecord:
     offset: int | None = None  # as pyevtx-rs gives it (within its chunk)
 
 
+@dataclass(frozen=True)
+class Cut:
+    """Where a log stops being readable, and why: a byte offset (EVTX) or a line and column
+    (an XML export)."""
+
+    what: str
+    offset: int | None = None
+    line: int | None = None
+    column: int | None = None
+
+
 @dataclass
 class EventLog:
     path: str
@@ -128,9 +140,9 @@ class EventLog:
     # The lowest and highest EventRecordID read, by channel: two copies of one log (a shadow
     # copy, an export of it) overlap there.
     record_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # Where the file ends before what its header or its last chunk says it holds (a copy
-    # cut short), with what is missing; None for a whole file (and for an XML export).
-    cut: tuple[int, str] | None = None
+    # Where reading had to stop before the end of what the file holds (an EVTX copy cut
+    # short, an export that stops being well-formed); None when it was read to its end.
+    cut: Cut | None = None
 
     @property
     def records_skipped(self) -> int:
@@ -193,17 +205,23 @@ def _fields(event: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _iso(text: Any) -> str | None:
+def system_time(text: Any) -> str | None:
+    """A SystemTime as ISO-8601 UTC with Z; None when it is not a time (never invented)."""
     if not isinstance(text, str) or not text:
         return None
-    return text if text.endswith("Z") else f"{text}Z"
+    moment = text if text.endswith("Z") else f"{text}Z"
+    try:
+        datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment
 
 
-def _number(value: Any) -> int | None:
+def record_number(value: Any) -> int | None:
     """A record number as an integer (a log re-encoded as text holds it as text)."""
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 20:
         return int(value)
     return None
 
@@ -230,8 +248,8 @@ def parse_event(
         provider=provider,
         event_id=event_id,
         qualifiers=None if qualifiers is None else int(qualifiers),
-        record=_number(head.get("EventRecordID")),
-        time=_iso(created),
+        record=record_number(head.get("EventRecordID")),
+        time=system_time(created),
         computer=head.get("Computer"),
         channel=head.get("Channel"),
         data=_fields(system) if read else {},
@@ -286,15 +304,15 @@ def read_event_log(
     return log
 
 
-def _cut(size: int, header_chunks: int) -> tuple[int, str] | None:
+def _cut(size: int, header_chunks: int) -> Cut | None:
     """Whether a file of ``size`` bytes was cut short: it ends inside a chunk, or before the
     chunks its header counts (a header counts fewer chunks than a live log holds, never
     more)."""
     chunks, rest = divmod(max(size - HEADER_BLOCK, 0), CHUNK_SIZE)
     if rest:
-        return size, f"the file ends {rest} bytes into chunk {chunks + 1} (of {CHUNK_SIZE})"
+        return Cut(f"the file ends {rest} bytes into chunk {chunks + 1} (of {CHUNK_SIZE})", size)
     if chunks < header_chunks:
-        return size, f"its header counts {header_chunks} chunk(s), the file holds {chunks}"
+        return Cut(f"its header counts {header_chunks} chunk(s), the file holds {chunks}", size)
     return None
 
 

@@ -9,7 +9,7 @@ hiveparse reads from them (``user``, ``source``, ``session``): nothing is filled
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hiveparse.errors import Diagnostic, Location, Severity
@@ -141,13 +141,13 @@ class HostEvents:
         for part in self.counted:
             log = part.log
             if log.cut is not None:
-                offset, what = log.cut
+                cut = log.cut
                 notes.append(
                     Diagnostic(
                         CUT_SHORT,
-                        f"this event log is cut short ({what}): the records it holds are "
-                        "read, those it lost are not",
-                        Location(log.path, offset),
+                        f"this event log is read only as far as {cut.what}: the records "
+                        "before are read, the rest are not",
+                        Location(log.path, cut.offset, cut.line, cut.column),
                         Severity.WARNING,
                     )
                 )
@@ -156,10 +156,10 @@ class HostEvents:
                 notes.append(
                     Diagnostic(
                         RECORDS_SKIPPED,
-                        f"{len(log.skipped)} record(s) of this event log could not be parsed "
-                        f"and were skipped (the first: {first.message}); events of interest "
-                        "among them are not counted",
-                        Location(log.path, first.offset),
+                        f"{len(log.skipped)} record(s) or chunk(s) of this event log could not "
+                        f"be parsed and were skipped (the first: {first.message}); events of "
+                        "interest among them are not counted",
+                        Location(log.path),
                         Severity.WARNING,
                     )
                 )
@@ -271,7 +271,7 @@ def _source(part: LogPart, duplicate_of: LogPart | None) -> dict[str, Any]:
         ],
         "dirty": log.dirty,
         "full": log.full,
-        "cut_short": None if log.cut is None else {"offset": log.cut[0], "what": log.cut[1]},
+        "cut_short": None if log.cut is None else asdict(log.cut),
         "header_chunks": log.header_chunks,
         "version": log.version,
         "first": log.first,

@@ -24,18 +24,22 @@ from hiveparse.safefiles import open_regular_file
 
 from .evtx_file import (
     MAX_KEPT,
+    Cut,
     Event,
     EventLog,
     Selection,
     Selector,
     SkippedRecord,
     count_event,
+    record_number,
     selector,
+    system_time,
 )
 
 NAMESPACE = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _CHUNK = 1 << 16
 _ROOT = b"<hiveparse-events>"
+MAX_DEPTH = 64  # an event is a few levels deep; deeper nesting is not an export
 
 
 _SCHEMA = "schemas.microsoft.com/win/2004/08/events"
@@ -56,19 +60,35 @@ class _Rooted:
     def __init__(self, handle: BinaryIO) -> None:
         self._handle = handle
         self._parts = self._stream()
+        self.end = (1, 0)  # the line and column where the file's text ends, once streamed
+
+    def _through(self, text: str) -> str:
+        """``text`` passed on, the end of the file's text moved past it."""
+        line, column = self.end
+        newlines = text.count("\n")
+        if newlines:
+            self.end = (line + newlines, len(text) - text.rindex("\n") - 1)
+        else:
+            self.end = (line, column + len(text))
+        return text
 
     def _stream(self) -> Iterator[bytes]:
         head = self._handle.read(_CHUNK)
         utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
         decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8")("replace")
-        text = decoder.decode(head).lstrip("\ufeff \t\r\n")
-        if text.startswith("<?xml"):
-            text = text[text.index("?>") + 2 :]
+        text = decoder.decode(head).removeprefix("\ufeff")
+        # The declaration cannot follow the root put before it: it becomes blanks of its
+        # length, so that the parser's lines and columns stay the file's.
+        start = len(text) - len(text.lstrip(" \t\r\n"))
+        if text.startswith("<?xml", start) and "?>" in text:
+            end = text.index("?>") + 2
+            text = text[:start] + " " * (end - start) + text[end:]
         yield _ROOT
-        yield text.encode("utf-8")
+        yield self._through(text).encode("utf-8")
         while chunk := self._handle.read(_CHUNK):
-            yield decoder.decode(chunk).encode("utf-8")
-        yield decoder.decode(b"", final=True).encode("utf-8") + b"</hiveparse-events>"
+            yield self._through(decoder.decode(chunk)).encode("utf-8")
+        rest = self._through(decoder.decode(b"", final=True))
+        yield rest.encode("utf-8") + b"</hiveparse-events>"
 
     def read(self, size: int = -1) -> bytes:
         """The next piece (of any size: the XML parser feeds what it gets); b"" only at
@@ -106,15 +126,24 @@ def _event(element: ElementTree.Element) -> Event:
     moment = None if created is None else created.get("SystemTime")
     return Event(
         provider=provider.get("Name") or "",
-        event_id=int(event_id.text or "0") & 0xFFFF,
-        qualifiers=None if qualifiers is None else int(qualifiers),
-        record=None if record is None or not record.text else int(record.text),
-        time=None if not moment else (moment if moment.endswith("Z") else f"{moment}Z"),
+        event_id=_integer(event_id.text, "EventID") & 0xFFFF,
+        qualifiers=None if qualifiers is None else _integer(qualifiers, "Qualifiers"),
+        record=None if record is None else record_number(record.text),
+        time=system_time(moment),
         computer=_text(system, "Computer"),
         channel=_text(system, "Channel"),
         data=data,
         source_name=provider.get("EventSourceName"),
     )
+
+
+def _integer(text: str | None, what: str) -> int:
+    """A number of the System element; ValueError (the record is skipped) when it is not
+    one a record can hold."""
+    value = (text or "").strip()
+    if not value.isdigit() or len(value) > 10:
+        raise ValueError(f"{what} {value[:40]!r} is not a number a record holds")
+    return int(value)
 
 
 def _text(system: ElementTree.Element, name: str) -> str | None:
@@ -141,23 +170,51 @@ def read_event_xml(
         size = handle.tell()
         handle.seek(0)
         log = EventLog(str(path), digest, size, None, None, None, None, format="xml")
-        events = ElementTree.iterparse(_Rooted(handle), events=("end",))
-        try:
-            for _, element in events:
-                if element.tag != f"{NAMESPACE}Event":
-                    continue
-                try:
-                    count_event(log, _event(element), wanted, max_kept)
-                except ValueError as error:
-                    number = element.findtext(f"{NAMESPACE}System/{NAMESPACE}EventRecordID")
-                    log.skipped.append(SkippedRecord(str(error), int(number) if number else None))
-                element.clear()
-        except ElementTree.ParseError as error:
-            line, column = error.position
-            log.skipped.append(
-                SkippedRecord(
-                    f"the export is not well-formed at line {line}, column {column}: "
-                    f"{error}; the rest is not read"
-                )
-            )
+        events = _read_events(log, handle, wanted, max_kept)
+    if events == 0 and log.cut is not None and not log.skipped:
+        where = log.cut
+        raise EvidenceError(
+            f"not an event export: {where.what}", source=str(path), line=where.line,
+            column=where.column,
+        )  # fmt: skip
+    if events == 0 and not log.skipped:
+        raise EvidenceError("not an event export: it holds no Event element", source=str(path))
     return log
+
+
+def _read_events(log: EventLog, handle: BinaryIO, wanted: Selection, max_kept: int) -> int:
+    """The export's Event elements read into ``log``, each removed once read (memory holds
+    one event, never the document); the number of Event elements met."""
+    met = 0
+    parents: list[ElementTree.Element] = []
+    stream = _Rooted(handle)
+    try:
+        for action, element in ElementTree.iterparse(stream, events=("start", "end")):
+            if action == "start":
+                if len(parents) > MAX_DEPTH:
+                    log.cut = Cut(f"elements nested more than {MAX_DEPTH} deep")
+                    return met
+                parents.append(element)
+                continue
+            parents.pop()
+            if element.tag != f"{NAMESPACE}Event":
+                continue
+            met += 1
+            try:
+                count_event(log, _event(element), wanted, max_kept)
+            except ValueError as error:
+                number = element.findtext(f"{NAMESPACE}System/{NAMESPACE}EventRecordID")
+                log.skipped.append(SkippedRecord(str(error), record_number(number)))
+            element.clear()
+            if parents:
+                parents[-1].remove(element)
+    except ElementTree.ParseError as error:
+        line, column = error.position
+        if line == 1:
+            column -= len(_ROOT)  # the root put before the file's first line
+        reason = str(error).split(":", 1)[0]
+        if (line, column) > stream.end:  # in the root's end tag: the file ended inside
+            (line, column), reason = stream.end, "the file ends inside an element"
+        log.cut = Cut(f"line {line}, column {column} ({reason}: not well-formed)",
+                      line=line, column=column)  # fmt: skip
+    return met

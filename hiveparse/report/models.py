@@ -880,7 +880,9 @@ class SkippedRecordRecord(TypedDict):
 
 
 class CutShort(TypedDict):
-    offset: int  # the file's size: where it ends
+    offset: int | None  # an EVTX file's size: where it ends
+    line: int | None  # an XML export: where it stops being well-formed
+    column: int | None
     what: str
 
 

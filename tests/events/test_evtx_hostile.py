@@ -10,6 +10,7 @@ import contextlib
 import json
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,8 +69,10 @@ def test_a_log_whose_header_counts_65535_chunks_gives_every_record(tmp_path: Pat
     log = read_event_log(path, keep=OF_INTEREST)
     assert (log.records_read, log.records_skipped, log.header_chunks) == (RECORDS, 0, 0xFFFF)
     # A live log's header counts fewer chunks than it holds, never more: this one was cut.
-    assert log.cut == (len(VARIANTS["chunk_count_65535"]),
-                       "its header counts 65535 chunk(s), the file holds 1")  # fmt: skip
+    assert log.cut is not None
+    assert (log.cut.offset, log.cut.what) == (
+        len(VARIANTS["chunk_count_65535"]), "its header counts 65535 chunk(s), the file holds 1"
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -84,7 +87,9 @@ def test_a_log_cut_short_is_said_with_where_it_ends(tmp_path: Path, name: str, c
     assert done.returncode == 3, done.stderr
     document = json.loads(done.stdout)
     [source] = document["events"]["sources"]
-    assert source["cut_short"] == {"offset": len(VARIANTS[name]), "what": cut}
+    assert source["cut_short"] == {
+        "offset": len(VARIANTS[name]), "line": None, "column": None, "what": cut
+    }  # fmt: skip
     [note] = [d for d in document["diagnostics"] if d["code"] == "events.cut_short"]
     assert note["offset"] == len(VARIANTS[name]) and document["partial"]
 
@@ -103,3 +108,73 @@ def test_analyze_says_what_is_wrong_in_one_line(tmp_path: Path, name: str) -> No
     else:  # nothing to read: not evidence (empty), or an EVTX header cut short
         assert done.returncode == 4, done.stderr
         assert str(path) in done.stderr
+
+
+_EVENT = (
+    '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+    '<Provider Name="Microsoft-Windows-TerminalServices-RemoteConnectionManager"/>'
+    "<EventID>1069</EventID><EventRecordID>{record}</EventRecordID>"
+    '<TimeCreated SystemTime="{time}"/><Channel>Microsoft-Windows-TerminalServices-'
+    "RemoteConnectionManager/Admin</Channel><Computer>RDSH-01</Computer></System></Event>"
+)
+
+
+def _export(tmp_path: Path, *events: str, lead: str = "") -> Path:
+    path = tmp_path / "export.xml"
+    path.write_text(lead + "".join(events), encoding="utf-8")
+    return path
+
+
+def test_an_export_record_that_is_not_a_record_is_skipped_alone(tmp_path: Path) -> None:
+    """Review: EventRecordID '12x' failed the whole case, and SystemTime 'garbage' stopped
+    the timeline. The record number is left unknown, the time too: never invented."""
+    good = _EVENT.format(record=7, time="2026-03-06T08:00:00.000Z")
+    odd = _EVENT.format(record="12x", time="garbage")
+    path = _export(tmp_path, good, odd)
+    done = hiveparse("analyze", path, "-f", "timesketch", "--as-of", "2026-03-06T12:00:00Z")
+    assert done.returncode == 0, done.stderr
+    logged = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(e["event_id"], e["record"]) for e in logged] == [(1069, 7)]  # the other: no time
+    log = read_event_log_xml(path)
+    assert [(e.record, e.time) for e in log.kept] == [
+        (7, "2026-03-06T08:00:00.000Z"), (None, None),
+    ]  # fmt: skip
+
+
+def read_event_log_xml(path: Path) -> Any:
+    from hiveparse.events.xml_export import read_event_xml  # noqa: PLC0415
+
+    return read_event_xml(path, keep=OF_INTEREST)
+
+
+def test_an_export_cut_short_says_its_line_as_the_file_numbers_it(tmp_path: Path) -> None:
+    """Review: three blank lines before the export, a break on line 5, reported at line 2.
+    The place is the file's own, whatever is put around it to parse it."""
+    good = _EVENT.format(record=7, time="2026-03-06T08:00:00.000Z")
+    path = _export(tmp_path, good + "\n", "<Event>\n<System><broken>", lead="\n\n\n")
+    log = read_event_log_xml(path)
+    assert log.records_read == 1 and log.cut is not None
+    assert log.cut.line == 6  # 3 blank lines, the event, then <Event>, then the break
+
+
+def test_nesting_deeper_than_an_event_stops_the_reading(tmp_path: Path) -> None:
+    deep = '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">' + (
+        "<a>" * 10_000 + "</a>" * 10_000 + "</Event>"
+    )
+    path = _export(tmp_path, _EVENT.format(record=1, time="2026-03-06T08:00:00Z"), deep)
+    log = read_event_log_xml(path)
+    assert log.records_read == 1
+    assert log.cut is not None and "nested more than 64 deep" in log.cut.what
+
+
+def test_xml_that_is_no_event_export_is_refused(tmp_path: Path) -> None:
+    """Review: a QueryList naming the event schema became a host of 0 records."""
+    path = tmp_path / "query.xml"
+    path.write_text(
+        '<?xml version="1.0"?><QueryList xmlns="http://schemas.microsoft.com/win/2004/08/'
+        'events/query"><Query Id="0"><Select Path="System">*</Select></Query></QueryList>',
+        encoding="utf-8",
+    )
+    done = hiveparse("analyze", path, "-f", "json", "--as-of", "2026-03-06T12:00:00Z")
+    assert done.returncode == 4, done.stderr
+    assert f"{path}: not an event export: it holds no Event element" in done.stderr
