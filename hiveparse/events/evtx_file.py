@@ -157,14 +157,15 @@ def _evtx() -> Any:
     return evtx
 
 
-def _header(path: Path) -> tuple[str, int, Any]:
-    """sha256, size and parsed file header of ``path`` (read once, read-only)."""
+def _header(handle: io.BufferedReader, path: Path) -> tuple[str, int, Any]:
+    """sha256, size and parsed file header of the log open in ``handle``, which is left at
+    its start for the records to be read from the same bytes."""
     try:
-        with open_regular_file(path) as handle:
-            head = handle.read(4096)
-            handle.seek(0)
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-            size = handle.tell()
+        head = handle.read(HEADER_BLOCK)
+        handle.seek(0)
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        size = handle.tell()
+        handle.seek(0)
     except OSError as error:
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=str(path)) from error
     if not head.startswith(EVTX_SIGNATURE):
@@ -269,7 +270,18 @@ def read_event_log(
     record that cannot be parsed is :attr:`EventLog.skipped`."""
     evtx = _evtx()
     wanted = selector(keep)
-    digest, size, header = _header(path)
+    try:
+        handle = open_regular_file(path)  # read-only, its access time kept where allowed
+    except OSError as error:
+        raise EvidenceError(f"cannot read: {error.strerror or error}", source=str(path)) from error
+    with handle:  # hashed and parsed through this one handle: the bytes hashed are those read
+        return _read(handle, path, evtx, wanted, max_kept)
+
+
+def _read(
+    handle: io.BufferedReader, path: Path, evtx: Any, wanted: Selection, max_kept: int
+) -> EventLog:
+    digest, size, header = _header(handle, path)
     log = EventLog(
         path=str(path),
         sha256=digest,
@@ -281,7 +293,7 @@ def read_event_log(
     )
     log.cut = _cut(size, header.number_of_chunks)
     try:
-        records = evtx.PyEvtxParser(str(path)).records_json()
+        records = evtx.PyEvtxParser(handle).records_json()
     except (OSError, RuntimeError) as error:
         raise EvidenceError(f"not a readable EVTX event log: {error}", source=str(path)) from error
     while True:
