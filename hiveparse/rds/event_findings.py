@@ -417,11 +417,22 @@ def _top(counter: Counter[str], limit: int = 5) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
+def _address(source: str) -> str:
+    """A client address without its port (RdpCoreTS 131 gives ``203.0.113.7:51234``)."""
+    host, colon, port = source.rpartition(":")
+    if colon and port.isdigit() and (host.count(".") == 3 or host.startswith("[")):
+        return host.strip("[]")
+    return source
+
+
 def _sessions(events: HostEvents) -> list[Finding]:
-    """Who connected over RDP, from where, and when: a summary for responders."""
+    """Who connected over RDP, from where, and when: a summary for responders, of the events
+    that say the session was remote (an address, an RDP-only event); a session manager event
+    whose address is LOCAL (the console) or not given is left out, and counted."""
     starts = [row for row in events.session_rows() if row["kind"] != str(EventKind.RDP_END)]
-    rows = [row for row in starts if row["remote"] is not False]
-    console = len(starts) - len(rows)
+    rows = [row for row in starts if row["remote"] is True]
+    console = sum(row["remote"] is False for row in starts)
+    unsaid = sum(row["remote"] is None for row in starts)
     if not rows:
         return []
     tallies = events.tallies()
@@ -432,14 +443,20 @@ def _sessions(events: HostEvents) -> list[Finding]:
     ]
     basis, sentences = _basis(keys, tallies, events, "summarised")
     users = Counter(row["user"] for row in rows if row["user"])
-    sources = Counter(row["source"] for row in rows if row["source"])
+    sources = Counter(_address(row["source"]) for row in rows if row["source"])
     times = sorted(row["time"] for row in rows if row["time"])
     span = f" from {times[0]} to {times[-1]}" if times else ""
-    parts = [f"{len(rows)} logon, reconnection or connection event(s){span}"]
-    if console:
-        parts[0] += f" ({console} more of console sessions, address LOCAL, left out)"
+    parts = [
+        f"{len(rows)} event(s) of remote logons, reconnections, authentications or "
+        f"connections{span} (each logon is said by several events: 1149, then 21 and 22)"
+    ]
+    if console or unsaid:
+        parts.append(
+            f"left out: {console} of console sessions (address LOCAL) and {unsaid} that name "
+            "no address"
+        )
     parts.append(f"users: {_top(users)}" if users else "no user named")
-    parts.append(f"sources: {_top(sources)}" if sources else "no source address named")
+    parts.append(f"source addresses: {_top(sources)}" if sources else "no source address named")
     if events.not_listed:
         parts.append(
             f"users, sources and times are of the events listed: {events.not_listed} more are "

@@ -239,3 +239,16 @@ def test_an_xml_export_is_found_and_read_as_its_log(corpus: Path, tmp_path: Path
     [read] = document["events"]["sources"]
     assert (read["format"], read["dirty"], read["records_read"]) == ("xml", None, 1942)
     assert _counts(document) == _manifest_entry(corpus, CITADEL_RCM)["events"]
+
+
+def test_a_client_address_is_one_source_whatever_its_port(corpus: Path) -> None:
+    """Review: RdpCoreTS 131 gives ClientIP with the client's port, and one attacker showed
+    as 343 sources. Sources are addresses; the rows keep ClientIP as logged."""
+    name = "Microsoft-Windows-RemoteDesktopServices-RdpCoreTS%4Operational.evtx"
+    [document] = _analyze(_log(corpus, f"Win2012R2_StolenSzechuan/{name}"))
+    sessions = next(f for f in document["findings"] if f["id"] == "rdp.events.sessions")
+    attacker = [r for r in document["events"]["rdp_logons"] if r["source"] and
+                r["source"].startswith("194.61.24.102")]  # fmt: skip
+    assert any(":" in r["source"] for r in attacker)  # as logged, with the port
+    assert f"194.61.24.102 ({len(attacker)})" in sessions["detail"]
+    assert "194.61.24.102:" not in sessions["detail"]
