@@ -26,6 +26,12 @@ def _fact(record: Mapping[str, Any]) -> str:
     """One piece of evidence a finding rests on, in one line."""
     if "indicator" in record:
         return f"{record['indicator']}: {record.get('description', '')}"
+    if "event_id" in record and "provider" in record:  # an event of the host's logs
+        span = record.get("first") or "?"
+        if record.get("last") and record.get("last") != span:
+            span += f" to {record['last']}"
+        logs = ", ".join(record.get("logs", []))
+        return f"event {record['event']} x{record['count']} ({span}; {record['relation']}) ({logs})"
     name = record.get("value_name")
     place = record.get("key_path", "")
     if name is not None:
@@ -43,14 +49,17 @@ def _fact(record: Mapping[str, Any]) -> str:
 def finding_rows(documents: Iterable[Mapping[str, Any]]) -> Iterable[list[object]]:
     for document in documents:
         host = document.get("host", {})
-        evidence = "\n".join(item["path"] for item in document.get("evidence", []))
+        logs = (document.get("events") or {}).get("sources", [])
+        evidence = "\n".join(item["path"] for item in [*document.get("evidence", []), *logs])
         head = [host.get("case", ""), host.get("label", ""), evidence]
         partial = "yes" if document.get("partial") else "no"
         findings = document.get("findings", [])
         if not findings:
             yield [*head, "", "", "", "", "", "", partial]
         for finding in findings:
-            facts = "\n".join(_fact(record) for record in finding["evidence"])
+            # The facts it rests on, then the events of the host's logs that bear on it.
+            records = [*finding["evidence"], *finding.get("events", [])]
+            facts = "\n".join(_fact(record) for record in records)
             yield [
                 *head, finding["id"], finding["severity"], finding["confidence"],
                 finding["title"], finding["detail"], facts, partial,

@@ -9,9 +9,9 @@ read from the host's document (the JSON contract) and nothing else:
 * the grace period's end, when the timebomb's date is known (decrypted, or estimated);
 * the validity of each client licence (CAL) and each certificate the host holds (from and
   until);
-* each finding, at the newest last-write among the facts it rests on (a finding whose
-  facts carry no time, such as one read from a .reg file alone, has no place on a timeline
-  and is left out: the JSON report has it);
+* each finding, at the newest last-write among the facts it rests on, or, resting on events
+  alone, at the last of them (a finding whose facts carry no time, such as one read from a
+  .reg file alone, has no place on a timeline and is left out: the JSON report has it);
 * each licensing event and RDP session event of the host's event logs (``events``), at the
   time it was logged, with its provider, event id, record number and the log's SHA-256.
 
@@ -149,21 +149,34 @@ def _validity(timeline: _Timeline, document: Mapping[str, Any]) -> None:
 
 def _findings(timeline: _Timeline, document: Mapping[str, Any]) -> None:
     for finding in document["findings"]:
-        timed = [r for r in finding["evidence"] if r.get("key_last_write")]
-        if not timed:
+        timed = [(r["key_last_write"], r) for r in finding["evidence"] if r.get("key_last_write")]
+        if timed:
+            written, newest = max(timed, key=lambda pair: _moment(pair[0])[1])
+            timeline.add(
+                written,
+                "Finding (its evidence last written)",
+                f"[{finding['severity']}] {finding['title']}",
+                finding=finding["id"],
+                severity=finding["severity"],
+                confidence=finding["confidence"],
+                key_path=newest.get("key_path"),
+                source_file=newest.get("source"),
+                sha256=newest.get("sha256"),
+            )
             continue
-        newest = max(timed, key=lambda record: _moment(record["key_last_write"])[1])
-        timeline.add(
-            newest["key_last_write"],
-            "Finding (its evidence last written)",
-            f"[{finding['severity']}] {finding['title']}",
-            finding=finding["id"],
-            severity=finding["severity"],
-            confidence=finding["confidence"],
-            key_path=newest.get("key_path"),
-            source_file=newest.get("source"),
-            sha256=newest.get("sha256"),
-        )
+        # A finding resting on events alone: at the last of them.
+        logged = [(r["last"], r) for r in finding["evidence"] if "event_id" in r and r.get("last")]
+        if logged:
+            last, newest = max(logged, key=lambda pair: _moment(pair[0])[1])
+            timeline.add(
+                last,
+                "Finding (its events last logged)",
+                f"[{finding['severity']}] {finding['title']}",
+                finding=finding["id"],
+                severity=finding["severity"],
+                confidence=finding["confidence"],
+                source_file=(newest.get("logs") or [None])[0],
+            )
 
 
 def _logged(timeline: _Timeline, document: Mapping[str, Any]) -> None:
@@ -200,6 +213,6 @@ def timeline_events(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         _key_writes(timeline, document)
         _grace(timeline, document)
         _validity(timeline, document)
-        _findings(timeline, document)
+    _findings(timeline, document)
     _logged(timeline, document)
     return sorted(timeline.events, key=lambda event: (event["timestamp"], event["message"]))

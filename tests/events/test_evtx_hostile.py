@@ -133,7 +133,8 @@ def test_an_export_record_that_is_not_a_record_is_skipped_alone(tmp_path: Path) 
     path = _export(tmp_path, good, odd)
     done = hiveparse("analyze", path, "-f", "timesketch", "--as-of", "2026-03-06T12:00:00Z")
     assert done.returncode == 0, done.stderr
-    logged = [json.loads(line) for line in done.stdout.splitlines()]
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    logged = [e for e in lines if e["timestamp_desc"] == "Event Logged"]
     assert [(e["event_id"], e["record"]) for e in logged] == [(1069, 7)]  # the other: no time
     log = read_event_log_xml(path)
     assert [(e.record, e.time) for e in log.kept] == [
