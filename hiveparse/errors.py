@@ -224,6 +224,7 @@ CATALOGUED_AREAS = (
     "rds",
     "input",
     "image",
+    "events",
     "identity",
     "compare",
     "cert",
@@ -478,6 +479,7 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     ),
     # the analysis (rds/analyze.py, rds/facts.py; input.unreadable: cli/timebomb.py)
     "analyze.as_of_before_evidence": "the analysis date is before the evidence was last written",
+    "analyze.as_of_before_events": "the analysis date is before events of the host's logs",
     "rds.control_set_unknown": "Select names no ControlSet that exists: none is taken as current",
     "input.unreadable": "an input that could not be opened: not analysed",
     "input.evidence_error": (
@@ -511,6 +513,14 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "image.not_searched": "a volume without a Windows installation (FAT, NTFS without Windows)",
     "image.unsupported_volume": "a dynamic disk or storage pool, whose volumes are not read",
     "image.no_windows": "no Windows installation anywhere in the image",
+    # Event logs (events/, evidence/event_placement.py, rds/analyze.py)
+    "events.other_channel": "an event log of a channel that holds no reported event: not read",
+    "events.records_skipped": "records or chunks of an event log that cannot be parsed: skipped",
+    "events.cut_short": "an event log read up to where it is cut short or stops being well-formed",
+    "events.not_listed": "events past a log's listing bound of 20,000: counted, not listed",
+    "events.several_computers": "a log whose records name several computers: each host takes its own",
+    "events.duplicate_log": "the same event log given twice: its records are counted once",
+    "events.overlapping_logs": "copies of one event log (an export, a shadow copy's): each record once",
     # the host's identity (rds/identity.py)
     "identity.domain_name_unreadable": "Policy\\PolPrDmN is not a UNICODE_STRING: no domain name",
     "identity.domain_sid_invalid": "Policy\\PolPrDmS is not a SID: no domain SID",

@@ -198,7 +198,10 @@ def reports_channel(channel: str) -> bool:
     host's licensing events), Security (logons), the Terminal Services and Remote Desktop
     Services logs (sessions, connections, the license server's own)."""
     folded = channel.casefold()
-    return folded in ("system", "security") or folded.startswith(_CHANNEL_PREFIXES)
+    # ForwardedEvents: a collector's log, whose records keep any channel.
+    return folded in ("system", "security", "forwardedevents") or folded.startswith(
+        _CHANNEL_PREFIXES
+    )
 
 
 def is_reported_log_name(name: str) -> bool:
@@ -208,7 +211,9 @@ def is_reported_log_name(name: str) -> bool:
     folded = unquote(name).casefold()
     if not folded.endswith(".evtx"):
         return False
-    return folded in ("system.evtx", "security.evtx") or folded.startswith(_CHANNEL_PREFIXES)
+    return folded in ("system.evtx", "security.evtx", "forwardedevents.evtx") or folded.startswith(
+        _CHANNEL_PREFIXES
+    )
 
 
 @functools.lru_cache(maxsize=4096)  # a log holds few distinct (provider, id) pairs

@@ -687,6 +687,9 @@ def _host_report(
     events = HostEvents(log_parts) if log_parts else None
     if events is not None:
         diagnostics += events.diagnostics()
+        logged_late = _logged_after_as_of(events, analysis.as_of)
+        if logged_late is not None:
+            diagnostics.append(logged_late)
     judgement = judge_host(state)
     judge_events(judgement, state, events)
     return HostReport(
@@ -722,6 +725,28 @@ def _after_as_of(facts: FactSet, as_of: datetime) -> Diagnostic | None:
         f"last written {iso_z(written)}; days left and expiry are measured against a date the "
         "evidence postdates (give --as-of the moment the evidence was collected)",
         Location(latest.evidence.path),
+        Severity.WARNING,
+    )
+
+
+def _logged_after_as_of(events: HostEvents, as_of: datetime) -> Diagnostic | None:
+    """A warning when the host's logs hold events of interest logged after the analysis
+    date: they are reported and weighed all the same, against a moment they postdate."""
+    late = [
+        part
+        for part in events.counted
+        if part.log.last is not None
+        and datetime.fromisoformat(part.log.last.replace("Z", "+00:00")) > as_of
+    ]
+    if not late:
+        return None
+    last = max(part.log.last or "" for part in late)
+    return Diagnostic(
+        "analyze.as_of_before_events",
+        f"the analysis date {iso_z(as_of)} is before events of the host's logs (the last "
+        f"logged {last}): they are reported and weighed against a date they postdate (give "
+        "--as-of the moment the evidence was collected)",
+        Location(late[0].log.path),
         Severity.WARNING,
     )
 

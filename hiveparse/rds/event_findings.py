@@ -372,7 +372,7 @@ def _disagreements(
             FindingSeverity.MEDIUM,
             "The host's logs contradict its registry's licensing mode",
             f"The registry sets the licensing mode {state.mode.effective} ({where}, last "
-            f"written {written}), but the host later logged {'; '.join(sentences)}. The "
+            f"written {written}), but after that the host logged: {'; '.join(sentences)}. The "
             "registry may not be what the service ran with (a policy applied or removed "
             "since, a hive from another moment than the logs).",
             basis,

@@ -244,7 +244,14 @@ def _event_counts(events: dict[str, Any]) -> str:
     counts = sorted(events["counts"], key=lambda c: (c["kind"] != "licensing", c["event_id"]))
     if not counts:
         return "no event of interest in the logs read"
-    return "; ".join(f"{c['event_id']} ×{c['count']} (last {c['last']})" for c in counts)
+    return "; ".join(
+        f"{_short(c['provider'])} {c['event_id']} ×{c['count']} (last {c['last']})" for c in counts
+    )
+
+
+def _short(provider: str) -> str:
+    """A provider's name without the prefix every Windows provider shares."""
+    return provider.removeprefix("Microsoft-Windows-").removeprefix("TerminalServices-")
 
 
 def _changes(console: Any, document: dict[str, Any], escape: Any) -> None:
