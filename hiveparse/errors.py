@@ -518,9 +518,9 @@ DIAGNOSTIC_CODES: dict[str, str] = {
     "events.records_skipped": "records or chunks of an event log that cannot be parsed: skipped",
     "events.cut_short": "an event log read up to where it is cut short or stops being well-formed",
     "events.not_listed": "events past a log's listing bound of 20,000: counted, not listed",
-    "events.several_computers": "a log whose records name several computers: each host takes its own",
+    "events.several_computers": "a log whose records name several computers: each takes its own",
     "events.duplicate_log": "the same event log given twice: its records are counted once",
-    "events.overlapping_logs": "copies of one event log (an export, a shadow copy's): each record once",
+    "events.overlapping_logs": "copies of one event log (an export, a shadow copy's): records once",
     # the host's identity (rds/identity.py)
     "identity.domain_name_unreadable": "Policy\\PolPrDmN is not a UNICODE_STRING: no domain name",
     "identity.domain_sid_invalid": "Policy\\PolPrDmS is not a SID: no domain SID",

@@ -128,6 +128,8 @@ class EventLog:
     records_read: int = 0
     skipped: list[SkippedRecord] = field(default_factory=list)
     channels: Counter[str] = field(default_factory=Counter)
+    # Records by (Computer, Channel): a log of several machines, each machine's channels.
+    computer_channels: Counter[tuple[str | None, str]] = field(default_factory=Counter)
     computers: Counter[str] = field(default_factory=Counter)
     counts: Counter[tuple[str, int]] = field(default_factory=Counter)  # (provider, id)
     first: str | None = None
@@ -337,6 +339,7 @@ def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MA
         log.computers[event.computer] += 1
     if event.channel:
         log.channels[event.channel] += 1
+        log.computer_channels[(event.computer, event.channel)] += 1
         if event.record is not None:
             low, high = log.record_ranges.get(event.channel, (event.record, event.record))
             log.record_ranges[event.channel] = (min(low, event.record), max(high, event.record))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hiveparse.errors import Diagnostic, Location, Severity
@@ -32,7 +33,7 @@ _SKIPPED_LISTED = 20  # skipped records described per log (all are counted)
 
 
 def _channel(part: LogPart) -> str | None:
-    common = part.log.channels.most_common(1)
+    common = part.channels.most_common(1)
     return common[0][0] if common else None
 
 
@@ -74,7 +75,8 @@ class HostEvents:
                 if not part.takes(event.computer) or (item := interest(event)) is None:
                     continue
                 identity = (item.provider, event.event_id, event.channel,
-                            computer_key(event.computer), event.record, event.time)  # fmt: skip
+                            computer_key(event.computer), event.record,
+                            _instant(event.time))  # fmt: skip
                 if event.record is not None and identity in seen:
                     continue
                 seen.add(identity)
@@ -178,13 +180,24 @@ class HostEvents:
                     Diagnostic(
                         MULTIPLE_COMPUTERS,
                         f"the records of this log name {len(log.computers)} computer(s) "
-                        f"({', '.join(sorted(log.computers))}): this host takes "
+                        f"({_some(sorted(log.computers))}): this host takes "
                         f"{part.records} of its {log.records_read} record(s), by computer name",
                         Location(log.path),
                         Severity.INFO,
                     )
                 )
         return notes
+
+    def last_logged(self) -> tuple[str, str] | None:
+        """The time of the host's last event of interest, and the log holding it."""
+        latest: tuple[datetime, str, str] | None = None
+        for part in self.counted:
+            for (computer, _provider, _number), tally in part.log.tallies.items():
+                moment = _instant(tally.last)
+                later = moment is not None and (latest is None or moment > latest[0])
+                if later and moment is not None and tally.last and part.takes(computer):
+                    latest = (moment, tally.last, part.log.path)
+        return None if latest is None else (latest[1], latest[2])
 
     @property
     def complete(self) -> bool:
@@ -245,9 +258,28 @@ def _item(provider: str, event_id: int) -> EventOfInterest | None:
     return catalogued(provider, event_id)
 
 
+def _some(names: list[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _instant(time: str | None) -> datetime | None:
+    """A record's time as an instant: an export writes it with 7 or 9 fractional digits,
+    pyevtx-rs with 6; the same moment compares equal (to the microsecond)."""
+    if time is None:
+        return None
+    return datetime.fromisoformat(time.replace("Z", "+00:00"))
+
+
 def _overlapping(one: LogPart, other: LogPart) -> bool:
-    """Two parts of one host that share a channel whose EventRecordIDs overlap."""
+    """Two parts of one host, of one computer, that share a channel whose EventRecordIDs
+    overlap (a forwarded-events log beside a machine's own log is no copy of it)."""
+    if not one.computers & other.computers:
+        return False
+    shared = set(one.channels) & set(other.channels)
     for channel, (low, high) in one.log.record_ranges.items():
+        if channel not in shared:
+            continue
         span = other.log.record_ranges.get(channel)
         if span is not None and low <= span[1] and span[0] <= high:
             return True
@@ -276,7 +308,10 @@ def _source(part: LogPart, duplicate_of: LogPart | None) -> dict[str, Any]:
         "version": log.version,
         "first": log.first,
         "last": log.last,
-        "computers": dict(sorted(log.computers.items())),
+        "computers": {
+            name: count for name, count in sorted(log.computers.items()) if part.takes(name)
+        },
+        "other_computers": sum(1 for name in log.computers if not part.takes(name)),
         "placed_by": part.placed_by,
         "duplicate_of": None if duplicate_of is None else duplicate_of.log.path,
     }

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from .evtx_file import EventLog
@@ -26,6 +27,20 @@ class LogPart:
 
     def takes(self, computer: str | None) -> bool:
         return self.names is None or computer_key(computer) in self.names
+
+    @property
+    def channels(self) -> Counter[str]:
+        """The channels of the records this part takes, with their counts."""
+        taken: Counter[str] = Counter()
+        for (computer, channel), count in self.log.computer_channels.items():
+            if self.takes(computer):
+                taken[channel] += count
+        return taken
+
+    @property
+    def computers(self) -> set[str | None]:
+        """The computer keys of the records this part takes."""
+        return {computer_key(name) for name in self.log.computers if self.takes(name)} or {None}
 
     @property
     def records(self) -> int:

@@ -1,10 +1,12 @@
 """Which host each event log belongs to: by layout, else by the records' Computer name.
 
 1. **Layout.** A log in a Windows volume's ``Windows\\System32\\winevt\\Logs`` is that
-   installation's own: its records join the live host whose ``System32\\config`` hives lie
-   on the same volume, those of the host's ComputerName (or all of them when the hives state
-   none). Records naming another computer (a forwarded-events log; a name the machine had
-   before it was renamed) are placed by name as any other log's: never taken on layout.
+   installation's own: its records of the host's ComputerName join the live host whose
+   ``System32\\config`` hives lie on the same volume. When the hives state no name, the
+   volume's logs are taken only if their records name one computer. Records naming another
+   computer (a forwarded-events log; a name the machine had before it was renamed) are
+   placed by name as any other log's: never taken on layout. A ComputerName of 15
+   characters matches the longer DNS name it was cut from (the NetBIOS name).
 2. **Computer name.** Elsewhere each record names the machine that wrote it (a forwarded-
    events log holds many): the records of one name (compared by its first DNS label,
    without case) join the live host whose SYSTEM hive states that ComputerName. When
@@ -68,17 +70,28 @@ def _folder_hosts(path: str, groups: list[HostGroup]) -> list[HostGroup]:
     return [g for g in holding if len(normalized_path(g.folder)) == deepest]
 
 
+NETBIOS_LENGTH = 15  # a ComputerName longer than this is cut to it (the NetBIOS name)
+
+
+def same_name(key: str | None, computer_name: str | None) -> bool:
+    """Whether a record's computer (``key``, :func:`computer_key`) is the host whose SYSTEM
+    hive states ``computer_name``: the same first label, or, the ComputerName being a NetBIOS
+    name of its full 15 characters, a longer DNS name it was cut from."""
+    host = computer_key(computer_name)
+    if key is None or host is None:
+        return False
+    return key == host or (len(host) == NETBIOS_LENGTH and key[:NETBIOS_LENGTH] == host)
+
+
 def _named_host(
     key: str | None, path: str, groups: list[HostGroup], layout: HostGroup | None
 ) -> tuple[HostGroup | None, str]:
     """The host the records named ``key`` join by layout or name, and how it was chosen;
-    (None, "") when only the folder rule is left to decide."""
-    if layout is not None and (
-        key is None or layout.computer_name is None or computer_key(layout.computer_name) == key
-    ):
+    (None, "") when only the rule for a host of unknown name is left to decide."""
+    if layout is not None and (key is None or same_name(key, layout.computer_name)):
         return layout, "layout"
     if key is not None:
-        named = [g for g in groups if g.snapshot == "live" and computer_key(g.computer_name) == key]
+        named = [g for g in groups if g.snapshot == "live" and same_name(key, g.computer_name)]
         if len(named) > 1:  # two SYSTEM hives of one name: the log's own folder decides
             near = _folder_hosts(path, groups)
             named = [g for g in named if g in near]
@@ -92,7 +105,7 @@ def place_logs(
 ) -> Placement:
     """Each log (or part of it) given to a host of ``groups``, or to a host of its own."""
     placement = Placement({id(group): [] for group in groups})
-    pending: list[tuple[LogPart, str | None, Counter[str]]] = []
+    pending: list[tuple[LogPart, str | None, Counter[str], HostGroup | None]] = []
     for log in sorted(logs, key=lambda item: item.path):
         layout = _layout_host(log, groups)
         by_key: dict[str | None, Counter[str]] = {}
@@ -105,27 +118,32 @@ def place_logs(
             part = LogPart(log, None if whole else frozenset({key}), "")
             group, how = _named_host(key, log.path, groups, layout)
             if group is None:
-                pending.append((part, key, names))
+                pending.append((part, key, names, layout))
                 continue
             part.placed_by = how
             placement.parts[id(group)].append(part)
-    # Rule 3: records no host's name claims join the one host of their folder whose name is
-    # not known, but only if they name one computer among them (two names are two machines).
+
+    # Rule 3: records no host's name claims join the host of unknown name their layout (its
+    # volume's winevt\\Logs) or else their folder gives, but only if they name one computer
+    # among them: two names are two machines, and which is the host's cannot be told.
+    def unnamed(part: LogPart, layout: HostGroup | None) -> tuple[HostGroup | None, str]:
+        if layout is not None:
+            return (layout, "layout") if layout.computer_name is None else (None, "")
+        near = _folder_hosts(part.log.path, groups)
+        lone = len(near) == 1 and near[0].computer_name is None
+        return (near[0], "folder") if lone else (None, "")
+
     names_near: dict[int, set[str]] = {}
-    for part, key, _ in pending:
-        near = _folder_hosts(part.log.path, groups)
-        if len(near) == 1 and near[0].computer_name is None and key is not None:
-            names_near.setdefault(id(near[0]), set()).add(key)
+    for part, key, _, layout in pending:
+        host, _how = unnamed(part, layout)
+        if host is not None and key is not None:
+            names_near.setdefault(id(host), set()).add(key)
     own: dict[tuple[str, str | None], tuple[HostGroup, list[LogPart]]] = {}
-    for part, key, names in pending:
-        near = _folder_hosts(part.log.path, groups)
-        if (
-            len(near) == 1
-            and near[0].computer_name is None
-            and len(names_near.get(id(near[0]), ())) <= 1
-        ):
-            part.placed_by = "folder"
-            placement.parts[id(near[0])].append(part)
+    for part, key, names, layout in pending:
+        host, how = unnamed(part, layout)
+        if host is not None and len(names_near.get(id(host), ())) <= 1:
+            part.placed_by = how
+            placement.parts[id(host)].append(part)
             continue
         part.placed_by = "own host"
         folder = str(Path(part.log.path).parent)

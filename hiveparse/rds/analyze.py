@@ -732,21 +732,15 @@ def _after_as_of(facts: FactSet, as_of: datetime) -> Diagnostic | None:
 def _logged_after_as_of(events: HostEvents, as_of: datetime) -> Diagnostic | None:
     """A warning when the host's logs hold events of interest logged after the analysis
     date: they are reported and weighed all the same, against a moment they postdate."""
-    late = [
-        part
-        for part in events.counted
-        if part.log.last is not None
-        and datetime.fromisoformat(part.log.last.replace("Z", "+00:00")) > as_of
-    ]
-    if not late:
+    last = events.last_logged()
+    if last is None or datetime.fromisoformat(last[0].replace("Z", "+00:00")) <= as_of:
         return None
-    last = max(part.log.last or "" for part in late)
     return Diagnostic(
         "analyze.as_of_before_events",
         f"the analysis date {iso_z(as_of)} is before events of the host's logs (the last "
-        f"logged {last}): they are reported and weighed against a date they postdate (give "
+        f"logged {last[0]}): they are reported and weighed against a date they postdate (give "
         "--as-of the moment the evidence was collected)",
-        Location(late[0].log.path),
+        Location(last[1]),
         Severity.WARNING,
     )
 

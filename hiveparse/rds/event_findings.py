@@ -33,13 +33,13 @@ from hiveparse.events.catalogue import (
     catalogued,
     with_twins,
 )
+from hiveparse.events.evtx_file import Tally
 from hiveparse.filetime import filetime_iso
 from hiveparse.rds.findings import Basis, Finding, FindingSeverity
 from hiveparse.rds.judge import NotJudged
 from hiveparse.rds.state import Mode
 
 if TYPE_CHECKING:
-    from hiveparse.events.evtx_file import Tally
     from hiveparse.events.host_events import HostEvents
     from hiveparse.rds.rulebook import Judgement
     from hiveparse.rds.state import LicensingState
@@ -159,7 +159,7 @@ _SESSION_CHANNELS = (
 def _coverage(judgement: Judgement, events: HostEvents) -> None:
     """What the logs given cannot settle: licensing events live in System and the RCM Admin
     log, RDP sessions in the session logs; a missing one is said, with what would settle it."""
-    channels = {channel.casefold() for part in events.counted for channel in part.log.channels}
+    channels = {channel.casefold() for part in events.counted for channel in part.channels}
     missing = [what for channel, what in _LICENSING_CHANNELS.items()
                if channel.casefold() not in channels]  # fmt: skip
     if missing:
@@ -357,14 +357,17 @@ def _disagreements(
     if state.mode.effective in (Mode.NOT_CONFIGURED, Mode.ABSENT, Mode.UNKNOWN, Mode.INVALID):
         return []
     written, where = _key_time(state)
-    late = [
-        key
-        for key in _MODE_NOT_CONFIGURED
-        if key in tallies and _earlier(written, tallies[key].last)
-    ]
-    if not late:
+    if written is None or not any(key in tallies for key in _MODE_NOT_CONFIGURED):
         return []
-    basis, sentences = _basis(late, tallies, events, "contradicts")
+    # Only the events logged after the registry's write contradict it: counted one by one.
+    after: dict[EventKey, Tally] = {}
+    for _part, event, item in events.events():
+        key = (item.provider, item.event_id)
+        if key in _MODE_NOT_CONFIGURED and _earlier(written, event.time):
+            after.setdefault(key, Tally()).add(event.time)
+    if not after:
+        return []
+    basis, sentences = _basis(sorted(after), after, events, "contradicts")
     basis.fact(state.mode.policy if state.mode.policy is not None else state.mode.local)
     return [
         Finding.build(

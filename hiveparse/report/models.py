@@ -905,7 +905,8 @@ class EventSource(TypedDict):
     version: str | None
     first: IsoTime | None
     last: IsoTime | None
-    computers: dict[str, int]  # the Computer names of its records, with their counts
+    computers: dict[str, int]  # the Computer names of the records this host takes, counted
+    other_computers: int  # the other computers the log's records name (other hosts')
     placed_by: Literal["layout", "computer name", "folder", "own host"]
     container: NotRequired[Container]  # a log read from a ZIP collection or a disk image
     duplicate_of: str | None  # the same file given twice: counted once, under that path

@@ -203,6 +203,15 @@ def test_the_registry_and_a_later_event_disagree(tmp_path: Path) -> None:
     [before] = _analyze(folder)
     assert not [f for f in before["findings"] if f["id"] == "rds.events.registry_disagrees"]
     assert _finding(before, "rds.events.licensing")["severity"] == "high"
+    # Review: events of both sides of the write; only those after it contradict the registry.
+    both = [CATALOGUE[(RCM, 1069)].spec(datetime(2020, 1, 1, tzinfo=UTC), {}),
+            CATALOGUE[(RCM, 1069)].spec(LOG_TIME, {})]  # fmt: skip
+    _admin(log, "RDSH-FARM01", *both)
+    [mixed] = _analyze(folder)
+    disagrees = _finding(mixed, "rds.events.registry_disagrees")
+    assert [(e["count"], e["first"]) for e in disagrees["evidence"] if "event_id" in e] == [
+        (1, LOG_TIME.strftime("%Y-%m-%dT%H:%M:%S.000000Z"))
+    ]
 
 
 def test_a_log_of_another_channel_found_in_a_folder_is_passed_over(tmp_path: Path) -> None:
@@ -317,3 +326,28 @@ def test_logs_that_cannot_hold_licensing_events_judge_none_of_them(tmp_path: Pat
     assert f"{RCM}%4Admin.evtx" in unjudged["settle_with"]
     assert "rds.events.no_license_server" in unjudged["findings"]
     assert not [n for n in document["not_judged"] if n["rule"] == "events.sessions"]
+
+
+def test_a_netbios_name_matches_the_dns_name_it_was_cut_from(tmp_path: Path) -> None:
+    """Review: a ComputerName of 15 characters (RDSH-SALES01-EA) is the NetBIOS name of the
+    host whose records say RDSH-SALES01-EAST.contoso.com: its own logs, not another host."""
+    from hiveparse.evidence.event_placement import same_name  # noqa: PLC0415
+
+    assert same_name("rdsh-sales01-east", "RDSH-SALES01-EA")
+    assert not same_name("rdsh-sales01-east", "RDSH-SALES01")  # 12 characters: a name of its own
+    assert not same_name("rdsh-sales01-ea2", "RDSH-SALES01-EB")
+
+
+def test_an_unnamed_installation_takes_no_log_of_two_computers(tmp_path: Path) -> None:
+    """Review: a volume without a SYSTEM hive (no name) took every record of its winevt\\Logs,
+    a forwarded log's other machine's included. Two names: all stay apart."""
+    volume = tmp_path / "C"
+    (volume / "Windows" / "System32" / "config").mkdir(parents=True)
+    shutil.copy(SAMPLES / "per-user-farm-gpo" / "SOFTWARE", volume / "Windows/System32/config")
+    logs = volume / "Windows" / "System32" / "winevt" / "Logs"
+    logs.mkdir(parents=True)
+    _admin(logs / "System.evtx", "HOSTA", CATALOGUE[(RCM, 1130)].spec(LOG_TIME, []))
+    _admin(logs / "ForwardedEvents.evtx", "FARAWAY", CATALOGUE[(RCM, 1130)].spec(LOG_TIME, []))
+    documents = _analyze(tmp_path)
+    assert sorted(d["host"]["label"] for d in documents if d["events"]) == ["FARAWAY", "HOSTA"]
+    assert all(d["events"] is None for d in documents if d["evidence"])

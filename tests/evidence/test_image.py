@@ -589,14 +589,21 @@ def test_ewf2_and_logical_evidence_headers() -> None:
 
 
 def test_event_logs_are_read_from_the_installation(tmp_path: Path) -> None:
-    """winevt\\Logs is one of the fixed paths (for analyze). ntfs-3g's ntfscp writes the
-    Friday-afternoon host's RCM Admin log into the empty winevt\\Logs folder of a copy of the
+    """winevt\\Logs is one of the fixed paths (for analyze). ntfs-3g's ntfscp writes an RCM
+    Admin log of the image's host into the empty winevt\\Logs folder of a copy of the
     volume (no mount), once under its own name and once as Application.evtx: the first is
-    read, with its MFT entry as ntfs-3g's ntfsinfo gives it and the sample file's sha256, and
+    read, with its MFT entry as ntfs-3g's ntfsinfo gives it and the file's sha256, and
     joins the installation by layout; the second is not copied out (in winevt\\Logs a file's
     name is its channel's, and no reported event is of the Application channel)."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from samples.evtx_factory import CATALOGUE, RCM, write_evtx  # noqa: PLC0415
+
     name = "Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Admin.evtx"
-    log = REPO / "samples" / "friday-afternoon-rdsh" / name
+    log = tmp_path / name  # the image's own host's: RDSH-FIN02 (samples/rdsh-image)
+    when = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
+    write_evtx(log, [CATALOGUE[(RCM, 1068)].spec(when, {}), CATALOGUE[(RCM, 1069)].spec(when, {})],
+               computer="RDSH-FIN02.contoso.com")  # fmt: skip
     inside = f"/Windows/System32/winevt/Logs/{name}"
     image, entries = _written_into_volume(
         tmp_path, {inside: log, "/Windows/System32/winevt/Logs/Application.evtx": log}
@@ -610,4 +617,4 @@ def test_event_logs_are_read_from_the_installation(tmp_path: Path) -> None:
     assert source["container"]["mft_entry"] == entries[inside]
     assert source["sha256"] == _sha256(log)
     counts = {(c["event_id"], c["count"]) for c in document["events"]["counts"]}
-    assert counts == {(1068, 5), (1069, 3)}
+    assert counts == {(1068, 1), (1069, 1)}
