@@ -172,6 +172,13 @@ def _header(handle: io.BufferedReader, path: Path) -> tuple[str, int, Any]:
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=str(path)) from error
     if not head.startswith(EVTX_SIGNATURE):
         raise EvidenceError("not an EVTX event log (no ElfFile signature)", source=str(path))
+    if len(head) < HEADER_BLOCK:
+        raise EvidenceError(
+            f"an EVTX file header cut short: the file holds {len(head)} bytes of its "
+            f"{HEADER_BLOCK}-byte header",
+            source=str(path),
+            offset=len(head),
+        )
     try:
         return digest, size, file_header.parse(head)
     except ConstructError as error:

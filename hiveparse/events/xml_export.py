@@ -209,12 +209,12 @@ def _read_events(log: EventLog, handle: BinaryIO, wanted: Selection, max_kept: i
             if parents:
                 parents[-1].remove(element)
     except ElementTree.ParseError as error:
-        line, column = error.position
+        line, column = error.position  # expat's column counts from 0
         if line == 1:
             column -= len(_ROOT)  # the root put before the file's first line
         reason = str(error).split(":", 1)[0]
         if (line, column) > stream.end:  # in the root's end tag: the file ended inside
             (line, column), reason = stream.end, "the file ends inside an element"
-        log.cut = Cut(f"line {line}, column {column} ({reason}: not well-formed)",
-                      line=line, column=column)  # fmt: skip
+        column += 1  # columns count from 1, as everywhere in hiveparse's messages
+        log.cut = Cut(f"line {line}, column {column}: {reason}", line=line, column=column)
     return met

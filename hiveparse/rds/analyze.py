@@ -304,8 +304,9 @@ def _read_event_log(found: FoundEventLog, opened: _Opened) -> None:
     except HiveparseError as error:
         where = error.location
         opened.unreadable.append(
-            Unreadable(str(path), error.message, type(error).__name__, offset=where.offset)
-        )
+            Unreadable(str(path), error.message, type(error).__name__,
+                       where.line, where.column, where.offset)
+        )  # fmt: skip
     except MemoryError:
         opened.unreadable.append(
             Unreadable(

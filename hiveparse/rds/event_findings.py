@@ -88,9 +88,12 @@ SETTLE_WITH = (
 EventKey = tuple[str, int]
 
 # What judge_events declares, as the rulebook's rules do (RuleSpec): the name it is not
-# judged under, and the absence it then reports.
+# judged under, and the absence it then reports; and, for a host known from its logs alone,
+# the registry's rules, not judged for want of its hives.
 RULE_NAME = "events"
 ABSENCES = ("event logs",)
+REGISTRY_RULE = "registry"
+REGISTRY_ABSENCES = ("licensing hives",)
 
 
 def judge_events(judgement: Judgement, state: LicensingState, events: HostEvents | None) -> None:
@@ -108,7 +111,8 @@ def judge_events(judgement: Judgement, state: LicensingState, events: HostEvents
             )
         )
         return
-    _coverage(judgement, events)
+    if not state.facts.coverage.sources:
+        _registry_not_judged(judgement)
     tallies = events.tallies()
     if state.role.session_host is False:
         from hiveparse.rds.rulebook import NotApplicable  # noqa: PLC0415
@@ -137,6 +141,7 @@ def judge_events(judgement: Judgement, state: LicensingState, events: HostEvents
     used |= {key for finding in raised for key in _keys_of(finding)}
     raised += _other_licensing(tallies_judged, used, events)
     raised += _sessions(events)
+    _coverage(judgement, events, {finding.id for finding in raised})
     judgement.findings.extend(raised)
     judgement.findings.sort(key=lambda finding: finding.sort_key)
 
@@ -156,17 +161,43 @@ _SESSION_CHANNELS = (
 )
 
 
-def _coverage(judgement: Judgement, events: HostEvents) -> None:
+def _registry_not_judged(judgement: Judgement) -> None:
+    """A host known from its logs alone: the registry's rules are not judged (the hives
+    that would settle them were not given), not "not applicable"."""
+    for item in list(judgement.not_applicable):
+        if item.premise == "licensing_hives":
+            judgement.not_applicable.remove(item)
+            judgement.not_judged.append(
+                NotJudged(
+                    REGISTRY_RULE,
+                    item.findings,
+                    REGISTRY_ABSENCES[0],
+                    "licensing_hives",
+                    "this host is known from its event logs alone: no hive of it was given, so "
+                    "its licensing configuration is not judged",
+                    "the host's SYSTEM and SOFTWARE hives (Windows\\System32\\config), or "
+                    "regedit exports of them",
+                )
+            )
+
+
+def _coverage(judgement: Judgement, events: HostEvents, raised: set[str]) -> None:
     """What the logs given cannot settle: licensing events live in System and the RCM Admin
-    log, RDP sessions in the session logs; a missing one is said, with what would settle it."""
+    log, RDP sessions in the session logs; a missing one is said, with what would settle it
+    (the findings raised from the logs that were given are not listed)."""
     channels = {channel.casefold() for part in events.counted for channel in part.channels}
     missing = [what for channel, what in _LICENSING_CHANNELS.items()
                if channel.casefold() not in channels]  # fmt: skip
-    if missing:
+    licensing = tuple(
+        finding
+        for finding in (NO_LICENSE_SERVER, GRACE_ENDING, LICENSING_EVENTS, REGISTRY_DISAGREES)
+        if finding not in raised
+    )
+    if missing and licensing:
         judgement.not_judged.append(
             NotJudged(
                 f"{RULE_NAME}.licensing",
-                (NO_LICENSE_SERVER, GRACE_ENDING, LICENSING_EVENTS, REGISTRY_DISAGREES),
+                licensing,
                 ABSENCES[0],
                 "event_logs",
                 "licensing events are logged where no log of this host was given: an event "

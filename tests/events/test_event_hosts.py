@@ -82,6 +82,11 @@ def test_a_log_of_another_machine_beside_a_hive_is_a_host_of_its_own(
         True,
     )
     assert citadel["evidence"] == [] and not citadel["partial"]
+    # Known from its logs alone: the registry's rules are not judged, for want of its hives.
+    [registry] = [n for n in citadel["not_judged"] if n["rule"] == "registry"]
+    assert "SYSTEM and SOFTWARE hives" in registry["settle_with"]
+    assert "rds.mode.not_configured" in registry["findings"]
+    assert not [n for n in citadel["not_applicable"] if n["premise"] == "licensing_hives"]
 
 
 def test_two_machines_logs_in_one_folder_are_two_hosts(corpus: Path, tmp_path: Path) -> None:

@@ -76,10 +76,12 @@ def test_a_cut_export_keeps_what_it_read_and_says_where(corpus: Path, tmp_path: 
     export.write_bytes(kept.encode("utf-8"))
     read = read_event_xml(export)
     assert read.records_read == 5 and not read.skipped
-    # The parser stops at the end of what is there: the export's last line, past its end
-    # (a root is put around the file; the place is the file's own).
+    # The parser stops at the end of what is there: the export's last line, just past its
+    # last character (columns count from 1; a root is put around the file, the place is the
+    # file's own).
     assert read.cut is not None
-    assert (read.cut.line, read.cut.column) == (kept.count("\n") + 1, len(kept.split("\n")[-1]))
+    last_line = kept.split("\n")[-1]
+    assert (read.cut.line, read.cut.column) == (kept.count("\n") + 1, len(last_line) + 1)
 
 
 def test_a_qualified_event_id_is_masked(tmp_path: Path) -> None:
