@@ -255,22 +255,8 @@ def _open_all(
         opened.arguments[str(path)] = given
         try:
             opened.evidence.append(open_evidence(path, engine=engine, encoding=encoding))
-        except HiveparseError as error:
-            where = error.location
-            opened.unreadable.append(
-                Unreadable(str(path), error.message, type(error).__name__,
-                           where.line, where.column, where.offset)
-            )  # fmt: skip
-        except MemoryError:
-            # One input past the memory limit is that input's problem: the others' hosts
-            # are still reported (the run is partial).
-            opened.unreadable.append(
-                Unreadable(
-                    str(path),
-                    "it could not be read within this process's memory limit",
-                    "ResourceLimit",
-                )
-            )
+        except (HiveparseError, MemoryError) as error:
+            opened.unreadable.append(_unreadable(path, error))
     for log, given in found_logs:
         opened.arguments[str(log.path)] = given
         _read_event_log(log, opened)
@@ -301,19 +287,19 @@ def _read_event_log(found: FoundEventLog, opened: _Opened) -> None:
                 return
         reader = read_event_log if found.format == "evtx" else read_event_xml
         opened.event_logs.append(reader(path, keep=OF_INTEREST))
-    except HiveparseError as error:
-        where = error.location
-        opened.unreadable.append(
-            Unreadable(str(path), error.message, type(error).__name__,
-                       where.line, where.column, where.offset)
-        )  # fmt: skip
-    except MemoryError:
-        opened.unreadable.append(
-            Unreadable(
-                str(path), "it could not be read within this process's memory limit",
-                "ResourceLimit",
-            )
-        )  # fmt: skip
+    except (HiveparseError, MemoryError) as error:
+        opened.unreadable.append(_unreadable(path, error))
+
+
+def _unreadable(path: Path, error: HiveparseError | MemoryError) -> Unreadable:
+    """An input that could not be read, and where. One input past the memory limit is that
+    input's problem: the others' hosts are still reported (the run is partial)."""
+    if isinstance(error, MemoryError):
+        message = "it could not be read within this process's memory limit"
+        return Unreadable(str(path), message, "ResourceLimit")
+    where = error.location
+    return Unreadable(str(path), error.message, type(error).__name__,
+                      where.line, where.column, where.offset)  # fmt: skip
 
 
 OTHER_CHANNEL = "events.other_channel"  # a log passed over: its channel holds nothing reported

@@ -150,33 +150,27 @@ def _validity(timeline: _Timeline, document: Mapping[str, Any]) -> None:
 def _findings(timeline: _Timeline, document: Mapping[str, Any]) -> None:
     for finding in document["findings"]:
         timed = [(r["key_last_write"], r) for r in finding["evidence"] if r.get("key_last_write")]
-        if timed:
-            written, newest = max(timed, key=lambda pair: _moment(pair[0])[1])
-            timeline.add(
-                written,
-                "Finding (its evidence last written)",
-                f"[{finding['severity']}] {finding['title']}",
-                finding=finding["id"],
-                severity=finding["severity"],
-                confidence=finding["confidence"],
-                key_path=newest.get("key_path"),
-                source_file=newest.get("source"),
-                sha256=newest.get("sha256"),
-            )
-            continue
-        # A finding resting on events alone: at the last of them.
         logged = [(r["last"], r) for r in finding["evidence"] if "event_id" in r and r.get("last")]
-        if logged:
-            last, newest = max(logged, key=lambda pair: _moment(pair[0])[1])
-            timeline.add(
-                last,
-                "Finding (its events last logged)",
-                f"[{finding['severity']}] {finding['title']}",
-                finding=finding["id"],
-                severity=finding["severity"],
-                confidence=finding["confidence"],
-                source_file=(newest.get("logs") or [None])[0],
-            )
+        if timed:  # at the newest write among its facts
+            written, newest = max(timed, key=lambda pair: _moment(pair[0])[1])
+            where = {"key_path": newest.get("key_path"), "source_file": newest.get("source"),
+                     "sha256": newest.get("sha256")}  # fmt: skip
+            desc = "Finding (its evidence last written)"
+        elif logged:  # resting on events alone: at the last of them
+            written, newest = max(logged, key=lambda pair: _moment(pair[0])[1])
+            where = {"source_file": (newest.get("logs") or [None])[0]}
+            desc = "Finding (its events last logged)"
+        else:
+            continue
+        timeline.add(
+            written,
+            desc,
+            f"[{finding['severity']}] {finding['title']}",
+            finding=finding["id"],
+            severity=finding["severity"],
+            confidence=finding["confidence"],
+            **where,
+        )
 
 
 def _logged(timeline: _Timeline, document: Mapping[str, Any]) -> None:
