@@ -139,9 +139,9 @@ class EventLog:
     tallies: dict[tuple[str | None, str, int], Tally] = field(default_factory=dict)
     not_kept: int = 0  # events asked for past max_kept: counted, not kept whole
     format: str = "evtx"  # or "xml" (an export)
-    # The lowest and highest EventRecordID read, by channel: two copies of one log (a shadow
-    # copy, an export of it) overlap there.
-    record_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Each tallied event's identity (a hash of its channel, EventRecordID and time), by the
+    # tally's key: two copies of one log (a shadow copy's, an export) hold the same ones.
+    identities: dict[tuple[str | None, str, int], set[int]] = field(default_factory=dict)
     # Where reading had to stop before the end of what the file holds (an EVTX copy cut
     # short, an export that stops being well-formed); None when it was read to its end.
     cut: Cut | None = None
@@ -225,6 +225,11 @@ def system_time(text: Any) -> str | None:
     except ValueError:
         return None
     return moment
+
+
+def _moment(time: str) -> datetime:
+    """A SystemTime as an instant: exports write 7 or 9 fractional digits, pyevtx-rs 6."""
+    return datetime.fromisoformat(time.replace("Z", "+00:00"))
 
 
 def record_number(value: Any) -> int | None:
@@ -347,15 +352,15 @@ def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MA
     if event.channel:
         log.channels[event.channel] += 1
         log.computer_channels[(event.computer, event.channel)] += 1
-        if event.record is not None:
-            low, high = log.record_ranges.get(event.channel, (event.record, event.record))
-            log.record_ranges[event.channel] = (min(low, event.record), max(high, event.record))
     if event.time is not None:
         log.first = event.time if log.first is None else min(log.first, event.time)
         log.last = event.time if log.last is None else max(log.last, event.time)
     if keep.may(event.provider, event.source_name, event.event_id) and keep.select(event):
         key = (event.computer, event.provider, event.event_id)
         log.tallies.setdefault(key, Tally()).add(event.time)
+        if event.record is not None:
+            moment = None if event.time is None else _moment(event.time)
+            log.identities.setdefault(key, set()).add(hash((event.channel, event.record, moment)))
         if len(log.kept) < max_kept:
             log.kept.append(event)
         else:

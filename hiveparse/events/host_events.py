@@ -87,12 +87,8 @@ class HostEvents:
     def tallies(self) -> dict[tuple[str, int], Tally]:
         """Counts and first/last time of each event of interest (kept or not); from the
         events themselves, each record once, where logs overlap."""
-        if self.overlap:
-            recounted: dict[tuple[str, int], Tally] = {}
-            for _part, event, listed in self.events():
-                recounted.setdefault((listed.provider, listed.event_id), Tally()).add(event.time)
-            return recounted
         totals: dict[tuple[str, int], Tally] = {}
+        seen: dict[tuple[str, int], set[int]] = {}  # each record once, where logs overlap
         for part in self.counted:
             for (computer, provider, event_id), tally in part.log.tallies.items():
                 if not part.takes(computer):
@@ -101,7 +97,13 @@ class HostEvents:
                 if item is None:
                     continue
                 total = totals.setdefault((item.provider, item.event_id), Tally())
-                total.count += tally.count
+                identities = part.log.identities.get((computer, provider, event_id), set())
+                if self.overlap and len(identities) == tally.count:
+                    known = seen.setdefault((item.provider, item.event_id), set())
+                    total.count += len(identities - known)
+                    known |= identities
+                else:
+                    total.count += tally.count
                 for moment in (tally.first, tally.last):
                     if moment is not None:
                         total.first = moment if total.first is None else min(total.first, moment)
@@ -124,20 +126,13 @@ class HostEvents:
                     )
                 )
         for one, other in self.overlap:
-            listed_only = one.log.not_kept or other.log.not_kept
             notes.append(
                 Diagnostic(
                     OVERLAPPING_LOGS,
-                    f"this log and {other.log.path} hold the same records (one channel, "
-                    "EventRecordIDs in common: copies of one log): each record is counted once"
-                    + (
-                        ", from the events listed (events past a log's listing bound are "
-                        "not counted here)"
-                        if listed_only
-                        else ""
-                    ),
+                    f"this log and {other.log.path} hold the same records (the same channel, "
+                    "EventRecordID and time: copies of one log): each record is counted once",
                     Location(one.log.path),
-                    Severity.WARNING if listed_only else Severity.INFO,
+                    Severity.INFO,
                 )
             )
         for part in self.counted:
@@ -201,11 +196,8 @@ class HostEvents:
 
     @property
     def complete(self) -> bool:
-        """Every record of the logs was read and counted: none skipped, no log cut short,
-        no overlapping logs counted from a bounded listing."""
-        unread = any(part.log.skipped or part.log.cut for part in self.parts)
-        bounded = any(one.log.not_kept or other.log.not_kept for one, other in self.overlap)
-        return not (unread or bounded)
+        """Every record of the logs was read: none skipped, no log cut short."""
+        return not any(part.log.skipped or part.log.cut for part in self.parts)
 
     @property
     def not_listed(self) -> int:
@@ -272,16 +264,14 @@ def _instant(time: str | None) -> datetime | None:
 
 
 def _overlapping(one: LogPart, other: LogPart) -> bool:
-    """Two parts of one host, of one computer, that share a channel whose EventRecordIDs
-    overlap (a forwarded-events log beside a machine's own log is no copy of it)."""
-    if not one.computers & other.computers:
-        return False
-    shared = set(one.channels) & set(other.channels)
-    for channel, (low, high) in one.log.record_ranges.items():
-        if channel not in shared:
-            continue
-        span = other.log.record_ranges.get(channel)
-        if span is not None and low <= span[1] and span[0] <= high:
+    """Two parts of one host holding a record in common (the same computer, channel,
+    EventRecordID and time): copies of one log, not two logs of one channel."""
+    for key, identities in one.log.identities.items():
+        if (
+            one.takes(key[0])
+            and other.takes(key[0])
+            and identities & other.log.identities.get(key, set())
+        ):
             return True
     return False
 

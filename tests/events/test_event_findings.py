@@ -351,3 +351,20 @@ def test_an_unnamed_installation_takes_no_log_of_two_computers(tmp_path: Path) -
     documents = _analyze(tmp_path)
     assert sorted(d["host"]["label"] for d in documents if d["events"]) == ["FARAWAY", "HOSTA"]
     assert all(d["events"] is None for d in documents if d["evidence"])
+
+
+def test_two_logs_of_one_channel_are_not_copies_for_their_record_numbers(tmp_path: Path) -> None:
+    """A log cleared and begun again numbers its records from 1 anew: the same numbers at
+    other times are other records, all counted (the benchmark's busy log beside the sample's
+    own was taken for a copy when numbers alone were compared)."""
+    folder = tmp_path / "ticket"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "friday-afternoon-rdsh" / "SYSTEM", folder)
+    first = [CATALOGUE[(RCM, 1069)].spec(LOG_TIME + timedelta(hours=h), {}) for h in range(3)]
+    again = [CATALOGUE[(RCM, 1069)].spec(LOG_TIME + timedelta(days=9, hours=h), {})
+             for h in range(2)]  # fmt: skip
+    _admin(folder / "before-clear.evtx", "RDSH-SALES01", *first)
+    _admin(folder / "after-clear.evtx", "RDSH-SALES01", *again)
+    [document] = _analyze(folder)
+    assert [(c["event_id"], c["count"]) for c in document["events"]["counts"]] == [(1069, 5)]
+    assert not [d for d in document["diagnostics"] if d["code"] == "events.overlapping_logs"]
