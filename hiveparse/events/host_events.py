@@ -142,8 +142,8 @@ class HostEvents:
                 notes.append(
                     Diagnostic(
                         CUT_SHORT,
-                        f"this event log is read only as far as {cut.what}: the records "
-                        "before are read, the rest are not",
+                        f"this event log is read only up to where it stops ({cut.what}): the "
+                        "records before are read, the rest are not",
                         Location(log.path, cut.offset, cut.line, cut.column),
                         Severity.WARNING,
                     )

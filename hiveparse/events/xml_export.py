@@ -40,6 +40,8 @@ NAMESPACE = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _CHUNK = 1 << 16
 _ROOT = b"<hiveparse-events>"
 MAX_DEPTH = 64  # an event is a few levels deep; deeper nesting is not an export
+MAX_EVENT_CHARS = 16 << 20  # an event's text; Windows writes events of at most 64 KiB
+_EVENT_END = "</Event>"
 
 
 _SCHEMA = "schemas.microsoft.com/win/2004/08/events"
@@ -61,9 +63,17 @@ class _Rooted:
         self._handle = handle
         self._parts = self._stream()
         self.end = (1, 0)  # the line and column where the file's text ends, once streamed
+        self._since_event = 0  # characters since the last event's end tag
+        self.oversized = False  # stopped: an event longer than MAX_EVENT_CHARS
 
     def _through(self, text: str) -> str:
         """``text`` passed on, the end of the file's text moved past it."""
+        ended = text.rfind(_EVENT_END)
+        self._since_event = (
+            len(text) - ended - len(_EVENT_END) if ended >= 0 else self._since_event + len(text)
+        )
+        if self._since_event > MAX_EVENT_CHARS:
+            self.oversized = True
         line, column = self.end
         newlines = text.count("\n")
         if newlines:
@@ -85,8 +95,12 @@ class _Rooted:
             text = text[:start] + " " * (end - start) + text[end:]
         yield _ROOT
         yield self._through(text).encode("utf-8")
-        while chunk := self._handle.read(_CHUNK):
+        while not self.oversized and (chunk := self._handle.read(_CHUNK)):
+            # The parser holds an event whole until it ends: one that never ends (or is
+            # larger than any event Windows writes) is not read on, so memory stays bounded.
             yield self._through(decoder.decode(chunk)).encode("utf-8")
+        if self.oversized:
+            return
         rest = self._through(decoder.decode(b"", final=True))
         yield rest.encode("utf-8") + b"</hiveparse-events>"
 
@@ -174,7 +188,7 @@ def read_event_xml(
     if events == 0 and log.cut is not None and not log.skipped:
         where = log.cut
         raise EvidenceError(
-            f"not an event export: {where.what}", source=str(path), line=where.line,
+            f"no event could be read: {where.what}", source=str(path), line=where.line,
             column=where.column,
         )  # fmt: skip
     if events == 0 and not log.skipped:
@@ -213,8 +227,11 @@ def _read_events(log: EventLog, handle: BinaryIO, wanted: Selection, max_kept: i
         if line == 1:
             column -= len(_ROOT)  # the root put before the file's first line
         reason = str(error).split(":", 1)[0]
-        if (line, column) > stream.end:  # in the root's end tag: the file ended inside
+        if stream.oversized:
+            (line, column) = stream.end
+            reason = f"an event longer than {MAX_EVENT_CHARS} characters: not read on"
+        elif (line, column) > stream.end:  # in the root's end tag: the file ended inside
             (line, column), reason = stream.end, "the file ends inside an element"
         column += 1  # columns count from 1, as everywhere in hiveparse's messages
-        log.cut = Cut(f"line {line}, column {column}: {reason}", line=line, column=column)
+        log.cut = Cut(reason, line=line, column=column)
     return met

@@ -179,3 +179,17 @@ def test_xml_that_is_no_event_export_is_refused(tmp_path: Path) -> None:
     done = hiveparse("analyze", path, "-f", "json", "--as-of", "2026-03-06T12:00:00Z")
     assert done.returncode == 4, done.stderr
     assert f"{path}: not an event export: it holds no Event element" in done.stderr
+
+
+def test_an_event_larger_than_any_windows_writes_is_not_read_on(tmp_path: Path) -> None:
+    """Review: one <Data> of 300 MB was held whole (913 MB RSS). An event's text past 16 Mi
+    characters stops the reading there: what came before is kept, and the place is said."""
+    from hiveparse.events import xml_export  # noqa: PLC0415
+
+    good = _EVENT.format(record=7, time="2026-03-06T08:00:00.000Z")
+    huge = good.replace("</System>", "</System><EventData><Data>" + "A" * (17 << 20))
+    path = _export(tmp_path, good, huge + "</Data></EventData></Event>")
+    log = read_event_log_xml(path)
+    assert log.records_read == 1
+    assert log.cut is not None and "an event longer than" in log.cut.what
+    assert log.cut.line == 1 and log.cut.column > xml_export.MAX_EVENT_CHARS
