@@ -24,13 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from construct import ConstructError
 
 from hiveparse.errors import EvidenceError, Unsupported
 from hiveparse.safefiles import open_regular_file
 from hiveparse.schemas.evtx import EVTX_SIGNATURE, FLAG_DIRTY, FLAG_FULL, file_header
 
-EXTRA_NAME = "evtx"  # pyevtx-rs, a dependency imported only when a log is read
 _NUMBER = re.compile(r"record number (\d+)")
 _OFFSET = re.compile(r"offset (\d+)")
 HEADER_BLOCK = 4096  # the file header's block; chunks follow (libevtx's EVTX notes)
@@ -127,7 +125,6 @@ class EventLog:
     header_chunks: int | None
     records_read: int = 0
     skipped: list[SkippedRecord] = field(default_factory=list)
-    channels: Counter[str] = field(default_factory=Counter)
     # Records by (Computer, Channel): a log of several machines, each machine's channels.
     computer_channels: Counter[tuple[str | None, str]] = field(default_factory=Counter)
     computers: Counter[str] = field(default_factory=Counter)
@@ -172,22 +169,14 @@ def _header(handle: io.BufferedReader, path: Path) -> tuple[str, int, Any]:
         raise EvidenceError(f"cannot read: {error.strerror or error}", source=str(path)) from error
     if not head.startswith(EVTX_SIGNATURE):
         raise EvidenceError("not an EVTX event log (no ElfFile signature)", source=str(path))
-    if len(head) < HEADER_BLOCK:
+    if len(head) < HEADER_BLOCK:  # the schema's fields, and the block Windows pads them to
         raise EvidenceError(
             f"an EVTX file header cut short: the file holds {len(head)} bytes of its "
             f"{HEADER_BLOCK}-byte header",
             source=str(path),
             offset=len(head),
         )
-    try:
-        return digest, size, file_header.parse(head)
-    except ConstructError as error:
-        raise EvidenceError(
-            f"an EVTX file header cut short: the file holds {len(head)} bytes of its "
-            f"{HEADER_BLOCK}-byte header",
-            source=str(path),
-            offset=len(head),
-        ) from error
+    return digest, size, file_header.parse(head)
 
 
 def _text(node: Any) -> Any:
@@ -221,15 +210,17 @@ def system_time(text: Any) -> str | None:
         return None
     moment = text if text.endswith("Z") else f"{text}Z"
     try:
-        datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        instant(moment)
     except ValueError:
         return None
     return moment
 
 
-def _moment(time: str) -> datetime:
-    """A SystemTime as an instant: exports write 7 or 9 fractional digits, pyevtx-rs 6."""
-    return datetime.fromisoformat(time.replace("Z", "+00:00"))
+def instant(time: str | None) -> datetime | None:
+    """A SystemTime (:func:`system_time`'s ISO text) as an instant, to the microsecond:
+    exports write 7 or 9 fractional digits, pyevtx-rs 6, and the same moment compares
+    equal."""
+    return None if time is None else datetime.fromisoformat(time.replace("Z", "+00:00"))
 
 
 def record_number(value: Any) -> int | None:
@@ -350,7 +341,6 @@ def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MA
     if event.computer:
         log.computers[event.computer] += 1
     if event.channel:
-        log.channels[event.channel] += 1
         log.computer_channels[(event.computer, event.channel)] += 1
     if event.time is not None:
         log.first = event.time if log.first is None else min(log.first, event.time)
@@ -359,7 +349,7 @@ def count_event(log: EventLog, event: Event, keep: Selection, max_kept: int = MA
         key = (event.computer, event.provider, event.event_id)
         log.tallies.setdefault(key, Tally()).add(event.time)
         if event.record is not None:
-            moment = None if event.time is None else _moment(event.time)
+            moment = instant(event.time)
             log.identities.setdefault(key, set()).add(hash((event.channel, event.record, moment)))
         if len(log.kept) < max_kept:
             log.kept.append(event)

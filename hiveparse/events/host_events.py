@@ -16,7 +16,7 @@ from typing import Any
 from hiveparse.errors import Diagnostic, Location, Severity
 
 from .catalogue import LSM, RCM, RDPCORE, SECURITY, EventKind, EventOfInterest, catalogued, interest
-from .evtx_file import Event, Tally
+from .evtx_file import Event, Tally, instant
 from .parts import LogPart, computer_key
 
 RECORDS_SKIPPED = "events.records_skipped"  # a log's records that could not be parsed
@@ -25,10 +25,6 @@ NOT_LISTED = "events.not_listed"  # events past the per-log bound: counted, not 
 MULTIPLE_COMPUTERS = "events.several_computers"  # a log whose records name several machines
 DUPLICATE_LOG = "events.duplicate_log"  # the same file given twice: counted once
 OVERLAPPING_LOGS = "events.overlapping_logs"  # copies of one log: each record counted once
-EVENT_CODES = frozenset(
-    {RECORDS_SKIPPED, CUT_SHORT, NOT_LISTED, MULTIPLE_COMPUTERS, DUPLICATE_LOG, OVERLAPPING_LOGS}
-)
-MISSES_EVENTS = frozenset({RECORDS_SKIPPED, CUT_SHORT})  # records not read: not complete
 _SKIPPED_LISTED = 20  # skipped records described per log (all are counted)
 
 
@@ -76,7 +72,7 @@ class HostEvents:
                     continue
                 identity = (item.provider, event.event_id, event.channel,
                             computer_key(event.computer), event.record,
-                            _instant(event.time))  # fmt: skip
+                            instant(event.time))  # fmt: skip
                 if event.record is not None and identity in seen:
                     continue
                 seen.add(identity)
@@ -93,7 +89,7 @@ class HostEvents:
             for (computer, provider, event_id), tally in part.log.tallies.items():
                 if not part.takes(computer):
                     continue
-                item = _item(provider, event_id)
+                item = catalogued(provider, event_id)  # selected when read: 4624 is type 10
                 if item is None:
                     continue
                 total = totals.setdefault((item.provider, item.event_id), Tally())
@@ -188,9 +184,10 @@ class HostEvents:
         latest: tuple[datetime, str, str] | None = None
         for part in self.counted:
             for (computer, _provider, _number), tally in part.log.tallies.items():
-                moment = _instant(tally.last)
-                later = moment is not None and (latest is None or moment > latest[0])
-                if later and moment is not None and tally.last and part.takes(computer):
+                moment = instant(tally.last)
+                if moment is None or tally.last is None or not part.takes(computer):
+                    continue
+                if latest is None or moment > latest[0]:
                     latest = (moment, tally.last, part.log.path)
         return None if latest is None else (latest[1], latest[2])
 
@@ -222,7 +219,7 @@ class HostEvents:
                     "last": tally.last,
                 }
                 for (provider, event_id), tally in sorted(self.tallies().items())
-                if (item := _item(provider, event_id)) is not None
+                if (item := catalogued(provider, event_id)) is not None
             ],
             "licensing": [
                 _licensing(part, event, item)
@@ -245,22 +242,9 @@ class HostEvents:
         ]
 
 
-def _item(provider: str, event_id: int) -> EventOfInterest | None:
-    """A tally's event (its events were selected when read: a 4624 tallied is LogonType 10)."""
-    return catalogued(provider, event_id)
-
-
 def _some(names: list[str], shown: int = 5) -> str:
     more = len(names) - shown
     return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
-
-
-def _instant(time: str | None) -> datetime | None:
-    """A record's time as an instant: an export writes it with 7 or 9 fractional digits,
-    pyevtx-rs with 6; the same moment compares equal (to the microsecond)."""
-    if time is None:
-        return None
-    return datetime.fromisoformat(time.replace("Z", "+00:00"))
 
 
 def _overlapping(one: LogPart, other: LogPart) -> bool:
@@ -390,10 +374,9 @@ def _remote(item: EventOfInterest, source: str | None) -> bool | None:
     """Whether the event is of a remote session: the session manager and the window-station
     events also record console sessions, whose address is ``LOCAL``; None when the event
     does not say."""
-    if item.provider in (LSM, SECURITY) and not (
-        item.provider == SECURITY and item.event_id == 4624
-    ):
-        if source is None or source.startswith("session "):
-            return None
-        return source.upper() != "LOCAL"
-    return True
+    says_console = item.provider == LSM or (item.provider == SECURITY and item.event_id != 4624)
+    if not says_console:
+        return True  # 1149, 4624 of type 10, RdpCoreTS: RDP only
+    if source is None or source.startswith("session "):
+        return None
+    return source.upper() != "LOCAL"

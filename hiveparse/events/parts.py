@@ -38,11 +38,6 @@ class LogPart:
         return taken
 
     @property
-    def computers(self) -> set[str | None]:
-        """The computer keys of the records this part takes."""
-        return {computer_key(name) for name in self.log.computers if self.takes(name)} or {None}
-
-    @property
     def records(self) -> int:
         """How many of the log's records this part takes."""
         if self.names is None:

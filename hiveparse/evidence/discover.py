@@ -783,7 +783,10 @@ class _Search:
                     stack.append((path, depth))
             else:
                 break
-        logs_found = any(_inside_root(log.path, root) for log in self.event_logs.values())
+        logs_found = any(
+            inside(normalized_path(log.path), normalized_path(root))
+            for log in self.event_logs.values()
+        )
         nothing = self.evidence_seen == before and not logs_found
         if nothing and not any(e.path == str(root) for e in self.errors):
             self.note(
@@ -986,10 +989,6 @@ class _Search:
             complete=not self.stopped,
             examined=self.examined,
         )
-
-
-def _inside_root(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 def _describe_log(log_path: Path, hive_path: Path) -> FoundLog:

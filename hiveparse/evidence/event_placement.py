@@ -23,7 +23,6 @@ Nothing else moves events between hosts: two machines' logs in one folder are tw
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +31,13 @@ from hiveparse.events.evtx_file import EventLog
 from hiveparse.events.parts import LogPart, computer_key
 from hiveparse.evidence.discover import describe_location, normalized_path
 from hiveparse.evidence.hosts import HostGroup, case_of
+from hiveparse.safefiles import inside
 
 
 @dataclass
 class Placement:
     parts: dict[int, list[LogPart]] = field(default_factory=dict)  # id(group) -> parts
     own: list[tuple[HostGroup, list[LogPart]]] = field(default_factory=list)  # new hosts
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _layout_host(log: EventLog, groups: list[HostGroup]) -> HostGroup | None:
@@ -62,7 +58,7 @@ def _folder_hosts(path: str, groups: list[HostGroup]) -> list[HostGroup]:
     """The live hosts of the deepest folder holding ``path``."""
     where = normalized_path(path)
     holding = [
-        g for g in groups if g.snapshot == "live" and _inside(where, normalized_path(g.folder))
+        g for g in groups if g.snapshot == "live" and inside(where, normalized_path(g.folder))
     ]
     if not holding:
         return []

@@ -719,8 +719,11 @@ def _after_as_of(facts: FactSet, as_of: datetime) -> Diagnostic | None:
 def _logged_after_as_of(events: HostEvents, as_of: datetime) -> Diagnostic | None:
     """A warning when the host's logs hold events of interest logged after the analysis
     date: they are reported and weighed all the same, against a moment they postdate."""
+    from hiveparse.events.evtx_file import instant  # noqa: PLC0415
+
     last = events.last_logged()
-    if last is None or datetime.fromisoformat(last[0].replace("Z", "+00:00")) <= as_of:
+    moment = None if last is None else instant(last[0])
+    if last is None or moment is None or moment <= as_of:
         return None
     return Diagnostic(
         "analyze.as_of_before_events",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hiveparse.events.catalogue import (
@@ -33,7 +32,7 @@ from hiveparse.events.catalogue import (
     catalogued,
     with_twins,
 )
-from hiveparse.events.evtx_file import Tally
+from hiveparse.events.evtx_file import Tally, instant
 from hiveparse.filetime import filetime_iso
 from hiveparse.rds.findings import Basis, Finding, FindingSeverity
 from hiveparse.rds.judge import NotJudged
@@ -258,13 +257,8 @@ def _sentence(item: EventOfInterest, tally: Tally) -> str:
 
 def _earlier(one: str | None, other: str | None) -> bool:
     """Whether the ISO time ``one`` is before ``other`` (False when either is unknown)."""
-    if one is None or other is None:
-        return False
-    return _instant(one) < _instant(other)
-
-
-def _instant(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    first, second = instant(one), instant(other)
+    return first is not None and second is not None and first < second
 
 
 _VERBS = {

@@ -468,9 +468,9 @@ def test_a_gpt_whose_primary_entries_fail_their_crc_is_read_from_the_backup(
 
 
 def _written_into_volume(tmp_path: Path, files: dict[str, Path]) -> tuple[Path, dict[str, int]]:
-    """rdsh-image.raw with ``files`` (path in the volume -> file) written into a copy of its
-    NTFS volume by ntfs-3g's ntfscp (no mount), and the MFT entry ntfs-3g's ntfsinfo gives
-    each: the image, and the entries by path."""
+    """rdsh-image.raw with ``files`` (path in the volume, from its root -> file) written into
+    a copy of its NTFS volume by ntfs-3g's ntfscp (no mount), and the MFT entry ntfs-3g's
+    ntfsinfo gives each: the image, and the entries by path."""
     import subprocess  # noqa: PLC0415
 
     from tests.support.oracles import oracle_command  # noqa: PLC0415
@@ -484,9 +484,10 @@ def _written_into_volume(tmp_path: Path, files: dict[str, Path]) -> tuple[Path, 
     volume.write_bytes(disk[start:end])
     entries = {}
     for inside, source in files.items():
-        subprocess.run([ntfscp, "-f", str(volume), str(source), inside], check=True,
+        in_volume = "/" + inside  # ntfs-3g names a file from the volume's root
+        subprocess.run([ntfscp, "-f", str(volume), str(source), in_volume], check=True,
                        capture_output=True)  # fmt: skip
-        shown = subprocess.run([ntfsinfo, "-F", inside, str(volume)],
+        shown = subprocess.run([ntfsinfo, "-F", in_volume, str(volume)],
                                check=True, capture_output=True, text=True).stdout  # fmt: skip
         entries[inside] = int(shown.split("Dumping Inode ", 1)[1].split()[0])
     disk[start:end] = volume.read_bytes()
@@ -500,12 +501,12 @@ def test_a_user_hive_is_read_from_its_profile(tmp_path: Path) -> None:
     the Public profile of a copy of the volume (no mount), and analyze reads it from there,
     with its MFT entry as ntfs-3g's ntfsinfo gives it."""
     hive = SAMPLE / "Windows/System32/config/SOFTWARE"  # any hive: its type is its content
-    image, entries = _written_into_volume(tmp_path, {"/Users/Public/NTUSER.DAT": hive})
+    image, entries = _written_into_volume(tmp_path, {"Users/Public/NTUSER.DAT": hive})
     code, [document], stderr = _analyze(image)
     assert code == 0, stderr
     [user] = [e for e in document["evidence"] if e["container"]["member"].endswith("NTUSER.DAT")]
     assert user["container"]["member"] == "Users/Public/NTUSER.DAT"
-    assert user["container"]["mft_entry"] == entries["/Users/Public/NTUSER.DAT"]
+    assert user["container"]["mft_entry"] == entries["Users/Public/NTUSER.DAT"]
     assert user["sha256"] == _sha256(hive)
 
 
@@ -604,16 +605,16 @@ def test_event_logs_are_read_from_the_installation(tmp_path: Path) -> None:
     when = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
     write_evtx(log, [CATALOGUE[(RCM, 1068)].spec(when, {}), CATALOGUE[(RCM, 1069)].spec(when, {})],
                computer="RDSH-FIN02.contoso.com")  # fmt: skip
-    inside = f"/Windows/System32/winevt/Logs/{name}"
+    inside = f"Windows/System32/winevt/Logs/{name}"
     image, entries = _written_into_volume(
-        tmp_path, {inside: log, "/Windows/System32/winevt/Logs/Application.evtx": log}
+        tmp_path, {inside: log, "Windows/System32/winevt/Logs/Application.evtx": log}
     )
     code, [document], stderr = _analyze(image)
     assert code == 0, stderr
     [source] = document["events"]["sources"]
-    assert source["path"] == f"{image}!/p1{inside}"
+    assert source["path"] == f"{image}!/p1/{inside}"
     assert source["placed_by"] == "layout"
-    assert source["container"]["member"] == inside.lstrip("/")
+    assert source["container"]["member"] == inside
     assert source["container"]["mft_entry"] == entries[inside]
     assert source["sha256"] == _sha256(log)
     counts = {(c["event_id"], c["count"]) for c in document["events"]["counts"]}
